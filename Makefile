@@ -1,0 +1,45 @@
+# Two commands on a fresh machine with python3 and make: `make demo` and `make test`.
+# Both create .venv themselves; `make test` also installs the system packages the end-to-end
+# tests drive (tmux, openssh-server, chromium) when it runs as root on Debian/Ubuntu.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_PACKAGES := tmux openssh-server openssh-client chromium
+
+.PHONY: demo test bench system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/floorwatch demo
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q
+
+# Installs only what is missing; without root or apt-get the tests that need these packages
+# skip with a reason instead.
+system-deps:
+	@missing=""; \
+	command -v tmux >/dev/null || missing="$$missing tmux"; \
+	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
+	command -v ssh >/dev/null || missing="$$missing openssh-client"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing system packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "not installing$$missing (needs root and apt-get); tests that need them will skip"; \
+		fi; \
+	fi
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

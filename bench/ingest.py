@@ -1,0 +1,165 @@
+"""Ingest throughput and memory: `floorwatch ingest --once` against the floor of doing nothing.
+
+    python bench/ingest.py [--events N] [--agents A] [--queues Q]
+
+Writes N queue_log events with a realistic mix (calls that ring, are answered, abandoned,
+time out or leave by key, transfers, pauses; several queues and many agents working at once),
+then in the same run measures:
+
+- the floor: read the file, split each line, one executemany into a bare table (WAL, same
+  synchronous setting as the store), i.e. what any loader must at least pay;
+- the pipeline: `floorwatch ingest --once` in a subprocess (parse, canonical events, derived
+  tables, checkpoints), its events/s, and its peak memory (max RSS).
+
+Targets (issue 3): >= 100,000 events/s, >= half of the floor, peak memory < 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import os
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CACHE = Path(__file__).parent / ".cache"
+
+
+def generate(path: Path, events: int, agents: int = 300, queues: int = 12, seed: int = 7) -> int:
+    """Write about `events` queue_log lines of a busy floor; returns the number written."""
+    rng = random.Random(seed)
+    queue_names = [f"queue{q:02d}" for q in range(queues)]
+    agent_names = [f"Local/{1000 + a}@agents/n" for a in range(agents)]
+    free_at = {agent: 0.0 for agent in agent_names}
+    start = 1_795_500_000
+    clock = float(start)
+    pending: list[tuple[float, int, str]] = []
+    order = 0
+    written = 0
+
+    def later(ts: float, text: str) -> None:
+        nonlocal order
+        order += 1
+        heapq.heappush(pending, (ts, order, text))
+
+    for agent in agent_names:
+        for queue in rng.sample(queue_names, 3):
+            later(clock, f"{int(clock)}|MANAGER|{queue}|{agent}|ADDMEMBER|")
+    call = 0
+    with open(path, "w") as out:
+        while written < events:
+            clock += rng.expovariate(1 / 0.4)
+            while pending and pending[0][0] <= clock:
+                out.write(heapq.heappop(pending)[2] + "\n")
+                written += 1
+            call += 1
+            queue = rng.choice(queue_names)
+            call_id = f"{int(clock)}.{call}"
+            t = int(clock)
+            later(t, f"{t}|{call_id}|{queue}|NONE|ENTERQUEUE||555{call % 10000:04d}|1")
+            fate = rng.random()
+            wait = int(rng.expovariate(1 / 25))
+            if fate < 0.10:
+                later(t + wait, f"{t + wait}|{call_id}|{queue}|NONE|ABANDON|1|1|{wait}")
+                continue
+            if fate < 0.13:
+                later(t + wait, f"{t + wait}|{call_id}|{queue}|NONE|EXITWITHTIMEOUT|1|1|{wait}")
+                continue
+            if fate < 0.15:
+                later(t + wait, f"{t + wait}|{call_id}|{queue}|NONE|EXITWITHKEY|5|1|1|{wait}")
+                continue
+            agent = min(rng.sample(agent_names, 4), key=free_at.get)
+            if rng.random() < 0.12:
+                missed = rng.choice(agent_names)
+                ring = min(wait, 15)
+                later(t + ring, f"{t + ring}|{call_id}|{queue}|{missed}|RINGNOANSWER|{ring * 1000}")
+                if rng.random() < 0.5:
+                    later(t + ring, f"{t + ring}|NONE|{queue}|{missed}|PAUSE|Auto-Pause")
+                    back = t + ring + rng.randint(20, 120)
+                    later(back, f"{back}|NONE|{queue}|{missed}|UNPAUSE|Back from auto-pause")
+            talk = max(5, int(rng.lognormvariate(5.0, 0.6)))
+            answered = t + wait
+            ended = answered + talk
+            free_at[agent] = ended
+            later(answered, f"{answered}|{call_id}|{queue}|{agent}|CONNECT|{wait}|{call_id}1|2")
+            if rng.random() < 0.04:
+                later(ended, f"{ended}|{call_id}|{queue}|{agent}|BLINDTRANSFER|200|transfers|"
+                             f"{wait}|{talk}|1")  # fmt: skip
+            else:
+                who = "COMPLETEAGENT" if rng.random() < 0.55 else "COMPLETECALLER"
+                later(ended, f"{ended}|{call_id}|{queue}|{agent}|{who}|{wait}|{talk}|1")
+            if rng.random() < 0.02:
+                pause = ended + 1
+                later(pause, f"{pause}|NONE|NONE|{agent}|PAUSEALL|Break")
+                later(pause + 900, f"{pause + 900}|NONE|NONE|{agent}|UNPAUSEALL|Back")
+        while pending and written < events:
+            out.write(heapq.heappop(pending)[2] + "\n")
+            written += 1
+    return written
+
+
+def floor_rate(path: Path, workdir: Path) -> float:
+    """Events/s of: read, split, one executemany into a bare table (WAL, synchronous=NORMAL)."""
+    db_path = workdir / "floor.db"
+    started = time.perf_counter()
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("CREATE TABLE lines (ts, call_id, queue, agent, event, data)")
+    with open(path) as lines:
+        rows = [line.rstrip("\n").split("|", 5) for line in lines]
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO lines VALUES (?, ?, ?, ?, ?, ?)", rows)
+    conn.execute("COMMIT")
+    conn.close()
+    return len(rows) / (time.perf_counter() - started)
+
+
+def pipeline(path: Path, workdir: Path) -> tuple[float, float, str]:
+    """Run `floorwatch ingest --once`; returns (events/s, peak RSS in MB, its summary line)."""
+    db_path = workdir / "bench.db"
+    command = [sys.executable, "-m", "floorwatch", "ingest", "--db", str(db_path), "--once",
+               "--no-progress", f"queue_log:{path}"]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    elapsed = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    events = int(result.stdout.split()[0])
+    return events / elapsed, max(peak_kb, before) / 1024, result.stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--agents", type=int, default=300)
+    parser.add_argument("--queues", type=int, default=12)
+    args = parser.parse_args()
+    CACHE.mkdir(exist_ok=True)
+    feed = CACHE / f"ingest_{args.events}_{args.agents}_{args.queues}.queue_log"
+    if not feed.exists():
+        print(f"writing {args.events:,} events to {feed} ...", flush=True)
+        generate(feed, args.events, args.agents, args.queues)
+    size_mb = feed.stat().st_size / 1e6
+    with tempfile.TemporaryDirectory(dir=CACHE) as work:
+        workdir = Path(work)
+        floor = floor_rate(feed, workdir)
+        rate, peak_mb, summary = pipeline(feed, workdir)
+    print(f"feed:      {args.events:,} events, {size_mb:.0f} MB, {args.agents} agents, "
+          f"{args.queues} queues")  # fmt: skip
+    print(f"floor:     {floor:,.0f} events/s (read + split + executemany into a bare table)")
+    print(f"pipeline:  {rate:,.0f} events/s, wall clock incl. start-up "
+          f"({rate / floor:.0%} of the floor; targets >= 100,000 and >= 50%)")  # fmt: skip
+    print(f"memory:    peak RSS {peak_mb:.0f} MB (target < 200 MB)")
+    print(f"ingest:    {summary}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()

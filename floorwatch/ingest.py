@@ -1,0 +1,149 @@
+"""The ingest: run the sources, commit what they read, in order, exactly once.
+
+Each source runs in its own thread and hands over batches (events + checkpoint); this one
+writer commits them, several at a time, each commit in one transaction with the derived rows
+and the checkpoints. A stop request (SIGINT/SIGTERM) ends the sources, commits what they had
+already handed over, and returns.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from floorwatch.sources.base import Batch, Source, SourceError
+from floorwatch.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestSummary:
+    """What one run of the ingest did."""
+
+    events: int
+    rejects: int
+    calls: int
+    agents: int
+    elapsed_s: float
+
+    @property
+    def events_per_s(self) -> float:
+        return self.events / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+class _Done:
+    """A source's thread ended; `error` says why if it failed."""
+
+    def __init__(self, source: str, error: BaseException | None = None):
+        self.source = source
+        self.error = error
+
+
+class Ingest:
+    """Drives sources into one store until they end (`once`) or a stop is asked for."""
+
+    #: Events gathered into one transaction at most (bounds memory as well as latency).
+    MAX_EVENTS_PER_COMMIT = 50_000
+
+    def __init__(self, store: Store, sources: Sequence[Source],
+                 on_commit: Callable[[int], None] | None = None):  # fmt: skip
+        names = [source.name for source in sources]
+        if len(set(names)) != len(names):
+            raise SourceError("two sources have the same name; name each one differently")
+        self.store = store
+        self.sources = list(sources)
+        self.on_commit = on_commit
+        self._queue: queue.Queue = queue.Queue(maxsize=3)
+        self.errors: list[tuple[str, BaseException]] = []
+
+    def run(self, stop: threading.Event) -> IngestSummary:
+        """Ingest until every source has ended or `stop` is set; returns what was done."""
+        started = time.perf_counter()
+        store = self.store
+        before = (store.count("events"), store.count("rejects"))
+        # Batches are large and short-lived and hold no cycles: a full collection every few
+        # thousand objects would cost more than parsing does.
+        thresholds = gc.get_threshold()
+        gc.set_threshold(200_000, 50, 100)
+        checkpoints = {source.name: store.source(source.name) for source in self.sources}
+        threads = [
+            threading.Thread(
+                target=self._run_source,
+                args=(source, checkpoints[source.name], stop),
+                daemon=True,
+                name=f"source {source.name}",
+            )
+            for source in self.sources
+        ]
+        for thread in threads:
+            thread.start()
+        running = len(threads)
+        try:
+            while running:
+                try:
+                    item = self._queue.get(timeout=0.25)
+                except queue.Empty:
+                    continue
+                batches: list[Batch] = []
+                pending = 0
+                while True:
+                    if isinstance(item, _Done):
+                        running -= 1
+                        if item.error is not None:
+                            self.errors.append((item.source, item.error))
+                    else:
+                        batches.append(item)
+                        pending += len(item.events)
+                    if pending >= self.MAX_EVENTS_PER_COMMIT:
+                        break
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                if batches:
+                    seq = store.write(batches)
+                    if self.on_commit is not None:
+                        self.on_commit(seq)
+                if self.errors and not stop.is_set():
+                    stop.set()  # a failing source ends the run; what came before is committed
+        finally:
+            stop.set()
+            for source in self.sources:
+                wake = getattr(source, "wake", None)
+                if wake is not None:
+                    wake()
+            for thread in threads:
+                thread.join(timeout=5)
+            gc.set_threshold(*thresholds)
+        return IngestSummary(
+            events=store.count("events") - before[0],
+            rejects=store.count("rejects") - before[1],
+            calls=store.count("calls"),
+            agents=store.count("agents"),
+            elapsed_s=time.perf_counter() - started,
+        )
+
+    def _run_source(self, source: Source, row, stop: threading.Event) -> None:
+        checkpoint = row.checkpoint if row is not None else None
+        error: BaseException | None = None
+        try:
+            source.run(lambda batch: self._put(batch, stop), stop, checkpoint)
+        except BaseException as failure:  # reported by the writer, in one line
+            error = failure
+        self._queue.put(_Done(source.name, error))
+
+    def _put(self, batch: Batch, stop: threading.Event) -> None:
+        while True:
+            try:
+                self._queue.put(batch, timeout=0.25)
+                return
+            except queue.Full:
+                if stop.is_set():
+                    # Shutting down with a full queue: the writer still drains it, so wait.
+                    continue

@@ -1,0 +1,52 @@
+"""Source adapters: one module per feed format, each turning its records into Events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from floorwatch.events import Event
+
+
+def parser_for(format: str) -> Callable[[str, str], Event]:
+    """The function that turns one line of `format` into an Event."""
+    if format == "queue_log":
+        from floorwatch.sources.queue_log import parse_line
+
+        return parse_line
+    if format == "jsonl":
+        from floorwatch.sources.jsonl import parse_line
+
+        return parse_line
+    raise ValueError(f"no line parser for format {format!r}")
+
+
+#: Source kinds the CLI and the config accept, with what their location looks like.
+SOURCE_KINDS = {
+    "queue_log": "PATH (an Asterisk queue_log file)",
+    "jsonl": "PATH or - (canonical events as JSON Lines; - is standard input)",
+}
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    """Split `kind:location`; SourceError (one line) for anything else."""
+    from floorwatch.sources.base import SourceError
+
+    kind, sep, location = spec.partition(":")
+    if not sep or not location:
+        raise SourceError(
+            f"{spec!r}: a source is KIND:LOCATION, for example queue_log:/var/log/asterisk/queue_log"
+        )
+    if kind not in SOURCE_KINDS:
+        known = ", ".join(SOURCE_KINDS)
+        raise SourceError(f"{spec!r}: unknown source kind {kind!r} (known: {known})")
+    return kind, location
+
+
+def open_source(spec: str, *, name: str | None = None, follow: bool = True,
+                poll_interval: float = 0.5, progress=None):  # fmt: skip
+    """The Source for a spec such as `queue_log:/var/log/asterisk/queue_log` or `jsonl:-`."""
+    from floorwatch.sources.linefeed import LineFeed
+
+    kind, location = parse_spec(spec)
+    return LineFeed(name or spec, kind, location, parser_for(kind), follow=follow,
+                    poll_interval=poll_interval, progress=progress)  # fmt: skip

@@ -1,0 +1,66 @@
+"""What every source adapter hands to the ingest: batches of events with their checkpoint."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from floorwatch.events import Event
+
+
+@dataclass(slots=True)
+class Reject:
+    """A line or block that could not become an event, kept with where it came from."""
+
+    offset: int | None
+    raw: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Checkpoint:
+    """Where a source has read up to, so that a restart resumes exactly there.
+
+    For a file: device and inode identify the file, offset is the byte after the last complete
+    line stored, and fingerprint (the file's first bytes) tells a truncated or replaced file
+    from the one we were reading.
+    """
+
+    path: str | None = None
+    device: int | None = None
+    inode: int | None = None
+    offset: int = 0
+    fingerprint: str | None = None
+
+
+@dataclass(slots=True)
+class Batch:
+    """Events, rejects and the checkpoint after them: committed together or not at all."""
+
+    source: str
+    #: The adapter's format (queue_log, jsonl, ami): how the store re-reads `Event.raw`.
+    format: str | None = None
+    events: list[Event] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    checkpoint: Checkpoint | None = None
+    #: A change in the feed's health to record (following, waiting, connected, disconnected...).
+    status: str | None = None
+    status_detail: str | None = None
+
+
+Emit = Callable[[Batch], None]
+
+
+class SourceError(Exception):
+    """A source that cannot start or carry on (missing file, refused login); said in one line."""
+
+
+class Source(Protocol):
+    """A feed: reads from its checkpoint on, emits batches until `stop` is set or it ends."""
+
+    name: str
+    kind: str
+
+    def run(self, emit: Emit, stop: threading.Event, checkpoint: Checkpoint | None) -> None: ...

@@ -1,0 +1,460 @@
+"""The SQLite store: raw events (the truth), derived tables, feed checkpoints.
+
+One writer (the ingest) commits each batch of events in one transaction together with the
+derived rows it changed and the source checkpoint, so a restart resumes exactly: nothing lost,
+nothing twice. Any number of readers open the file read-only (`mode=ro`) beside it; WAL mode
+keeps them from blocking the writer. Every derived row carries the `seq` of the transaction
+that last changed it, so a reader can fetch only what changed since it last looked.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from floorwatch.derive import (
+    AGENT_COLUMNS,
+    INTERVAL_COLUMNS,
+    MISS_COLUMNS,
+    CallEntry,
+    DeriveConfig,
+    Deriver,
+    LoadedState,
+    Membership,
+)
+from floorwatch.events import Event, Kind
+from floorwatch.sources.base import Batch, Checkpoint
+
+#: Marks a SQLite file as floorwatch's (PRAGMA application_id): "FlWt".
+APPLICATION_ID = 0x466C5754
+SCHEMA_VERSION = 1
+
+_EVENT_ROW = operator.attrgetter("ts", "kind", "call_id", "queue", "agent", "raw")
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class StoreError(Exception):
+    """The database cannot be used: not ours, newer than this version, missing, unreadable."""
+
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE origins (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, format TEXT);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY, ts REAL NOT NULL, origin INTEGER NOT NULL, kind TEXT NOT NULL,
+    call_id TEXT, queue TEXT, agent TEXT, data TEXT
+);
+CREATE TABLE rejects (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL, "offset" INTEGER, raw TEXT, reason TEXT,
+    received_at REAL
+);
+CREATE TABLE sources (
+    name TEXT PRIMARY KEY, path TEXT, device INTEGER, inode INTEGER, "offset" INTEGER,
+    fingerprint TEXT, events INTEGER NOT NULL DEFAULT 0, rejects INTEGER NOT NULL DEFAULT 0,
+    first_event_ts REAL, last_event_ts REAL, last_received_at REAL, status TEXT,
+    status_detail TEXT, seq INTEGER
+);
+CREATE TABLE calls (
+    id INTEGER PRIMARY KEY, call_id TEXT, queue TEXT, source TEXT, caller TEXT,
+    enqueued_at REAL, position INTEGER, status TEXT, outcome TEXT, wait_end_at REAL,
+    wait_s REAL, answered_at REAL, agent TEXT, ended_at REAL, talk_s REAL, ended_by TEXT,
+    transfer_target TEXT, ring_no_answers INTEGER, synced INTEGER, seq INTEGER
+);
+CREATE INDEX calls_wait_end ON calls (wait_end_at);
+CREATE INDEX calls_open ON calls (status) WHERE status != 'done';
+CREATE INDEX calls_seq ON calls (seq);
+CREATE TABLE agents (
+    name TEXT PRIMARY KEY, state TEXT, since REAL, reason TEXT, queue TEXT, call_ref INTEGER,
+    explicit_login INTEGER, login_since REAL, ringing TEXT, last_event_at REAL, seq INTEGER
+);
+CREATE TABLE agent_states (
+    id INTEGER PRIMARY KEY, agent TEXT, state TEXT, reason TEXT, queue TEXT, call_ref INTEGER,
+    start REAL, "end" REAL, seq INTEGER
+);
+CREATE INDEX agent_states_agent ON agent_states (agent, start);
+CREATE INDEX agent_states_open ON agent_states (agent) WHERE "end" IS NULL;
+CREATE INDEX agent_states_seq ON agent_states (seq);
+CREATE TABLE pauses (
+    id INTEGER PRIMARY KEY, agent TEXT, state TEXT, reason TEXT, queue TEXT, call_ref INTEGER,
+    start REAL, "end" REAL, seq INTEGER
+);
+CREATE INDEX pauses_agent ON pauses (agent, start);
+CREATE INDEX pauses_open ON pauses (agent) WHERE "end" IS NULL;
+CREATE INDEX pauses_seq ON pauses (seq);
+CREATE TABLE memberships (
+    id INTEGER PRIMARY KEY, agent TEXT, queue TEXT, joined_at REAL, left_at REAL,
+    penalty INTEGER, dynamic INTEGER, seq INTEGER
+);
+CREATE INDEX memberships_agent ON memberships (agent, joined_at);
+CREATE INDEX memberships_active ON memberships (agent) WHERE left_at IS NULL;
+CREATE INDEX memberships_seq ON memberships (seq);
+CREATE TABLE misses (
+    id INTEGER PRIMARY KEY, agent TEXT, queue TEXT, call_ref INTEGER, ts REAL, ring_ms INTEGER,
+    canceled INTEGER, seq INTEGER
+);
+CREATE INDEX misses_ts ON misses (ts);
+"""
+
+#: Schema changes from each version to the next: MIGRATIONS[n] upgrades n -> n + 1.
+MIGRATIONS: dict[int, str] = {}
+
+
+def _connect(path: str | Path, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        uri = f"file:{Path(path).absolute().as_posix()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
+
+
+def _check_schema(conn: sqlite3.Connection, path: str | Path, readonly: bool) -> int:
+    """The schema version of an existing file, or 0 for an empty one; StoreError if not ours."""
+    try:
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"{path}: not a SQLite database ({error})") from None
+    if application_id == 0 and tables == 0:
+        if readonly:
+            raise StoreError(f"{path}: empty database; nothing has been ingested into it yet")
+        return 0
+    if application_id != APPLICATION_ID:
+        raise StoreError(f"{path}: not a floorwatch database (it holds other tables)")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: written by a newer floorwatch (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); upgrade floorwatch"
+        )
+    if version < SCHEMA_VERSION and readonly:
+        raise StoreError(
+            f"{path}: schema {version} is older than {SCHEMA_VERSION}; run the ingest once to "
+            "upgrade it"
+        )
+    return version
+
+
+@dataclass
+class SourceRow:
+    """A source's checkpoint and health as stored."""
+
+    name: str
+    checkpoint: Checkpoint
+    events: int
+    rejects: int
+    last_event_ts: float | None
+    last_received_at: float | None
+    status: str | None
+    status_detail: str | None
+
+
+class Store:
+    """A floorwatch database. Open with `Store.open` (writer) or `Store.open_readonly`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str | Path, readonly: bool):
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.path = Path(path)
+        self.readonly = readonly
+        self.deriver: Deriver | None = None
+        self._origins: dict[str, int] = {}
+
+    # ----------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, path: str | Path, derive_config: DeriveConfig | None = None) -> Store:
+        """Open (creating or upgrading it if needed) as the one writer."""
+        path = Path(path)
+        if path.is_dir():
+            raise StoreError(f"{path}: is a directory, not a database file")
+        if not path.parent.exists():
+            raise StoreError(f"{path.parent}: no such directory")
+        try:
+            conn = _connect(path, readonly=False)
+        except sqlite3.Error as error:
+            raise StoreError(f"{path}: cannot open ({error})") from None
+        try:
+            version = _check_schema(conn, path, readonly=False)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            # Bulk loads commit tens of thousands of rows at a time: a larger page cache and
+            # fewer WAL checkpoints keep SQLite from doing the same work twice.
+            conn.execute("PRAGMA cache_size = -32768")
+            conn.execute("PRAGMA wal_autocheckpoint = 10000")
+            if version == 0:
+                conn.execute("BEGIN IMMEDIATE")
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute(
+                    "INSERT INTO meta VALUES ('seq', '0'), ('created_at', ?)", (str(time.time()),)
+                )
+                conn.execute("COMMIT")
+            while version and version < SCHEMA_VERSION:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executescript(MIGRATIONS[version])
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version}")
+                conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            conn.close()
+            raise StoreError(f"{path}: cannot write ({error})") from None
+        except StoreError:
+            conn.close()
+            raise
+        store = cls(conn, path, readonly=False)
+        store.deriver = Deriver(derive_config)
+        store.deriver.load(store._load_state())
+        return store
+
+    @classmethod
+    def open_readonly(cls, path: str | Path) -> Store:
+        """Open for reading only: a viewer can never change the data."""
+        path = Path(path)
+        if not path.exists():
+            raise StoreError(f"{path}: no such database")
+        if not os.access(path, os.R_OK):
+            raise StoreError(f"{path}: permission denied")
+        try:
+            conn = _connect(path, readonly=True)
+            _check_schema(conn, path, readonly=True)
+        except sqlite3.Error as error:
+            raise StoreError(f"{path}: cannot open ({error})") from None
+        return cls(conn, path, readonly=True)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- writing
+    def _load_state(self) -> LoadedState:
+        query = self.db.query
+        next_ids = {
+            table: (self.conn.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0) + 1
+            for table in ("calls", "agent_states", "pauses", "memberships")
+        }
+        return LoadedState(
+            open_calls=list(query("SELECT * FROM calls WHERE status != 'done'")),
+            agents=list(query("SELECT * FROM agents")),
+            open_agent_states=list(query('SELECT * FROM agent_states WHERE "end" IS NULL')),
+            open_pauses=list(query('SELECT * FROM pauses WHERE "end" IS NULL')),
+            active_memberships=list(query("SELECT * FROM memberships WHERE left_at IS NULL")),
+            next_ids=next_ids,
+        )
+
+    def write(self, batches: Iterable[Batch]) -> int:
+        """Commit batches (events, rejects, derived rows, checkpoints) in one transaction.
+
+        Returns the new change sequence number. On any error nothing is committed and the
+        derived state is reloaded from the database, so memory never runs ahead of the file.
+        """
+        assert self.deriver is not None, "read-only store"
+        conn = self.conn
+        now = time.time()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]) + 1
+            for batch in batches:
+                self._write_batch(batch, seq, now)
+            self._write_changes(seq)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            self._origins = {}
+            self.deriver = Deriver(self.deriver.config)
+            self.deriver.load(self._load_state())
+            raise
+        return seq
+
+    def _write_batch(self, batch: Batch, seq: int, now: float) -> None:
+        conn = self.conn
+        events = batch.events
+        name = batch.source
+        if events:
+            self._insert_events(events, batch.format)
+            self.deriver.apply(events)
+        if batch.rejects:
+            conn.executemany(
+                'INSERT INTO rejects (source, "offset", raw, reason, received_at) '
+                "VALUES (?, ?, ?, ?, ?)",
+                [(name, r.offset, r.raw, r.reason, now) for r in batch.rejects],
+            )
+        first_ts = min(e.ts for e in events) if events else None
+        last_ts = max(e.ts for e in events) if events else None
+        conn.execute(
+            "INSERT INTO sources (name, events, rejects, seq) VALUES (?, 0, 0, ?) "
+            "ON CONFLICT (name) DO NOTHING",
+            (name, seq),
+        )
+        checkpoint = batch.checkpoint
+        conn.execute(
+            """UPDATE sources SET
+                 events = events + ?, rejects = rejects + ?,
+                 first_event_ts = coalesce(first_event_ts, ?),
+                 last_event_ts = max(coalesce(last_event_ts, ?), coalesce(?, last_event_ts)),
+                 last_received_at = CASE WHEN ? THEN ? ELSE last_received_at END,
+                 status = coalesce(?, status),
+                 status_detail = CASE WHEN ? IS NULL THEN status_detail ELSE ? END,
+                 seq = ?
+               WHERE name = ?""",
+            (
+                len(events), len(batch.rejects), first_ts, last_ts, last_ts,
+                bool(events), now, batch.status, batch.status, batch.status_detail, seq, name,
+            ),  # fmt: skip
+        )
+        if checkpoint is not None:
+            conn.execute(
+                'UPDATE sources SET path = ?, device = ?, inode = ?, "offset" = ?, '
+                "fingerprint = ? WHERE name = ?",
+                (checkpoint.path, checkpoint.device, checkpoint.inode, checkpoint.offset,
+                 checkpoint.fingerprint, name),  # fmt: skip
+            )
+
+    def _insert_events(self, events: list[Event], format: str | None) -> None:
+        first = events[0].source
+        origin = self._origin_id(first, format)
+        sql = "INSERT INTO events (ts, origin, kind, call_id, queue, agent, data) VALUES "
+        if all(e.raw is not None and e.source is first for e in events):
+            # The common case (a queue_log feed): one origin, data in the source's own form,
+            # so the rows come straight off the events without any Python per field.
+            self.conn.executemany(sql + f"(?, {int(origin)}, ?, ?, ?, ?, ?)",
+                                  map(_EVENT_ROW, events))  # fmt: skip
+            return
+        dumps = _dumps
+        rows = []
+        for e in events:
+            source_id = origin if e.source is first else self._origin_id(e.source, format)
+            data = e.raw if e.raw is not None else dumps(e.data) if e.data else None
+            rows.append((e.ts, source_id, e.kind, e.call_id, e.queue, e.agent, data))
+        self.conn.executemany(sql + "(?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def _origin_id(self, name: str, format: str | None) -> int:
+        """The id of an event origin (the `source` of events), created on first use."""
+        origin = self._origins.get(name)
+        if origin is None:
+            self.conn.execute(
+                "INSERT INTO origins (name, format) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                (name, format),
+            )
+            origin = self.conn.execute(
+                "SELECT id FROM origins WHERE name = ?", (name,)
+            ).fetchone()[0]
+            self._origins[name] = origin
+        return origin
+
+    def _write_changes(self, seq: int) -> None:
+        changes = self.deriver.take_changes()
+        conn = self.conn
+        if changes.calls:
+            columns = CallEntry.COLUMNS + ("seq",)
+            conn.executemany(
+                f"INSERT OR REPLACE INTO calls ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})",
+                [row + (seq,) for row in changes.calls],
+            )
+        if changes.agents:
+            columns = AGENT_COLUMNS + ("seq",)
+            conn.executemany(
+                f"INSERT OR REPLACE INTO agents ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})",
+                [row + (seq,) for row in changes.agents],
+            )
+        interval_columns = ", ".join(f'"{c}"' for c in INTERVAL_COLUMNS + ("seq",))
+        marks = ", ".join("?" * (len(INTERVAL_COLUMNS) + 1))
+        for table, rows in (("agent_states", changes.agent_states), ("pauses", changes.pauses)):
+            if rows:
+                conn.executemany(
+                    f"INSERT OR REPLACE INTO {table} ({interval_columns}) VALUES ({marks})",
+                    [row + (seq,) for row in rows],
+                )
+        if changes.memberships:
+            columns = Membership.COLUMNS + ("seq",)
+            conn.executemany(
+                f"INSERT OR REPLACE INTO memberships ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})",
+                [row + (seq,) for row in changes.memberships],
+            )
+        if changes.misses:
+            conn.executemany(
+                f"INSERT INTO misses ({', '.join(MISS_COLUMNS)}, seq) "
+                f"VALUES ({', '.join('?' * (len(MISS_COLUMNS) + 1))})",
+                [row + (seq,) for row in changes.misses],
+            )
+
+    # ----------------------------------------------------------------- reading
+    def seq(self) -> int:
+        """The sequence number of the last committed change."""
+        return int(self.conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: a cheap 'anything new?' check."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def source(self, name: str) -> SourceRow | None:
+        row = self.conn.execute(
+            'SELECT name, path, device, inode, "offset", fingerprint, events, rejects, '
+            "last_event_ts, last_received_at, status, status_detail FROM sources WHERE name = ?",
+            (name,),
+        ).fetchone()
+        if row is None:
+            return None
+        return SourceRow(
+            name=row[0],
+            checkpoint=Checkpoint(row[1], row[2], row[3], row[4] or 0, row[5]),
+            events=row[6],
+            rejects=row[7],
+            last_event_ts=row[8],
+            last_received_at=row[9],
+            status=row[10],
+            status_detail=row[11],
+        )
+
+    def sources(self) -> list[SourceRow]:
+        names = [row[0] for row in self.conn.execute("SELECT name FROM sources ORDER BY name")]
+        return [row for name in names if (row := self.source(name)) is not None]
+
+    def count(self, table: str, where: str = "", params: Iterable[Any] = ()) -> int:
+        sql = f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else "")
+        return self.conn.execute(sql, tuple(params)).fetchone()[0]
+
+    def events(self, where: str = "", params: Iterable[Any] = ()) -> list[Event]:
+        """Stored events in the order they were stored (tests, replay, audits).
+
+        Events kept in their source's own form (queue_log) are read back through its parser,
+        so they come back exactly as the adapter first made them.
+        """
+        from floorwatch.sources.queue_log import from_stored
+
+        sql = (
+            "SELECT ts, o.name, o.format, kind, call_id, queue, agent, data "
+            "FROM events e JOIN origins o ON o.id = e.origin"
+        )
+        sql += (f" WHERE {where}" if where else "") + " ORDER BY e.id"
+        result = []
+        for ts, source, format, kind, call_id, queue, agent, data in self.conn.execute(
+            sql, tuple(params)
+        ):
+            if format == "queue_log" and data is not None:
+                result.append(from_stored(ts, call_id, queue, agent, data, source))
+            else:
+                result.append(Event(ts, source, Kind(kind), call_id, queue, agent,
+                                    json.loads(data) if data else {}))  # fmt: skip
+        return result
