@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import click
 
+from floorwatch.config import Config, ConfigError
 from floorwatch.sources.base import SourceError
 from floorwatch.store import StoreError
 
@@ -34,8 +35,36 @@ def _errors() -> Iterator[None]:
     """Turn the library's expected failures into one-line CLI errors."""
     try:
         yield
-    except (StoreError, SourceError) as error:
+    except (StoreError, SourceError, ConfigError) as error:
         raise FloorwatchError(str(error)) from None
+
+
+def load_config(path: str | None) -> Config:
+    """--config FILE, else $FLOORWATCH_CONFIG or ./floorwatch.toml, else the defaults."""
+    from floorwatch import config
+
+    with _errors():
+        return config.load(path if path is not None else config.default_config_path())
+
+
+def parse_instant(text: str, config: Config) -> float:
+    """Epoch seconds, or an ISO 8601 local time (in the config's zone) such as 2026-11-24T14:00."""
+    from datetime import datetime
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise FloorwatchError(
+            f"--at {text!r}: not epoch seconds or an ISO 8601 time such as 2026-11-24T14:00"
+        ) from None
+    if moment.tzinfo is None:
+        zone = config.tzinfo()
+        moment = moment.replace(tzinfo=zone) if zone else moment.astimezone()
+    return moment.timestamp()
 
 
 @contextmanager
@@ -112,3 +141,36 @@ def ingest(db_path: str, follow: bool, progress: bool | None, poll_interval: flo
         if isinstance(error, (SourceError, StoreError, OSError)):
             raise FloorwatchError(f"{name}: {error}")
         raise error
+
+
+@main.command()
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
+              help="The floorwatch database (opened read-only).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.option("--at", "at", default=None, metavar="TIME",
+              help="Evaluate the floor as it was at TIME (ISO 8601 local time or epoch seconds).")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
+              help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).")
+def snapshot(db_path: str, as_json: bool, at: str | None, config_path: str | None) -> None:
+    """Print the floor once (now, or --at a past instant) and exit."""
+    import json
+
+    from floorwatch.reader import FloorReader
+    from floorwatch.snapshot_text import print_snapshot
+    from floorwatch.store import Store
+
+    config = load_config(config_path)
+    instant = parse_instant(at, config) if at is not None else None
+    with _errors():
+        store = Store.open_readonly(db_path)
+        try:
+            floor = FloorReader(store, config, at=instant).snapshot()
+        finally:
+            store.close()
+    if as_json:
+        click.echo(json.dumps(floor.to_dict(), indent=2))
+    else:
+        print_snapshot(floor, config.tzinfo())
+
+
+# --- new commands go above this line ---

@@ -58,7 +58,7 @@ class CallEntry:
     __slots__ = (
         "id", "call_id", "queue", "source", "caller", "enqueued_at", "position", "status",
         "outcome", "wait_end_at", "wait_s", "answered_at", "agent", "ended_at", "talk_s",
-        "ended_by", "transfer_target", "ring_no_answers", "synced",
+        "ended_by", "transfer_target", "ring_no_answers", "synced", "wrapup_s",
     )  # fmt: skip
 
     COLUMNS = __slots__
@@ -83,13 +83,14 @@ class CallEntry:
         self.transfer_target: str | None = None
         self.ring_no_answers = 0
         self.synced = 0
+        self.wrapup_s: float | None = None
 
     def row(self) -> tuple:
         return (
             self.id, self.call_id, self.queue, self.source, self.caller, self.enqueued_at,
             self.position, self.status, self.outcome, self.wait_end_at, self.wait_s,
             self.answered_at, self.agent, self.ended_at, self.talk_s, self.ended_by,
-            self.transfer_target, self.ring_no_answers, self.synced,
+            self.transfer_target, self.ring_no_answers, self.synced, self.wrapup_s,
         )  # fmt: skip
 
     @classmethod
@@ -159,7 +160,7 @@ class AgentState:
 
     __slots__ = ("name", "memberships", "calls", "ringing", "explicit_login", "interval",
                  "login_since", "pending_penalty", "last_event_at", "state", "since", "reason",
-                 "queue", "call_ref")  # fmt: skip
+                 "queue", "call_ref", "last_call")  # fmt: skip
 
     def __init__(self, name: str):
         self.name = name
@@ -176,6 +177,7 @@ class AgentState:
         self.reason: str | None = None
         self.queue: str | None = None
         self.call_ref: int | None = None
+        self.last_call: CallEntry | None = None  # the call a wrap-up that starts now belongs to
 
     def row(self) -> tuple:
         return (
@@ -349,6 +351,8 @@ class Deriver:
         if entry.agent:
             agent = self.agents.get(entry.agent)
             if agent is not None and agent.calls.pop(entry.id, None) is not None:
+                if entry.answered_at is not None:
+                    agent.last_call = entry
                 self._refresh_state(agent, ts)
         recent = self.recent_calls
         recent[key] = entry
@@ -663,6 +667,8 @@ class Deriver:
             if current is not None:
                 at = max(ts, current.start)
                 current.end = at
+                if current.state == WRAPUP:
+                    self._attribute_wrapup(agent, current)
                 self._dirty_intervals[current.id] = current
             if current is not None or state != OFFLINE:
                 interval = Interval(self._next_interval_id, agent.name, state, reason, queue,
@@ -671,6 +677,19 @@ class Deriver:
                 agent.interval = interval
                 self._dirty_intervals[interval.id] = interval
         self._refresh_state(agent, ts)
+
+    #: A wrap-up belongs to the call before it when it starts within this many seconds of its end.
+    WRAPUP_GAP_S = 10.0
+
+    def _attribute_wrapup(self, agent: AgentState, wrapup: Interval) -> None:
+        """Add a finished wrap-up to the call it followed, for AHT (talk + wrap-up)."""
+        entry = agent.last_call
+        if entry is None or entry.ended_at is None:
+            return
+        if not 0 <= wrapup.start - entry.ended_at <= self.WRAPUP_GAP_S:
+            return
+        entry.wrapup_s = (entry.wrapup_s or 0.0) + (wrapup.end - wrapup.start)
+        self._dirty_calls[entry.id] = entry
 
     def _refresh_state(self, agent: AgentState, ts: float) -> None:
         """The state shown: on a call, ringing, or the availability underneath."""

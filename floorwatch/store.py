@@ -67,7 +67,7 @@ CREATE TABLE calls (
     id INTEGER PRIMARY KEY, call_id TEXT, queue TEXT, source TEXT, caller TEXT,
     enqueued_at REAL, position INTEGER, status TEXT, outcome TEXT, wait_end_at REAL,
     wait_s REAL, answered_at REAL, agent TEXT, ended_at REAL, talk_s REAL, ended_by TEXT,
-    transfer_target TEXT, ring_no_answers INTEGER, synced INTEGER, seq INTEGER
+    transfer_target TEXT, ring_no_answers INTEGER, synced INTEGER, wrapup_s REAL, seq INTEGER
 );
 CREATE INDEX calls_wait_end ON calls (wait_end_at);
 CREATE INDEX calls_open ON calls (status) WHERE status != 'done';
@@ -81,6 +81,7 @@ CREATE TABLE agent_states (
     start REAL, "end" REAL, seq INTEGER
 );
 CREATE INDEX agent_states_agent ON agent_states (agent, start);
+CREATE INDEX agent_states_end ON agent_states ("end");
 CREATE INDEX agent_states_open ON agent_states (agent) WHERE "end" IS NULL;
 CREATE INDEX agent_states_seq ON agent_states (seq);
 CREATE TABLE pauses (
@@ -88,6 +89,7 @@ CREATE TABLE pauses (
     start REAL, "end" REAL, seq INTEGER
 );
 CREATE INDEX pauses_agent ON pauses (agent, start);
+CREATE INDEX pauses_end ON pauses ("end");
 CREATE INDEX pauses_open ON pauses (agent) WHERE "end" IS NULL;
 CREATE INDEX pauses_seq ON pauses (seq);
 CREATE TABLE memberships (

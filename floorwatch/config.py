@@ -1,0 +1,304 @@
+"""floorwatch.toml: read with tomllib into plain dataclasses, strictly.
+
+Every section is a dataclass; its fields (with their types and defaults) are the schema. A key
+that is not a field is reported, not ignored, and a value of the wrong type names the key and
+what it should be, so an operator fixes the file in one go. Sections added by later features
+(burnout, staffing, ...) are dataclasses registered in `Config` the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from floorwatch.derive import DEFAULT_WRAPUP_REASONS, DeriveConfig
+
+SERVICE_LEVEL_FORMULAS = ("abandoned", "answered", "offered")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names the file, the key and the problem."""
+
+
+@dataclass
+class ServiceLevel:
+    """How service level is counted (per queue, with the floor default in [service_level])."""
+
+    #: A call answered after waiting at most this many seconds counts as within the level.
+    threshold_s: float = 20.0
+    #: The share of calls to answer within the threshold (0-1).
+    target: float = 0.80
+    #: `abandoned`: within / (answered + abandoned + left), short abandons in neither part;
+    #: `answered`: within / answered; `offered`: within / every call whose wait ended.
+    formula: str = "abandoned"
+    #: Abandons after less than this many seconds are short abandons.
+    short_abandon_s: float = 5.0
+
+    def check(self, where: str) -> None:
+        if self.formula not in SERVICE_LEVEL_FORMULAS:
+            raise ConfigError(
+                f"{where}.formula: {self.formula!r} is not one of {', '.join(SERVICE_LEVEL_FORMULAS)}"
+            )
+        if not 0 <= self.target <= 1:
+            raise ConfigError(f"{where}.target: {self.target} is not between 0 and 1")
+        if self.threshold_s < 0 or self.short_abandon_s < 0:
+            raise ConfigError(f"{where}: thresholds must not be negative")
+
+
+@dataclass
+class Thresholds:
+    """When a number turns amber (warning) and red (critical)."""
+
+    warning: float
+    critical: float
+
+
+@dataclass
+class Colors:
+    """Colour thresholds of the boards. Higher is worse, except for service level."""
+
+    calls_waiting: Thresholds = field(default_factory=lambda: Thresholds(3, 8))
+    longest_wait_s: Thresholds = field(default_factory=lambda: Thresholds(30, 90))
+    #: Service level below warning turns amber, below critical red (fractions, 0-1).
+    service_level: Thresholds = field(default_factory=lambda: Thresholds(0.80, 0.60))
+    #: An agent on one call longer than this is stuck (seconds).
+    call_duration_s: Thresholds = field(default_factory=lambda: Thresholds(600, 1200))
+    #: How long the feed may be quiet before the header turns amber and red (seconds).
+    feed_quiet_s: Thresholds = field(default_factory=lambda: Thresholds(60, 300))
+
+
+@dataclass
+class QueueConfig:
+    """One queue's settings: `[queues.NAME]`."""
+
+    display_name: str | None = None
+    service_level: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AgentsConfig:
+    """`[agents]`: names and how derivation reads agents' pauses."""
+
+    #: Pause reasons that mean after-call work (time in them is wrap-up, not a pause).
+    wrapup_reasons: list[str] = field(default_factory=lambda: list(DEFAULT_WRAPUP_REASONS))
+    #: Other spellings of an agent -> the name to use (an interface that logs penalties, ...).
+    aliases: dict[str, str] = field(default_factory=dict)
+    #: Names to show instead of what the feed calls an agent.
+    display_names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SourceConfig:
+    """One feed: `[[sources]]`."""
+
+    spec: str
+    name: str | None = None
+    #: For AMI sources: a file holding the secret (never on the command line).
+    secret_file: str | None = None
+
+
+@dataclass
+class Config:
+    """The whole file. Paths in it are relative to the file's directory."""
+
+    database: str = "floorwatch.db"
+    #: IANA zone for "today" (local midnight); empty means this machine's local time.
+    timezone: str = ""
+    sources: list[SourceConfig] = field(default_factory=list)
+    service_level: ServiceLevel = field(default_factory=ServiceLevel)
+    queues: dict[str, QueueConfig] = field(default_factory=dict)
+    agents: AgentsConfig = field(default_factory=AgentsConfig)
+    colors: Colors = field(default_factory=Colors)
+    #: Where the file was read from (None for the defaults).
+    path: Path | None = field(default=None, metadata={"internal": True})
+
+    # --------------------------------------------------------------- derived
+    def tzinfo(self) -> ZoneInfo | None:
+        """The zone for local days, or None for the machine's local time."""
+        if not self.timezone:
+            return None
+        return ZoneInfo(self.timezone)
+
+    def queue_service_level(self, queue: str) -> ServiceLevel:
+        """The floor's service level settings with the queue's overrides applied."""
+        queue_config = self.queues.get(queue)
+        if queue_config is None or not queue_config.service_level:
+            return self.service_level
+        return dataclasses.replace(self.service_level, **queue_config.service_level)
+
+    def queue_name(self, queue: str) -> str:
+        queue_config = self.queues.get(queue)
+        return (queue_config.display_name if queue_config else None) or queue
+
+    def agent_name(self, agent: str) -> str:
+        return self.agents.display_names.get(agent, agent)
+
+    def derive_config(self) -> DeriveConfig:
+        return DeriveConfig(
+            wrapup_reasons=tuple(self.agents.wrapup_reasons), aliases=dict(self.agents.aliases)
+        )
+
+    def resolve(self, path: str) -> Path:
+        """A path from the file, relative to the file's own directory."""
+        candidate = Path(path).expanduser()
+        if candidate.is_absolute() or self.path is None:
+            return candidate
+        return self.path.parent / candidate
+
+
+def _type_name(kind: Any) -> str:
+    origin = typing.get_origin(kind)
+    if kind is float:
+        return "a number"
+    if kind is int:
+        return "a whole number"
+    if kind is str:
+        return "a string"
+    if kind is bool:
+        return "true or false"
+    if origin in (list,):
+        return "a list"
+    if origin in (dict,) or dataclasses.is_dataclass(kind):
+        return "a table"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(arg) for arg in typing.get_args(kind) if arg is not type(None))
+    return str(kind)
+
+
+def _convert(value: Any, kind: Any, where: str) -> Any:
+    """Check a TOML value against a field's type hint, building dataclasses as needed."""
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        for option in options:
+            try:
+                return _convert(value, option, where)
+            except ConfigError:
+                continue
+        raise ConfigError(f"{where}: expected {_type_name(kind)}, got {value!r}")
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table, got {value!r}")
+        return build(kind, value, where)
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        (item,) = typing.get_args(kind)
+        return [_convert(entry, item, f"{where}[{index}]") for index, entry in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table, got {value!r}")
+        key_type, item = typing.get_args(kind)
+        return {key: _convert(entry, item, f"{where}.{key}") for key, entry in value.items()}
+    if kind is Any:
+        return value
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected a whole number, got {value!r}")
+        return value
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    raise ConfigError(f"{where}: unsupported setting type {kind}")
+
+
+def build(kind: type, table: dict[str, Any], where: str) -> Any:
+    """A dataclass from a TOML table: unknown keys and wrong types are errors naming the key."""
+    hints = typing.get_type_hints(kind)
+    fields = {f.name: f for f in dataclasses.fields(kind) if not f.metadata.get("internal")}
+    unknown = sorted(set(table) - set(fields))
+    if unknown:
+        known = ", ".join(fields)
+        raise ConfigError(
+            f"{where or 'top level'}: unknown key(s) {', '.join(unknown)} (known: {known})"
+        )
+    values = {}
+    for name, value in table.items():
+        values[name] = _convert(value, hints[name], f"{where}.{name}" if where else name)
+    try:
+        return kind(**values)
+    except TypeError as error:
+        missing = [
+            name for name, f in fields.items()
+            if name not in table and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ]  # fmt: skip
+        if missing:
+            raise ConfigError(f"{where}: missing key(s) {', '.join(missing)}") from None
+        raise ConfigError(f"{where}: {error}") from None
+
+
+def load(path: str | Path | None) -> Config:
+    """Read and check a config file; None gives the defaults."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read ({error})") from None
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    config = from_table(table, str(path))
+    config.path = path.absolute()
+    return config
+
+
+def from_table(table: dict[str, Any], origin: str = "config") -> Config:
+    """A Config from an already parsed table (tests, `load`)."""
+    try:
+        config = build(Config, table, "")
+        config.service_level.check("service_level")
+        hints = typing.get_type_hints(ServiceLevel)
+        for name, queue in config.queues.items():
+            where = f"queues.{name}.service_level"
+            unknown = sorted(set(queue.service_level) - set(hints))
+            if unknown:
+                raise ConfigError(
+                    f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(hints)})"
+                )
+            queue.service_level = {
+                key: _convert(value, hints[key], f"{where}.{key}")
+                for key, value in queue.service_level.items()
+            }
+            config.queue_service_level(name).check(where)
+        if config.timezone:
+            try:
+                ZoneInfo(config.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ConfigError(f"timezone: {config.timezone!r} is not a known time zone") from None
+        for index, source in enumerate(config.sources):
+            if ":" not in source.spec:
+                raise ConfigError(f"sources[{index}].spec: {source.spec!r} is not KIND:LOCATION")
+    except ConfigError as error:
+        raise ConfigError(f"{origin}: {error}") from None
+    return config
+
+
+def default_config_path() -> Path | None:
+    """$FLOORWATCH_CONFIG, else ./floorwatch.toml if present."""
+    env = os.environ.get("FLOORWATCH_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("floorwatch.toml")
+    return local if local.exists() else None

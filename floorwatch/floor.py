@@ -1,0 +1,766 @@
+"""The floor model: today's calls, agents and intervals in memory, kept up to date by changes.
+
+Plain Python (and numpy, which pandas brings): a reader hands it rows from the store, first
+everything that matters for today, then only what changed; `snapshot(now)` computes the floor at
+an instant. The cost of a snapshot grows with the number of queues and agents, never with
+history: each call's contribution is added once to today's running totals and to a ring of
+per-minute buckets that serve the rolling windows; a rolling window is its full minutes summed
+in one numpy call plus the calls of its first, partial minute.
+
+`clip_*` turn rows as they are now into rows as they were at an earlier instant, so the same
+model answers `floorwatch snapshot --at TIME`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from datetime import time as dtime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from floorwatch.config import Config
+from floorwatch.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
+from floorwatch.metrics import VECTOR_SIZE, WindowStats, contribution, occupancy
+from floorwatch.snapshot import (
+    WINDOWS,
+    AgentSnapshot,
+    CurrentCall,
+    FeedHealth,
+    FloorSnapshot,
+    FloorTotals,
+    QueueSnapshot,
+    WaitingCall,
+)
+
+#: Minutes of per-minute buckets kept (the longest rolling window plus slack).
+RING_MINUTES = 64
+#: Calls and intervals this long before the day started are kept, for windows across midnight.
+LOOKBACK_S = 3 * 3600
+ALL = "all"
+
+
+# ----------------------------------------------------------------- rows
+@dataclass(slots=True)
+class CallRow:
+    id: int
+    call_id: str
+    queue: str
+    caller: str | None
+    enqueued_at: float
+    status: str
+    outcome: str | None
+    wait_end_at: float | None
+    wait_s: float | None
+    answered_at: float | None
+    agent: str | None
+    ended_at: float | None
+    talk_s: float | None
+    ended_by: str | None
+    transfer_target: str | None
+    ring_no_answers: int
+    synced: int
+    wrapup_s: float | None
+    position: int | None = None
+
+
+@dataclass(slots=True)
+class IntervalRow:
+    """An agent's availability (agent_states) or a per-queue pause (pauses)."""
+
+    id: int
+    agent: str
+    state: str
+    reason: str | None
+    queue: str | None
+    start: float
+    end: float | None
+
+
+@dataclass(slots=True)
+class MembershipRow:
+    id: int
+    agent: str
+    queue: str
+    joined_at: float
+    left_at: float | None
+    penalty: int | None
+
+
+@dataclass(slots=True)
+class MissRow:
+    id: int
+    agent: str
+    queue: str | None
+    ts: float
+    canceled: int
+
+
+@dataclass(slots=True)
+class AgentRow:
+    name: str
+    ringing: str | None
+    last_event_at: float | None
+
+
+@dataclass(slots=True)
+class SourceStatus:
+    name: str
+    status: str | None
+    detail: str | None
+    events: int
+    rejects: int
+    last_event_ts: float | None
+    last_received_at: float | None
+
+
+@dataclass
+class Changes:
+    """Rows read from the store since the last look (or everything, on the first)."""
+
+    calls: list[CallRow] = field(default_factory=list)
+    availability: list[IntervalRow] = field(default_factory=list)
+    pauses: list[IntervalRow] = field(default_factory=list)
+    memberships: list[MembershipRow] = field(default_factory=list)
+    misses: list[MissRow] = field(default_factory=list)
+    agents: list[AgentRow] = field(default_factory=list)
+    sources: list[SourceStatus] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any((self.calls, self.availability, self.pauses, self.memberships, self.misses,
+                    self.agents, self.sources))  # fmt: skip
+
+
+# ----------------------------------------------------------------- clipping to an instant
+def clip_call(call: CallRow, at: float) -> CallRow | None:
+    """The call as it stood at `at`, or None if it had not entered the queue yet."""
+    if call.enqueued_at > at:
+        return None
+    if call.wait_end_at is not None and call.wait_end_at > at:
+        return replace(call, status="waiting", outcome=None, wait_end_at=None, wait_s=None,
+                       answered_at=None, agent=None, ended_at=None, talk_s=None, ended_by=None,
+                       transfer_target=None, wrapup_s=None)  # fmt: skip
+    if call.ended_at is not None and call.ended_at > at:
+        status = "talking" if call.outcome == "answered" else call.status
+        return replace(call, status=status, ended_at=None, talk_s=None, ended_by=None,
+                       transfer_target=None, wrapup_s=None)  # fmt: skip
+    if call.wrapup_s is not None and call.ended_at is not None and call.ended_at + call.wrapup_s > at:
+        return replace(call, wrapup_s=None)
+    return call
+
+
+def clip_interval(interval: IntervalRow, at: float) -> IntervalRow | None:
+    if interval.start > at:
+        return None
+    if interval.end is not None and interval.end > at:
+        return replace(interval, end=None)
+    return interval
+
+
+def clip_membership(membership: MembershipRow, at: float) -> MembershipRow | None:
+    if membership.joined_at > at:
+        return None
+    if membership.left_at is not None and membership.left_at > at:
+        return replace(membership, left_at=None)
+    return membership
+
+
+def local_day_start(ts: float, tz: ZoneInfo | None) -> float:
+    """Local midnight (in tz, or this machine's zone) of the day containing ts."""
+    moment = datetime.fromtimestamp(ts, tz) if tz else datetime.fromtimestamp(ts).astimezone()
+    midnight = datetime.combine(moment.date(), dtime(0), moment.tzinfo if tz else None)
+    if tz is None:
+        midnight = midnight.astimezone()
+    return midnight.timestamp()
+
+
+def local_day_end(day_start: float, tz: ZoneInfo | None) -> float:
+    """The next local midnight (days are 23 to 25 hours long around DST changes)."""
+    return local_day_start(day_start + 26 * 3600, tz)
+
+
+# ----------------------------------------------------------------- the model
+class _AgentBook:
+    """What the model keeps per agent."""
+
+    __slots__ = ("name", "availability", "talking", "calls", "last_call_end", "calls_today",
+                 "handled_today", "talk_today", "wrapup_today", "misses_today", "closed_pause",
+                 "closed_login", "row", "memberships", "pauses")  # fmt: skip
+
+    def __init__(self, name: str):
+        self.name = name
+        self.availability: list[IntervalRow] = []  # sorted by start; contiguous
+        self.talking: dict[int, CallRow] = {}
+        self.calls: dict[int, CallRow] = {}  # answered by this agent, recent
+        self.last_call_end: float | None = None
+        self.calls_today = 0
+        self.handled_today = 0
+        self.talk_today = 0.0
+        self.wrapup_today = 0.0
+        self.misses_today = 0
+        self.closed_pause: dict[str, float] = defaultdict(float)  # reason -> seconds (closed)
+        self.closed_login = 0.0
+        self.row: AgentRow | None = None
+        self.memberships: dict[str, MembershipRow] = {}  # active, by queue
+        self.pauses: dict[str, IntervalRow] = {}  # open, by queue
+
+
+class FloorModel:
+    """Today's floor, in memory; `apply` changes, then ask for `snapshot(now)`."""
+
+    def __init__(self, config: Config, day_of: float):
+        self.config = config
+        self.tz = config.tzinfo()
+        self.timezone = config.timezone or str(datetime.now().astimezone().tzinfo)
+        self.day_start = local_day_start(day_of, self.tz)
+        self.day_end = local_day_end(self.day_start, self.tz)
+        self.horizon = self.day_start - LOOKBACK_S
+        self._levels = {}
+        self._queue_index: dict[str, int] = {}
+        self._queues: list[str] = []
+        self._today = np.zeros((0, VECTOR_SIZE))
+        self._today_max: list[float | None] = []
+        self._today_max_stale: set[int] = set()
+        self._ring = np.zeros((0, RING_MINUTES, VECTOR_SIZE))
+        self._ring_max = np.full((0, RING_MINUTES), -np.inf)
+        self._ring_minute = np.full(RING_MINUTES, -1, dtype=np.int64)
+        # minute -> queue index -> call id -> (wait ended, contribution, wait)
+        self._ring_calls: dict[int, dict[int, dict[int, tuple[float, list[float], float]]]] = {}
+        # call id -> (queue index, wait ended, contribution, wait): what the call added
+        self._applied: dict[int, tuple[int, float, list[float], float]] = {}
+        self.calls: dict[int, CallRow] = {}
+        self.waiting: dict[str, dict[int, CallRow]] = defaultdict(dict)
+        self.agents: dict[str, _AgentBook] = {}
+        self._agent_applied: dict[int, tuple[str, tuple[int, int, float, float]]] = {}
+        self._interval_applied: dict[int, tuple[str, str, str | None, float]] = {}
+        self._misses_seen: set[int] = set()
+        self._pause_rows: dict[int, IntervalRow] = {}
+        self._membership_rows: dict[int, MembershipRow] = {}
+        self.sources: dict[str, SourceStatus] = {}
+
+    # ----------------------------------------------------------------- queues
+    def _queue(self, name: str) -> int:
+        index = self._queue_index.get(name)
+        if index is None:
+            index = self._queue_index[name] = len(self._queues)
+            self._queues.append(name)
+            self._today = np.vstack([self._today, np.zeros((1, VECTOR_SIZE))])
+            self._today_max.append(None)
+            self._ring = np.concatenate([self._ring, np.zeros((1, RING_MINUTES, VECTOR_SIZE))])
+            self._ring_max = np.vstack([self._ring_max, np.full((1, RING_MINUTES), -np.inf)])
+        return index
+
+    def _level(self, queue: str):
+        level = self._levels.get(queue)
+        if level is None:
+            level = self._levels[queue] = self.config.queue_service_level(queue)
+        return level
+
+    def queue_names(self) -> list[str]:
+        return list(self._queues)
+
+    # ----------------------------------------------------------------- applying changes
+    def needs_reload(self, now: float) -> bool:
+        """True once `now` is past the model's day: build a new model for the new day."""
+        return now >= self.day_end
+
+    def apply(self, changes: Changes) -> None:
+        for call in changes.calls:
+            self._apply_call(call)
+        for interval in changes.availability:
+            self._apply_availability(interval)
+        for pause in changes.pauses:
+            self._apply_pause(pause)
+        for membership in changes.memberships:
+            self._apply_membership(membership)
+        for miss in changes.misses:
+            if miss.id not in self._misses_seen:
+                self._misses_seen.add(miss.id)
+                if not miss.canceled and miss.ts >= self.day_start:
+                    self._agent(miss.agent).misses_today += 1
+        for row in changes.agents:
+            self._agent(row.name).row = row
+        for source in changes.sources:
+            self.sources[source.name] = source
+
+    def _agent(self, name: str) -> _AgentBook:
+        book = self.agents.get(name)
+        if book is None:
+            book = self.agents[name] = _AgentBook(name)
+        return book
+
+    def _apply_call(self, call: CallRow) -> None:
+        old = self.calls.get(call.id)
+        self.calls[call.id] = call
+        q = self._queue(call.queue)
+        # Waiting list.
+        if old is not None:
+            self.waiting[old.queue].pop(old.id, None)
+        if call.outcome is None and call.status != "done":
+            self.waiting[call.queue][call.id] = call
+        # Queue windows: what the call adds, by the minute its wait ended.
+        vector = None
+        if call.wait_end_at is not None and call.wait_end_at >= self.horizon:
+            vector = contribution(call, self._level(call.queue))
+        previous = self._applied.pop(call.id, None)
+        wait = call.wait_s or 0.0
+        if (previous is not None and vector is not None and previous[0] == q
+                and previous[1] == call.wait_end_at and previous[3] == wait):  # fmt: skip
+            # Same wait, more known (the talk time of a call that ended): add the difference.
+            delta = [new - old for new, old in zip(vector, previous[2])]
+            self._add_delta(call.id, q, call.wait_end_at, delta, vector)
+            self._applied[call.id] = (q, call.wait_end_at, vector, wait)
+        else:
+            if previous is not None:
+                self._unapply_vector(call.id, *previous)
+            if vector is not None:
+                self._apply_vector(call.id, q, call.wait_end_at, vector, wait)
+                self._applied[call.id] = (q, call.wait_end_at, vector, wait)
+        # Agents.
+        if old is not None and old.agent:
+            book = self.agents.get(old.agent)
+            if book is not None:
+                book.talking.pop(old.id, None)
+        applied = self._agent_applied.pop(call.id, None)
+        if applied is not None:
+            agent, (calls, handled, talk, wrapup) = applied
+            book = self._agent(agent)
+            book.calls_today -= calls
+            book.handled_today -= handled
+            book.talk_today -= talk
+            book.wrapup_today -= wrapup
+        if call.agent and call.answered_at is not None:
+            book = self._agent(call.agent)
+            book.calls[call.id] = call
+            if call.ended_at is None:
+                book.talking[call.id] = call
+            elif book.last_call_end is None or call.ended_at > book.last_call_end:
+                book.last_call_end = call.ended_at
+            if call.answered_at >= self.day_start:
+                handled = 1 if call.talk_s is not None else 0
+                contribution_today = (1, handled, call.talk_s or 0.0, call.wrapup_s or 0.0)
+                book.calls_today += 1
+                book.handled_today += handled
+                book.talk_today += contribution_today[2]
+                book.wrapup_today += contribution_today[3]
+                self._agent_applied[call.id] = (call.agent, contribution_today)
+
+    def _minute(self, ts: float) -> int:
+        return int(ts // 60)
+
+    def _slot(self, minute: int) -> int | None:
+        """The ring slot holding `minute`, reusing (and clearing) an older one if needed."""
+        slot = minute % RING_MINUTES
+        held = int(self._ring_minute[slot])
+        if held == minute:
+            return slot
+        if held > minute:
+            return None  # older than the ring keeps
+        self._ring[:, slot, :] = 0
+        self._ring_max[:, slot] = -np.inf
+        self._ring_minute[slot] = minute
+        self._ring_calls.pop(held, None)
+        return slot
+
+    def _apply_vector(self, call_id: int, q: int, wait_end: float, vector: list[float],
+                      wait: float) -> None:  # fmt: skip
+        if wait_end >= self.day_start:
+            self._today[q] += vector
+            current = self._today_max[q]
+            if current is None or wait > current:
+                self._today_max[q] = wait
+        minute = self._minute(wait_end)
+        slot = self._slot(minute)
+        if slot is not None:
+            self._ring[q, slot] += vector
+            if wait > self._ring_max[q, slot]:
+                self._ring_max[q, slot] = wait
+            self._ring_calls.setdefault(minute, {}).setdefault(q, {})[call_id] = (
+                wait_end, vector, wait,
+            )  # fmt: skip
+
+    def _add_delta(self, call_id: int, q: int, wait_end: float, delta: list[float],
+                   vector: list[float]) -> None:  # fmt: skip
+        if wait_end >= self.day_start:
+            self._today[q] += delta
+        minute = self._minute(wait_end)
+        bucket = self._ring_calls.get(minute, {}).get(q)
+        if bucket is not None and call_id in bucket:
+            self._ring[q, minute % RING_MINUTES] += delta
+            bucket[call_id] = (wait_end, vector, bucket[call_id][2])
+
+    def _unapply_vector(self, call_id: int, q: int, wait_end: float, vector: list[float],
+                        wait: float) -> None:  # fmt: skip
+        if wait_end >= self.day_start:
+            self._today[q] -= vector
+            if self._today_max[q] is not None and wait >= self._today_max[q]:
+                self._today_max_stale.add(q)
+        minute = self._minute(wait_end)
+        bucket = self._ring_calls.get(minute, {}).get(q)
+        if bucket is not None and bucket.pop(call_id, None) is not None:
+            slot = minute % RING_MINUTES
+            self._ring[q, slot] -= vector
+            self._ring_max[q, slot] = max((w for _, _, w in bucket.values()), default=-np.inf)
+
+    def _apply_availability(self, interval: IntervalRow) -> None:
+        book = self._agent(interval.agent)
+        intervals = book.availability
+        previous = self._interval_applied.pop(interval.id, None)
+        if previous is not None:
+            _, state, reason, seconds = previous
+            self._unclose(book, state, reason, seconds)
+        index = bisect.bisect_left([i.start for i in intervals], interval.start)
+        replaced = False
+        for position in range(max(0, index - 1), min(len(intervals), index + 2)):
+            if intervals[position].id == interval.id:
+                intervals[position] = interval
+                replaced = True
+                break
+        if not replaced:
+            intervals.insert(index, interval)
+            # Availability is contiguous: an interval ends where the next one starts.
+            if index > 0 and intervals[index - 1].end is None:
+                before = intervals[index - 1]
+                intervals[index - 1] = replace(before, end=interval.start)
+                self._close_interval(book, intervals[index - 1])
+        self._close_interval(book, interval)
+
+    def _close_interval(self, book: _AgentBook, interval: IntervalRow) -> None:
+        """Add a finished interval's part of today to the agent's closed totals."""
+        if interval.end is None:
+            return
+        seconds = max(0.0, interval.end - max(interval.start, self.day_start))
+        if seconds <= 0:
+            return
+        previous = self._interval_applied.pop(interval.id, None)
+        if previous is not None:
+            self._unclose(book, previous[1], previous[2], previous[3])
+        if interval.state != OFFLINE:
+            book.closed_login += seconds
+        if interval.state in (PAUSED, WRAPUP):
+            book.closed_pause[_pause_key(interval)] += seconds
+        self._interval_applied[interval.id] = (book.name, interval.state, interval.reason, seconds)
+
+    def _unclose(self, book: _AgentBook, state: str, reason: str | None, seconds: float) -> None:
+        if state != OFFLINE:
+            book.closed_login -= seconds
+        if state in (PAUSED, WRAPUP):
+            key = reason or ("Wrap-up" if state == WRAPUP else "Paused")
+            book.closed_pause[key] -= seconds
+            if book.closed_pause[key] <= 1e-9:
+                del book.closed_pause[key]
+
+    def _apply_pause(self, pause: IntervalRow) -> None:
+        self._pause_rows[pause.id] = pause
+        book = self._agent(pause.agent)
+        if pause.queue is None:
+            return
+        if pause.end is None:
+            book.pauses[pause.queue] = pause
+        elif book.pauses.get(pause.queue) is not None and book.pauses[pause.queue].id == pause.id:
+            del book.pauses[pause.queue]
+
+    def _apply_membership(self, membership: MembershipRow) -> None:
+        self._membership_rows[membership.id] = membership
+        book = self._agent(membership.agent)
+        current = book.memberships.get(membership.queue)
+        if membership.left_at is None:
+            book.memberships[membership.queue] = membership
+            self._queue(membership.queue)
+        elif current is not None and current.id == membership.id:
+            del book.memberships[membership.queue]
+
+    # ----------------------------------------------------------------- windows
+    def _window_vectors(self, now: float, seconds: int) -> tuple[np.ndarray, list[float | None]]:
+        """Each queue's sums and max wait over calls whose wait ended in [now - seconds, now]:
+        the full minutes in one numpy sum, the first (partial) minute call by call."""
+        start = now - seconds
+        first = self._minute(start)
+        last = self._minute(now)
+        minutes = self._ring_minute
+        slots = np.nonzero((minutes > first) & (minutes <= last))[0]
+        if len(slots):
+            sums = self._ring[:, slots, :].sum(axis=1)
+            tops = self._ring_max[:, slots].max(axis=1)
+        else:
+            sums = np.zeros((len(self._queues), VECTOR_SIZE))
+            tops = np.full(len(self._queues), -np.inf)
+        for q, bucket in self._ring_calls.get(first, {}).items():
+            for wait_end, vector, wait in bucket.values():
+                if start <= wait_end <= now:
+                    sums[q] += vector
+                    if wait > tops[q]:
+                        tops[q] = wait
+        maxes = [None if math.isinf(top) else float(top) for top in tops]
+        return sums, maxes
+
+    def _today_maxes(self) -> list[float | None]:
+        for q in self._today_max_stale:
+            queue = self._queues[q]
+            waits = [
+                call.wait_s or 0.0
+                for call in self.calls.values()
+                if call.queue == queue and call.wait_end_at is not None
+                and call.wait_end_at >= self.day_start and call.outcome is not None
+            ]  # fmt: skip
+            self._today_max[q] = max(waits) if waits else None
+        self._today_max_stale.clear()
+        return self._today_max
+
+    # ----------------------------------------------------------------- agents
+    def _availability_at(self, book: _AgentBook, now: float) -> IntervalRow | None:
+        intervals = book.availability
+        if not intervals:
+            return None
+        index = bisect.bisect_right([i.start for i in intervals], now) - 1
+        if index < 0:
+            return None
+        interval = intervals[index]
+        if interval.end is not None and interval.end <= now and index == len(intervals) - 1:
+            return None
+        return interval
+
+    def agent_state(self, book: _AgentBook, now: float) -> tuple[str, float | None, str | None,
+                                                                 str | None, CallRow | None]:  # fmt: skip
+        """(state, since, reason, queue, call) of an agent at `now`."""
+        interval = self._availability_at(book, now)
+        if interval is None or interval.state == OFFLINE:
+            return OFFLINE, interval.start if interval else None, None, None, None
+        if book.talking:
+            call = max(book.talking.values(), key=lambda c: c.answered_at or 0)
+            return ON_CALL, call.answered_at, None, call.queue, call
+        row = book.row
+        if row is not None and row.ringing:
+            return RINGING, row.last_event_at, None, row.ringing, None
+        since = interval.start
+        if book.last_call_end is not None and book.last_call_end > since:
+            since = book.last_call_end
+        return interval.state, since, interval.reason, interval.queue, None
+
+    def _occupancy(self, book: _AgentBook, now: float, window: float = 3600) -> float | None:
+        start = now - window
+        talk = wrapup = available = talk_in_available = 0.0
+        spans: list[tuple[float, float]] = []
+        for call in book.calls.values():
+            if call.answered_at is None:
+                continue
+            end = call.ended_at if call.ended_at is not None else now
+            low, high = max(call.answered_at, start), min(end, now)
+            if high > low:
+                talk += high - low
+                spans.append((low, high))
+        for interval in book.availability:
+            end = interval.end if interval.end is not None else now
+            low, high = max(interval.start, start), min(end, now)
+            if high <= low:
+                continue
+            if interval.state == AVAILABLE:
+                available += high - low
+                for span_low, span_high in spans:
+                    overlap = min(high, span_high) - max(low, span_low)
+                    if overlap > 0:
+                        talk_in_available += overlap
+            elif interval.state == WRAPUP:
+                wrapup += high - low
+        idle = max(0.0, available - talk_in_available)
+        return occupancy(talk, wrapup, idle)
+
+    def _agent_snapshot(self, book: _AgentBook, now: float, detail: bool) -> AgentSnapshot:
+        state, since, reason, queue, call = self.agent_state(book, now)
+        current = None
+        talk_now = 0.0
+        if call is not None:
+            talk_now = max(0.0, now - (call.answered_at or now))
+            current = CurrentCall(call.call_id, call.queue, call.caller, talk_now, call.wait_s)
+        interval = self._availability_at(book, now)
+        pause_today = dict(book.closed_pause)
+        login_today = book.closed_login
+        if interval is not None and interval.end is None:
+            open_s = max(0.0, now - max(interval.start, self.day_start))
+            if interval.state != OFFLINE:
+                login_today += open_s
+            if interval.state in (PAUSED, WRAPUP):
+                key = _pause_key(interval)
+                pause_today[key] = pause_today.get(key, 0.0) + open_s
+        handled = book.handled_today
+        aht = (book.talk_today + book.wrapup_today) / handled if handled else None
+        return AgentSnapshot(
+            name=book.name,
+            display_name=self.config.agent_name(book.name),
+            state=state,
+            since=since,
+            time_in_state_s=max(0.0, now - since) if since is not None else None,
+            reason=reason,
+            queue=queue,
+            call=current,
+            queues=sorted(book.memberships),
+            paused_in={q: p.reason for q, p in sorted(book.pauses.items())},
+            calls_today=book.calls_today,
+            talk_today_s=book.talk_today + (talk_now if call is not None and
+                                             (call.answered_at or 0) >= self.day_start else 0.0),
+            aht_today_s=aht,
+            ring_no_answers_today=book.misses_today,
+            pause_today_s={k: round(v, 3) for k, v in sorted(pause_today.items())},
+            login_today_s=login_today,
+            occupancy_60m=self._occupancy(book, now) if detail else None,
+        )  # fmt: skip
+
+    def _agents_to_show(self, now: float) -> list[_AgentBook]:
+        """Agents logged in now or at some time today, in name order (not yesterday's)."""
+        shown = []
+        for _, book in sorted(self.agents.items()):
+            if not book.availability:
+                continue
+            interval = self._availability_at(book, now)
+            logged_in_now = interval is not None and interval.state != OFFLINE
+            if logged_in_now or book.closed_login > 0 or book.calls_today:
+                shown.append(book)
+        return shown
+
+    # ----------------------------------------------------------------- snapshot
+    def snapshot(self, now: float, details: Collection[str] | str | None = ALL) -> FloorSnapshot:
+        """The floor at `now`. `details`: agents whose costlier numbers (occupancy) to compute:
+        ALL, None, or a collection of names (the rows a viewer shows)."""
+        agents: dict[str, AgentSnapshot] = {}
+        for book in self._agents_to_show(now):
+            detail = details == ALL or (details is not None and book.name in details)
+            agents[book.name] = self._agent_snapshot(book, now, detail)
+        windows = {name: self._window_vectors(now, seconds) for name, seconds in WINDOWS.items()
+                   if seconds is not None}  # fmt: skip
+        today_max = self._today_maxes()
+        queues: dict[str, QueueSnapshot] = {}
+        order = sorted(self._queues, key=lambda q: self.config.queue_name(q).casefold())
+        for queue in order:
+            q = self._queue_index[queue]
+            level = self._level(queue)
+            waiting = sorted(
+                (c for c in self.waiting[queue].values() if c.enqueued_at <= now),
+                key=lambda c: c.enqueued_at,
+            )
+            stats = {"today": WindowStats.from_vector(self._today[q], today_max[q], level.formula)}
+            for name, (sums, maxes) in windows.items():
+                stats[name] = WindowStats.from_vector(sums[q], maxes[q], level.formula)
+            queues[queue] = QueueSnapshot(
+                name=queue,
+                display_name=self.config.queue_name(queue),
+                calls_waiting=len(waiting),
+                longest_wait_s=max(0.0, now - waiting[0].enqueued_at) if waiting else None,
+                waiting=[
+                    WaitingCall(c.call_id, queue, c.caller, c.position,
+                                max(0.0, now - c.enqueued_at))
+                    for c in waiting
+                ],  # fmt: skip
+                windows=stats,
+                threshold_s=level.threshold_s,
+                target=level.target,
+                formula=level.formula,
+            )
+        self._count_staffing(queues, agents)
+        return FloorSnapshot(
+            at=now,
+            day_start=self.day_start,
+            timezone=self.timezone,
+            queues=queues,
+            agents=agents,
+            totals=self._totals(queues, agents, windows, today_max),
+            feeds=self._feeds(now),
+        )
+
+    def _count_staffing(self, queues: dict[str, QueueSnapshot],
+                        agents: dict[str, AgentSnapshot]) -> None:  # fmt: skip
+        """Per queue, its logged-in members by state. Staffed: logged in and not paused in the
+        queue (on a call, ringing, in wrap-up or available)."""
+        for name, agent in agents.items():
+            if agent.state == OFFLINE:
+                continue
+            book = self.agents[name]
+            for queue_name in book.memberships:
+                queue = queues.get(queue_name)
+                if queue is None:
+                    continue
+                pause = book.pauses.get(queue_name)
+                if agent.state == ON_CALL:
+                    queue.agents_on_call += 1
+                elif agent.state == RINGING:
+                    queue.agents_ringing += 1
+                elif agent.state == WRAPUP:
+                    queue.agents_wrapup += 1
+                elif pause is not None or agent.state == PAUSED:
+                    queue.agents_paused += 1
+                    reason = (pause.reason if pause else agent.reason) or "Paused"
+                    queue.paused_by_reason[reason] = queue.paused_by_reason.get(reason, 0) + 1
+                    continue
+                else:
+                    queue.agents_available += 1
+                queue.agents_staffed += 1
+
+    def _totals(self, queues, agents, windows, today_max) -> FloorTotals:
+        formula = self.config.service_level.formula
+        floor_windows = {}
+        for name in WINDOWS:
+            if name == "today":
+                sums = self._today.sum(axis=0) if len(self._queues) else np.zeros(VECTOR_SIZE)
+                maxes = today_max
+            else:
+                vectors, maxes = windows[name]
+                sums = vectors.sum(axis=0) if len(self._queues) else np.zeros(VECTOR_SIZE)
+            known = [m for m in maxes if m is not None]
+            floor_windows[name] = WindowStats.from_vector(sums, max(known) if known else None,
+                                                          formula)  # fmt: skip
+        states = [agent.state for agent in agents.values()]
+        longest = [q.longest_wait_s for q in queues.values() if q.longest_wait_s is not None]
+        return FloorTotals(
+            calls_waiting=sum(q.calls_waiting for q in queues.values()),
+            longest_wait_s=max(longest) if longest else None,
+            windows=floor_windows,
+            agents_logged_in=sum(1 for s in states if s != OFFLINE),
+            agents_available=states.count(AVAILABLE),
+            agents_ringing=states.count(RINGING),
+            agents_on_call=states.count(ON_CALL),
+            agents_wrapup=states.count(WRAPUP),
+            agents_paused=states.count(PAUSED),
+        )
+
+    def _feeds(self, now: float) -> list[FeedHealth]:
+        feeds = []
+        for name, source in sorted(self.sources.items()):
+            feeds.append(
+                FeedHealth(
+                    name=name,
+                    status=source.status,
+                    detail=source.detail,
+                    events=source.events,
+                    rejects=source.rejects,
+                    last_event_ts=source.last_event_ts,
+                    last_event_age_s=None if source.last_received_at is None
+                    else max(0.0, now - source.last_received_at),
+                    lag_s=None if source.last_event_ts is None else now - source.last_event_ts,
+                )  # fmt: skip
+            )
+        return feeds
+
+
+def _pause_key(interval: IntervalRow) -> str:
+    return interval.reason or ("Wrap-up" if interval.state == WRAPUP else "Paused")
+
+
+def clip_changes(changes: Changes, at: float) -> Changes:
+    """Rows as they stood at `at` (for snapshots of a past instant)."""
+    calls = [c for c in (clip_call(call, at) for call in changes.calls) if c is not None]
+    availability = [i for i in (clip_interval(x, at) for x in changes.availability) if i]
+    pauses = [i for i in (clip_interval(x, at) for x in changes.pauses) if i]
+    memberships = [m for m in (clip_membership(x, at) for x in changes.memberships) if m]
+    misses = [m for m in changes.misses if m.ts <= at]
+    agents = [AgentRow(row.name, None, row.last_event_at) for row in changes.agents]
+    return Changes(calls, availability, pauses, memberships, misses, agents, changes.sources)
+
+
+__all__ = [
+    "ALL", "AgentRow", "CallRow", "Changes", "FloorModel", "IntervalRow", "MembershipRow",
+    "MissRow", "SourceStatus", "clip_changes", "local_day_start", "local_day_end",
+]  # fmt: skip

@@ -1,0 +1,166 @@
+"""The definitions behind every number: what a call adds to a window, and the ratios.
+
+Plain Python, shared by the live snapshot and the interval reports so both count the same
+way (docs/metrics.md is the prose form of this module). A window's numbers are sums of each
+call's contribution, so windows add up: a day is the sum of its intervals, the floor is the
+sum of its queues (weighted by calls, never an average of percentages).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from floorwatch.config import ServiceLevel
+
+# Positions in a contribution vector. A call counts in a window by the time its wait ended.
+OFFERED = 0  # every call whose wait ended (answered, abandoned, short abandoned, left)
+ANSWERED = 1
+WITHIN = 2  # answered within the service level threshold (wait <= T)
+ABANDONED = 3  # abandoned after at least short_abandon_s
+SHORT = 4  # abandoned in less than short_abandon_s
+TIMED_OUT = 5
+LEFT_KEY = 6
+LEFT_EMPTY = 7
+WITHDRAWN = 8
+WAIT_ANSWERED = 9  # sum of waits of answered calls (for ASA)
+HANDLED = 10  # answered calls that have ended (talk time known)
+TALK = 11  # sum of talk of handled calls
+WRAPUP = 12  # sum of wrap-up of handled calls (0 where the feed reports none)
+WAIT_ALL = 13  # sum of waits of every call whose wait ended
+VECTOR_SIZE = 14
+
+LEFT_OUTCOMES = {"timeout": TIMED_OUT, "key": LEFT_KEY, "empty": LEFT_EMPTY, "withdraw": WITHDRAWN}
+
+
+class CallLike(Protocol):
+    outcome: str | None
+    wait_s: float | None
+    talk_s: float | None
+    wrapup_s: float | None
+
+
+def contribution(call: CallLike, level: ServiceLevel) -> list[float] | None:
+    """What one call adds to the window its wait ended in; None while it still waits."""
+    outcome = call.outcome
+    if outcome is None:
+        return None
+    vector = [0.0] * VECTOR_SIZE
+    wait = call.wait_s or 0.0
+    vector[OFFERED] = 1
+    vector[WAIT_ALL] = wait
+    if outcome == "answered":
+        vector[ANSWERED] = 1
+        vector[WAIT_ANSWERED] = wait
+        if wait <= level.threshold_s:
+            vector[WITHIN] = 1
+        if call.talk_s is not None:
+            vector[HANDLED] = 1
+            vector[TALK] = call.talk_s
+            vector[WRAPUP] = call.wrapup_s or 0.0
+    elif outcome == "abandoned":
+        vector[SHORT if wait < level.short_abandon_s else ABANDONED] = 1
+    elif outcome in LEFT_OUTCOMES:
+        vector[LEFT_OUTCOMES[outcome]] = 1
+    return vector
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole > 0 else None
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    """A queue's (or the floor's) calls whose wait ended in one window."""
+
+    offered: int
+    answered: int
+    answered_within: int
+    abandoned: int
+    short_abandoned: int
+    timed_out: int
+    left_by_key: int
+    left_empty: int
+    withdrawn: int
+    handled: int
+    wait_answered_s: float
+    talk_s: float
+    wrapup_s: float
+    wait_s: float
+    max_wait_s: float | None
+    formula: str
+
+    @classmethod
+    def from_vector(cls, vector, max_wait: float | None, formula: str) -> WindowStats:
+        return cls(
+            offered=int(vector[OFFERED]),
+            answered=int(vector[ANSWERED]),
+            answered_within=int(vector[WITHIN]),
+            abandoned=int(vector[ABANDONED]),
+            short_abandoned=int(vector[SHORT]),
+            timed_out=int(vector[TIMED_OUT]),
+            left_by_key=int(vector[LEFT_KEY]),
+            left_empty=int(vector[LEFT_EMPTY]),
+            withdrawn=int(vector[WITHDRAWN]),
+            handled=int(vector[HANDLED]),
+            wait_answered_s=float(vector[WAIT_ANSWERED]),
+            talk_s=float(vector[TALK]),
+            wrapup_s=float(vector[WRAPUP]),
+            wait_s=float(vector[WAIT_ALL]),
+            max_wait_s=max_wait,
+            formula=formula,
+        )
+
+    @property
+    def left(self) -> int:
+        """Calls that left the queue unanswered but not by hanging up (timeout, key, empty, withdraw)."""
+        return self.timed_out + self.left_by_key + self.left_empty + self.withdrawn
+
+    @property
+    def service_level(self) -> float | None:
+        """Share answered within the threshold, by the configured formula; None with no calls."""
+        if self.formula == "answered":
+            return _ratio(self.answered_within, self.answered)
+        if self.formula == "offered":
+            return _ratio(self.answered_within, self.offered)
+        return _ratio(self.answered_within, self.answered + self.abandoned + self.left)
+
+    @property
+    def abandon_rate(self) -> float | None:
+        """Abandoned (not short) / (answered + abandoned + left)."""
+        return _ratio(self.abandoned, self.answered + self.abandoned + self.left)
+
+    @property
+    def asa_s(self) -> float | None:
+        """Average speed of answer: mean wait of answered calls."""
+        return _ratio(self.wait_answered_s, self.answered)
+
+    @property
+    def aht_s(self) -> float | None:
+        """Average handle time: mean talk plus wrap-up of answered calls that have ended."""
+        return _ratio(self.talk_s + self.wrapup_s, self.handled)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "offered": self.offered,
+            "answered": self.answered,
+            "answered_within": self.answered_within,
+            "abandoned": self.abandoned,
+            "short_abandoned": self.short_abandoned,
+            "left": self.left,
+            "timed_out": self.timed_out,
+            "left_by_key": self.left_by_key,
+            "left_empty": self.left_empty,
+            "withdrawn": self.withdrawn,
+            "handled": self.handled,
+            "service_level": self.service_level,
+            "abandon_rate": self.abandon_rate,
+            "asa_s": self.asa_s,
+            "aht_s": self.aht_s,
+            "max_wait_s": self.max_wait_s,
+        }
+
+
+def occupancy(talk_s: float, wrapup_s: float, idle_s: float) -> float | None:
+    """(talk + wrap-up) / (talk + wrap-up + available idle)."""
+    return _ratio(talk_s + wrapup_s, talk_s + wrapup_s + idle_s)

@@ -1,0 +1,154 @@
+"""Feeds a FloorModel from a store: today's rows once, then only what changed.
+
+A viewer asks `refresh()` a few times a second. It costs one `PRAGMA data_version` when
+nothing was committed; otherwise it reads the rows whose `seq` is newer than the last one seen
+(indexed), so a refresh grows with what changed, never with history.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection
+
+from floorwatch.config import Config
+from floorwatch.floor import (
+    ALL,
+    LOOKBACK_S,
+    AgentRow,
+    CallRow,
+    Changes,
+    FloorModel,
+    IntervalRow,
+    MembershipRow,
+    MissRow,
+    SourceStatus,
+    clip_changes,
+    local_day_start,
+)
+from floorwatch.snapshot import FloorSnapshot
+from floorwatch.store import Store
+
+_CALL_COLUMNS = (
+    "id, call_id, queue, caller, enqueued_at, status, outcome, wait_end_at, wait_s, "
+    "answered_at, agent, ended_at, talk_s, ended_by, transfer_target, ring_no_answers, "
+    "synced, wrapup_s, position"
+)
+_INTERVAL_COLUMNS = 'id, agent, state, reason, queue, start, "end"'
+_MEMBERSHIP_COLUMNS = "id, agent, queue, joined_at, left_at, penalty"
+_SOURCE_COLUMNS = (
+    "name, status, status_detail, events, rejects, last_event_ts, last_received_at"
+)
+
+
+class FloorReader:
+    """A FloorModel kept in step with the store.
+
+    `at` fixes the instant (a past snapshot: loaded once, clipped to that instant); without it
+    the reader follows the store live and `clock` gives "now".
+    """
+
+    def __init__(self, store: Store, config: Config, at: float | None = None,
+                 clock: Callable[[], float] = time.time):  # fmt: skip
+        self.store = store
+        self.config = config
+        self.at = at
+        self.clock = clock
+        self.model: FloorModel | None = None
+        self._seq = 0
+        self._miss_id = 0
+        self._data_version: int | None = None
+        self.load()
+
+    def now(self) -> float:
+        return self.at if self.at is not None else self.clock()
+
+    # ----------------------------------------------------------------- loading
+    def load(self) -> None:
+        """(Re)build the model from the store for the day containing now."""
+        now = self.now()
+        model = FloorModel(self.config, now)
+        horizon = local_day_start(now, self.config.tzinfo()) - LOOKBACK_S
+        conn = self.store.conn
+        conn.execute("BEGIN")
+        try:
+            self._data_version = self.store.data_version()
+            seq = self.store.seq()
+            changes = Changes(
+                calls=[CallRow(*row) for row in conn.execute(
+                    f"SELECT {_CALL_COLUMNS} FROM calls "
+                    "WHERE wait_end_at >= ? OR status != 'done'", (horizon,))],
+                availability=[IntervalRow(*row) for row in conn.execute(
+                    f'SELECT {_INTERVAL_COLUMNS} FROM agent_states '
+                    'WHERE "end" IS NULL OR "end" >= ? ORDER BY start', (horizon,))],
+                pauses=[IntervalRow(*row) for row in conn.execute(
+                    f'SELECT {_INTERVAL_COLUMNS} FROM pauses '
+                    'WHERE "end" IS NULL OR "end" >= ? ORDER BY start', (horizon,))],
+                memberships=[MembershipRow(*row) for row in conn.execute(
+                    f"SELECT {_MEMBERSHIP_COLUMNS} FROM memberships "
+                    "WHERE left_at IS NULL OR left_at >= ? ORDER BY joined_at", (horizon,))],
+                misses=[MissRow(*row) for row in conn.execute(
+                    "SELECT id, agent, queue, ts, canceled FROM misses WHERE ts >= ?",
+                    (horizon,))],
+                agents=[AgentRow(*row) for row in conn.execute(
+                    "SELECT name, ringing, last_event_at FROM agents")],
+                sources=[SourceStatus(*row) for row in conn.execute(
+                    f"SELECT {_SOURCE_COLUMNS} FROM sources")],
+            )  # fmt: skip
+            self._miss_id = conn.execute("SELECT coalesce(max(id), 0) FROM misses").fetchone()[0]
+        finally:
+            conn.execute("COMMIT")
+        if self.at is not None:
+            changes = clip_changes(changes, self.at)
+        model.apply(changes)
+        self.model = model
+        self._seq = seq
+
+    def refresh(self) -> bool:
+        """Bring the model up to date; False (cheaply) when nothing was committed."""
+        if self.at is not None:
+            return False
+        if self.model is not None and self.model.needs_reload(self.now()):
+            self.load()
+            return True
+        version = self.store.data_version()
+        if version == self._data_version:
+            return False
+        conn = self.store.conn
+        conn.execute("BEGIN")
+        try:
+            self._data_version = self.store.data_version()
+            seq = self.store.seq()
+            if seq == self._seq:
+                return False
+            last = self._seq
+            changes = Changes(
+                calls=[CallRow(*row) for row in conn.execute(
+                    f"SELECT {_CALL_COLUMNS} FROM calls WHERE seq > ?", (last,))],
+                availability=[IntervalRow(*row) for row in conn.execute(
+                    f"SELECT {_INTERVAL_COLUMNS} FROM agent_states WHERE seq > ? ORDER BY start",
+                    (last,))],
+                pauses=[IntervalRow(*row) for row in conn.execute(
+                    f"SELECT {_INTERVAL_COLUMNS} FROM pauses WHERE seq > ? ORDER BY start",
+                    (last,))],
+                memberships=[MembershipRow(*row) for row in conn.execute(
+                    f"SELECT {_MEMBERSHIP_COLUMNS} FROM memberships WHERE seq > ?", (last,))],
+                misses=[MissRow(*row) for row in conn.execute(
+                    "SELECT id, agent, queue, ts, canceled FROM misses WHERE id > ?",
+                    (self._miss_id,))],
+                agents=[AgentRow(*row) for row in conn.execute(
+                    "SELECT name, ringing, last_event_at FROM agents WHERE seq > ?", (last,))],
+                sources=[SourceStatus(*row) for row in conn.execute(
+                    f"SELECT {_SOURCE_COLUMNS} FROM sources WHERE seq > ?", (last,))],
+            )  # fmt: skip
+        finally:
+            conn.execute("COMMIT")
+        if changes.misses:
+            self._miss_id = max(miss.id for miss in changes.misses)
+        self.model.apply(changes)
+        self._seq = seq
+        return True
+
+    def snapshot(self, now: float | None = None,
+                 details: Collection[str] | str | None = ALL) -> FloorSnapshot:  # fmt: skip
+        """The floor at `now` (default: the reader's now)."""
+        return self.model.snapshot(self.now() if now is None else now, details)

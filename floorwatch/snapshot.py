@@ -1,0 +1,210 @@
+"""The floor at an instant: plain dataclasses that every viewer renders and `--json` prints.
+
+Keys of `to_dict` are the names used in docs/metrics.md, so a script reading the JSON and a
+person reading the docs talk about the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from floorwatch.metrics import WindowStats
+
+#: The windows every queue is counted over: today since local midnight, and rolling.
+WINDOWS = {"today": None, "15m": 900, "30m": 1800, "60m": 3600}
+
+
+@dataclass(frozen=True)
+class WaitingCall:
+    call_id: str
+    queue: str
+    caller: str | None
+    position: int | None
+    wait_s: float
+
+
+@dataclass(frozen=True)
+class CurrentCall:
+    call_id: str
+    queue: str
+    caller: str | None
+    talk_s: float
+    wait_s: float | None
+
+
+@dataclass
+class QueueSnapshot:
+    name: str
+    display_name: str
+    calls_waiting: int
+    longest_wait_s: float | None
+    waiting: list[WaitingCall]
+    windows: dict[str, WindowStats]
+    threshold_s: float
+    target: float
+    formula: str
+    agents_staffed: int = 0
+    agents_available: int = 0
+    agents_ringing: int = 0
+    agents_on_call: int = 0
+    agents_wrapup: int = 0
+    agents_paused: int = 0
+    paused_by_reason: dict[str, int] = field(default_factory=dict)
+    #: Filled by the staffing model (Erlang) when it is enabled.
+    staffing: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "display_name": self.display_name,
+            "calls_waiting": self.calls_waiting,
+            "longest_wait_s": self.longest_wait_s,
+            "waiting": [
+                {"call_id": c.call_id, "caller": c.caller, "position": c.position,
+                 "wait_s": c.wait_s}
+                for c in self.waiting
+            ],  # fmt: skip
+            "service_level_threshold_s": self.threshold_s,
+            "service_level_target": self.target,
+            "service_level_formula": self.formula,
+            "windows": {name: stats.to_dict() for name, stats in self.windows.items()},
+            "agents": {
+                "staffed": self.agents_staffed,
+                "available": self.agents_available,
+                "ringing": self.agents_ringing,
+                "on_call": self.agents_on_call,
+                "wrapup": self.agents_wrapup,
+                "paused": self.agents_paused,
+                "paused_by_reason": dict(self.paused_by_reason),
+            },
+            "staffing": self.staffing,
+        }
+
+
+@dataclass
+class AgentSnapshot:
+    name: str
+    display_name: str
+    state: str
+    since: float | None
+    time_in_state_s: float | None
+    reason: str | None
+    queue: str | None
+    call: CurrentCall | None
+    queues: list[str]
+    paused_in: dict[str, str | None]
+    calls_today: int
+    talk_today_s: float
+    aht_today_s: float | None
+    ring_no_answers_today: int
+    pause_today_s: dict[str, float]
+    login_today_s: float
+    #: None unless details were asked for (it costs more than the rest together).
+    occupancy_60m: float | None = None
+    #: Burnout flags (filled by the burnout rules).
+    flags: list[Any] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        call = self.call
+        return {
+            "name": self.name,
+            "display_name": self.display_name,
+            "state": self.state,
+            "since": self.since,
+            "time_in_state_s": self.time_in_state_s,
+            "reason": self.reason,
+            "queue": self.queue,
+            "call": None if call is None else {
+                "call_id": call.call_id, "queue": call.queue, "caller": call.caller,
+                "talk_s": call.talk_s, "wait_s": call.wait_s,
+            },
+            "queues": list(self.queues),
+            "paused_in": dict(self.paused_in),
+            "calls_today": self.calls_today,
+            "talk_today_s": self.talk_today_s,
+            "aht_today_s": self.aht_today_s,
+            "ring_no_answers_today": self.ring_no_answers_today,
+            "pause_today_s": dict(self.pause_today_s),
+            "login_today_s": self.login_today_s,
+            "occupancy_60m": self.occupancy_60m,
+            "flags": [flag.to_dict() if hasattr(flag, "to_dict") else flag for flag in self.flags],
+        }  # fmt: skip
+
+
+@dataclass
+class FeedHealth:
+    name: str
+    status: str | None
+    detail: str | None
+    events: int
+    rejects: int
+    last_event_ts: float | None
+    #: Seconds since an event last arrived (wall clock of the ingest), None if never.
+    last_event_age_s: float | None
+    #: now minus the last event's own timestamp: how far behind the feed's clock we are.
+    lag_s: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "detail": self.detail,
+            "events": self.events,
+            "rejects": self.rejects,
+            "last_event_ts": self.last_event_ts,
+            "last_event_age_s": self.last_event_age_s,
+            "lag_s": self.lag_s,
+        }
+
+
+@dataclass
+class FloorTotals:
+    calls_waiting: int
+    longest_wait_s: float | None
+    windows: dict[str, WindowStats]
+    agents_logged_in: int
+    agents_available: int
+    agents_ringing: int
+    agents_on_call: int
+    agents_wrapup: int
+    agents_paused: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "calls_waiting": self.calls_waiting,
+            "longest_wait_s": self.longest_wait_s,
+            "windows": {name: stats.to_dict() for name, stats in self.windows.items()},
+            "agents": {
+                "logged_in": self.agents_logged_in,
+                "available": self.agents_available,
+                "ringing": self.agents_ringing,
+                "on_call": self.agents_on_call,
+                "wrapup": self.agents_wrapup,
+                "paused": self.agents_paused,
+            },
+        }
+
+
+@dataclass
+class FloorSnapshot:
+    """The whole floor at `at` (epoch seconds)."""
+
+    at: float
+    day_start: float
+    timezone: str
+    queues: dict[str, QueueSnapshot]
+    agents: dict[str, AgentSnapshot]
+    totals: FloorTotals
+    feeds: list[FeedHealth]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "day_start": self.day_start,
+            "timezone": self.timezone,
+            "totals": self.totals.to_dict(),
+            "queues": {name: queue.to_dict() for name, queue in self.queues.items()},
+            "agents": {name: agent.to_dict() for name, agent in self.agents.items()},
+            "feeds": [feed.to_dict() for feed in self.feeds],
+        }
