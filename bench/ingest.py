@@ -31,13 +31,16 @@ from pathlib import Path
 CACHE = Path(__file__).parent / ".cache"
 
 
-def generate(path: Path, events: int, agents: int = 300, queues: int = 12, seed: int = 7) -> int:
-    """Write about `events` queue_log lines of a busy floor; returns the number written."""
+def generate(path: Path, events: int, agents: int = 300, queues: int = 12, seed: int = 7,
+             mean_gap_s: float = 0.4, start: int = 1_795_500_000) -> int:  # fmt: skip
+    """Write about `events` queue_log lines of a busy floor; returns the number written.
+
+    A call arrives every `mean_gap_s` seconds on average (exponential gaps) from `start`.
+    """
     rng = random.Random(seed)
     queue_names = [f"queue{q:02d}" for q in range(queues)]
     agent_names = [f"Local/{1000 + a}@agents/n" for a in range(agents)]
     free_at = {agent: 0.0 for agent in agent_names}
-    start = 1_795_500_000
     clock = float(start)
     pending: list[tuple[float, int, str]] = []
     order = 0
@@ -48,13 +51,18 @@ def generate(path: Path, events: int, agents: int = 300, queues: int = 12, seed:
         order += 1
         heapq.heappush(pending, (ts, order, text))
 
+    members: dict[str, list[str]] = {queue: [] for queue in queue_names}
     for agent in agent_names:
-        for queue in rng.sample(queue_names, 3):
+        for queue in rng.sample(queue_names, min(3, queues)):
+            members[queue].append(agent)
             later(clock, f"{int(clock)}|MANAGER|{queue}|{agent}|ADDMEMBER|")
+    for queue, serving in members.items():
+        if not serving:
+            serving.append(rng.choice(agent_names))
     call = 0
     with open(path, "w") as out:
         while written < events:
-            clock += rng.expovariate(1 / 0.4)
+            clock += rng.expovariate(1 / mean_gap_s)
             while pending and pending[0][0] <= clock:
                 out.write(heapq.heappop(pending)[2] + "\n")
                 written += 1
@@ -74,9 +82,10 @@ def generate(path: Path, events: int, agents: int = 300, queues: int = 12, seed:
             if fate < 0.15:
                 later(t + wait, f"{t + wait}|{call_id}|{queue}|NONE|EXITWITHKEY|5|1|1|{wait}")
                 continue
-            agent = min(rng.sample(agent_names, 4), key=free_at.get)
+            serving = members[queue]
+            agent = min(rng.sample(serving, min(4, len(serving))), key=free_at.get)
             if rng.random() < 0.12:
-                missed = rng.choice(agent_names)
+                missed = rng.choice(serving)
                 ring = min(wait, 15)
                 later(t + ring, f"{t + ring}|{call_id}|{queue}|{missed}|RINGNOANSWER|{ring * 1000}")
                 if rng.random() < 0.5:

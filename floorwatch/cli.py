@@ -47,6 +47,23 @@ def load_config(path: str | None) -> Config:
         return config.load(path if path is not None else config.default_config_path())
 
 
+def database_path(db_path: str | None, config: Config) -> str:
+    """--db, else the config file's `database` (relative to the file)."""
+    if db_path is not None:
+        return db_path
+    if config.path is not None:
+        return str(config.resolve(config.database))
+    raise FloorwatchError("no database: give --db PATH or --config FILE")
+
+
+def configured_spec(spec: str, config: Config) -> str:
+    """A source spec from the config, with a relative file path made relative to the file."""
+    kind, _, location = spec.partition(":")
+    if kind in ("queue_log", "jsonl") and location != "-":
+        return f"{kind}:{config.resolve(location)}"
+    return spec
+
+
 def parse_instant(text: str, config: Config) -> float:
     """Epoch seconds, or an ISO 8601 local time (in the config's zone) such as 2026-11-24T14:00."""
     from datetime import datetime
@@ -92,37 +109,47 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
-              help="The SQLite database to write (created if missing).")
+@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
+              help="The SQLite database to write (created if missing); default: the config's.")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
+              help="floorwatch.toml: its sources, database, agent aliases and wrap-up reasons.")
 @click.option("--follow/--once", default=True, show_default=True,
               help="Keep following the sources, or load them to their end and exit.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar for --once (default: when stderr is a terminal).")
 @click.option("--poll", "poll_interval", default=0.5, show_default=True, type=float,
               help="Seconds between checks of a file when notifications say nothing.")
-@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
-def ingest(db_path: str, follow: bool, progress: bool | None, poll_interval: float,
-           sources: tuple[str, ...]) -> None:  # fmt: skip
+@click.argument("sources", nargs=-1, metavar="SOURCE...")
+def ingest(db_path: str | None, config_path: str | None, follow: bool, progress: bool | None,
+           poll_interval: float, sources: tuple[str, ...]) -> None:  # fmt: skip
     """Load call events from SOURCE... into the database, exactly once.
 
     SOURCE is KIND:LOCATION, for example queue_log:/var/log/asterisk/queue_log, or jsonl:-
-    for canonical JSON Lines on standard input.
+    for canonical JSON Lines on standard input. Without SOURCE, the config's [[sources]].
     """
     from floorwatch.ingest import Ingest
     from floorwatch.progress import IngestProgress
     from floorwatch.sources import open_source
     from floorwatch.store import Store
 
+    config = load_config(config_path)
+    database = database_path(db_path, config)
+    specs = [(spec, None) for spec in sources] or [
+        (configured_spec(source.spec, config), source.name) for source in config.sources
+    ]
+    if not specs:
+        raise FloorwatchError("no sources: give SOURCE... or a config file with [[sources]]")
     with _errors():
         show_progress = (not follow) and (sys.stderr.isatty() if progress is None else progress)
         bar = IngestProgress(enabled=show_progress)
         feeds = [
-            open_source(spec, follow=follow, poll_interval=poll_interval, progress=bar.update)
-            for spec in sources
-        ]
+            open_source(spec, name=name, follow=follow, poll_interval=poll_interval,
+                        progress=bar.update)
+            for spec, name in specs
+        ]  # fmt: skip
         for feed in feeds:
             feed.check()
-        store = Store.open(db_path)
+        store = Store.open(database, config.derive_config())
         try:
             with _stop_on_signals() as stop, bar:
                 for feed in feeds:
@@ -144,14 +171,15 @@ def ingest(db_path: str, follow: bool, progress: bool | None, poll_interval: flo
 
 
 @main.command()
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
-              help="The floorwatch database (opened read-only).")
+@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
+              help="The floorwatch database (opened read-only); default: the config's.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @click.option("--at", "at", default=None, metavar="TIME",
               help="Evaluate the floor as it was at TIME (ISO 8601 local time or epoch seconds).")
 @click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
               help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).")
-def snapshot(db_path: str, as_json: bool, at: str | None, config_path: str | None) -> None:
+def snapshot(db_path: str | None, as_json: bool, at: str | None,
+             config_path: str | None) -> None:  # fmt: skip
     """Print the floor once (now, or --at a past instant) and exit."""
     import json
 
@@ -160,9 +188,10 @@ def snapshot(db_path: str, as_json: bool, at: str | None, config_path: str | Non
     from floorwatch.store import Store
 
     config = load_config(config_path)
+    database = database_path(db_path, config)
     instant = parse_instant(at, config) if at is not None else None
     with _errors():
-        store = Store.open_readonly(db_path)
+        store = Store.open_readonly(database)
         try:
             floor = FloorReader(store, config, at=instant).snapshot()
         finally:

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from floorwatch.config import Config
+from floorwatch.config import Config, ServiceLevel
 from floorwatch.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
 from floorwatch.metrics import VECTOR_SIZE, WindowStats, contribution, occupancy
 from floorwatch.snapshot import (
@@ -130,10 +130,8 @@ class Changes:
     misses: list[MissRow] = field(default_factory=list)
     agents: list[AgentRow] = field(default_factory=list)
     sources: list[SourceStatus] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return any((self.calls, self.availability, self.pauses, self.memberships, self.misses,
-                    self.agents, self.sources))  # fmt: skip
+    #: Today's calls summed by the store rather than read row by row (on the first load).
+    settled: Settled | None = None
 
 
 # ----------------------------------------------------------------- clipping to an instant
@@ -185,33 +183,79 @@ def local_day_end(day_start: float, tz: ZoneInfo | None) -> float:
 
 
 # ----------------------------------------------------------------- the model
+def is_settled(call: CallRow, day_start: float, before: float) -> bool:
+    """Done, its wait over on this day and before `before`, and ended before `before` too:
+    nothing more can happen to it (the store sums such calls in SQL with the same test)."""
+    return (
+        call.status == "done"
+        and call.wait_end_at is not None
+        and day_start <= call.wait_end_at < before
+        and (call.ended_at is None or call.ended_at < before)
+    )
+
+
+@dataclass
+class Settled:
+    """Today's calls that can no longer change, summed by the store (SQL) instead of row by row.
+
+    A call is settled when it is done and its wait ended before `before` (a couple of hours
+    ago): reading the day's totals this way keeps a viewer's start-up and memory independent of
+    how busy the day has been.
+    """
+
+    before: float
+    max_call_id: int
+    queues: dict[str, tuple[list[float], float | None]] = field(default_factory=dict)
+    agents: dict[str, tuple[int, int, float, float]] = field(default_factory=dict)
+    misses: dict[str, int] = field(default_factory=dict)
+
+
 class _AgentBook:
     """What the model keeps per agent."""
 
-    __slots__ = ("name", "availability", "talking", "calls", "last_call_end", "calls_today",
-                 "handled_today", "talk_today", "wrapup_today", "misses_today", "closed_pause",
-                 "closed_login", "row", "memberships", "pauses")  # fmt: skip
+    __slots__ = ("name", "availability", "starts", "talking", "calls", "last_call_end",
+                 "calls_today", "handled_today", "talk_today", "wrapup_today", "misses_today",
+                 "closed_pause", "closed_login", "row", "memberships", "pauses", "queues",
+                 "misses")  # fmt: skip
 
     def __init__(self, name: str):
         self.name = name
         self.availability: list[IntervalRow] = []  # sorted by start; contiguous
+        self.starts: list[float] = []  # the starts of `availability`, for bisect
         self.talking: dict[int, CallRow] = {}
-        self.calls: dict[int, CallRow] = {}  # answered by this agent, recent
+        self.calls: dict[int, CallRow] = {}  # answered by this agent in the last hour or so
         self.last_call_end: float | None = None
         self.calls_today = 0
         self.handled_today = 0
         self.talk_today = 0.0
         self.wrapup_today = 0.0
         self.misses_today = 0
-        self.closed_pause: dict[str, float] = defaultdict(float)  # reason -> seconds (closed)
+        self.closed_pause: dict[str, float] = {}  # reason -> seconds today, finished pauses
         self.closed_login = 0.0
         self.row: AgentRow | None = None
         self.memberships: dict[str, MembershipRow] = {}  # active, by queue
         self.pauses: dict[str, IntervalRow] = {}  # open, by queue
+        self.queues: list[str] = []  # sorted names of `memberships`
+        self.misses: list[float] = []  # times of recent ring-no-answers
+
+    def availability_at(self, now: float) -> IntervalRow | None:
+        intervals = self.availability
+        if not intervals:
+            return None
+        last = intervals[-1]
+        if last.start <= now:
+            return last if last.end is None or last.end > now else None
+        index = bisect.bisect_right(self.starts, now) - 1
+        return intervals[index] if index >= 0 else None
 
 
 class FloorModel:
     """Today's floor, in memory; `apply` changes, then ask for `snapshot(now)`."""
+
+    #: Calls done with their wait over this long ago are settled: counted, then forgotten.
+    KEEP_S = 2 * 3600
+    #: Calls kept per agent for occupancy over the last hour.
+    AGENT_KEEP_S = 65 * 60
 
     def __init__(self, config: Config, day_of: float):
         self.config = config
@@ -220,7 +264,7 @@ class FloorModel:
         self.day_start = local_day_start(day_of, self.tz)
         self.day_end = local_day_end(self.day_start, self.tz)
         self.horizon = self.day_start - LOOKBACK_S
-        self._levels = {}
+        self._levels: dict[str, ServiceLevel] = {}
         self._queue_index: dict[str, int] = {}
         self._queues: list[str] = []
         self._today = np.zeros((0, VECTOR_SIZE))
@@ -229,19 +273,23 @@ class FloorModel:
         self._ring = np.zeros((0, RING_MINUTES, VECTOR_SIZE))
         self._ring_max = np.full((0, RING_MINUTES), -np.inf)
         self._ring_minute = np.full(RING_MINUTES, -1, dtype=np.int64)
+        self._latest_minute = -1
         # minute -> queue index -> call id -> (wait ended, contribution, wait)
         self._ring_calls: dict[int, dict[int, dict[int, tuple[float, list[float], float]]]] = {}
         # call id -> (queue index, wait ended, contribution, wait): what the call added
         self._applied: dict[int, tuple[int, float, list[float], float]] = {}
+        self._pending: list[tuple[int, int, list[float], float]] = []  # (q, slot, delta, wait)
         self.calls: dict[int, CallRow] = {}
         self.waiting: dict[str, dict[int, CallRow]] = defaultdict(dict)
         self.agents: dict[str, _AgentBook] = {}
         self._agent_applied: dict[int, tuple[str, tuple[int, int, float, float]]] = {}
         self._interval_applied: dict[int, tuple[str, str, str | None, float]] = {}
-        self._misses_seen: set[int] = set()
-        self._pause_rows: dict[int, IntervalRow] = {}
-        self._membership_rows: dict[int, MembershipRow] = {}
+        self._misses_seen = 0
         self.sources: dict[str, SourceStatus] = {}
+        self._settled: Settled | None = None
+        self._evicted = bytearray()  # bit per call id: counted in the totals, then forgotten
+        self._evicted_before = -math.inf
+        self._last_eviction = -math.inf
 
     # ----------------------------------------------------------------- queues
     def _queue(self, name: str) -> int:
@@ -255,7 +303,7 @@ class FloorModel:
             self._ring_max = np.vstack([self._ring_max, np.full((1, RING_MINUTES), -np.inf)])
         return index
 
-    def _level(self, queue: str):
+    def _level(self, queue: str) -> ServiceLevel:
         level = self._levels.get(queue)
         if level is None:
             level = self._levels[queue] = self.config.queue_service_level(queue)
@@ -270,8 +318,16 @@ class FloorModel:
         return now >= self.day_end
 
     def apply(self, changes: Changes) -> None:
-        for call in changes.calls:
-            self._apply_call(call)
+        if changes.settled is not None:
+            self._apply_settled(changes.settled)
+        if changes.calls:
+            latest = max((c.wait_end_at for c in changes.calls if c.wait_end_at is not None),
+                         default=None)  # fmt: skip
+            if latest is not None:
+                self._advance_ring(int(latest // 60))
+            for call in changes.calls:
+                self._apply_call(call)
+            self._flush()
         for interval in changes.availability:
             self._apply_availability(interval)
         for pause in changes.pauses:
@@ -279,14 +335,33 @@ class FloorModel:
         for membership in changes.memberships:
             self._apply_membership(membership)
         for miss in changes.misses:
-            if miss.id not in self._misses_seen:
-                self._misses_seen.add(miss.id)
-                if not miss.canceled and miss.ts >= self.day_start:
-                    self._agent(miss.agent).misses_today += 1
+            if miss.id > self._misses_seen:
+                self._misses_seen = miss.id
+            if not miss.canceled and miss.ts >= self.day_start:
+                book = self._agent(miss.agent)
+                book.misses_today += 1
+                book.misses.append(miss.ts)
         for row in changes.agents:
             self._agent(row.name).row = row
         for source in changes.sources:
             self.sources[source.name] = source
+
+    def _apply_settled(self, settled: Settled) -> None:
+        self._settled = settled
+        for queue, (vector, max_wait) in settled.queues.items():
+            q = self._queue(queue)
+            self._today[q] += vector
+            if max_wait is not None:
+                current = self._today_max[q]
+                self._today_max[q] = max_wait if current is None else max(current, max_wait)
+        for agent, (calls, handled, talk, wrapup) in settled.agents.items():
+            book = self._agent(agent)
+            book.calls_today += calls
+            book.handled_today += handled
+            book.talk_today += talk
+            book.wrapup_today += wrapup
+        for agent, count in settled.misses.items():
+            self._agent(agent).misses_today += count
 
     def _agent(self, name: str) -> _AgentBook:
         book = self.agents.get(name)
@@ -294,11 +369,24 @@ class FloorModel:
             book = self.agents[name] = _AgentBook(name)
         return book
 
+    def _already_counted(self, call: CallRow) -> bool:
+        """A call summed into the totals without being kept (settled at load, or evicted)."""
+        if call.status != "done" or call.wait_end_at is None:
+            return False
+        settled = self._settled
+        if settled is not None and call.id <= settled.max_call_id and is_settled(
+            call, self.day_start, settled.before
+        ):
+            return True
+        index = call.id >> 3
+        return index < len(self._evicted) and bool(self._evicted[index] & (1 << (call.id & 7)))
+
     def _apply_call(self, call: CallRow) -> None:
         old = self.calls.get(call.id)
+        if old is None and self._already_counted(call):
+            return
         self.calls[call.id] = call
         q = self._queue(call.queue)
-        # Waiting list.
         if old is not None:
             self.waiting[old.queue].pop(old.id, None)
         if call.outcome is None and call.status != "done":
@@ -312,16 +400,18 @@ class FloorModel:
         if (previous is not None and vector is not None and previous[0] == q
                 and previous[1] == call.wait_end_at and previous[3] == wait):  # fmt: skip
             # Same wait, more known (the talk time of a call that ended): add the difference.
-            delta = [new - old for new, old in zip(vector, previous[2])]
-            self._add_delta(call.id, q, call.wait_end_at, delta, vector)
+            delta = [new - old_value for new, old_value in zip(vector, previous[2])]
+            self._add(call.id, q, call.wait_end_at, delta, wait, vector)
             self._applied[call.id] = (q, call.wait_end_at, vector, wait)
         else:
             if previous is not None:
-                self._unapply_vector(call.id, *previous)
+                self._remove(call.id, *previous)
             if vector is not None:
-                self._apply_vector(call.id, q, call.wait_end_at, vector, wait)
+                self._add(call.id, q, call.wait_end_at, vector, wait, vector)
                 self._applied[call.id] = (q, call.wait_end_at, vector, wait)
-        # Agents.
+        self._apply_call_to_agent(call, old)
+
+    def _apply_call_to_agent(self, call: CallRow, old: CallRow | None) -> None:
         if old is not None and old.agent:
             book = self.agents.get(old.agent)
             if book is not None:
@@ -334,99 +424,102 @@ class FloorModel:
             book.handled_today -= handled
             book.talk_today -= talk
             book.wrapup_today -= wrapup
-        if call.agent and call.answered_at is not None:
-            book = self._agent(call.agent)
-            book.calls[call.id] = call
-            if call.ended_at is None:
-                book.talking[call.id] = call
-            elif book.last_call_end is None or call.ended_at > book.last_call_end:
-                book.last_call_end = call.ended_at
-            if call.answered_at >= self.day_start:
-                handled = 1 if call.talk_s is not None else 0
-                contribution_today = (1, handled, call.talk_s or 0.0, call.wrapup_s or 0.0)
-                book.calls_today += 1
-                book.handled_today += handled
-                book.talk_today += contribution_today[2]
-                book.wrapup_today += contribution_today[3]
-                self._agent_applied[call.id] = (call.agent, contribution_today)
+        if not call.agent or call.answered_at is None:
+            return
+        book = self._agent(call.agent)
+        book.calls[call.id] = call
+        if call.ended_at is None:
+            book.talking[call.id] = call
+        elif book.last_call_end is None or call.ended_at > book.last_call_end:
+            book.last_call_end = call.ended_at
+        if call.answered_at >= self.day_start:
+            handled = 1 if call.talk_s is not None else 0
+            talk, wrapup = call.talk_s or 0.0, call.wrapup_s or 0.0
+            book.calls_today += 1
+            book.handled_today += handled
+            book.talk_today += talk
+            book.wrapup_today += wrapup
+            self._agent_applied[call.id] = (call.agent, (1, handled, talk, wrapup))
 
-    def _minute(self, ts: float) -> int:
-        return int(ts // 60)
+    # The ring of per-minute buckets. Adds are gathered and applied with one numpy call.
+    def _advance_ring(self, minute: int) -> None:
+        """Make the ring hold the RING_MINUTES minutes up to `minute` (clearing older ones)."""
+        if minute <= self._latest_minute:
+            return
+        self._latest_minute = minute
+        self._flush()
+        slots = np.arange(RING_MINUTES)
+        expected = minute - ((minute - slots) % RING_MINUTES)
+        stale = np.nonzero(self._ring_minute != expected)[0]
+        if len(stale):
+            for held in self._ring_minute[stale]:
+                self._ring_calls.pop(int(held), None)
+            self._ring[:, stale, :] = 0
+            self._ring_max[:, stale] = -np.inf
+            self._ring_minute[stale] = expected[stale]
 
-    def _slot(self, minute: int) -> int | None:
-        """The ring slot holding `minute`, reusing (and clearing) an older one if needed."""
-        slot = minute % RING_MINUTES
-        held = int(self._ring_minute[slot])
-        if held == minute:
-            return slot
-        if held > minute:
-            return None  # older than the ring keeps
-        self._ring[:, slot, :] = 0
-        self._ring_max[:, slot] = -np.inf
-        self._ring_minute[slot] = minute
-        self._ring_calls.pop(held, None)
-        return slot
-
-    def _apply_vector(self, call_id: int, q: int, wait_end: float, vector: list[float],
-                      wait: float) -> None:  # fmt: skip
+    def _add(self, call_id: int, q: int, wait_end: float, delta: list[float], wait: float,
+             vector: list[float]) -> None:  # fmt: skip
         if wait_end >= self.day_start:
-            self._today[q] += vector
+            self._today[q] += delta
             current = self._today_max[q]
             if current is None or wait > current:
                 self._today_max[q] = wait
-        minute = self._minute(wait_end)
-        slot = self._slot(minute)
-        if slot is not None:
-            self._ring[q, slot] += vector
-            if wait > self._ring_max[q, slot]:
-                self._ring_max[q, slot] = wait
-            self._ring_calls.setdefault(minute, {}).setdefault(q, {})[call_id] = (
-                wait_end, vector, wait,
-            )  # fmt: skip
+        minute = int(wait_end // 60)
+        if minute > self._latest_minute:
+            self._advance_ring(minute)
+        if minute <= self._latest_minute - RING_MINUTES:
+            return
+        slot = minute % RING_MINUTES
+        self._pending.append((q, slot, delta, wait))
+        self._ring_calls.setdefault(minute, {}).setdefault(q, {})[call_id] = (
+            wait_end, vector, wait,
+        )  # fmt: skip
 
-    def _add_delta(self, call_id: int, q: int, wait_end: float, delta: list[float],
-                   vector: list[float]) -> None:  # fmt: skip
-        if wait_end >= self.day_start:
-            self._today[q] += delta
-        minute = self._minute(wait_end)
-        bucket = self._ring_calls.get(minute, {}).get(q)
-        if bucket is not None and call_id in bucket:
-            self._ring[q, minute % RING_MINUTES] += delta
-            bucket[call_id] = (wait_end, vector, bucket[call_id][2])
-
-    def _unapply_vector(self, call_id: int, q: int, wait_end: float, vector: list[float],
-                        wait: float) -> None:  # fmt: skip
+    def _remove(self, call_id: int, q: int, wait_end: float, vector: list[float],
+                wait: float) -> None:  # fmt: skip
         if wait_end >= self.day_start:
             self._today[q] -= vector
             if self._today_max[q] is not None and wait >= self._today_max[q]:
                 self._today_max_stale.add(q)
-        minute = self._minute(wait_end)
+        minute = int(wait_end // 60)
         bucket = self._ring_calls.get(minute, {}).get(q)
         if bucket is not None and bucket.pop(call_id, None) is not None:
+            self._flush()
             slot = minute % RING_MINUTES
             self._ring[q, slot] -= vector
             self._ring_max[q, slot] = max((w for _, _, w in bucket.values()), default=-np.inf)
 
+    def _flush(self) -> None:
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        queues = np.fromiter((p[0] for p in pending), dtype=np.int64, count=len(pending))
+        slots = np.fromiter((p[1] for p in pending), dtype=np.int64, count=len(pending))
+        deltas = np.array([p[2] for p in pending], dtype=float)
+        waits = np.fromiter((p[3] for p in pending), dtype=float, count=len(pending))
+        np.add.at(self._ring, (queues, slots), deltas)
+        np.maximum.at(self._ring_max, (queues, slots), waits)
+
+    # Agents' availability, pauses and queues.
     def _apply_availability(self, interval: IntervalRow) -> None:
         book = self._agent(interval.agent)
         intervals = book.availability
         previous = self._interval_applied.pop(interval.id, None)
         if previous is not None:
-            _, state, reason, seconds = previous
-            self._unclose(book, state, reason, seconds)
-        index = bisect.bisect_left([i.start for i in intervals], interval.start)
-        replaced = False
+            self._unclose(book, previous[1], previous[2], previous[3])
+        index = bisect.bisect_left(book.starts, interval.start)
         for position in range(max(0, index - 1), min(len(intervals), index + 2)):
             if intervals[position].id == interval.id:
                 intervals[position] = interval
-                replaced = True
                 break
-        if not replaced:
+        else:
             intervals.insert(index, interval)
+            book.starts.insert(index, interval.start)
             # Availability is contiguous: an interval ends where the next one starts.
             if index > 0 and intervals[index - 1].end is None:
-                before = intervals[index - 1]
-                intervals[index - 1] = replace(before, end=interval.start)
+                intervals[index - 1] = replace(intervals[index - 1], end=interval.start)
                 self._close_interval(book, intervals[index - 1])
         self._close_interval(book, interval)
 
@@ -434,16 +527,17 @@ class FloorModel:
         """Add a finished interval's part of today to the agent's closed totals."""
         if interval.end is None:
             return
-        seconds = max(0.0, interval.end - max(interval.start, self.day_start))
-        if seconds <= 0:
-            return
         previous = self._interval_applied.pop(interval.id, None)
         if previous is not None:
             self._unclose(book, previous[1], previous[2], previous[3])
+        seconds = max(0.0, interval.end - max(interval.start, self.day_start))
+        if seconds <= 0:
+            return
         if interval.state != OFFLINE:
             book.closed_login += seconds
         if interval.state in (PAUSED, WRAPUP):
-            book.closed_pause[_pause_key(interval)] += seconds
+            key = _pause_key(interval)
+            book.closed_pause[key] = book.closed_pause.get(key, 0.0) + seconds
         self._interval_applied[interval.id] = (book.name, interval.state, interval.reason, seconds)
 
     def _unclose(self, book: _AgentBook, state: str, reason: str | None, seconds: float) -> None:
@@ -451,22 +545,22 @@ class FloorModel:
             book.closed_login -= seconds
         if state in (PAUSED, WRAPUP):
             key = reason or ("Wrap-up" if state == WRAPUP else "Paused")
-            book.closed_pause[key] -= seconds
-            if book.closed_pause[key] <= 1e-9:
-                del book.closed_pause[key]
+            remaining = book.closed_pause.get(key, 0.0) - seconds
+            if remaining <= 1e-9:
+                book.closed_pause.pop(key, None)
+            else:
+                book.closed_pause[key] = remaining
 
     def _apply_pause(self, pause: IntervalRow) -> None:
-        self._pause_rows[pause.id] = pause
-        book = self._agent(pause.agent)
         if pause.queue is None:
             return
+        book = self._agent(pause.agent)
         if pause.end is None:
             book.pauses[pause.queue] = pause
         elif book.pauses.get(pause.queue) is not None and book.pauses[pause.queue].id == pause.id:
             del book.pauses[pause.queue]
 
     def _apply_membership(self, membership: MembershipRow) -> None:
-        self._membership_rows[membership.id] = membership
         book = self._agent(membership.agent)
         current = book.memberships.get(membership.queue)
         if membership.left_at is None:
@@ -474,14 +568,41 @@ class FloorModel:
             self._queue(membership.queue)
         elif current is not None and current.id == membership.id:
             del book.memberships[membership.queue]
+        book.queues = sorted(book.memberships)
+
+    # ----------------------------------------------------------------- forgetting
+    def _evict(self, now: float) -> None:
+        """Forget calls that can no longer change (their numbers stay in the totals)."""
+        before = now - self.KEEP_S
+        agent_before = now - self.AGENT_KEEP_S
+        evicted = [call for call in self.calls.values() if is_settled(call, -math.inf, before)]
+        if evicted:
+            highest = max(call.id for call in evicted)
+            if highest >> 3 >= len(self._evicted):
+                self._evicted.extend(bytes((highest >> 3) + 1 - len(self._evicted) + 4096))
+            for call in evicted:
+                self._evicted[call.id >> 3] |= 1 << (call.id & 7)
+                del self.calls[call.id]
+                self._applied.pop(call.id, None)
+                self._agent_applied.pop(call.id, None)
+        for book in self.agents.values():
+            if book.calls:
+                for call_id in [
+                    call_id for call_id, call in book.calls.items()
+                    if call.ended_at is not None and call.ended_at < agent_before
+                ]:  # fmt: skip
+                    del book.calls[call_id]
+            if book.misses and book.misses[0] < agent_before:
+                book.misses = [ts for ts in book.misses if ts >= agent_before]
 
     # ----------------------------------------------------------------- windows
     def _window_vectors(self, now: float, seconds: int) -> tuple[np.ndarray, list[float | None]]:
         """Each queue's sums and max wait over calls whose wait ended in [now - seconds, now]:
         the full minutes in one numpy sum, the first (partial) minute call by call."""
+        self._flush()
         start = now - seconds
-        first = self._minute(start)
-        last = self._minute(now)
+        first = int(start // 60)
+        last = int(now // 60)
         minutes = self._ring_minute
         slots = np.nonzero((minutes > first) & (minutes <= last))[0]
         if len(slots):
@@ -508,27 +629,19 @@ class FloorModel:
                 if call.queue == queue and call.wait_end_at is not None
                 and call.wait_end_at >= self.day_start and call.outcome is not None
             ]  # fmt: skip
+            settled = self._settled.queues.get(queue) if self._settled else None
+            if settled is not None and settled[1] is not None:
+                waits.append(settled[1])
             self._today_max[q] = max(waits) if waits else None
         self._today_max_stale.clear()
         return self._today_max
 
     # ----------------------------------------------------------------- agents
-    def _availability_at(self, book: _AgentBook, now: float) -> IntervalRow | None:
-        intervals = book.availability
-        if not intervals:
-            return None
-        index = bisect.bisect_right([i.start for i in intervals], now) - 1
-        if index < 0:
-            return None
-        interval = intervals[index]
-        if interval.end is not None and interval.end <= now and index == len(intervals) - 1:
-            return None
-        return interval
-
-    def agent_state(self, book: _AgentBook, now: float) -> tuple[str, float | None, str | None,
-                                                                 str | None, CallRow | None]:  # fmt: skip
+    def agent_state(self, book: _AgentBook, now: float) -> tuple[
+        str, float | None, str | None, str | None, CallRow | None
+    ]:  # fmt: skip
         """(state, since, reason, queue, call) of an agent at `now`."""
-        interval = self._availability_at(book, now)
+        interval = book.availability_at(now)
         if interval is None or interval.state == OFFLINE:
             return OFFLINE, interval.start if interval else None, None, None, None
         if book.talking:
@@ -542,7 +655,8 @@ class FloorModel:
             since = book.last_call_end
         return interval.state, since, interval.reason, interval.queue, None
 
-    def _occupancy(self, book: _AgentBook, now: float, window: float = 3600) -> float | None:
+    def occupancy(self, book: _AgentBook, now: float, window: float = 3600) -> float | None:
+        """(talk + wrap-up) / (talk + wrap-up + available idle) over [now - window, now]."""
         start = now - window
         talk = wrapup = available = talk_in_available = 0.0
         spans: list[tuple[float, float]] = []
@@ -554,7 +668,8 @@ class FloorModel:
             if high > low:
                 talk += high - low
                 spans.append((low, high))
-        for interval in book.availability:
+        index = max(0, bisect.bisect_right(book.starts, start) - 1)
+        for interval in book.availability[index:]:
             end = interval.end if interval.end is not None else now
             low, high = max(interval.start, start), min(end, now)
             if high <= low:
@@ -570,15 +685,17 @@ class FloorModel:
         idle = max(0.0, available - talk_in_available)
         return occupancy(talk, wrapup, idle)
 
-    def _agent_snapshot(self, book: _AgentBook, now: float, detail: bool) -> AgentSnapshot:
+    def _agent_snapshot(self, book: _AgentBook, now: float, interval: IntervalRow | None,
+                        detail: bool) -> AgentSnapshot:  # fmt: skip
         state, since, reason, queue, call = self.agent_state(book, now)
         current = None
         talk_now = 0.0
         if call is not None:
             talk_now = max(0.0, now - (call.answered_at or now))
             current = CurrentCall(call.call_id, call.queue, call.caller, talk_now, call.wait_s)
-        interval = self._availability_at(book, now)
-        pause_today = dict(book.closed_pause)
+            if (call.answered_at or 0) < self.day_start:
+                talk_now = 0.0
+        pause_today = dict(book.closed_pause) if book.closed_pause else {}
         login_today = book.closed_login
         if interval is not None and interval.end is None:
             open_s = max(0.0, now - max(interval.start, self.day_start))
@@ -588,7 +705,6 @@ class FloorModel:
                 key = _pause_key(interval)
                 pause_today[key] = pause_today.get(key, 0.0) + open_s
         handled = book.handled_today
-        aht = (book.talk_today + book.wrapup_today) / handled if handled else None
         return AgentSnapshot(
             name=book.name,
             display_name=self.config.agent_name(book.name),
@@ -598,38 +714,37 @@ class FloorModel:
             reason=reason,
             queue=queue,
             call=current,
-            queues=sorted(book.memberships),
-            paused_in={q: p.reason for q, p in sorted(book.pauses.items())},
+            queues=book.queues,
+            paused_in={q: p.reason for q, p in book.pauses.items()} if book.pauses else {},
             calls_today=book.calls_today,
-            talk_today_s=book.talk_today + (talk_now if call is not None and
-                                             (call.answered_at or 0) >= self.day_start else 0.0),
-            aht_today_s=aht,
+            talk_today_s=book.talk_today + talk_now,
+            aht_today_s=(book.talk_today + book.wrapup_today) / handled if handled else None,
             ring_no_answers_today=book.misses_today,
-            pause_today_s={k: round(v, 3) for k, v in sorted(pause_today.items())},
+            pause_today_s=pause_today,
             login_today_s=login_today,
-            occupancy_60m=self._occupancy(book, now) if detail else None,
-        )  # fmt: skip
-
-    def _agents_to_show(self, now: float) -> list[_AgentBook]:
-        """Agents logged in now or at some time today, in name order (not yesterday's)."""
-        shown = []
-        for _, book in sorted(self.agents.items()):
-            if not book.availability:
-                continue
-            interval = self._availability_at(book, now)
-            logged_in_now = interval is not None and interval.state != OFFLINE
-            if logged_in_now or book.closed_login > 0 or book.calls_today:
-                shown.append(book)
-        return shown
+            occupancy_60m=self.occupancy(book, now) if detail else None,
+        )
 
     # ----------------------------------------------------------------- snapshot
     def snapshot(self, now: float, details: Collection[str] | str | None = ALL) -> FloorSnapshot:
         """The floor at `now`. `details`: agents whose costlier numbers (occupancy) to compute:
         ALL, None, or a collection of names (the rows a viewer shows)."""
+        if now - self._last_eviction > 60:
+            self._last_eviction = now
+            self._evict(now)
         agents: dict[str, AgentSnapshot] = {}
-        for book in self._agents_to_show(now):
-            detail = details == ALL or (details is not None and book.name in details)
-            agents[book.name] = self._agent_snapshot(book, now, detail)
+        everyone = details == ALL
+        for name in sorted(self.agents):
+            book = self.agents[name]
+            if not book.availability:
+                continue
+            interval = book.availability_at(now)
+            if interval is None or interval.state == OFFLINE:
+                # Shown when logged in at some time today; not when gone since yesterday.
+                if not book.closed_login and not book.calls_today:
+                    continue
+            detail = everyone or (details is not None and name in details)
+            agents[name] = self._agent_snapshot(book, now, interval, detail)
         windows = {name: self._window_vectors(now, seconds) for name, seconds in WINDOWS.items()
                    if seconds is not None}  # fmt: skip
         today_max = self._today_maxes()
@@ -641,7 +756,7 @@ class FloorModel:
             waiting = sorted(
                 (c for c in self.waiting[queue].values() if c.enqueued_at <= now),
                 key=lambda c: c.enqueued_at,
-            )
+            ) if self.waiting[queue] else []  # fmt: skip
             stats = {"today": WindowStats.from_vector(self._today[q], today_max[q], level.formula)}
             for name, (sums, maxes) in windows.items():
                 stats[name] = WindowStats.from_vector(sums[q], maxes[q], level.formula)
@@ -676,21 +791,23 @@ class FloorModel:
         """Per queue, its logged-in members by state. Staffed: logged in and not paused in the
         queue (on a call, ringing, in wrap-up or available)."""
         for name, agent in agents.items():
-            if agent.state == OFFLINE:
+            state = agent.state
+            if state == OFFLINE:
                 continue
             book = self.agents[name]
+            pauses = book.pauses
             for queue_name in book.memberships:
                 queue = queues.get(queue_name)
                 if queue is None:
                     continue
-                pause = book.pauses.get(queue_name)
-                if agent.state == ON_CALL:
+                if state == ON_CALL:
                     queue.agents_on_call += 1
-                elif agent.state == RINGING:
+                elif state == RINGING:
                     queue.agents_ringing += 1
-                elif agent.state == WRAPUP:
+                elif state == WRAPUP:
                     queue.agents_wrapup += 1
-                elif pause is not None or agent.state == PAUSED:
+                elif queue_name in pauses or state == PAUSED:
+                    pause = pauses.get(queue_name)
                     queue.agents_paused += 1
                     reason = (pause.reason if pause else agent.reason) or "Paused"
                     queue.paused_by_reason[reason] = queue.paused_by_reason.get(reason, 0) + 1
@@ -729,19 +846,10 @@ class FloorModel:
     def _feeds(self, now: float) -> list[FeedHealth]:
         feeds = []
         for name, source in sorted(self.sources.items()):
-            feeds.append(
-                FeedHealth(
-                    name=name,
-                    status=source.status,
-                    detail=source.detail,
-                    events=source.events,
-                    rejects=source.rejects,
-                    last_event_ts=source.last_event_ts,
-                    last_event_age_s=None if source.last_received_at is None
-                    else max(0.0, now - source.last_received_at),
-                    lag_s=None if source.last_event_ts is None else now - source.last_event_ts,
-                )  # fmt: skip
-            )
+            age = None if source.last_received_at is None else max(0.0, now - source.last_received_at)
+            lag = None if source.last_event_ts is None else now - source.last_event_ts
+            feeds.append(FeedHealth(name, source.status, source.detail, source.events,
+                                    source.rejects, source.last_event_ts, age, lag))  # fmt: skip
         return feeds
 
 
@@ -757,7 +865,8 @@ def clip_changes(changes: Changes, at: float) -> Changes:
     memberships = [m for m in (clip_membership(x, at) for x in changes.memberships) if m]
     misses = [m for m in changes.misses if m.ts <= at]
     agents = [AgentRow(row.name, None, row.last_event_at) for row in changes.agents]
-    return Changes(calls, availability, pauses, memberships, misses, agents, changes.sources)
+    return Changes(calls, availability, pauses, memberships, misses, agents, changes.sources,
+                   changes.settled)
 
 
 __all__ = [

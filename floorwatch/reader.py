@@ -21,6 +21,7 @@ from floorwatch.floor import (
     IntervalRow,
     MembershipRow,
     MissRow,
+    Settled,
     SourceStatus,
     clip_changes,
     local_day_start,
@@ -67,32 +68,49 @@ class FloorReader:
         """(Re)build the model from the store for the day containing now."""
         now = self.now()
         model = FloorModel(self.config, now)
-        horizon = local_day_start(now, self.config.tzinfo()) - LOOKBACK_S
+        day_start = model.day_start
+        # Calls settled more than KEEP_S ago are summed by SQLite; the rest are read as rows.
+        before = max(day_start, now - FloorModel.KEEP_S)
+        low = max(model.horizon, min(before, day_start))
         conn = self.store.conn
         conn.execute("BEGIN")
         try:
             self._data_version = self.store.data_version()
             seq = self.store.seq()
+            max_call_id = conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0]
+            settled = self._settled(day_start, before, max_call_id)
+            call_rows = {}
+            for sql, params in (
+                (f"SELECT {_CALL_COLUMNS} FROM calls WHERE wait_end_at >= ?", (before,)),
+                (f"SELECT {_CALL_COLUMNS} FROM calls WHERE status != 'done'", ()),
+                (f"SELECT {_CALL_COLUMNS} FROM calls WHERE wait_end_at >= ? AND wait_end_at < ? "
+                 "AND (wait_end_at < ? OR ended_at >= ?)",
+                 (low, before, day_start, before)),
+                # Calls whose wait ended before the cut but which ended after it (long calls).
+                (f"SELECT {_CALL_COLUMNS} FROM calls WHERE wait_end_at >= ? AND wait_end_at < ? "
+                 "AND ended_at >= ?", (max(low, before - 4 * 3600), before, before)),
+            ):  # fmt: skip
+                for row in conn.execute(sql, params):
+                    call_rows[row[0]] = row
             changes = Changes(
-                calls=[CallRow(*row) for row in conn.execute(
-                    f"SELECT {_CALL_COLUMNS} FROM calls "
-                    "WHERE wait_end_at >= ? OR status != 'done'", (horizon,))],
+                calls=[CallRow(*row) for _, row in sorted(call_rows.items())],
                 availability=[IntervalRow(*row) for row in conn.execute(
                     f'SELECT {_INTERVAL_COLUMNS} FROM agent_states '
-                    'WHERE "end" IS NULL OR "end" >= ? ORDER BY start', (horizon,))],
+                    'WHERE "end" IS NULL OR "end" >= ? ORDER BY start', (model.horizon,))],
                 pauses=[IntervalRow(*row) for row in conn.execute(
                     f'SELECT {_INTERVAL_COLUMNS} FROM pauses '
-                    'WHERE "end" IS NULL OR "end" >= ? ORDER BY start', (horizon,))],
+                    'WHERE "end" IS NULL OR "end" >= ? ORDER BY start', (model.horizon,))],
                 memberships=[MembershipRow(*row) for row in conn.execute(
                     f"SELECT {_MEMBERSHIP_COLUMNS} FROM memberships "
-                    "WHERE left_at IS NULL OR left_at >= ? ORDER BY joined_at", (horizon,))],
+                    "WHERE left_at IS NULL OR left_at >= ? ORDER BY joined_at", (model.horizon,))],
                 misses=[MissRow(*row) for row in conn.execute(
                     "SELECT id, agent, queue, ts, canceled FROM misses WHERE ts >= ?",
-                    (horizon,))],
+                    (before,))],
                 agents=[AgentRow(*row) for row in conn.execute(
                     "SELECT name, ringing, last_event_at FROM agents")],
                 sources=[SourceStatus(*row) for row in conn.execute(
                     f"SELECT {_SOURCE_COLUMNS} FROM sources")],
+                settled=settled,
             )  # fmt: skip
             self._miss_id = conn.execute("SELECT coalesce(max(id), 0) FROM misses").fetchone()[0]
         finally:
@@ -102,6 +120,71 @@ class FloorReader:
         model.apply(changes)
         self.model = model
         self._seq = seq
+
+    def _settled(self, day_start: float, before: float, max_call_id: int) -> Settled:
+        """Today's settled calls summed per queue and per agent, and misses per agent, by SQL
+        that counts exactly as metrics.contribution does (tests hold the two together)."""
+        config = self.config
+        threshold, short = ["?"], ["?"]
+        threshold_params: list = []
+        short_params: list = []
+        overridden = [q for q, c in config.queues.items() if c.service_level]
+        if overridden:
+            threshold = ["CASE queue"] + ["WHEN ? THEN ?"] * len(overridden) + ["ELSE ? END"]
+            short = list(threshold)
+            for queue in overridden:
+                level = config.queue_service_level(queue)
+                threshold_params += [queue, level.threshold_s]
+                short_params += [queue, level.short_abandon_s]
+        threshold_params.append(config.service_level.threshold_s)
+        short_params.append(config.service_level.short_abandon_s)
+        t_expr, s_expr = " ".join(threshold), " ".join(short)
+        answered = "outcome = 'answered'"
+        handled = f"({answered} AND talk_s IS NOT NULL)"
+        wait = "coalesce(wait_s, 0)"
+        sql = f"""
+            SELECT queue,
+                count(*),
+                sum({answered}),
+                sum({answered} AND {wait} <= ({t_expr})),
+                sum(outcome = 'abandoned' AND {wait} >= ({s_expr})),
+                sum(outcome = 'abandoned' AND {wait} < ({s_expr})),
+                sum(outcome = 'timeout'), sum(outcome = 'key'), sum(outcome = 'empty'),
+                sum(outcome = 'withdraw'),
+                sum(CASE WHEN {answered} THEN {wait} ELSE 0 END),
+                sum({handled}),
+                sum(CASE WHEN {handled} THEN talk_s ELSE 0 END),
+                sum(CASE WHEN {handled} THEN coalesce(wrapup_s, 0) ELSE 0 END),
+                sum({wait}),
+                max({wait})
+            FROM calls
+            WHERE status = 'done' AND outcome IS NOT NULL
+              AND wait_end_at >= ? AND wait_end_at < ? AND (ended_at IS NULL OR ended_at < ?)
+            GROUP BY queue
+        """
+        conn = self.store.conn
+        params = threshold_params + short_params + short_params + [day_start, before, before]
+        queues = {
+            row[0]: ([float(value or 0) for value in row[1:15]], row[15])
+            for row in conn.execute(sql, params)
+        }
+        agents = {
+            row[0]: (row[1], row[2] or 0, row[3] or 0.0, row[4] or 0.0)
+            for row in conn.execute(
+                f"""SELECT agent, count(*), sum(talk_s IS NOT NULL), sum(coalesce(talk_s, 0)),
+                           sum(CASE WHEN talk_s IS NOT NULL THEN coalesce(wrapup_s, 0) ELSE 0 END)
+                    FROM calls
+                    WHERE status = 'done' AND {answered} AND agent IS NOT NULL
+                      AND answered_at >= ? AND wait_end_at >= ? AND wait_end_at < ?
+                      AND (ended_at IS NULL OR ended_at < ?)
+                    GROUP BY agent""",
+                (day_start, day_start, before, before),
+            )
+        }  # fmt: skip
+        misses = dict(conn.execute(
+            "SELECT agent, count(*) FROM misses WHERE ts >= ? AND ts < ? AND NOT canceled "
+            "GROUP BY agent", (day_start, before)))  # fmt: skip
+        return Settled(before, max_call_id, queues, agents, misses)
 
     def refresh(self) -> bool:
         """Bring the model up to date; False (cheaply) when nothing was committed."""
