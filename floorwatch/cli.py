@@ -202,4 +202,93 @@ def snapshot(db_path: str | None, as_json: bool, at: str | None,
         print_snapshot(floor, config.tzinfo())
 
 
+def _viewer_options(command):
+    """Options every dashboard command shares."""
+    options = [
+        click.option("--wall", is_flag=True, help="Start in wallboard mode (big digits)."),
+        click.option("--queue", "wall_queue", default=None, metavar="QUEUE",
+                     help="Wallboard for this queue only."),
+        click.option("--rotate", "rotate_s", default=None, type=click.FloatRange(min=1),
+                     metavar="SECONDS", help="Wallboard: show one queue at a time, rotating."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
+              help="The floorwatch database (opened read-only); default: the config's.")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
+              help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).")
+@_viewer_options
+def dash(db_path: str | None, config_path: str | None, wall: bool, wall_queue: str | None,
+         rotate_s: float | None) -> None:  # fmt: skip
+    """Open the floor dashboard: a read-only viewer (any number may run beside the ingest)."""
+    from floorwatch.app import FloorwatchApp
+    from floorwatch.live import LiveFloor
+    from floorwatch.store import Store
+
+    config = load_config(config_path)
+    database = database_path(db_path, config)
+    with _errors():
+        Store.open_readonly(database).close()  # fail here, in one line, not inside the screen
+    app = FloorwatchApp(LiveFloor(database, config), config, wall=wall, wall_queue=wall_queue,
+                        rotate_s=rotate_s)  # fmt: skip
+    app.run()
+
+
+@main.command("run")
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
+              help="floorwatch.toml with [[sources]] and the database to write.")
+@_viewer_options
+def run_command(config_path: str, wall: bool, wall_queue: str | None,
+                rotate_s: float | None) -> None:  # fmt: skip
+    """Ingest the config's sources and show the dashboard, in one process (one screen)."""
+    from floorwatch.app import FloorwatchApp
+    from floorwatch.ingest import Ingest
+    from floorwatch.live import LiveFloor
+    from floorwatch.sources import open_source
+    from floorwatch.store import Store
+
+    config = load_config(config_path)
+    database = database_path(None, config)
+    if not config.sources:
+        raise FloorwatchError(f"{config_path}: no [[sources]] to ingest")
+    with _errors():
+        feeds = [open_source(configured_spec(source.spec, config), name=source.name, follow=True)
+                 for source in config.sources]  # fmt: skip
+        for feed in feeds:
+            feed.check()
+        store = Store.open(database, config.derive_config())
+    app = FloorwatchApp(LiveFloor(database, config), config, wall=wall, wall_queue=wall_queue,
+                        rotate_s=rotate_s)  # fmt: skip
+    stop = threading.Event()
+    ingest_run = Ingest(store, feeds)
+
+    def ingest_thread() -> None:
+        try:
+            ingest_run.run(stop)
+        finally:
+            store.close()
+        for name, error in ingest_run.errors:
+            try:
+                app.call_from_thread(app.notify, f"{name}: {error}", title="ingest stopped",
+                                     severity="error", timeout=30)  # fmt: skip
+            except RuntimeError:  # the dashboard has already closed
+                click.echo(f"floorwatch: error: {name}: {error}", err=True)
+
+    thread = threading.Thread(target=ingest_thread, name="ingest", daemon=True)
+    thread.start()
+    try:
+        app.run()
+    finally:
+        stop.set()
+        for feed in feeds:
+            wake = getattr(feed, "wake", None)
+            if wake is not None:
+                wake()
+        thread.join(timeout=10)
+
+
 # --- new commands go above this line ---

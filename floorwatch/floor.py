@@ -28,6 +28,8 @@ from floorwatch.config import Config, ServiceLevel
 from floorwatch.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
 from floorwatch.metrics import VECTOR_SIZE, WindowStats, contribution, occupancy
 from floorwatch.snapshot import (
+    TREND_POINTS,
+    TREND_STEP_S,
     WINDOWS,
     AgentSnapshot,
     CurrentCall,
@@ -290,6 +292,7 @@ class FloorModel:
         self._evicted = bytearray()  # bit per call id: counted in the totals, then forgotten
         self._evicted_before = -math.inf
         self._last_eviction = -math.inf
+        self._trends: tuple[int, dict[str, tuple[list[int], list[float | None]]]] = (-1, {})
 
     # ----------------------------------------------------------------- queues
     def _queue(self, name: str) -> int:
@@ -776,6 +779,10 @@ class FloorModel:
                 formula=level.formula,
             )
         self._count_staffing(queues, agents)
+        for name, (waiting_trend, level_trend) in self.trends(now).items():
+            if name in queues:
+                queues[name].trend_waiting = waiting_trend
+                queues[name].trend_service_level = level_trend
         return FloorSnapshot(
             at=now,
             day_start=self.day_start,
@@ -785,6 +792,39 @@ class FloorModel:
             totals=self._totals(queues, agents, windows, today_max),
             feeds=self._feeds(now),
         )
+
+    def trends(self, now: float) -> dict[str, tuple[list[int], list[float | None]]]:
+        """Per queue, the last hour in 5-minute steps: calls waiting at each step's end and the
+        service level of each step. Recomputed once a minute (it moves slowly)."""
+        minute = int(now // 60)
+        if self._trends[0] == minute:
+            return self._trends[1]
+        ends = now - TREND_STEP_S * np.arange(TREND_POINTS - 1, -1, -1)
+        start = float(ends[0]) - TREND_STEP_S
+        count = len(self._queues)
+        steps = np.zeros((count, TREND_POINTS, VECTOR_SIZE))
+        entered: list[list[float]] = [[] for _ in range(count)]
+        ended: list[list[float]] = [[] for _ in range(count)]
+        for call in self.calls.values():
+            wait_end = call.wait_end_at
+            if wait_end is not None and wait_end < start:
+                continue
+            q = self._queue_index[call.queue]
+            entered[q].append(call.enqueued_at)
+            ended[q].append(math.inf if wait_end is None else wait_end)
+            applied = self._applied.get(call.id)
+            if applied is not None and wait_end is not None and wait_end < now:
+                steps[q, min(TREND_POINTS - 1, int((wait_end - start) // TREND_STEP_S))] += applied[2]
+        result: dict[str, tuple[list[int], list[float | None]]] = {}
+        for queue, q in self._queue_index.items():
+            starts, stops = np.array(entered[q]), np.array(ended[q])
+            waiting = ((starts[:, None] <= ends) & (stops[:, None] > ends)).sum(axis=0)
+            formula = self._level(queue).formula
+            levels = [WindowStats.from_vector(steps[q, i], None, formula).service_level
+                      for i in range(TREND_POINTS)]  # fmt: skip
+            result[queue] = ([int(n) for n in waiting], levels)
+        self._trends = (minute, result)
+        return result
 
     def _count_staffing(self, queues: dict[str, QueueSnapshot],
                         agents: dict[str, AgentSnapshot]) -> None:  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from floorwatch.config import Config
 from floorwatch.floor import (
@@ -235,3 +236,73 @@ class FloorReader:
                  details: Collection[str] | str | None = ALL) -> FloorSnapshot:  # fmt: skip
         """The floor at `now` (default: the reader's now)."""
         return self.model.snapshot(self.now() if now is None else now, details)
+
+
+# ----------------------------------------------------------------- one agent's day
+@dataclass
+class AgentDay:
+    """Everything about one agent today, for the drill-down: timeline, calls, pauses, misses."""
+
+    agent: str
+    day_start: float
+    now: float
+    availability: list[IntervalRow]
+    calls: list[CallRow]
+    pauses: list[IntervalRow]
+    misses: list[MissRow]
+
+
+def load_agent_day(store: Store, agent: str, day_start: float, now: float) -> AgentDay:
+    """Read one agent's day from the store (indexed by agent; a few rows)."""
+    conn = store.conn
+    availability = [
+        IntervalRow(*row)
+        for row in conn.execute(
+            f'SELECT {_INTERVAL_COLUMNS} FROM agent_states WHERE agent = ? AND start <= ? '
+            'AND ("end" IS NULL OR "end" >= ?) ORDER BY start',
+            (agent, now, day_start),
+        )
+    ]
+    calls = [
+        CallRow(*row)
+        for row in conn.execute(
+            f"SELECT {_CALL_COLUMNS} FROM calls WHERE agent = ? AND answered_at >= ? "
+            "AND answered_at <= ? ORDER BY answered_at",
+            (agent, day_start - 4 * 3600, now),
+        )
+        if (row[11] is None or row[11] >= day_start)  # ended today or still going
+    ]
+    pauses = [
+        IntervalRow(*row)
+        for row in conn.execute(
+            f'SELECT {_INTERVAL_COLUMNS} FROM pauses WHERE agent = ? AND start <= ? '
+            'AND ("end" IS NULL OR "end" >= ?) ORDER BY start',
+            (agent, now, day_start),
+        )
+    ]
+    misses = [
+        MissRow(*row)
+        for row in conn.execute(
+            "SELECT id, agent, queue, ts, canceled FROM misses WHERE ts >= ? AND ts <= ? "
+            "AND agent = ? ORDER BY ts",
+            (day_start, now, agent),
+        )
+    ]
+    day = AgentDay(agent, day_start, now, availability, calls, pauses, misses)
+    return clip_agent_day(day, now)
+
+
+def clip_agent_day(day: AgentDay, at: float) -> AgentDay:
+    """The day as it stood at `at` (for past snapshots and replays)."""
+    from floorwatch.floor import clip_call, clip_interval
+
+    return AgentDay(
+        day.agent,
+        day.day_start,
+        at,
+        [i for i in (clip_interval(x, at) for x in day.availability) if i],
+        [c for c in (clip_call(x, at) for x in day.calls) if c and c.answered_at is not None
+         and c.answered_at <= at],
+        [i for i in (clip_interval(x, at) for x in day.pauses) if i],
+        [m for m in day.misses if m.ts <= at],
+    )  # fmt: skip

@@ -13,6 +13,9 @@ from floorwatch.metrics import WindowStats
 
 #: The windows every queue is counted over: today since local midnight, and rolling.
 WINDOWS = {"today": None, "15m": 900, "30m": 1800, "60m": 3600}
+#: Trends cover the last hour in this many steps (5 minutes each).
+TREND_POINTS = 12
+TREND_STEP_S = 300
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ class QueueSnapshot:
     paused_by_reason: dict[str, int] = field(default_factory=dict)
     #: Filled by the staffing model (Erlang) when it is enabled.
     staffing: dict[str, Any] | None = None
+    #: The last hour in TREND_POINTS steps, oldest first: calls waiting at each step's end, and
+    #: the service level of the calls whose wait ended in each step (None: no such calls).
+    trend_waiting: list[int] = field(default_factory=list)
+    trend_service_level: list[float | None] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +86,8 @@ class QueueSnapshot:
                 "paused_by_reason": dict(self.paused_by_reason),
             },
             "staffing": self.staffing,
+            "trend_waiting": list(self.trend_waiting),
+            "trend_service_level": list(self.trend_service_level),
         }
 
 

@@ -8,23 +8,13 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from floorwatch.format import seconds
+from floorwatch.format import percent as _percent
 from floorwatch.snapshot import FloorSnapshot
 
 
-def seconds(value: float | None) -> str:
-    """12s, 4m05s, 1h02m: short enough for a table cell."""
-    if value is None:
-        return "-"
-    value = int(round(value))
-    if value < 60:
-        return f"{value}s"
-    if value < 3600:
-        return f"{value // 60}m{value % 60:02d}s"
-    return f"{value // 3600}h{value % 3600 // 60:02d}m"
-
-
 def percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
+    return _percent(value, 1)
 
 
 def render(snapshot: FloorSnapshot, tz=None) -> Group:

@@ -70,6 +70,7 @@ CREATE TABLE calls (
     transfer_target TEXT, ring_no_answers INTEGER, synced INTEGER, wrapup_s REAL, seq INTEGER
 );
 CREATE INDEX calls_wait_end ON calls (wait_end_at);
+CREATE INDEX calls_agent ON calls (agent, answered_at);
 CREATE INDEX calls_open ON calls (status) WHERE status != 'done';
 CREATE INDEX calls_seq ON calls (seq);
 CREATE TABLE agents (

@@ -1,0 +1,177 @@
+"""The dashboard application: wires the live floor to the screens. Nothing else lives here."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import var
+from textual.screen import Screen
+
+from floorwatch.commands import FloorCommands
+from floorwatch.config import Config
+from floorwatch.live import FeedProblem, FloorUpdate, LiveFloor
+from floorwatch.screens.agent import AgentScreen
+from floorwatch.screens.floor import FloorScreen
+from floorwatch.screens.help import HelpScreen
+from floorwatch.screens.pickers import FilterScreen, SearchScreen
+from floorwatch.screens.wallboard import WallboardScreen
+from floorwatch.widgets.agent_board import AgentBoard
+
+
+class FloorwatchApp(App):
+    """A read-only viewer of one floorwatch store."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "floorwatch"
+    COMMANDS = App.COMMANDS | {FloorCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("space", "freeze", "Freeze"),
+        Binding("w", "wallboard", "Wallboard"),
+    ]
+
+    #: The latest floor shown (held back while frozen).
+    update: var[FloorUpdate | None] = var(None)
+    frozen: var[bool] = var(False)
+    #: Why the store cannot be read right now, if it cannot.
+    problem: var[str | None] = var(None)
+
+    class UpdateReady(Message):
+        """A new floor from the live worker (posted from its thread)."""
+
+        def __init__(self, update: FloorUpdate | FeedProblem):
+            super().__init__()
+            self.update = update
+
+    def __init__(self, live: LiveFloor, config: Config, *, wall: bool = False,
+                 wall_queue: str | None = None, rotate_s: float | None = None):  # fmt: skip
+        super().__init__()
+        self.live = live
+        self.config = config
+        self.wall = wall or wall_queue is not None
+        self.wall_queue = wall_queue
+        self.rotate_s = rotate_s
+        self._stop = threading.Event()
+        self._latest: FloorUpdate | None = None
+
+    def on_mount(self) -> None:
+        self.push_screen(FloorScreen())
+        if self.wall:
+            self.push_screen(WallboardScreen(self.wall_queue, self.rotate_s))
+        self.follow()
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+        self.live.wake()
+
+    @work(thread=True, exclusive=True, group="live", exit_on_error=False, name="live floor")
+    def follow(self) -> None:
+        """Poll the store in a thread; each update arrives as a message on the main thread."""
+        self.live.run(lambda update: self.post_message(self.UpdateReady(update)), self._stop)
+
+    def on_floorwatch_app_update_ready(self, message: UpdateReady) -> None:
+        update = message.update
+        if isinstance(update, FeedProblem):
+            self.problem = update.message
+            return
+        self.problem = None
+        self._latest = update
+        if not self.frozen:
+            self.update = update
+
+    # ----------------------------------------------------------------- actions
+    def action_freeze(self) -> None:
+        self.frozen = not self.frozen
+        if not self.frozen and self._latest is not None:
+            self.update = self._latest
+
+    def action_wallboard(self) -> None:
+        if isinstance(self.screen, WallboardScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(WallboardScreen(self.wall_queue, self.rotate_s))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def open_agent(self, name: str) -> None:
+        board = self._agent_board()
+        if board is not None:
+            board.move_to(name)
+        self.push_screen(AgentScreen(name))
+
+    def action_search(self) -> None:
+        snapshot = self.update.snapshot if self.update else None
+        names = {n: a.display_name for n, a in snapshot.agents.items()} if snapshot else {}
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.open_agent(name)
+
+        self.push_screen(SearchScreen(names), chosen)
+
+    def action_filter(self) -> None:
+        snapshot = self.update.snapshot if self.update else None
+        queues = {n: q.display_name for n, q in snapshot.queues.items()} if snapshot else {}
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                return
+            kind, _, value = choice.partition(":")
+            if kind == "queue":
+                self.filter_agents(queue=value)
+            elif kind == "state":
+                self.filter_agents(state=value)
+            else:
+                self.filter_agents()
+
+        self.push_screen(FilterScreen(queues), chosen)
+
+    def filter_agents(self, queue: str | None = None, state: str | None = None) -> None:
+        board = self._agent_board()
+        if board is None:
+            return
+        if queue is not None:
+            board.apply_filter(f"queue {self.config.queue_name(queue)}",
+                               lambda agent: queue in agent.queues or agent.queue == queue)
+        elif state is not None:
+            board.apply_filter(f"state {state}", lambda agent: agent.state == state)
+        else:
+            board.apply_filter(None, None)
+        self._refresh_floor()
+
+    def sort_agents(self, column: str) -> None:
+        board = self._agent_board()
+        if board is not None:
+            board.set_sort(column, board.sort_reverse)
+            self._refresh_floor()
+
+    def agent_sort_columns(self) -> list[str]:
+        board = self._agent_board()
+        return [column.key for column in board.sortable()] if board is not None else []
+
+    def _agent_board(self) -> AgentBoard | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, FloorScreen):
+                return screen.query_one(AgentBoard)
+        return None
+
+    def _refresh_floor(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, FloorScreen) and self.update is not None:
+                screen.show_update(self.update)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Theme, keys and quit only: a viewer offers nothing that writes (no screenshots to
+        the server's disk)."""
+        for command in super().get_system_commands(screen):
+            if command.title in ("Theme", "Quit", "Keys"):
+                yield command

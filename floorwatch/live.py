@@ -1,0 +1,115 @@
+"""A viewer's link to the store: notice commits cheaply, keep the floor model current, and
+hand out snapshots (plus the day of the agent being looked at) when something changed.
+
+Runs in one thread (a Textual thread worker in the dashboard), owns its read-only connection,
+and never writes. Polling `PRAGMA data_version` ten times a second costs microseconds, so an
+idle viewer does next to nothing; a commit is on screen within about 100 ms.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from floorwatch.config import Config
+from floorwatch.reader import AgentDay, FloorReader, load_agent_day
+from floorwatch.snapshot import FloorSnapshot
+from floorwatch.store import Store, StoreError
+
+
+@dataclass
+class FloorUpdate:
+    """What a viewer draws: the floor, and the agent it drills into (if any)."""
+
+    snapshot: FloorSnapshot
+    agent_day: AgentDay | None = None
+    #: The store's change sequence the snapshot reflects.
+    seq: int = 0
+
+
+@dataclass
+class FeedProblem:
+    """The store cannot be read right now (the viewer keeps what it has and says so)."""
+
+    message: str
+
+
+Publish = Callable[[FloorUpdate | FeedProblem], None]
+
+
+class LiveFloor:
+    """Follows a store for one viewer."""
+
+    def __init__(self, db_path: str | Path, config: Config, *,
+                 clock: Callable[[], float] = time.time, poll_s: float = 0.1,
+                 tick_s: float = 1.0):  # fmt: skip
+        self.db_path = Path(db_path)
+        self.config = config
+        self.clock = clock
+        self.poll_s = poll_s
+        self.tick_s = tick_s
+        self._focus: str | None = None
+        self._wake = threading.Event()
+        self.last_update: FloorUpdate | None = None
+
+    def focus(self, agent: str | None) -> None:
+        """Say which agent the viewer drills into; the next update carries its day."""
+        self._focus = agent
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def open(self) -> FloorReader:
+        store = Store.open_readonly(self.db_path)
+        return FloorReader(store, self.config, clock=self.clock)
+
+    def update(self, reader: FloorReader) -> FloorUpdate:
+        """A snapshot now, with the focused agent's details and day."""
+        now = self.clock()
+        focus = self._focus
+        snapshot = reader.snapshot(now, details=[focus] if focus else None)
+        agent_day = None
+        if focus is not None:
+            agent_day = load_agent_day(reader.store, focus, snapshot.day_start, now)
+        update = FloorUpdate(snapshot, agent_day, reader._seq)
+        self.last_update = update
+        return update
+
+    def run(self, publish: Publish, stop: threading.Event) -> None:
+        """Publish an update at start, on every commit, on every tick and on a focus change,
+        until `stop` is set. A store that fails is reported and retried, never fatal."""
+        reader: FloorReader | None = None
+        last_published = 0.0
+        last_focus: str | None = None
+        while not stop.is_set():
+            try:
+                if reader is None:
+                    reader = self.open()
+                    changed = True
+                else:
+                    changed = reader.refresh()
+                now = time.monotonic()
+                if changed or now - last_published >= self.tick_s or self._focus != last_focus:
+                    last_focus = self._focus
+                    publish(self.update(reader))
+                    last_published = now
+            except (StoreError, OSError) as error:
+                publish(FeedProblem(str(error)))
+                reader = None
+                stop.wait(2.0)
+                continue
+            except Exception as error:  # sqlite3 errors while the ingest rewrites the file
+                publish(FeedProblem(f"{self.db_path}: {error}"))
+                if reader is not None:
+                    reader.store.close()
+                reader = None
+                stop.wait(2.0)
+                continue
+            self._wake.wait(self.poll_s)
+            self._wake.clear()
+        if reader is not None:
+            reader.store.close()

@@ -1,0 +1,192 @@
+"""One agent's day: the timeline, the calls, the pauses, their numbers beside the floor's, and
+why a burnout flag is up. Escape goes back to the board, cursor where it was."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from floorwatch.floor import IntervalRow
+from floorwatch.format import percent, seconds, state_label
+from floorwatch.live import FloorUpdate
+from floorwatch.reader import AgentDay
+from floorwatch.snapshot import AgentSnapshot, FloorSnapshot
+from floorwatch.timeline import agent_stretches
+from floorwatch.widgets.live_table import Column, LiveTable
+from floorwatch.widgets.timeline import Timeline
+
+
+def _outcome(call) -> tuple[str, str | None]:
+    if call.ended_at is None:
+        return "talking", "state-on_call"
+    if call.ended_by == "transfer":
+        return f"transferred {call.transfer_target or ''}".strip(), None
+    return "completed", None
+
+
+def merge_pauses(pauses: list[IntervalRow]) -> list[IntervalRow]:
+    """One row per pause: a pause of every queue (PAUSEALL) is logged once per queue."""
+    merged: dict[tuple, IntervalRow] = {}
+    for pause in pauses:
+        key = (pause.start, pause.end, pause.reason)
+        if key in merged:
+            queues = f"{merged[key].queue}, {pause.queue}"
+            merged[key] = replace(merged[key], queue=queues)
+        else:
+            merged[key] = pause
+    return list(merged.values())
+
+
+class AgentScreen(Screen):
+    """The drill-down for `agent`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("tab", "focus_next", "Next table", show=False),
+    ]
+
+    def __init__(self, agent: str):
+        super().__init__()
+        self.agent = agent
+        self.zone = None
+
+    def compose(self) -> ComposeResult:
+        self.zone = self.app.config.tzinfo()
+        yield Static("", id="agent-title")
+        yield Timeline(self.zone, id="timeline")
+        with Horizontal(id="agent-middle"):
+            yield Static("", id="agent-numbers")
+            yield Static("", id="agent-flags")
+        with Horizontal(id="agent-lists"):
+            with Vertical():
+                yield Static("calls today", classes="list-title")
+                yield LiveTable(self._call_columns(), id="agent-calls")
+            with Vertical():
+                yield Static("pauses today", classes="list-title")
+                yield LiveTable(self._pause_columns(), id="agent-pauses")
+        yield Footer()
+
+    def _time(self, ts: float | None) -> str:
+        if ts is None:
+            return "-"
+        return f"{datetime.fromtimestamp(ts, self.zone).astimezone(self.zone):%H:%M:%S}"
+
+    def _call_columns(self) -> list[Column]:
+        return [
+            Column("time", "time", 8, lambda c, now: (self._time(c.answered_at), None)),
+            Column("queue", "queue", 8, lambda c, now: (c.queue, None), flex=True),
+            Column("wait", "wait", 6, lambda c, now: (seconds(c.wait_s), None), "right"),
+            Column("talk", "talk", 6, lambda c, now: (
+                seconds(c.talk_s if c.talk_s is not None else now - (c.answered_at or now)),
+                None), "right"),
+            Column("outcome", "outcome", 10, lambda c, now: _outcome(c)),
+            Column("hangup", "hung up", 7, lambda c, now: (c.ended_by or "", None)),
+        ]  # fmt: skip
+
+    def _pause_columns(self) -> list[Column]:
+        return [
+            Column("start", "from", 8, lambda p, now: (self._time(p.start), None)),
+            Column("end", "to", 8, lambda p, now: (self._time(p.end) if p.end else "now", None)),
+            Column("length", "for", 6, lambda p, now: (
+                seconds((p.end or now) - p.start), None), "right"),
+            Column("reason", "reason", 10, lambda p, now: (p.reason or "", None), flex=True),
+            Column("queue", "queue", 8, lambda p, now: (p.queue or "all", None)),
+        ]  # fmt: skip
+
+    def on_mount(self) -> None:
+        self.app.live.focus(self.agent)
+        self.query_one("#agent-calls", LiveTable).focus()
+        self.watch(self.app, "update", self.show_update)
+
+    def action_back(self) -> None:
+        self.app.live.focus(None)
+        self.dismiss()
+
+    def show_update(self, update: FloorUpdate | None) -> None:
+        if update is None:
+            return
+        snapshot = update.snapshot
+        agent = snapshot.agents.get(self.agent)
+        self._title(agent, snapshot)
+        self._numbers(agent, snapshot)
+        self._flags(agent)
+        day = update.agent_day
+        if day is not None and day.agent == self.agent:
+            self._day(day, snapshot)
+
+    def _title(self, agent: AgentSnapshot | None, snapshot: FloorSnapshot) -> None:
+        name = self.app.config.agent_name(self.agent)
+        if agent is None:
+            self.query_one("#agent-title", Static).update(f"{name}: not logged in today")
+            return
+        call = ""
+        if agent.call is not None:
+            call = f"  on {agent.call.queue} with {agent.call.caller or 'a caller'}"
+        reason = f" ({agent.reason})" if agent.reason else ""
+        self.query_one("#agent-title", Static).update(
+            f"{name}  {state_label(agent.state)}{reason} for "
+            f"{seconds(agent.time_in_state_s)}{call}   queues: {', '.join(agent.queues) or '-'}"
+        )
+
+    def _numbers(self, agent: AgentSnapshot | None, snapshot: FloorSnapshot) -> None:
+        if agent is None:
+            self.query_one("#agent-numbers", Static).update("")
+            return
+        others = [a for a in snapshot.agents.values() if a.calls_today or a.login_today_s]
+        count = max(1, len(others))
+        floor_calls = sum(a.calls_today for a in others) / count
+        floor_rna = sum(a.ring_no_answers_today for a in others) / count
+        floor_login = sum(a.login_today_s for a in others) / count
+        floor_pause = sum(sum(a.pause_today_s.values()) for a in others) / count
+        floor_aht = snapshot.totals.windows["today"].aht_s
+        rows = [
+            ("", "agent", "floor avg"),
+            ("calls today", str(agent.calls_today), f"{floor_calls:.1f}"),
+            ("AHT", seconds(agent.aht_today_s), seconds(floor_aht)),
+            ("talk", seconds(agent.talk_today_s), ""),
+            ("occupancy 60m", percent(agent.occupancy_60m), ""),
+            ("ring no answer", str(agent.ring_no_answers_today), f"{floor_rna:.1f}"),
+            ("paused", seconds(sum(agent.pause_today_s.values())), seconds(floor_pause)),
+            ("logged in", seconds(agent.login_today_s), seconds(floor_login)),
+        ]
+        pauses = ", ".join(f"{reason} {seconds(value)}"
+                           for reason, value in agent.pause_today_s.items())  # fmt: skip
+        text = "\n".join(f"{a:<15}{b:>9}{c:>11}" for a, b, c in rows)
+        if pauses:
+            text += f"\npauses: {pauses}"
+        self.query_one("#agent-numbers", Static).update(text)
+
+    def _flags(self, agent: AgentSnapshot | None) -> None:
+        if agent is None or not agent.flags:
+            self.query_one("#agent-flags", Static).update("no burnout flags")
+            return
+        lines = []
+        for flag in agent.flags:
+            describe = getattr(flag, "describe", None)
+            lines.append(describe() if describe else str(flag))
+        self.query_one("#agent-flags", Static).update("\n".join(lines))
+
+    def _day(self, day: AgentDay, snapshot: FloorSnapshot) -> None:
+        starts = [i.start for i in day.availability if i.state != "offline"]
+        starts += [c.answered_at for c in day.calls if c.answered_at is not None]
+        start = max(day.day_start, min(starts)) if starts else day.day_start
+        stretches = agent_stretches(day.availability, day.calls, start, day.now)
+        highlight = None
+        agent = snapshot.agents.get(self.agent)
+        if agent is not None:
+            spans = [getattr(flag, "stretch", None) for flag in agent.flags]
+            spans = [span for span in spans if span]
+            if spans:
+                highlight = (min(s[0] for s in spans), max(s[1] for s in spans))
+        self.query_one(Timeline).show(stretches, start, day.now, highlight)
+        calls = self.query_one("#agent-calls", LiveTable)
+        calls.update_rows({c.id: c for c in reversed(day.calls)}, day.now)
+        pauses = self.query_one("#agent-pauses", LiveTable)
+        pauses.update_rows({p.id: p for p in reversed(merge_pauses(day.pauses))}, day.now)

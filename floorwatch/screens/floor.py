@@ -1,0 +1,84 @@
+"""The floor: header, queue board with trends, agent board. The screen a supervisor lives in."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from floorwatch.live import FloorUpdate
+from floorwatch.widgets.agent_board import AgentBoard
+from floorwatch.widgets.floor_header import FloorHeader
+from floorwatch.widgets.live_table import LiveTable
+from floorwatch.widgets.queue_board import QueueBoard
+
+
+class FloorScreen(Screen):
+    """Draws each FloorUpdate the app receives; opens agents, search and filters."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "focus_next", "Next board", show=False),
+        Binding("shift+tab", "focus_previous", "Previous board", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        config = self.app.config
+        yield FloorHeader(config, id="floor-header")
+        yield QueueBoard(config, id="queues")
+        yield AgentBoard(config, id="agents")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(AgentBoard).focus()
+        self.watch(self.app, "update", self.show_update)
+        self.watch(self.app, "frozen", self._frozen_changed)
+        self.watch(self.app, "problem", self._problem_changed)
+
+    def show_update(self, update: FloorUpdate | None) -> None:
+        if update is None:
+            return
+        snapshot = update.snapshot
+        self.query_one(FloorHeader).show(snapshot)
+        self.query_one(QueueBoard).show(snapshot)
+        self.query_one(AgentBoard).show(snapshot)
+        self.sub_title = self._subtitle()
+
+    def _subtitle(self) -> str:
+        board = self.query_one(AgentBoard)
+        parts = [f"sort: {board.sort_label()}"]
+        if board.filter_label:
+            parts.append(f"filter: {board.filter_label}")
+        return "  ".join(parts)
+
+    def _frozen_changed(self, frozen: bool) -> None:
+        header = self.query_one(FloorHeader)
+        header.frozen = frozen
+        if self.app.update is not None:
+            header.show(self.app.update.snapshot)
+
+    def _problem_changed(self, problem: str | None) -> None:
+        header = self.query_one(FloorHeader)
+        header.problem = problem
+        if self.app.update is not None:
+            header.show(self.app.update.snapshot)
+
+    @on(LiveTable.Selected, "#agents")
+    def open_agent(self, event: LiveTable.Selected) -> None:
+        self.app.open_agent(str(event.key))
+
+    @on(LiveTable.Selected, "#queues")
+    def filter_by_queue(self, event: LiveTable.Selected) -> None:
+        """Enter on a queue: show its agents (Enter again on `all` in the filter to undo)."""
+        self.app.filter_agents(queue=str(event.key))
+
+    @on(AgentBoard.SearchRequested)
+    def search(self) -> None:
+        self.app.action_search()
+
+    @on(AgentBoard.FilterRequested)
+    def choose_filter(self) -> None:
+        self.app.action_filter()

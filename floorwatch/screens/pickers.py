@@ -1,0 +1,108 @@
+"""Small modal pickers: find an agent by name (`/`), filter the agent board (`f`)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from floorwatch.derive import AGENT_STATES
+from floorwatch.format import state_label
+
+
+class SearchScreen(ModalScreen[str | None]):
+    """Type part of a name; Enter opens the highlighted agent."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "down", show=False),
+        Binding("up", "up", show=False),
+    ]
+
+    def __init__(self, names: dict[str, str]):
+        """`names`: agent name -> name shown."""
+        super().__init__()
+        self.names = names
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Static("find an agent", classes="picker-title")
+            yield Input(placeholder="name…", id="search-input")
+            yield OptionList(id="search-results")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one(Input).focus()
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def _fill(self, text: str) -> None:
+        needle = text.casefold().strip()
+        matches = [
+            (name, shown) for name, shown in sorted(self.names.items(), key=lambda i: i[1].casefold())
+            if needle in shown.casefold() or needle in name.casefold()
+        ]  # fmt: skip
+        results = self.query_one(OptionList)
+        results.clear_options()
+        results.add_options([Option(shown if shown == name else f"{shown}  ({name})", id=name)
+                             for name, shown in matches[:200]])  # fmt: skip
+        if matches:
+            results.highlighted = 0
+
+    def action_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        results = self.query_one(OptionList)
+        if results.highlighted is not None and results.option_count:
+            self.dismiss(results.get_option_at_index(results.highlighted).id)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FilterScreen(ModalScreen[str | None]):
+    """Choose `all`, a queue (`queue:NAME`) or a state (`state:NAME`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, queues: dict[str, str]):
+        """`queues`: queue name -> name shown."""
+        super().__init__()
+        self.queues = queues
+
+    def compose(self) -> ComposeResult:
+        options = [Option("all agents", id="all")]
+        options += [Option(f"queue: {shown}", id=f"queue:{name}")
+                    for name, shown in self.queues.items()]  # fmt: skip
+        options += [Option(f"state: {state_label(state)}", id=f"state:{state}")
+                    for state in AGENT_STATES]  # fmt: skip
+        with Vertical(id="picker"):
+            yield Static("filter the agent board", classes="picker-title")
+            yield OptionList(*options, id="filter-options")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

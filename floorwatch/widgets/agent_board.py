@@ -1,0 +1,127 @@
+"""One line per agent: state (symbol and colour), how long, the call, today's numbers, and the
+burnout marker. Sort with `s`, filter with `f`, find with `/`, open with Enter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+
+from floorwatch.config import Config
+from floorwatch.derive import ON_CALL, PAUSED, WRAPUP
+from floorwatch.format import STATE_ORDER, level, seconds, state_label
+from floorwatch.snapshot import AgentSnapshot, FloorSnapshot
+from floorwatch.widgets.live_table import Cell, Column, LiveTable
+
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "watch": 2}
+SEVERITY_MARK = {"critical": "■ crit", "warning": "▲ warn", "watch": "△ watch"}
+
+
+def burnout_level(agent: AgentSnapshot) -> str | None:
+    """The agent's overall burnout severity (flags carry `severity`; the highest wins)."""
+    overall = getattr(agent, "burnout", None)
+    if overall:
+        return overall
+    severities = [getattr(flag, "severity", None) for flag in agent.flags]
+    known = [s for s in severities if s in SEVERITY_ORDER]
+    return min(known, key=SEVERITY_ORDER.get) if known else None
+
+
+def agent_columns(config: Config) -> list[Column[AgentSnapshot]]:
+    colors = config.colors
+
+    def state(agent: AgentSnapshot, now: float) -> Cell:
+        return state_label(agent.state), f"state-{agent.state}"
+
+    def time_in_state(agent: AgentSnapshot, now: float) -> Cell:
+        value = agent.time_in_state_s
+        if agent.since is not None:
+            value = max(0.0, now - agent.since)
+        style = None
+        if agent.state == ON_CALL:
+            style = level(value, colors.call_duration_s.warning, colors.call_duration_s.critical)
+            style = None if style == "ok" else style
+        return seconds(value), style
+
+    def reason(agent: AgentSnapshot, now: float) -> Cell:
+        if agent.state in (PAUSED, WRAPUP):
+            return agent.reason or "", None
+        if agent.paused_in:
+            return "‖ " + ",".join(agent.paused_in), "muted"
+        return "", None
+
+    def burnout(agent: AgentSnapshot, now: float) -> Cell:
+        severity = burnout_level(agent)
+        if severity is None:
+            return "", None
+        return SEVERITY_MARK[severity], f"flag-{severity}"
+
+    return [
+        Column("agent", "agent", 12, lambda a, now: (a.display_name, None), flex=True,
+               sort=lambda a: a.display_name.casefold()),
+        Column("state", "state", 11, state,
+               sort=lambda a: (STATE_ORDER.get(a.state, 9), a.since or 0)),
+        Column("time", "for", 6, time_in_state, "right", sort=lambda a: a.since or 0),
+        Column("reason", "reason", 10, reason),
+        Column("queue", "queue", 9, lambda a, now: (a.queue or "", None),
+               sort=lambda a: a.queue or "~"),
+        Column("calls", "calls", 5, lambda a, now: (str(a.calls_today), None), "right",
+               sort=lambda a: -a.calls_today),
+        Column("aht", "AHT", 6, lambda a, now: (seconds(a.aht_today_s), None), "right",
+               sort=lambda a: -(a.aht_today_s or 0)),
+        Column("burnout", "burnout", 7, burnout,
+               sort=lambda a: SEVERITY_ORDER.get(burnout_level(a) or "", 9)),
+    ]  # fmt: skip
+
+
+class AgentBoard(LiveTable[AgentSnapshot]):
+    """The agents on the floor. Owns the keys that act on it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "next_sort", "Sort"),
+        Binding("S", "reverse_sort", "Reverse", show=False),
+        Binding("f", "filter", "Filter"),
+        Binding("slash", "search", "Search", key_display="/"),
+    ]
+
+    class SearchRequested(Message):
+        """`/`: the screen opens the agent search."""
+
+    class FilterRequested(Message):
+        """`f`: the screen offers queues and states to filter by."""
+
+    def __init__(self, config: Config, *, id: str | None = None):
+        super().__init__(agent_columns(config), id=id)
+        self.empty_message = "no agents logged in today"
+        self.filter_label: str | None = None
+        self.sort_column = "state"
+
+    def show(self, snapshot: FloorSnapshot) -> None:
+        self.update_rows(snapshot.agents, snapshot.at)
+
+    def action_next_sort(self) -> None:
+        keys = [column.key for column in self.sortable()]
+        index = keys.index(self.sort_column) if self.sort_column in keys else -1
+        self.set_sort(keys[(index + 1) % len(keys)], self.sort_reverse)
+        self.notify(f"sorted by {self.sort_label()}", timeout=1.5)
+
+    def action_reverse_sort(self) -> None:
+        self.set_sort(self.sort_column, not self.sort_reverse)
+
+    def sort_label(self) -> str:
+        column = next((c for c in self.columns if c.key == self.sort_column), None)
+        label = column.label if column else "-"
+        return f"{label} {'▼' if self.sort_reverse else '▲'}"
+
+    def action_filter(self) -> None:
+        self.post_message(self.FilterRequested())
+
+    def action_search(self) -> None:
+        self.post_message(self.SearchRequested())
+
+    def apply_filter(self, label: str | None,
+                     predicate: Callable[[AgentSnapshot], bool] | None) -> None:  # fmt: skip
+        self.filter_label = label
+        self.set_filter(predicate)

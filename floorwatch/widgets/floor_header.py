@@ -1,0 +1,84 @@
+"""The top line of the floor: the time, the floor's numbers, and whether the feed is alive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from textual.content import Content
+from textual.widgets import Static
+
+from floorwatch.config import Config
+from floorwatch.format import STATE_SYMBOLS, clock, level, percent, seconds
+from floorwatch.snapshot import FloorSnapshot
+
+_LEVEL_STYLE = {"ok": "", "warning": "bold $warning", "critical": "bold reverse $error"}
+
+
+def styled(text: str, style: str) -> Content | str:
+    return Content.styled(text, style) if style else text
+
+
+class FloorHeader(Static):
+    """Clock, floor totals and feed health; says FROZEN when updates are held."""
+
+    DEFAULT_CSS = """
+    FloorHeader { height: auto; background: $panel; color: $foreground; padding: 0 1; }
+    """
+
+    def __init__(self, config: Config, *, id: str | None = None):
+        super().__init__("floorwatch: loading the floor...", id=id)
+        self.config = config
+        self.frozen = False
+        self.problem: str | None = None
+        self._zone: ZoneInfo | None = config.tzinfo()
+
+    def show(self, snapshot: FloorSnapshot) -> None:
+        config = self.config
+        colors = config.colors
+        totals = snapshot.totals
+        today, half = totals.windows["today"], totals.windows["30m"]
+        when = datetime.fromtimestamp(snapshot.at, self._zone).astimezone(self._zone)
+        waiting_level = level(totals.calls_waiting, colors.calls_waiting.warning,
+                              colors.calls_waiting.critical)  # fmt: skip
+        wait_level = level(totals.longest_wait_s, colors.longest_wait_s.warning,
+                           colors.longest_wait_s.critical)  # fmt: skip
+        sl_level = level(today.service_level, colors.service_level.warning,
+                         colors.service_level.critical, higher_is_worse=False)  # fmt: skip
+        parts: list = [
+            Content.styled(f"{when:%H:%M:%S}", "bold"),
+            "  waiting ",
+            styled(str(totals.calls_waiting), _LEVEL_STYLE[waiting_level]),
+            "  oldest ",
+            styled(clock(totals.longest_wait_s) if totals.longest_wait_s is not None else "-",
+                   _LEVEL_STYLE[wait_level]),  # fmt: skip
+            "  SL today ",
+            styled(percent(today.service_level), _LEVEL_STYLE[sl_level]),
+            f" (30m {percent(half.service_level)})",
+            f"  {STATE_SYMBOLS['available']} {totals.agents_available} free",
+            f"  {STATE_SYMBOLS['on_call']} {totals.agents_on_call} on call",
+            f"  {STATE_SYMBOLS['paused']} {totals.agents_paused + totals.agents_wrapup} paused",
+            f"  of {totals.agents_logged_in}",
+        ]
+        parts += self._feed_parts(snapshot)
+        if self.frozen:
+            parts += ["  ", Content.styled(" FROZEN ", "bold reverse $warning")]
+        self.update(Content.assemble(*parts))
+
+    def _feed_parts(self, snapshot: FloorSnapshot) -> list:
+        colors = self.config.colors
+        if self.problem:
+            return ["  ", Content.styled(f"feed: {self.problem}", "bold reverse $error")]
+        if not snapshot.feeds:
+            return ["  ", Content.styled("feed: no data yet", "$text-muted")]
+        ages = [f.last_event_age_s for f in snapshot.feeds if f.last_event_age_s is not None]
+        age = min(ages) if ages else None
+        quiet = level(age, colors.feed_quiet_s.warning, colors.feed_quiet_s.critical)
+        rejects = sum(f.rejects for f in snapshot.feeds)
+        down = [f.name for f in snapshot.feeds if f.status == "disconnected"]
+        parts: list = ["  feed ", styled(f"{seconds(age)} ago", _LEVEL_STYLE[quiet])]
+        if rejects:
+            parts += ["  ", Content.styled(f"{rejects} rejects", "$warning")]
+        if down:
+            parts += ["  ", Content.styled(f"{', '.join(down)} disconnected", "bold reverse $error")]
+        return parts

@@ -1,0 +1,304 @@
+"""A table for live data that renders only the lines on screen (Textual's line API).
+
+Boards of thousands of agents update several times a second; a DataTable would rebuild or diff
+every row. This table keeps the rows as plain objects, sorts and filters their keys, and turns
+a row into text only when its line is painted, so the work per update grows with what is on
+screen. The header row stays put while the body scrolls; the cursor stays on the same key when
+rows move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Row = TypeVar("Row")
+Key = Hashable
+
+#: A cell: its text and an optional style name ("warning", "critical", "state-on_call", ...)
+#: looked up as the component class `live-table--NAME`.
+Cell = tuple[str, str | None]
+
+
+@dataclass(frozen=True)
+class Column(Generic[Row]):
+    key: str
+    label: str
+    width: int
+    cell: Callable[[Row, float], Cell]
+    align: Literal["left", "right"] = "left"
+    #: Sort key (None: the column cannot be sorted on).
+    sort: Callable[[Row], Any] | None = None
+    #: The flexible column takes the width the others leave (at least `width`).
+    flex: bool = False
+
+
+class LiveTable(ScrollView, Generic[Row], can_focus=True):
+    """Rows of live objects with a sticky header, a row cursor, sorting and filtering."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("enter", "select", "Open"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "live-table--header",
+        "live-table--cursor",
+        "live-table--muted",
+        "live-table--ok",
+        "live-table--warning",
+        "live-table--critical",
+        "live-table--good",
+        "live-table--state-available",
+        "live-table--state-ringing",
+        "live-table--state-on_call",
+        "live-table--state-wrapup",
+        "live-table--state-paused",
+        "live-table--state-offline",
+        "live-table--flag-watch",
+        "live-table--flag-warning",
+        "live-table--flag-critical",
+        "live-table--spark",
+    }
+
+    DEFAULT_CSS = """
+    LiveTable {
+        background: $surface;
+        scrollbar-size-vertical: 1;
+    }
+    LiveTable > .live-table--header { text-style: bold; background: $panel; color: $foreground; }
+    LiveTable > .live-table--cursor { background: $block-cursor-blurred-background; }
+    LiveTable:focus > .live-table--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    LiveTable > .live-table--muted { color: $text-muted; }
+    LiveTable > .live-table--ok { }
+    LiveTable > .live-table--good { color: $success; }
+    LiveTable > .live-table--warning { color: $warning; text-style: bold; }
+    LiveTable > .live-table--critical { color: $error; text-style: bold reverse; }
+    LiveTable > .live-table--state-available { color: $success; }
+    LiveTable > .live-table--state-ringing { color: $warning; }
+    LiveTable > .live-table--state-on_call { color: $primary; }
+    LiveTable > .live-table--state-wrapup { color: $secondary; }
+    LiveTable > .live-table--state-paused { color: $warning; }
+    LiveTable > .live-table--state-offline { color: $text-muted; }
+    LiveTable > .live-table--flag-watch { color: $warning; }
+    LiveTable > .live-table--flag-warning { color: $warning; text-style: bold; }
+    LiveTable > .live-table--flag-critical { color: $error; text-style: bold; }
+    LiveTable > .live-table--spark { color: $accent; }
+    """
+
+    class Selected(Message):
+        """Enter (or a double click) on a row."""
+
+        def __init__(self, table: LiveTable, key: Key):
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> LiveTable:
+            return self.table
+
+    cursor = reactive(0, repaint=False)
+
+    def __init__(self, columns: list[Column[Row]], *, name: str | None = None,
+                 id: str | None = None, classes: str | None = None):  # fmt: skip
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = columns
+        self.rows: dict[Key, Row] = {}
+        self.order: list[Key] = []
+        self.now = 0.0
+        self.sort_column: str | None = None
+        self.sort_reverse = False
+        self.filter: Callable[[Row], bool] | None = None
+        self.empty_message = "nothing to show"
+
+    # ----------------------------------------------------------------- data
+    def update_rows(self, rows: Mapping[Key, Row], now: float) -> None:
+        """New data: re-filter and re-sort, keep the cursor on the same row, repaint."""
+        current = self.cursor_key
+        self.rows = dict(rows)
+        self.now = now
+        self._reorder(current)
+
+    def tick(self, now: float) -> None:
+        """Time passed (waits and times in state grow): repaint what is on screen."""
+        self.now = now
+        self.refresh()
+
+    def set_sort(self, column: str | None, reverse: bool = False) -> None:
+        self.sort_column, self.sort_reverse = column, reverse
+        self._reorder(self.cursor_key)
+
+    def set_filter(self, predicate: Callable[[Row], bool] | None) -> None:
+        self.filter = predicate
+        self._reorder(self.cursor_key)
+
+    def sortable(self) -> list[Column[Row]]:
+        return [column for column in self.columns if column.sort is not None]
+
+    def _reorder(self, keep: Key | None) -> None:
+        keys = list(self.rows)
+        if self.filter is not None:
+            keys = [key for key in keys if self.filter(self.rows[key])]
+        column = next((c for c in self.columns if c.key == self.sort_column), None)
+        if column is not None and column.sort is not None:
+            sort = column.sort
+            keys.sort(key=lambda key: sort(self.rows[key]), reverse=self.sort_reverse)
+        self.order = keys
+        self.virtual_size = Size(self._total_width(self.size.width), len(keys) + 1)
+        if keep is not None and keep in self.rows and keep in keys:
+            self.cursor = keys.index(keep)
+        else:
+            self.cursor = min(self.cursor, max(0, len(keys) - 1))
+        self._scroll_to_cursor()
+        self.refresh()
+
+    @property
+    def cursor_key(self) -> Key | None:
+        if 0 <= self.cursor < len(self.order):
+            return self.order[self.cursor]
+        return None
+
+    def move_to(self, key: Key) -> bool:
+        """Put the cursor on `key` if it is shown."""
+        if key in self.order:
+            self.cursor = self.order.index(key)
+            self._scroll_to_cursor()
+            self.refresh()
+            return True
+        return False
+
+    def visible_keys(self) -> list[Key]:
+        top = int(self.scroll_y)
+        return self.order[top : top + max(0, self.size.height - 1)]
+
+    # ----------------------------------------------------------------- cursor
+    def _scroll_to_cursor(self) -> None:
+        body = max(1, self.size.height - 1)
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, force=True)
+        elif self.cursor >= top + body:
+            self.scroll_to(y=self.cursor - body + 1, animate=False, force=True)
+
+    def _move(self, delta: int) -> None:
+        if not self.order:
+            return
+        self.cursor = max(0, min(len(self.order) - 1, self.cursor + delta))
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def action_cursor_up(self) -> None:
+        self._move(-1)
+
+    def action_cursor_down(self) -> None:
+        self._move(1)
+
+    def action_page_up(self) -> None:
+        self._move(-max(1, self.size.height - 2))
+
+    def action_page_down(self) -> None:
+        self._move(max(1, self.size.height - 2))
+
+    def action_first(self) -> None:
+        self._move(-len(self.order))
+
+    def action_last(self) -> None:
+        self._move(len(self.order))
+
+    def action_select(self) -> None:
+        key = self.cursor_key
+        if key is not None:
+            self.post_message(self.Selected(self, key))
+
+    def on_click(self, event: events.Click) -> None:
+        row = int(self.scroll_y) + event.y - 1
+        if event.y >= 1 and 0 <= row < len(self.order):
+            self.cursor = row
+            self.refresh()
+            if event.chain >= 2:
+                self.action_select()
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self._total_width(self.size.width), len(self.order) + 1)
+        self._scroll_to_cursor()
+
+    # ----------------------------------------------------------------- painting
+    def _widths(self, width: int) -> list[int]:
+        widths = [column.width for column in self.columns]
+        spare = width - sum(widths) - (len(widths) - 1)
+        flex = [index for index, column in enumerate(self.columns) if column.flex]
+        if spare > 0 and flex:
+            share, extra = divmod(spare, len(flex))
+            for position, index in enumerate(flex):
+                widths[index] += share + (1 if position < extra else 0)
+        return widths
+
+    def _total_width(self, width: int) -> int:
+        return sum(self._widths(width)) + len(self.columns) - 1
+
+    def _style(self, name: str | None) -> Style:
+        if name is None:
+            return Style()
+        return self.get_component_rich_style(f"live-table--{name}", default=Style())
+
+    def _strip(self, cells: list[Cell], base: Style, width: int) -> Strip:
+        segments = []
+        for index, (column, (text, style_name), cell_width) in enumerate(
+            zip(self.columns, cells, self._widths(self.size.width))
+        ):
+            if index:
+                segments.append(Segment(" ", base))
+            if len(text) > cell_width:
+                text = text[: max(0, cell_width - 1)] + "…" if cell_width > 1 else text[:cell_width]
+            text = text.rjust(cell_width) if column.align == "right" else text.ljust(cell_width)
+            style = base + self._style(style_name) if style_name else base
+            segments.append(Segment(text, style))
+        scroll_x = int(self.scroll_x)
+        return Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            header = self._style("header")
+            labels = []
+            for column in self.columns:
+                mark = ""
+                if column.key == self.sort_column:
+                    mark = " ▼" if self.sort_reverse else " ▲"
+                labels.append((column.label + mark, None))
+            return self._strip(labels, base + header, width)
+        index = int(self.scroll_y) + y - 1
+        if index >= len(self.order):
+            if index == 0 and not self.order:
+                return Strip([Segment(self.empty_message, base + self._style("muted"))]).crop_extend(
+                    0, width, base
+                )
+            return Strip.blank(width, base)
+        row = self.rows[self.order[index]]
+        now = self.now
+        cells = [column.cell(row, now) for column in self.columns]
+        style = base
+        if index == self.cursor:
+            style = base + self._style("cursor")
+        return self._strip(cells, style, width)

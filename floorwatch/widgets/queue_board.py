@@ -1,0 +1,80 @@
+"""One line per queue: what is waiting, how fast it is answered, who is there to answer."""
+
+from __future__ import annotations
+
+from floorwatch.config import Config
+from floorwatch.format import level, percent, seconds, service_level_state, sparkline
+from floorwatch.snapshot import FloorSnapshot, QueueSnapshot
+from floorwatch.widgets.live_table import Cell, Column, LiveTable
+
+
+def _style(name: str) -> str | None:
+    return None if name == "ok" else name
+
+
+def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
+    colors = config.colors
+
+    def waiting(queue: QueueSnapshot, now: float) -> Cell:
+        return str(queue.calls_waiting), _style(
+            level(queue.calls_waiting, colors.calls_waiting.warning, colors.calls_waiting.critical)
+        )
+
+    def longest(queue: QueueSnapshot, now: float) -> Cell:
+        return seconds(queue.longest_wait_s), _style(
+            level(queue.longest_wait_s, colors.longest_wait_s.warning,
+                  colors.longest_wait_s.critical)  # fmt: skip
+        )
+
+    def service_level(window: str):
+        def cell(queue: QueueSnapshot, now: float) -> Cell:
+            value = queue.windows[window].service_level
+            if value is None:
+                return "-", "muted"
+            state = service_level_state(value, queue.target, colors.service_level.critical)
+            return percent(value), "good" if state == "ok" else state
+
+        return cell
+
+    def trend_waiting(queue: QueueSnapshot, now: float) -> Cell:
+        return sparkline([float(n) for n in queue.trend_waiting]), "spark"
+
+    def trend_level(queue: QueueSnapshot, now: float) -> Cell:
+        return sparkline(queue.trend_service_level, top=1.0), "spark"
+
+    return [
+        Column("queue", "queue", 10, lambda q, now: (q.display_name, None), flex=True,
+               sort=lambda q: q.display_name.casefold()),
+        Column("waiting", "wait", 4, waiting, "right", sort=lambda q: -q.calls_waiting),
+        Column("longest", "oldest", 6, longest, "right",
+               sort=lambda q: -(q.longest_wait_s or 0)),
+        Column("sl_today", "SL day", 6, service_level("today"), "right",
+               sort=lambda q: q.windows["today"].service_level or 0),
+        Column("sl_30m", "SL 30m", 6, service_level("30m"), "right",
+               sort=lambda q: q.windows["30m"].service_level or 0),
+        Column("target", "goal", 8,
+               lambda q, now: (f"{q.target:.0%}/{q.threshold_s:g}s", "muted"), "right"),
+        Column("asa", "ASA", 6, lambda q, now: (seconds(q.windows["today"].asa_s), None), "right",
+               sort=lambda q: -(q.windows["today"].asa_s or 0)),
+        Column("abandon", "aband", 5,
+               lambda q, now: (percent(q.windows["today"].abandon_rate), None), "right",
+               sort=lambda q: -(q.windows["today"].abandon_rate or 0)),
+        Column("available", "free", 4, lambda q, now: (str(q.agents_available),
+               "good" if q.agents_available else ("warning" if q.calls_waiting else None)),
+               "right", sort=lambda q: -q.agents_available),
+        Column("on_call", "call", 4, lambda q, now: (str(q.agents_on_call), None), "right"),
+        Column("paused", "psd", 3, lambda q, now: (str(q.agents_paused), None), "right"),
+        Column("trend_waiting", "waiting 1h", 12, trend_waiting),
+        Column("trend_level", "SL 1h", 12, trend_level),
+    ]  # fmt: skip
+
+
+class QueueBoard(LiveTable[QueueSnapshot]):
+    """Every queue, in the order of the config (by display name), with thresholds in colour."""
+
+    def __init__(self, config: Config, *, id: str | None = None):
+        super().__init__(queue_columns(config), id=id)
+        self.empty_message = "no queues yet"
+
+    def show(self, snapshot: FloorSnapshot) -> None:
+        self.update_rows(snapshot.queues, snapshot.at)
