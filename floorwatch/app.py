@@ -29,6 +29,10 @@ class FloorwatchApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "floorwatch"
+    #: Under 110 columns (a laptop's 80x24 over SSH) the boards stack instead of sitting side
+    #: by side; under 30 rows the queue board gets less room.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     COMMANDS = App.COMMANDS | {FloorCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),

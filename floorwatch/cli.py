@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -45,6 +46,19 @@ def load_config(path: str | None) -> Config:
 
     with _errors():
         return config.load(path if path is not None else config.default_config_path())
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from 90, 90s, 15m, 2h or 7d."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value, unit = (text[:-1], text[-1]) if text and text[-1] in units else (text, "s")
+    try:
+        seconds = float(value) * units[unit]
+    except ValueError:
+        raise FloorwatchError(f"{text!r}: not a duration such as 90s, 15m, 2h or 7d") from None
+    if seconds <= 0:
+        raise FloorwatchError(f"{text!r}: a duration must be positive")
+    return seconds
 
 
 def database_path(db_path: str | None, config: Config) -> str:
@@ -119,14 +133,22 @@ def main() -> None:
               help="Progress bar for --once (default: when stderr is a terminal).")
 @click.option("--poll", "poll_interval", default=0.5, show_default=True, type=float,
               help="Seconds between checks of a file when notifications say nothing.")
+@click.option("--burnout/--no-burnout", default=True, show_default=True,
+              help="Evaluate the burnout rules and keep their flags in the database.")
+@click.option("--burnout-every", "burnout_every", default=None, metavar="DURATION",
+              help="How often to evaluate burnout: following, by the clock (default 5s); "
+                   "with --once, by the feed's time (default: once, at the end; 15m keeps a "
+                   "history of a past day's flags).")
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
 def ingest(db_path: str | None, config_path: str | None, follow: bool, progress: bool | None,
-           poll_interval: float, sources: tuple[str, ...]) -> None:  # fmt: skip
+           poll_interval: float, burnout: bool, burnout_every: str | None,
+           sources: tuple[str, ...]) -> None:  # fmt: skip
     """Load call events from SOURCE... into the database, exactly once.
 
     SOURCE is KIND:LOCATION, for example queue_log:/var/log/asterisk/queue_log, or jsonl:-
     for canonical JSON Lines on standard input. Without SOURCE, the config's [[sources]].
     """
+    from floorwatch.burnout_monitor import BurnoutMonitor
     from floorwatch.ingest import Ingest
     from floorwatch.progress import IngestProgress
     from floorwatch.sources import open_source
@@ -154,8 +176,18 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
             with _stop_on_signals() as stop, bar:
                 for feed in feeds:
                     bar.add(feed.name, feed.size())
-                run = Ingest(store, feeds)
-                summary = run.run(stop)
+                monitor = None
+                if burnout:
+                    every = parse_duration(burnout_every) if burnout_every else (
+                        5.0 if follow else None)  # fmt: skip
+                    monitor = BurnoutMonitor(database, config, every_s=every,
+                                             clock=time.time if follow else None)  # fmt: skip
+                run = Ingest(store, feeds, monitor=monitor)
+                try:
+                    summary = run.run(stop)
+                finally:
+                    if monitor is not None:
+                        monitor.close()
         finally:
             store.close()
     if not follow or run.errors:
@@ -246,6 +278,7 @@ def run_command(config_path: str, wall: bool, wall_queue: str | None,
                 rotate_s: float | None) -> None:  # fmt: skip
     """Ingest the config's sources and show the dashboard, in one process (one screen)."""
     from floorwatch.app import FloorwatchApp
+    from floorwatch.burnout_monitor import BurnoutMonitor
     from floorwatch.ingest import Ingest
     from floorwatch.live import LiveFloor
     from floorwatch.sources import open_source
@@ -264,12 +297,14 @@ def run_command(config_path: str, wall: bool, wall_queue: str | None,
     app = FloorwatchApp(LiveFloor(database, config), config, wall=wall, wall_queue=wall_queue,
                         rotate_s=rotate_s)  # fmt: skip
     stop = threading.Event()
-    ingest_run = Ingest(store, feeds)
+    monitor = BurnoutMonitor(database, config, every_s=5.0, clock=time.time)
+    ingest_run = Ingest(store, feeds, monitor=monitor)
 
     def ingest_thread() -> None:
         try:
             ingest_run.run(stop)
         finally:
+            monitor.close()
             store.close()
         for name, error in ingest_run.errors:
             try:
@@ -289,6 +324,47 @@ def run_command(config_path: str, wall: bool, wall_queue: str | None,
             if wake is not None:
                 wake()
         thread.join(timeout=10)
+
+
+@main.command("burnout")
+@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
+              help="The floorwatch database (opened read-only); default: the config's.")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
+              help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).")
+@click.option("--since", "since", default="7d", show_default=True, metavar="DURATION",
+              help="How far back: 90m, 12h, 7d...")
+@click.option("--agent", "agent", default=None, help="Only this agent, with every flag listed.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def burnout_command(db_path: str | None, config_path: str | None, since: str, agent: str | None,
+                    as_json: bool) -> None:  # fmt: skip
+    """How often each agent was flagged for burnout (raised and cleared flags)."""
+    import json
+
+    from rich.console import Console
+
+    from floorwatch.burnout_report import flag_history, history_table
+    from floorwatch.reader import load_flags
+    from floorwatch.store import Store
+
+    config = load_config(config_path)
+    database = database_path(db_path, config)
+    window = parse_duration(since)
+    with _errors():
+        store = Store.open_readonly(database)
+        try:
+            latest = store.conn.execute("SELECT max(ts) FROM events").fetchone()[0]
+            now = max(time.time() if latest is None else min(time.time(), latest + 86400),
+                      latest or 0)  # fmt: skip
+            flags = load_flags(store, agent, now - window)
+        finally:
+            store.close()
+    history = flag_history(flags, now)
+    if as_json:
+        click.echo(json.dumps({"since": now - window, "until": now, "agents": history,
+                               "flags": [dict(f.to_dict(), agent=f.agent) for f in flags]},
+                              indent=2))  # fmt: skip
+        return
+    Console(width=160).print(history_table(history, flags if agent else [], config))
 
 
 # --- new commands go above this line ---

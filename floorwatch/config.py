@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from floorwatch.burnout import BurnoutConfig
 from floorwatch.derive import DEFAULT_WRAPUP_REASONS, DeriveConfig
 
 SERVICE_LEVEL_FORMULAS = ("abandoned", "answered", "offered")
@@ -116,6 +117,7 @@ class Config:
     queues: dict[str, QueueConfig] = field(default_factory=dict)
     agents: AgentsConfig = field(default_factory=AgentsConfig)
     colors: Colors = field(default_factory=Colors)
+    burnout: BurnoutConfig = field(default_factory=BurnoutConfig)
     #: Where the file was read from (None for the defaults).
     path: Path | None = field(default=None, metadata={"internal": True})
 

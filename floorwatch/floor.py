@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from floorwatch.burnout import RANK, AgentFacts, CallFact, Flag, Span, overall_level
 from floorwatch.config import Config, ServiceLevel
 from floorwatch.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
 from floorwatch.metrics import VECTOR_SIZE, WindowStats, contribution, occupancy
@@ -44,6 +45,8 @@ from floorwatch.snapshot import (
 RING_MINUTES = 64
 #: Calls and intervals this long before the day started are kept, for windows across midnight.
 LOOKBACK_S = 3 * 3600
+#: Answered calls kept per agent whatever their age (burnout rules look at the last calls).
+RECENT_CALLS = 48
 ALL = "all"
 
 
@@ -134,6 +137,8 @@ class Changes:
     sources: list[SourceStatus] = field(default_factory=list)
     #: Today's calls summed by the store rather than read row by row (on the first load).
     settled: Settled | None = None
+    #: Burnout flags raised, changed or cleared.
+    flags: list[Flag] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------- clipping to an instant
@@ -218,7 +223,7 @@ class _AgentBook:
     __slots__ = ("name", "availability", "starts", "talking", "calls", "last_call_end",
                  "calls_today", "handled_today", "talk_today", "wrapup_today", "misses_today",
                  "closed_pause", "closed_login", "row", "memberships", "pauses", "queues",
-                 "misses")  # fmt: skip
+                 "misses", "recent", "flags")  # fmt: skip
 
     def __init__(self, name: str):
         self.name = name
@@ -239,6 +244,8 @@ class _AgentBook:
         self.pauses: dict[str, IntervalRow] = {}  # open, by queue
         self.queues: list[str] = []  # sorted names of `memberships`
         self.misses: list[float] = []  # times of recent ring-no-answers
+        self.recent: OrderedDict[int, CallRow] = OrderedDict()  # the last calls answered
+        self.flags: dict[int, Flag] = {}  # open burnout flags, by store id
 
     def availability_at(self, now: float) -> IntervalRow | None:
         intervals = self.availability
@@ -348,6 +355,12 @@ class FloorModel:
             self._agent(row.name).row = row
         for source in changes.sources:
             self.sources[source.name] = source
+        for flag in changes.flags:
+            book = self._agent(flag.agent)
+            if flag.cleared_at is None:
+                book.flags[flag.store_id] = flag
+            else:
+                book.flags.pop(flag.store_id, None)
 
     def _apply_settled(self, settled: Settled) -> None:
         self._settled = settled
@@ -431,6 +444,9 @@ class FloorModel:
             return
         book = self._agent(call.agent)
         book.calls[call.id] = call
+        book.recent[call.id] = call
+        if len(book.recent) > RECENT_CALLS:
+            book.recent.popitem(last=False)
         if call.ended_at is None:
             book.talking[call.id] = call
         elif book.last_call_end is None or call.ended_at > book.last_call_end:
@@ -726,6 +742,48 @@ class FloorModel:
             pause_today_s=pause_today,
             login_today_s=login_today,
             occupancy_60m=self.occupancy(book, now) if detail else None,
+            flags=sorted(book.flags.values(), key=lambda f: (-RANK[f.severity], f.rule))
+            if book.flags else [],
+            burnout=overall_level(book.flags.values(), self.config.burnout) if book.flags else None,
+        )
+
+    # ----------------------------------------------------------------- burnout facts
+    def agent_facts(self, snapshot: FloorSnapshot, name: str) -> AgentFacts | None:
+        """What the burnout rules need of one agent, from a snapshot taken with details."""
+        book = self.agents.get(name)
+        agent = snapshot.agents.get(name)
+        if book is None or agent is None:
+            return None
+        now = snapshot.at
+        start = now - 3600
+        logged_in_60m = 0.0
+        index = max(0, bisect.bisect_right(book.starts, start) - 1)
+        for interval in book.availability[index:]:
+            end = interval.end if interval.end is not None else now
+            if interval.state != OFFLINE:
+                logged_in_60m += max(0.0, min(end, now) - max(interval.start, start))
+        first = max(0, bisect.bisect_right(book.starts, self.day_start) - 1)
+        spans = [Span(i.start, i.end, i.state, i.reason) for i in book.availability[first:]
+                 if i.start <= now]  # fmt: skip
+        calls = [
+            CallFact(c.call_id, c.queue, c.answered_at, c.ended_at, c.talk_s, c.wrapup_s)
+            for c in sorted(book.recent.values(), key=lambda c: c.answered_at or 0)
+            if c.answered_at is not None and c.answered_at <= now
+        ]  # fmt: skip
+        queue_aht = {q: s.windows["today"].aht_s for q, s in snapshot.queues.items()
+                     if s.windows["today"].aht_s}  # fmt: skip
+        return AgentFacts(
+            agent=name,
+            now=now,
+            day_start=self.day_start,
+            availability=spans,
+            calls=calls,
+            misses=[ts for ts in book.misses if ts <= now],
+            login_today_s=agent.login_today_s,
+            occupancy_60m=agent.occupancy_60m,
+            logged_in_60m_s=logged_in_60m,
+            on_call=agent.state == ON_CALL,
+            queue_aht=queue_aht,
         )
 
     # ----------------------------------------------------------------- snapshot
@@ -905,8 +963,11 @@ def clip_changes(changes: Changes, at: float) -> Changes:
     memberships = [m for m in (clip_membership(x, at) for x in changes.memberships) if m]
     misses = [m for m in changes.misses if m.ts <= at]
     agents = [AgentRow(row.name, None, row.last_event_at) for row in changes.agents]
+    flags = [f for f in changes.flags if f.raised_at <= at]
+    flags = [replace(f, cleared_at=None) if f.cleared_at is not None and f.cleared_at > at else f
+             for f in flags]  # fmt: skip
     return Changes(calls, availability, pauses, memberships, misses, agents, changes.sources,
-                   changes.settled)
+                   changes.settled, flags)
 
 
 __all__ = [

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from floorwatch.burnout_monitor import BurnoutMonitor
 from floorwatch.sources.base import Batch, Source, SourceError
 from floorwatch.store import Store
 
@@ -52,13 +53,15 @@ class Ingest:
     MAX_EVENTS_PER_COMMIT = 50_000
 
     def __init__(self, store: Store, sources: Sequence[Source],
-                 on_commit: Callable[[int], None] | None = None):  # fmt: skip
+                 on_commit: Callable[[int], None] | None = None,
+                 monitor: BurnoutMonitor | None = None):  # fmt: skip
         names = [source.name for source in sources]
         if len(set(names)) != len(names):
             raise SourceError("two sources have the same name; name each one differently")
         self.store = store
         self.sources = list(sources)
         self.on_commit = on_commit
+        self.monitor = monitor
         self._queue: queue.Queue = queue.Queue(maxsize=3)
         self.errors: list[tuple[str, BaseException]] = []
 
@@ -110,8 +113,11 @@ class Ingest:
                     seq = store.write(batches)
                     if self.on_commit is not None:
                         self.on_commit(seq)
+                    self._monitor(lambda: self.monitor.after_commit(store))
                 if self.errors and not stop.is_set():
                     stop.set()  # a failing source ends the run; what came before is committed
+            if self.monitor is not None and not self.errors:
+                self._monitor(lambda: self.monitor.run(store))  # the floor as the load ends
         finally:
             stop.set()
             for source in self.sources:
@@ -128,6 +134,15 @@ class Ingest:
             agents=store.count("agents"),
             elapsed_s=time.perf_counter() - started,
         )
+
+    def _monitor(self, step: Callable[[], object]) -> None:
+        """Burnout evaluation must never stop the ingest: a failure is logged and skipped."""
+        if self.monitor is None:
+            return
+        try:
+            step()
+        except Exception:
+            log.exception("burnout evaluation failed; ingest carries on")
 
     def _run_source(self, source: Source, row, stop: threading.Event) -> None:
         checkpoint = row.checkpoint if row is not None else None

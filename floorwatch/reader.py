@@ -7,10 +7,12 @@ nothing was committed; otherwise it reads the rows whose `seq` is newer than the
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from floorwatch.burnout import Flag
 from floorwatch.config import Config
 from floorwatch.floor import (
     ALL,
@@ -40,6 +42,33 @@ _MEMBERSHIP_COLUMNS = "id, agent, queue, joined_at, left_at, penalty"
 _SOURCE_COLUMNS = (
     "name, status, status_detail, events, rejects, last_event_ts, last_received_at"
 )
+_FLAG_COLUMNS = (
+    "id, agent, rule, severity, since, raised_at, cleared_at, last_true_at, summary, evidence, "
+    "stretch_start, stretch_end"
+)
+
+
+def _flag(row: tuple) -> Flag:
+    """A burnout_flags row as a Flag."""
+    (flag_id, agent, rule, severity, since, raised_at, cleared_at, last_true_at, summary,
+     evidence, stretch_start, stretch_end) = row  # fmt: skip
+    stretch = (stretch_start, stretch_end) if stretch_start is not None else None
+    return Flag(agent, rule, severity, since, raised_at, summary or "",
+                json.loads(evidence) if evidence else {}, stretch, cleared_at,
+                last_true_at or raised_at, flag_id)  # fmt: skip
+
+
+def load_flags(store: Store, agent: str | None = None, since: float | None = None) -> list[Flag]:
+    """Flag history: every flag raised after `since` (or still open), optionally one agent's."""
+    sql = f"SELECT {_FLAG_COLUMNS} FROM burnout_flags WHERE 1"
+    params: list = []
+    if since is not None:
+        sql += " AND (raised_at >= ? OR cleared_at IS NULL OR cleared_at >= ?)"
+        params += [since, since]
+    if agent is not None:
+        sql += " AND agent = ?"
+        params.append(agent)
+    return [_flag(row) for row in store.conn.execute(sql + " ORDER BY raised_at", params)]
 
 
 class FloorReader:
@@ -112,6 +141,9 @@ class FloorReader:
                 sources=[SourceStatus(*row) for row in conn.execute(
                     f"SELECT {_SOURCE_COLUMNS} FROM sources")],
                 settled=settled,
+                flags=[_flag(row) for row in conn.execute(
+                    f"SELECT {_FLAG_COLUMNS} FROM burnout_flags "
+                    "WHERE cleared_at IS NULL OR cleared_at >= ?", (model.horizon,))],
             )  # fmt: skip
             self._miss_id = conn.execute("SELECT coalesce(max(id), 0) FROM misses").fetchone()[0]
         finally:
@@ -223,6 +255,8 @@ class FloorReader:
                     "SELECT name, ringing, last_event_at FROM agents WHERE seq > ?", (last,))],
                 sources=[SourceStatus(*row) for row in conn.execute(
                     f"SELECT {_SOURCE_COLUMNS} FROM sources WHERE seq > ?", (last,))],
+                flags=[_flag(row) for row in conn.execute(
+                    f"SELECT {_FLAG_COLUMNS} FROM burnout_flags WHERE seq > ?", (last,))],
             )  # fmt: skip
         finally:
             conn.execute("COMMIT")

@@ -111,8 +111,9 @@ class AgentSnapshot:
     login_today_s: float
     #: None unless details were asked for (it costs more than the rest together).
     occupancy_60m: float | None = None
-    #: Burnout flags (filled by the burnout rules).
+    #: Burnout flags (from the burnout rules), most severe first, and the overall level.
     flags: list[Any] = field(default_factory=list)
+    burnout: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         call = self.call
@@ -137,6 +138,7 @@ class AgentSnapshot:
             "pause_today_s": dict(self.pause_today_s),
             "login_today_s": self.login_today_s,
             "occupancy_60m": self.occupancy_60m,
+            "burnout": self.burnout,
             "flags": [flag.to_dict() if hasattr(flag, "to_dict") else flag for flag in self.flags],
         }  # fmt: skip
 

@@ -105,6 +105,14 @@ CREATE TABLE misses (
     canceled INTEGER, seq INTEGER
 );
 CREATE INDEX misses_ts ON misses (ts);
+CREATE TABLE burnout_flags (
+    id INTEGER PRIMARY KEY, agent TEXT NOT NULL, rule TEXT NOT NULL, severity TEXT NOT NULL,
+    since REAL, raised_at REAL NOT NULL, cleared_at REAL, last_true_at REAL, summary TEXT,
+    evidence TEXT, stretch_start REAL, stretch_end REAL, seq INTEGER
+);
+CREATE INDEX burnout_flags_open ON burnout_flags (agent) WHERE cleared_at IS NULL;
+CREATE INDEX burnout_flags_raised ON burnout_flags (raised_at);
+CREATE INDEX burnout_flags_seq ON burnout_flags (seq);
 """
 
 #: Schema changes from each version to the next: MIGRATIONS[n] upgrades n -> n + 1.
@@ -401,6 +409,39 @@ class Store:
                 f"VALUES ({', '.join('?' * (len(MISS_COLUMNS) + 1))})",
                 [row + (seq,) for row in changes.misses],
             )
+
+    def write_flags(self, changes) -> int | None:
+        """Record burnout flags raised, updated and cleared (floorwatch.burnout.FlagChanges)."""
+        if not changes:
+            return None
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]) + 1
+            for flag in changes.raised + changes.updated + changes.cleared:
+                stretch = flag.stretch or (None, None)
+                values = (flag.agent, flag.rule, flag.severity, flag.since, flag.raised_at,
+                          flag.cleared_at, flag.last_true_at, flag.summary,
+                          _dumps(flag.evidence), stretch[0], stretch[1], seq)  # fmt: skip
+                flag_id = getattr(flag, "store_id", None)
+                if flag_id is None:
+                    cursor = conn.execute(
+                        "INSERT INTO burnout_flags (agent, rule, severity, since, raised_at, "
+                        "cleared_at, last_true_at, summary, evidence, stretch_start, stretch_end,"
+                        " seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+                    flag.store_id = cursor.lastrowid
+                else:
+                    conn.execute(
+                        "UPDATE burnout_flags SET agent = ?, rule = ?, severity = ?, since = ?, "
+                        "raised_at = ?, cleared_at = ?, last_true_at = ?, summary = ?, "
+                        "evidence = ?, stretch_start = ?, stretch_end = ?, seq = ? WHERE id = ?",
+                        values + (flag_id,))
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return seq
 
     # ----------------------------------------------------------------- reading
     def seq(self) -> int:

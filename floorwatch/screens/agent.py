@@ -153,7 +153,7 @@ class AgentScreen(Screen):
             ("talk", seconds(agent.talk_today_s), ""),
             ("occupancy 60m", percent(agent.occupancy_60m), ""),
             ("ring no answer", str(agent.ring_no_answers_today), f"{floor_rna:.1f}"),
-            ("paused", seconds(sum(agent.pause_today_s.values())), seconds(floor_pause)),
+            ("paused (all)", seconds(sum(agent.pause_today_s.values())), seconds(floor_pause)),
             ("logged in", seconds(agent.login_today_s), seconds(floor_login)),
         ]
         pauses = ", ".join(f"{reason} {seconds(value)}"

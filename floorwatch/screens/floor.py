@@ -7,11 +7,13 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
 
 from floorwatch.live import FloorUpdate
 from floorwatch.widgets.agent_board import AgentBoard
+from floorwatch.widgets.burnout_panel import BurnoutPanel
 from floorwatch.widgets.floor_header import FloorHeader
 from floorwatch.widgets.live_table import LiveTable
 from floorwatch.widgets.queue_board import QueueBoard
@@ -21,6 +23,7 @@ class FloorScreen(Screen):
     """Draws each FloorUpdate the app receives; opens agents, search and filters."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("b", "burnout", "Burnout"),
         Binding("tab", "focus_next", "Next board", show=False),
         Binding("shift+tab", "focus_previous", "Previous board", show=False),
     ]
@@ -29,7 +32,9 @@ class FloorScreen(Screen):
         config = self.app.config
         yield FloorHeader(config, id="floor-header")
         yield QueueBoard(config, id="queues")
-        yield AgentBoard(config, id="agents")
+        with Horizontal(id="floor-lower"):
+            yield AgentBoard(config, id="agents")
+            yield BurnoutPanel(config, id="burnout")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -45,6 +50,7 @@ class FloorScreen(Screen):
         self.query_one(FloorHeader).show(snapshot)
         self.query_one(QueueBoard).show(snapshot)
         self.query_one(AgentBoard).show(snapshot)
+        self.query_one(BurnoutPanel).show(snapshot)
         self.sub_title = self._subtitle()
 
     def _subtitle(self) -> str:
@@ -66,7 +72,15 @@ class FloorScreen(Screen):
         if self.app.update is not None:
             header.show(self.app.update.snapshot)
 
-    @on(LiveTable.Selected, "#agents")
+    def action_burnout(self) -> None:
+        """Jump to the burnout panel (b again goes back to the agents)."""
+        panel = self.query_one(BurnoutPanel)
+        if panel.has_focus:
+            self.query_one(AgentBoard).focus()
+        else:
+            panel.focus()
+
+    @on(LiveTable.Selected, "#agents, #burnout")
     def open_agent(self, event: LiveTable.Selected) -> None:
         self.app.open_agent(str(event.key))
 

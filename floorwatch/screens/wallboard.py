@@ -26,7 +26,10 @@ class WallboardScreen(Screen):
     ]
 
     #: The smallest panel that still shows its digits (columns, rows).
-    PANEL_SIZE = (44, 9)
+    PANEL_SIZE = (50, 8)
+    #: When the panels do not all fit and no rotation was asked for, pages still turn this
+    #: often, so no queue stays hidden from the room.
+    PAGE_TURN_S = 10.0
 
     def __init__(self, queue: str | None = None, rotate_s: float | None = None):
         super().__init__()
@@ -42,8 +45,11 @@ class WallboardScreen(Screen):
 
     def on_mount(self) -> None:
         self.watch(self.app, "update", self.show_update)
-        if self.rotate_s:
-            self.set_interval(self.rotate_s, self.action_next_page)
+        self.set_interval(self.rotate_s or self.PAGE_TURN_S, self._turn)
+
+    def _turn(self) -> None:
+        if self._pages() > 1:
+            self.action_next_page()
 
     def on_resize(self) -> None:
         self._layout(force=True)

@@ -66,11 +66,17 @@ class Timeline(Widget):
                 marks[cell] = "▔"
         scale = [" "] * width
         first_hour = self._hour(self.start).replace(minute=0, second=0, microsecond=0)
-        hour = first_hour.timestamp()
+        for ts, at_end in ((self.start, False), (self.end, True)):
+            label = f"{self._hour(ts):%H:%M}"
+            cell = width - len(label) if at_end else 0
+            scale[cell:cell + len(label)] = list(label)
+        hour = first_hour.timestamp() + 3600
         while hour <= self.end:
             cell = int((hour - self.start) / (self.end - self.start) * width)
             label = f"{self._hour(hour):%H}"
-            if 0 <= cell <= width - len(label) and all(c == " " for c in scale[cell:cell + 3]):
+            if 0 <= cell <= width - len(label) and all(
+                c == " " for c in scale[max(0, cell - 1):cell + 3]
+            ):
                 scale[cell:cell + len(label)] = list(label)
             hour += 3600
         legend = Content.assemble(*[

@@ -1,0 +1,444 @@
+"""Burnout rules: see an agent heading for exhaustion before they do.
+
+Plain Python. Each rule reads one agent's facts (their day's availability, recent calls, missed
+rings, occupancy, baseline) and returns nothing or a finding: a severity, since when, and the
+evidence behind it (numbers and the calls or intervals that caused it). `FlagTracker` turns
+findings over time into flags that are raised at once and cleared only when the condition has
+stayed clear for `clear_after_min` (no flapping). docs/burnout.md says why each rule matters.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from floorwatch.derive import AVAILABLE, OFFLINE, PAUSED, WRAPUP
+
+WATCH, WARNING, CRITICAL = "watch", "warning", "critical"
+SEVERITIES = (WATCH, WARNING, CRITICAL)
+RANK = {WATCH: 1, WARNING: 2, CRITICAL: 3}
+
+
+@dataclass
+class BurnoutConfig:
+    """`[burnout]` in floorwatch.toml: every threshold of every rule."""
+
+    #: Rules not to run (by name).
+    disabled: list[str] = field(default_factory=list)
+    #: A flag clears when its condition has stayed clear this long (minutes).
+    clear_after_min: float = 10.0
+    #: This many watch flags raise the agent's overall level one step.
+    watch_escalation_count: int = 3
+    no_break_warning_h: float = 2.0
+    no_break_critical_h: float = 3.0
+    break_min_minutes: float = 5.0
+    occupancy_warning: float = 0.90
+    occupancy_min_logged_in_min: float = 45.0
+    back_to_back_calls: int = 8
+    back_to_back_gap_s: float = 10.0
+    hard_calls_count: int = 3
+    hard_calls_window_min: float = 60.0
+    hard_calls_factor: float = 2.0
+    slowing_factor: float = 1.5
+    slowing_window_h: float = 2.0
+    slowing_min_calls: int = 4
+    slowing_baseline_days: int = 14
+    slowing_baseline_min_calls: int = 20
+    missing_calls_count: int = 3
+    missing_calls_window_min: float = 30.0
+    long_day_warning_h: float = 9.0
+    long_day_critical_h: float = 10.0
+    short_wrapup_s: float = 5.0
+    short_wrapup_calls: int = 10
+
+
+@dataclass(frozen=True)
+class CallFact:
+    """What the rules need of one answered call."""
+
+    call_id: str
+    queue: str
+    answered_at: float
+    ended_at: float | None
+    talk_s: float | None
+    wrapup_s: float | None
+
+    @property
+    def handle_s(self) -> float | None:
+        if self.talk_s is None:
+            return None
+        return self.talk_s + (self.wrapup_s or 0.0)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of availability: (start, end or None while open, state, reason)."""
+
+    start: float
+    end: float | None
+    state: str
+    reason: str | None
+
+
+@dataclass
+class AgentFacts:
+    """One agent at `now`, as the rules see them."""
+
+    agent: str
+    now: float
+    day_start: float
+    #: Availability today (and the interval open at midnight), oldest first.
+    availability: list[Span]
+    #: Answered calls, oldest first: at least the last two hours' and the last few dozen.
+    calls: list[CallFact]
+    #: Times of today's ring-no-answers (canceled rings excluded).
+    misses: list[float]
+    login_today_s: float
+    occupancy_60m: float | None
+    #: Seconds logged in (not offline) during the last 60 minutes.
+    logged_in_60m_s: float
+    on_call: bool
+    #: Each queue's AHT today (for "hard calls").
+    queue_aht: dict[str, float]
+    #: The agent's own AHT over the previous days, and on how many calls.
+    baseline_aht: float | None = None
+    baseline_calls: int = 0
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    since: float
+    summary: str
+    evidence: dict[str, Any]
+    #: The stretch of the day that caused it (for the drill-down's timeline).
+    stretch: tuple[float, float] | None = None
+
+
+@dataclass
+class Flag:
+    """A raised burnout flag: what the snapshot, the board and the drill-down show."""
+
+    agent: str
+    rule: str
+    severity: str
+    since: float
+    raised_at: float
+    summary: str
+    evidence: dict[str, Any]
+    stretch: tuple[float, float] | None = None
+    cleared_at: float | None = None
+    #: When the condition was last seen true (for clearing without flapping).
+    last_true_at: float = 0.0
+    #: Its row in the store's burnout_flags, once written.
+    store_id: int | None = None
+
+    def describe(self) -> str:
+        return f"{self.severity.upper():8} {RULES[self.rule].title if self.rule in RULES else self.rule}: {self.summary}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "since": self.since,
+            "raised_at": self.raised_at,
+            "cleared_at": self.cleared_at,
+            "summary": self.summary,
+            "evidence": self.evidence,
+            "stretch": list(self.stretch) if self.stretch else None,
+        }
+
+
+# ----------------------------------------------------------------- the rules
+def _minutes(seconds: float) -> int:
+    return int(round(seconds / 60))
+
+
+def no_break(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
+    """Logged in and unpaused for hours without a real break (a pause or logout of at least
+    break_min_minutes; wrap-up is not a break)."""
+    if not facts.availability or facts.availability[-1].state == OFFLINE:
+        return None
+    minimum = config.break_min_minutes * 60
+    since = None
+    last_break: Span | None = None
+    for span in reversed(facts.availability):
+        end = span.end if span.end is not None else facts.now
+        if span.state in (PAUSED, OFFLINE) and end - span.start >= minimum:
+            since = end
+            last_break = span
+            break
+        if span.state == OFFLINE:
+            since = end
+            break
+        since = span.start
+    if since is None or since >= facts.now:
+        return None
+    worked = facts.now - since
+    if worked >= config.no_break_critical_h * 3600:
+        severity = CRITICAL
+    elif worked >= config.no_break_warning_h * 3600:
+        severity = WARNING
+    else:
+        return None
+    if last_break is not None and last_break.state == PAUSED:
+        before = f"last break: {last_break.reason or 'pause'} of {_minutes((last_break.end or facts.now) - last_break.start)} min"
+    else:
+        before = "no break since logging in"
+    return Finding(
+        severity, since, f"{_minutes(worked)} min without a break ({before})",
+        {"minutes_without_break": _minutes(worked), "break_min_minutes": config.break_min_minutes,
+         "last_break": None if last_break is None else
+         {"start": last_break.start, "end": last_break.end, "reason": last_break.reason,
+          "state": last_break.state}},
+        (since, facts.now),
+    )  # fmt: skip
+
+
+def sustained_occupancy(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
+    """Busy (talking or wrapping up) nearly all of the last hour."""
+    if facts.occupancy_60m is None:
+        return None
+    if facts.logged_in_60m_s < config.occupancy_min_logged_in_min * 60:
+        return None
+    if facts.occupancy_60m < config.occupancy_warning:
+        return None
+    return Finding(
+        WARNING, facts.now - 3600,
+        f"occupancy {facts.occupancy_60m:.0%} over the last 60 min",
+        {"occupancy_60m": round(facts.occupancy_60m, 4),
+         "logged_in_min": _minutes(facts.logged_in_60m_s),
+         "threshold": config.occupancy_warning},
+        (facts.now - 3600, facts.now),
+    )  # fmt: skip
+
+
+def back_to_back(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
+    """Call after call with no breathing room: the current run of calls each starting less than
+    back_to_back_gap_s after the previous one ended."""
+    calls = facts.calls
+    if len(calls) < config.back_to_back_calls:
+        return None
+    last = calls[-1]
+    if last.ended_at is not None and facts.now - last.ended_at >= config.back_to_back_gap_s:
+        return None  # they have had their breath since
+    run = [last]
+    for previous in reversed(calls[:-1]):
+        if previous.ended_at is None:
+            break
+        if run[0].answered_at - previous.ended_at >= config.back_to_back_gap_s:
+            break
+        run.insert(0, previous)
+    if len(run) < config.back_to_back_calls:
+        return None
+    gaps = [b.answered_at - a.ended_at for a, b in zip(run, run[1:]) if a.ended_at is not None]
+    return Finding(
+        WARNING, run[0].answered_at,
+        f"{len(run)} calls back to back (gaps under {config.back_to_back_gap_s:g}s)",
+        {"calls": len(run), "max_gap_s": max(gaps) if gaps else 0,
+         "call_ids": [c.call_id for c in run]},
+        (run[0].answered_at, last.ended_at or facts.now),
+    )  # fmt: skip
+
+
+def hard_calls(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
+    """Several calls in the last hour far longer than their queue's AHT today."""
+    start = facts.now - config.hard_calls_window_min * 60
+    hard = []
+    for call in facts.calls:
+        if call.answered_at < start or call.handle_s is None:
+            continue
+        queue_aht = facts.queue_aht.get(call.queue)
+        if queue_aht and call.handle_s > config.hard_calls_factor * queue_aht:
+            hard.append((call, queue_aht))
+    if len(hard) < config.hard_calls_count:
+        return None
+    return Finding(
+        WATCH, hard[0][0].answered_at,
+        f"{len(hard)} calls in {config.hard_calls_window_min:g} min over "
+        f"{config.hard_calls_factor:g}x their queue's AHT",
+        {"calls": [{"call_id": c.call_id, "queue": c.queue, "handle_s": c.handle_s,
+                    "queue_aht_s": round(aht, 1)} for c, aht in hard]},
+        (hard[0][0].answered_at, hard[-1][0].ended_at or facts.now),
+    )  # fmt: skip
+
+
+def slowing_down(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
+    """Handle times rising: AHT over the last hours well above the agent's own baseline."""
+    if facts.baseline_aht is None or facts.baseline_calls < config.slowing_baseline_min_calls:
+        return None
+    start = facts.now - config.slowing_window_h * 3600
+    recent = [c.handle_s for c in facts.calls if c.answered_at >= start and c.handle_s is not None]
+    if len(recent) < config.slowing_min_calls:
+        return None
+    aht = sum(recent) / len(recent)
+    if aht < config.slowing_factor * facts.baseline_aht:
+        return None
+    return Finding(
+        WATCH, start,
+        f"AHT {aht:.0f}s over {config.slowing_window_h:g} h, "
+        f"{aht / facts.baseline_aht:.1f}x their usual {facts.baseline_aht:.0f}s",
+        {"aht_s": round(aht, 1), "calls": len(recent), "baseline_aht_s": round(facts.baseline_aht, 1),
+         "baseline_calls": facts.baseline_calls, "baseline_days": config.slowing_baseline_days},
+        (start, facts.now),
+    )  # fmt: skip
+
+
+def missing_calls(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
+    """Picking up less: several rings not answered in a short time."""
+    start = facts.now - config.missing_calls_window_min * 60
+    misses = [ts for ts in facts.misses if start <= ts <= facts.now]
+    if len(misses) < config.missing_calls_count:
+        return None
+    return Finding(
+        WATCH, misses[0],
+        f"{len(misses)} rings not answered in {config.missing_calls_window_min:g} min",
+        {"ring_no_answers": len(misses), "times": misses},
+        (misses[0], misses[-1]),
+    )  # fmt: skip
+
+
+def long_day(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
+    """Logged in for a very long day."""
+    hours = facts.login_today_s / 3600
+    if hours >= config.long_day_critical_h:
+        severity = CRITICAL
+    elif hours >= config.long_day_warning_h:
+        severity = WARNING
+    else:
+        return None
+    first = next((s.start for s in facts.availability if s.state != OFFLINE), facts.day_start)
+    first = max(first, facts.day_start)
+    return Finding(
+        severity, first, f"logged in {hours:.1f} h today",
+        {"logged_in_h": round(hours, 2)}, (first, facts.now),
+    )  # fmt: skip
+
+
+def short_wrapup(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
+    """Rushing the after-call work: median wrap-up of the last calls that report one."""
+    reported = [c for c in facts.calls if c.wrapup_s is not None]
+    recent = reported[-config.short_wrapup_calls :]
+    if len(recent) < config.short_wrapup_calls:
+        return None
+    median = statistics.median(c.wrapup_s for c in recent)
+    if median >= config.short_wrapup_s:
+        return None
+    return Finding(
+        WATCH, recent[0].answered_at,
+        f"median wrap-up {median:.1f}s over the last {len(recent)} calls",
+        {"median_wrapup_s": median, "wrapups_s": [c.wrapup_s for c in recent]},
+        (recent[0].answered_at, recent[-1].ended_at or facts.now),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    title: str
+    description: str
+    check: Callable[[AgentFacts, BurnoutConfig], Finding | None]
+
+
+RULES: dict[str, Rule] = {
+    rule.name: rule
+    for rule in (
+        Rule("no_break", "No break", "logged in and unpaused for hours without a real break", no_break),
+        Rule("sustained_occupancy", "Sustained occupancy", "busy nearly all of the last hour",
+             sustained_occupancy),
+        Rule("back_to_back", "Back to back", "call after call with no breathing room", back_to_back),
+        Rule("hard_calls", "Hard calls", "several very long calls in the last hour", hard_calls),
+        Rule("slowing_down", "Slowing down", "handle times well above their own usual",
+             slowing_down),
+        Rule("missing_calls", "Missing calls", "several rings not picked up", missing_calls),
+        Rule("long_day", "Long day", "logged in for a very long day", long_day),
+        Rule("short_wrapup", "Short wrap-up", "rushing the after-call work", short_wrapup),
+    )
+}  # fmt: skip
+
+
+def evaluate(facts: AgentFacts, config: BurnoutConfig) -> dict[str, Finding]:
+    """Every enabled rule's finding for one agent (rules that find nothing are absent)."""
+    findings = {}
+    for name, rule in RULES.items():
+        if name in config.disabled:
+            continue
+        finding = rule.check(facts, config)
+        if finding is not None:
+            findings[name] = finding
+    return findings
+
+
+def overall_level(flags: Iterable[Flag], config: BurnoutConfig) -> str | None:
+    """The highest severity; enough watch flags raise it one step."""
+    flags = [flag for flag in flags if flag.cleared_at is None]
+    if not flags:
+        return None
+    top = max(RANK[flag.severity] for flag in flags)
+    watches = sum(1 for flag in flags if flag.severity == WATCH)
+    if watches >= config.watch_escalation_count and top < RANK[CRITICAL]:
+        top += 1
+    return SEVERITIES[top - 1]
+
+
+@dataclass
+class FlagChanges:
+    """What one round of evaluation changed, for the store."""
+
+    raised: list[Flag] = field(default_factory=list)
+    updated: list[Flag] = field(default_factory=list)
+    cleared: list[Flag] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.raised or self.updated or self.cleared)
+
+
+class FlagTracker:
+    """Flags over time: raised when a rule finds something, cleared after it has stayed clear
+    for clear_after_min, so a flag does not flap on and off."""
+
+    def __init__(self, config: BurnoutConfig, open_flags: Iterable[Flag] = ()):
+        self.config = config
+        self.active: dict[tuple[str, str], Flag] = {(f.agent, f.rule): f for f in open_flags}
+
+    def update(self, agent: str, now: float, findings: dict[str, Finding],
+               changes: FlagChanges) -> None:  # fmt: skip
+        """Apply one agent's findings at `now`."""
+        hold = self.config.clear_after_min * 60
+        for rule, finding in findings.items():
+            key = (agent, rule)
+            flag = self.active.get(key)
+            if flag is None:
+                flag = Flag(agent, rule, finding.severity, finding.since, now, finding.summary,
+                            finding.evidence, finding.stretch, last_true_at=now)  # fmt: skip
+                self.active[key] = flag
+                changes.raised.append(flag)
+                continue
+            escalated = RANK[finding.severity] > RANK[flag.severity]
+            flag.last_true_at = now
+            if escalated or finding.summary != flag.summary:
+                if escalated:
+                    flag.severity = finding.severity
+                flag.summary, flag.evidence, flag.stretch = (
+                    finding.summary, finding.evidence, finding.stretch)  # fmt: skip
+                changes.updated.append(flag)
+        for key in [k for k in self.active if k[0] == agent and k[1] not in findings]:
+            flag = self.active[key]
+            if now - flag.last_true_at >= hold:
+                flag.cleared_at = now
+                del self.active[key]
+                changes.cleared.append(flag)
+
+    def flags(self, agent: str) -> list[Flag]:
+        return sorted((f for (a, _), f in self.active.items() if a == agent),
+                      key=lambda f: (-RANK[f.severity], f.rule))  # fmt: skip
+
+    def agents(self) -> set[str]:
+        return {agent for agent, _ in self.active}
+
+
+# Availability states a break can be made of, for readers of this module.
+BREAK_STATES = (PAUSED, OFFLINE)
+WORK_STATES = (AVAILABLE, WRAPUP)

@@ -1,0 +1,55 @@
+"""Agents with burnout flags, most severe first, each with its top reason. `b` jumps here."""
+
+from __future__ import annotations
+
+from floorwatch.burnout import RANK, RULES
+from floorwatch.config import Config
+from floorwatch.format import seconds
+from floorwatch.snapshot import AgentSnapshot, FloorSnapshot
+from floorwatch.widgets.agent_board import SEVERITY_MARK, burnout_level
+from floorwatch.widgets.live_table import Cell, Column, LiveTable
+
+
+def _top(agent: AgentSnapshot):
+    return agent.flags[0] if agent.flags else None
+
+
+def burnout_columns() -> list[Column[AgentSnapshot]]:
+    def level(agent: AgentSnapshot, now: float) -> Cell:
+        severity = burnout_level(agent) or "watch"
+        return SEVERITY_MARK[severity], f"flag-{severity}"
+
+    def reason(agent: AgentSnapshot, now: float) -> Cell:
+        top = _top(agent)
+        if top is None:
+            return "", None
+        title = RULES[top.rule].title if top.rule in RULES else top.rule
+        more = f" +{len(agent.flags) - 1}" if len(agent.flags) > 1 else ""
+        return f"{title}{more}: {top.summary}", None
+
+    def since(agent: AgentSnapshot, now: float) -> Cell:
+        top = _top(agent)
+        return (seconds(now - top.since), "muted") if top and top.since else ("", None)
+
+    return [
+        Column("level", "level", 7, level,
+               sort=lambda a: (-RANK.get(burnout_level(a) or "watch", 0), -len(a.flags))),
+        Column("agent", "agent", 10, lambda a, now: (a.display_name, None)),
+        Column("for", "for", 6, since, "right"),
+        Column("reason", "top reason", 20, reason, flex=True),
+    ]  # fmt: skip
+
+
+class BurnoutPanel(LiveTable[AgentSnapshot]):
+    """The flagged agents; Enter opens one."""
+
+    def __init__(self, config: Config, *, id: str | None = None):
+        super().__init__(burnout_columns(), id=id)
+        self.config = config
+        self.sort_column = "level"
+        self.empty_message = "no burnout flags"
+
+    def show(self, snapshot: FloorSnapshot) -> None:
+        flagged = {name: agent for name, agent in snapshot.agents.items() if agent.flags}
+        self.update_rows(flagged, snapshot.at)
+        self.set_class(not flagged, "-empty")
