@@ -12,19 +12,29 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 
-def key_table(screen: Screen) -> Table:
-    """The bindings active on `screen` (its widgets', its own and the app's), one per key."""
+def key_rows(screen: Screen) -> list[tuple[str, str]]:
+    """(keys, what they do) for the bindings active on `screen`: its widgets', its own and the
+    app's, one row per action, the keys shown in the footer first."""
+    keys: dict[str, list[str]] = {}
+    for _, active in sorted(screen.active_bindings.items(),
+                            key=lambda item: not item[1].binding.show):  # fmt: skip
+        binding = active.binding
+        if not binding.description:
+            continue
+        display = binding.key_display or screen.app.get_key_display(binding)
+        if display not in keys.setdefault(binding.description, []):
+            keys[binding.description].append(display)
+    rows = [(", ".join(shown), description) for description, shown in keys.items()]
+    rows.append(("ctrl+p", "command palette: the same actions, and the theme"))
+    return rows
+
+
+def key_table(rows: list[tuple[str, str]]) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
-    seen: set[str] = set()
-    for key, active in screen.active_bindings.items():
-        binding = active.binding
-        if not binding.description or binding.description in seen:
-            continue
-        seen.add(binding.description)
-        table.add_row(binding.key_display or screen.app.get_key_display(binding), binding.description)
-    table.add_row("ctrl+p", "command palette: the same actions, and the theme")
+    for key, description in rows:
+        table.add_row(key, description)
     return table
 
 
@@ -35,12 +45,12 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, underneath: Screen):
         super().__init__()
-        self.underneath = underneath
+        self.rows = key_rows(underneath)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static("[b]floorwatch keys[/b]  (escape closes)", id="help-title")
-            yield Static(key_table(self.underneath), id="help-keys")
+            yield Static(key_table(self.rows), id="help-keys")
             yield Static(
                 "States: ● available  ◎ ringing  ◆ on call  ✎ wrap-up  ‖ paused  ○ offline\n"
                 "Burnout: △ watch  ▲ warning  ■ critical.  Numbers turn amber, then red, as they "

@@ -1,0 +1,258 @@
+"""The dashboard driven through Textual's pilot: keys, screens, live updates from a separate
+ingest process, and SVG snapshots of the floor, wallboard and agent screens at a fixed clock."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from floorwatch.app import FloorwatchApp
+from floorwatch.config import load
+from floorwatch.live import LiveFloor
+from floorwatch.screens.agent import AgentScreen
+from floorwatch.screens.floor import FloorScreen
+from floorwatch.screens.help import HelpScreen
+from floorwatch.screens.pickers import FilterScreen, SearchScreen
+from floorwatch.screens.wallboard import WallboardScreen
+from floorwatch.widgets.agent_board import AgentBoard
+from floorwatch.widgets.burnout_panel import BurnoutPanel
+from floorwatch.widgets.queue_board import QueueBoard
+
+from .conftest import ROOT, ingest_file
+
+CONFIG = ROOT / "data" / "floorwatch.toml"
+END = 1795530910.0  # ten seconds after the sample's last line (2026-11-24 14:35:10 UTC)
+
+
+@pytest.fixture
+def sample_db(tmp_path, samples) -> Path:
+    config = load(CONFIG)
+    return ingest_file(tmp_path / "floor.db", samples / "asterisk22_three_queues.queue_log", config)
+
+
+def make_app(db: Path, clock: float = END, **options) -> FloorwatchApp:
+    config = load(CONFIG)
+    return FloorwatchApp(LiveFloor(db, config, clock=lambda: clock, poll_s=0.02), config,
+                         **options)  # fmt: skip
+
+
+async def until(pilot, condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the dashboard did not get there in time")
+        await pilot.pause(0.02)
+
+
+async def loaded(pilot) -> None:
+    await until(pilot, lambda: pilot.app.update is not None)
+    await pilot.pause(0.05)
+
+
+def board_names(board) -> list[str]:
+    return [str(key) for key in board.order]
+
+
+async def test_floor_shows_queues_agents_and_moves_between_screens(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, FloorScreen)
+        queues = screen.query_one(QueueBoard)
+        assert board_names(queues) == ["orders", "returns", "vip"]
+        agents = screen.query_one(AgentBoard)
+        # Sorted by state: the six available first, Gus (Local/207, logged off) last.
+        assert board_names(agents)[-1] == "Local/207@agents/n"
+        assert len(agents.order) == 7
+        # Enter opens the agent under the cursor; escape comes back with the cursor kept.
+        await pilot.press("down", "down")
+        chosen = agents.cursor_key
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AgentScreen))
+        assert app.screen.agent == chosen
+        await until(pilot, lambda: app.update.agent_day is not None
+                    and app.update.agent_day.agent == chosen)  # fmt: skip
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, FloorScreen))
+        assert agents.cursor_key == chosen and agents.has_focus
+        # Wallboard and back.
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, WallboardScreen))
+        await pilot.pause(0.2)
+        panels = {panel.queue for panel in app.screen.query("WallPanel")}
+        assert panels and panels <= {"orders", "returns", "vip"}
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, FloorScreen))
+        # Help lists the keys of the floor screen.
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        keys = dict((description, key) for key, description in app.screen.rows)
+        for description, key in (("Sort", "s"), ("Filter", "f"), ("Search", "/"),
+                                 ("Wallboard", "w"), ("Freeze", "space"), ("Burnout", "b"),
+                                 ("Open", "⏎"), ("Quit", "q")):  # fmt: skip
+            assert keys[description].split(", ")[0] == key
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, FloorScreen))
+
+
+async def test_sort_filter_and_search(sample_db):
+    app = make_app(sample_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        agents = app.screen.query_one(AgentBoard)
+        await pilot.press("s")  # state -> time in state
+        assert agents.sort_column == "time"
+        await pilot.press("s")  # -> queue
+        await pilot.press("s")  # -> calls (most first)
+        assert agents.sort_column == "calls"
+        counts = [agents.rows[k].calls_today for k in agents.order]
+        assert counts == sorted(counts, reverse=True) and counts[0] == 25  # Eve (Local/205)
+        # Filter by queue: only vip's agents (Ana and Dev serve vip).
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, FilterScreen))
+        options = app.screen.query_one("#filter-options")
+        index = next(i for i in range(options.option_count)
+                     if options.get_option_at_index(i).id == "queue:vip")  # fmt: skip
+        options.highlighted = index
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, FloorScreen))
+        assert sorted(agents.order) == ["Ana", "Dev"]
+        # Filter by state.
+        app.filter_agents(state="offline")
+        assert agents.order == ["Local/207@agents/n"]
+        app.filter_agents()
+        assert len(agents.order) == 7
+        # Search by display name ("Gus" is Local/207's display name) and open.
+        await pilot.press("slash")
+        await until(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await pilot.press("g", "u", "s")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AgentScreen))
+        assert app.screen.agent == "Local/207@agents/n"
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, FloorScreen))
+        assert agents.cursor_key == "Local/207@agents/n"
+
+
+async def test_freeze_holds_the_screen_and_says_so(sample_db):
+    clock = [END]
+    config = load(CONFIG)
+    app = FloorwatchApp(LiveFloor(sample_db, config, clock=lambda: clock[0], poll_s=0.02,
+                                  tick_s=0.05), config)  # fmt: skip
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("space")
+        assert app.frozen
+        header = str(app.screen.query_one("#floor-header").render())
+        assert "FROZEN" in header
+        held = app.update.snapshot.at
+        clock[0] = END + 120
+        await pilot.pause(0.3)
+        assert app.update.snapshot.at == held  # nothing moves while frozen
+        await pilot.press("space")
+        assert not app.frozen
+        await until(pilot, lambda: app.update.snapshot.at == END + 120)
+        assert "FROZEN" not in str(app.screen.query_one("#floor-header").render())
+
+
+async def test_burnout_panel_b_jumps_and_enter_opens(tmp_path, samples):
+    db = tmp_path / "floor.db"
+    subprocess.run([sys.executable, "-m", "floorwatch", "ingest", "--db", str(db), "--once",
+                    "--config", str(CONFIG),
+                    f"queue_log:{samples / 'asterisk22_three_queues.queue_log'}"],
+                   check=True, capture_output=True)  # fmt: skip
+    app = make_app(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        panel = app.screen.query_one(BurnoutPanel)
+        assert len(panel.order) >= 3  # flagged agents in the sample (missing calls, hard calls)
+        agents = app.screen.query_one(AgentBoard)
+        flagged = [k for k in agents.order if agents.rows[k].flags]
+        assert set(flagged) == set(panel.order)
+        cell = agents.columns[-1].cell(agents.rows[flagged[0]], END)
+        assert cell[0] in ("△ watch", "▲ warn", "■ crit") and cell[1].startswith("flag-")
+        await pilot.press("b")
+        assert panel.has_focus
+        first = panel.cursor_key
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AgentScreen))
+        await until(pilot, lambda: "WATCH" in str(app.screen.query_one("#agent-flags").render())
+                    or "WARNING" in str(app.screen.query_one("#agent-flags").render()))  # fmt: skip
+        assert app.screen.agent == first
+
+
+async def test_a_separate_ingest_process_appends_and_the_viewer_shows_it(tmp_path):
+    """A real `floorwatch ingest --follow` writes; the viewer (its own read-only connection)
+    shows each new call waiting, then answered, within its poll."""
+    feed = tmp_path / "queue_log"
+    db = tmp_path / "live.db"
+    now = int(time.time())
+    feed.write_text(f"{now - 60}|MANAGER|sales|Zoe|ADDMEMBER|\n")
+    ingest = subprocess.Popen([sys.executable, "-m", "floorwatch", "ingest", "--db", str(db),
+                               "--poll", "0.05", f"queue_log:{feed}"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while not db.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        config = load(CONFIG)
+        app = FloorwatchApp(LiveFloor(db, config, poll_s=0.02), config)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: app.update is not None
+                        and "Zoe" in app.update.snapshot.agents, timeout=15)  # fmt: skip
+            with feed.open("a") as out:
+                out.write(f"{now}|{now}.1|sales|NONE|ENTERQUEUE||5550100|1\n")
+            await until(pilot, lambda: app.update.snapshot.queues["sales"].calls_waiting == 1,
+                        timeout=15)  # fmt: skip
+            board = app.screen.query_one(QueueBoard)
+            await pilot.pause(0.05)
+            assert board.rows["sales"].calls_waiting == 1
+            with feed.open("a") as out:
+                out.write(f"{now + 1}|{now}.1|sales|Zoe|CONNECT|1|{now}.2|1\n")
+            await until(pilot, lambda: app.update.snapshot.agents["Zoe"].state == "on_call",
+                        timeout=15)  # fmt: skip
+            agents = app.screen.query_one(AgentBoard)
+            await pilot.pause(0.05)
+            assert agents.rows["Zoe"].state == "on_call"
+            assert app.update.snapshot.queues["sales"].calls_waiting == 0
+    finally:
+        ingest.terminate()
+        ingest.wait(timeout=10)
+
+
+# ----------------------------------------------------------------- snapshots (SVG)
+SIZES = [(80, 24), (200, 60)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_floor(snap_compare, sample_db, size):
+    async def ready(pilot):
+        await loaded(pilot)
+
+    assert snap_compare(make_app(sample_db), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_wallboard(snap_compare, sample_db, size):
+    async def ready(pilot):
+        await loaded(pilot)
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(sample_db, wall=True), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_agent(snap_compare, sample_db, size):
+    async def ready(pilot):
+        await loaded(pilot)
+        pilot.app.open_agent("Ana")
+        await until(pilot, lambda: pilot.app.update.agent_day is not None)
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(sample_db), terminal_size=size, run_before=ready)
