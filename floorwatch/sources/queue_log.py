@@ -306,6 +306,8 @@ def parse_line(line: str, source: str = FORMAT) -> Event:
             raise EventError(f"{name} without an agent")
         try:
             kind, data = builder(parts)
+        except EventError:
+            raise
         except (IndexError, ValueError):
             raise EventError(_explain(name, parts)) from None
     return Event(
