@@ -220,6 +220,9 @@ class Deriver:
     """Applies events in arrival order and tracks which derived rows they changed."""
 
     RECENT_CALLS = 20_000  # finished entries kept in memory for late events
+    #: An ENTERQUEUE this close to the start implied by the call's earlier-arriving lines is
+    #: that same stay in the queue, not a new one.
+    SAME_ENTRY_S = 5.0
 
     def __init__(self, config: DeriveConfig | None = None):
         self.config = config or DeriveConfig()
@@ -369,11 +372,17 @@ class Deriver:
         return entry
 
     def _call_queued(self, event: Event) -> None:
-        entry = self.open_calls.get((event.call_id, event.queue))
-        if entry is not None and entry.status == WAITING and (entry.synced or entry.caller is None):
-            # Known already from a state sync: this line tells us no new call.
+        entry = self._entry(event)
+        implied = entry is not None and (
+            entry.synced or (entry.caller is None and entry.position is None)
+        )
+        if implied and (entry.status != DONE or abs(entry.enqueued_at - event.ts) <= self.SAME_ENTRY_S):
+            # The call is known already: from a state sync, or from lines about it that arrived
+            # before this one (out of order). This line tells us no new call, only its details.
             entry.synced = 0
             entry.enqueued_at = min(entry.enqueued_at, event.ts)
+        elif entry is not None and entry.status == WAITING and entry.enqueued_at == event.ts:
+            pass  # the same line again (another source of the same PBX)
         else:
             entry = self._new_entry(event, event.ts)
         data = event.data

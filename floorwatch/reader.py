@@ -101,7 +101,8 @@ class FloorReader:
         day_start = model.day_start
         # Calls settled more than KEEP_S ago are summed by SQLite; the rest are read as rows.
         before = max(day_start, now - FloorModel.KEEP_S)
-        low = max(model.horizon, min(before, day_start))
+        # Rolling windows reach an hour back, across midnight if need be.
+        low = max(model.horizon, min(before, now - 3660))
         conn = self.store.conn
         conn.execute("BEGIN")
         try:

@@ -1,0 +1,399 @@
+"""Hand-computed floors: every number asserted against docs/metrics.md, through the real
+ingest and a real store. Times are UTC unless a test says otherwise."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from floorwatch.config import from_table
+from floorwatch.floor import FloorModel, local_day_end, local_day_start
+from floorwatch.reader import FloorReader
+from floorwatch.sources import open_source
+from floorwatch.sources.base import Batch
+from floorwatch.store import Store
+
+from .conftest import ingest_file
+
+DAY = 1_795_478_400  # 2026-11-24 00:00 UTC
+NOW = DAY + 12 * 3600  # noon
+UTC = from_table({"timezone": "UTC"})
+
+
+def snapshot(db: Path, at: float, config=UTC):
+    with Store.open_readonly(db) as store:
+        return FloorReader(store, config, at=at).snapshot()
+
+
+def call(cid: str, queue: str, entered: int, wait: int, outcome: str, agent: str = "Ana",
+         talk: int | None = None) -> list[str]:  # fmt: skip
+    """The queue_log lines of one call."""
+    lines = [f"{entered}|{cid}|{queue}|NONE|ENTERQUEUE||555|1"]
+    end = entered + wait
+    if outcome == "answered":
+        lines.append(f"{end}|{cid}|{queue}|{agent}|CONNECT|{wait}|{cid}m|1")
+        if talk is not None:
+            lines.append(f"{end + talk}|{cid}|{queue}|{agent}|COMPLETEAGENT|{wait}|{talk}|1")
+    elif outcome == "abandoned":
+        lines.append(f"{end}|{cid}|{queue}|NONE|ABANDON|1|1|{wait}")
+    elif outcome == "timeout":
+        lines.append(f"{end}|{cid}|{queue}|NONE|EXITWITHTIMEOUT|1|1|{wait}")
+    elif outcome == "key":
+        lines.append(f"{end}|{cid}|{queue}|NONE|EXITWITHKEY|5|1|1|{wait}")
+    return lines
+
+
+def sorted_lines(*calls: list[str]) -> list[str]:
+    return sorted((line for lines in calls for line in lines), key=lambda l: int(l.split("|")[0]))
+
+
+# ----------------------------------------------------------------- service level
+SL_CALLS = [
+    call("c1", "q", NOW - 3000, 10, "answered", "Ana", 100),
+    call("c2", "q", NOW - 2900, 20, "answered", "Ana", 200),  # wait == T: within
+    call("c3", "q", NOW - 2800, 21, "answered", "Bob", 300),
+    call("c4", "q", NOW - 2700, 30, "abandoned"),
+    call("c5", "q", NOW - 2600, 4, "abandoned"),  # short
+    call("c6", "q", NOW - 2500, 5, "abandoned"),  # wait == short_abandon_s: not short
+    call("c7", "q", NOW - 2400, 60, "timeout"),
+    call("c8", "q", NOW - 2300, 12, "key"),
+]
+
+
+@pytest.mark.parametrize("formula, expected", [
+    ("abandoned", 2 / 7),  # within 2 / (answered 3 + abandoned 2 + left 2); short in neither
+    ("answered", 2 / 3),   # within 2 / answered 3
+    ("offered", 2 / 8),    # within 2 / every call whose wait ended (short included)
+])  # fmt: skip
+def test_service_level_under_each_formula_and_short_abandons(make_store, formula, expected):
+    config = from_table({"timezone": "UTC", "service_level": {"formula": formula}})
+    db = make_store(sorted_lines(*SL_CALLS))
+    stats = snapshot(db, NOW, config).queues["q"].windows["today"]
+    assert (stats.offered, stats.answered, stats.answered_within) == (8, 3, 2)
+    assert (stats.abandoned, stats.short_abandoned, stats.left) == (2, 1, 2)
+    assert (stats.timed_out, stats.left_by_key) == (1, 1)
+    assert stats.service_level == pytest.approx(expected)
+    assert stats.abandon_rate == pytest.approx(2 / 7)
+    assert stats.asa_s == pytest.approx((10 + 20 + 21) / 3)
+    assert stats.aht_s == pytest.approx((100 + 200 + 300) / 3)
+    assert stats.max_wait_s == 60
+    assert snapshot(db, NOW, config).queues["q"].windows["60m"].offered == 8
+    assert snapshot(db, NOW, config).queues["q"].windows["15m"].offered == 0
+
+
+def test_a_per_queue_threshold_changes_only_that_queue(make_store):
+    config = from_table({"timezone": "UTC", "queues": {"q": {"service_level": {
+        "threshold_s": 21, "short_abandon_s": 6}}}})  # fmt: skip
+    stats = snapshot(make_store(sorted_lines(*SL_CALLS)), NOW, config).queues["q"]
+    today = stats.windows["today"]
+    # T = 21 puts c3 within; short = 6 makes c6 short too.
+    assert (today.answered_within, today.short_abandoned, today.abandoned) == (3, 2, 1)
+    assert today.service_level == pytest.approx(3 / (3 + 1 + 2))
+    assert stats.threshold_s == 21
+
+
+def test_a_call_that_waits_across_a_window_edge_counts_by_when_its_wait_ended(make_store):
+    db = make_store(sorted_lines(
+        call("inside", "q", NOW - 1000, 110, "answered", "Ana", 30),   # wait ended NOW-890
+        call("outside", "q", NOW - 1000, 90, "answered", "Bob", 30),   # wait ended NOW-910
+        call("edge", "q", NOW - 1000, 100, "answered", "Cy", 30),      # ended exactly NOW-900
+    ))  # fmt: skip
+    queue = snapshot(db, NOW).queues["q"]
+    assert queue.windows["15m"].offered == 2  # inside and edge: [now - 15 min, now]
+    assert queue.windows["30m"].offered == 3
+    assert queue.windows["15m"].asa_s == pytest.approx((110 + 100) / 2)
+    # Five seconds earlier "inside" is still waiting; the window then reaches NOW-1795.
+    earlier = snapshot(db, NOW - 895).queues["q"]
+    assert earlier.windows["15m"].offered == 2 and earlier.calls_waiting == 1
+
+
+def test_a_call_across_local_midnight_counts_on_the_day_its_wait_ended(make_store):
+    berlin = from_table({"timezone": "Europe/Berlin"})
+    midnight = DAY + 23 * 3600  # 2026-11-25 00:00 CET
+    db = make_store(sorted_lines(
+        call("late", "q", midnight - 60, 90, "answered", "Ana", 120),   # waits over midnight
+        call("before", "q", midnight - 600, 300, "abandoned"),          # gone at 23:55
+    ), berlin)  # fmt: skip
+    after = snapshot(db, midnight + 600, berlin)
+    assert after.day_start == midnight
+    today = after.queues["q"].windows["today"]
+    assert (today.offered, today.answered, today.abandoned) == (1, 1, 0)
+    assert after.queues["q"].windows["60m"].offered == 2  # rolling windows cross midnight
+    before = snapshot(db, midnight - 1, berlin)
+    assert before.queues["q"].calls_waiting == 1
+    assert before.queues["q"].longest_wait_s == 59
+    assert before.queues["q"].windows["today"].abandoned == 1
+
+
+def test_days_around_a_dst_change_are_23_and_25_hours_long():
+    berlin = from_table({"timezone": "Europe/Berlin"}).tzinfo()
+    autumn = local_day_start(1792_900_000, berlin)  # 2026-10-25, clocks go back
+    assert local_day_end(autumn, berlin) - autumn == 25 * 3600
+    spring = local_day_start(1774_750_000, berlin)  # 2026-03-29, clocks go forward
+    assert local_day_end(spring, berlin) - spring == 23 * 3600
+
+
+def test_an_agent_in_two_queues_paused_in_one(make_store):
+    db = make_store([
+        f"{NOW - 600}|MANAGER|orders|Ana|ADDMEMBER|",
+        f"{NOW - 600}|MANAGER|vip|Ana|ADDMEMBER|",
+        f"{NOW - 300}|NONE|vip|Ana|PAUSE|Lunch",
+    ])  # fmt: skip
+    floor = snapshot(db, NOW)
+    ana = floor.agents["Ana"]
+    assert ana.state == "available" and ana.queues == ["orders", "vip"]
+    assert ana.paused_in == {"vip": "Lunch"}
+    assert ana.time_in_state_s == 600 and ana.pause_today_s == {}
+    orders, vip = floor.queues["orders"], floor.queues["vip"]
+    assert (orders.agents_staffed, orders.agents_available, orders.agents_paused) == (1, 1, 0)
+    assert (vip.agents_staffed, vip.agents_available, vip.agents_paused) == (0, 0, 1)
+    assert vip.paused_by_reason == {"Lunch": 1}
+    assert floor.totals.agents_available == 1 and floor.totals.agents_paused == 0
+    # Paused everywhere: the agent is paused, with the reason.
+    db2 = make_store([
+        f"{NOW - 600}|MANAGER|orders|Ana|ADDMEMBER|",
+        f"{NOW - 600}|MANAGER|vip|Ana|ADDMEMBER|",
+        f"{NOW - 300}|NONE|NONE|Ana|PAUSEALL|Break",
+        f"{NOW - 300}|NONE|orders|Ana|PAUSE|Break",
+        f"{NOW - 300}|NONE|vip|Ana|PAUSE|Break",
+    ])  # fmt: skip
+    ana = snapshot(db2, NOW).agents["Ana"]
+    assert (ana.state, ana.reason, ana.time_in_state_s) == ("paused", "Break", 300)
+    assert ana.pause_today_s == {"Break": 300}
+
+
+def test_a_transfer_is_two_calls_and_frees_the_first_agent(make_store):
+    db = make_store([
+        f"{NOW - 100}|t1|orders|NONE|ENTERQUEUE||555|1",
+        f"{NOW - 96}|t1|orders|Ben|CONNECT|4|m1|2",
+        f"{NOW - 60}|t1|orders|Ben|BLINDTRANSFER|returns|transfers|4|36|1",
+        f"{NOW - 60}|t1|returns|NONE|ENTERQUEUE||555|1",
+        f"{NOW - 50}|t1|returns|Dev|CONNECT|10|m2|2",
+    ])  # fmt: skip
+    floor = snapshot(db, NOW)
+    assert floor.queues["orders"].windows["today"].answered == 1
+    assert floor.queues["orders"].windows["today"].aht_s == 36
+    assert floor.queues["returns"].windows["today"].answered == 1
+    assert floor.totals.windows["today"].offered == 2
+    ben, dev = floor.agents["Ben"], floor.agents["Dev"]
+    assert (ben.state, ben.time_in_state_s, ben.calls_today) == ("available", 60, 1)
+    assert (dev.state, dev.call.queue, dev.call.talk_s) == ("on_call", "returns", 50)
+    assert dev.talk_today_s == 50 and dev.aht_today_s is None  # not ended yet
+
+
+def test_a_ring_no_answer_then_an_answer_by_another_agent(make_store):
+    db = make_store([
+        f"{NOW - 200}|MANAGER|q|Bob|ADDMEMBER|",
+        f"{NOW - 200}|MANAGER|q|Ana|ADDMEMBER|",
+        f"{NOW - 100}|r1|q|NONE|ENTERQUEUE||555|1",
+        f"{NOW - 85}|r1|q|Bob|RINGNOANSWER|15000",
+        f"{NOW - 85}|NONE|q|Bob|PAUSE|Auto-Pause",
+        f"{NOW - 83}|r1|q|Ana|CONNECT|17|m|2",
+    ])  # fmt: skip
+    floor = snapshot(db, NOW)
+    assert floor.agents["Bob"].ring_no_answers_today == 1
+    assert (floor.agents["Bob"].state, floor.agents["Bob"].reason) == ("paused", "Auto-Pause")
+    assert floor.agents["Ana"].calls_today == 1 and floor.agents["Ana"].state == "on_call"
+    assert floor.queues["q"].windows["today"].asa_s == 17
+    assert floor.queues["q"].windows["today"].answered_within == 1
+
+
+def test_a_call_still_waiting(make_store):
+    db = make_store([f"{NOW - 45}|w1|q|NONE|ENTERQUEUE||5550100|3"])
+    queue = snapshot(db, NOW).queues["q"]
+    assert (queue.calls_waiting, queue.longest_wait_s) == (1, 45)
+    assert queue.waiting[0].caller == "5550100" and queue.waiting[0].position == 3
+    assert queue.windows["today"].offered == 0
+
+
+def test_occupancy_wrapup_login_and_pause_time(make_store):
+    db = make_store([
+        f"{NOW - 3600}|MANAGER|q|Ana|ADDMEMBER|",
+        *call("o1", "q", NOW - 3010, 10, "answered", "Ana", 600),  # talks NOW-3000..NOW-2400
+        f"{NOW - 2400}|NONE|q|Ana|PAUSE|ACW",
+        f"{NOW - 2340}|NONE|q|Ana|UNPAUSE|",                      # 60 s wrap-up after o1
+        *call("o2", "q", NOW - 1810, 10, "answered", "Ana", 900),  # talks NOW-1800..NOW-900
+        f"{NOW - 600}|NONE|q|Ana|PAUSE|Break",
+        f"{NOW - 300}|NONE|q|Ana|UNPAUSE|",
+    ])  # fmt: skip
+    floor = snapshot(db, NOW)
+    ana = floor.agents["Ana"]
+    # talk 1500 + wrap-up 60 over talk + wrap-up + idle; idle = available 3600-60-300 - 1500.
+    assert ana.occupancy_60m == pytest.approx((1500 + 60) / (1500 + 60 + 1740))
+    assert ana.aht_today_s == pytest.approx((600 + 60 + 900) / 2)
+    assert ana.login_today_s == 3600
+    assert ana.pause_today_s == {"ACW": 60, "Break": 300}
+    assert floor.queues["q"].windows["today"].aht_s == pytest.approx(780)
+
+
+def test_floor_totals_are_weighted_by_calls(make_store):
+    db = make_store(sorted_lines(
+        call("a1", "small", NOW - 600, 5, "answered", "Ana", 60),
+        call("b1", "big", NOW - 600, 50, "answered", "Bob", 60),
+        call("b2", "big", NOW - 500, 50, "answered", "Bob", 60),
+        call("b3", "big", NOW - 400, 50, "answered", "Cy", 60),
+    ))  # fmt: skip
+    floor = snapshot(db, NOW)
+    assert floor.queues["small"].windows["today"].service_level == 1.0
+    assert floor.queues["big"].windows["today"].service_level == 0.0
+    assert floor.totals.windows["today"].service_level == pytest.approx(1 / 4)  # not 0.5
+
+
+def test_feed_health_lag_and_age(make_store):
+    db = make_store([f"{NOW - 30}|w1|q|NONE|ENTERQUEUE||555|1"])
+    with Store.open_readonly(db) as store:
+        feed = FloorReader(store, UTC, clock=lambda: NOW).snapshot().feeds[0]
+    assert (feed.events, feed.rejects, feed.lag_s, feed.last_event_ts) == (1, 0, 30, NOW - 30)
+
+
+def test_lines_out_of_order_give_the_same_floor(tmp_path, samples):
+    lines = (samples / "asterisk22_three_queues.queue_log").read_text().splitlines()
+    shuffled = list(lines)
+    rng = random.Random(5)
+    for start in range(0, len(shuffled) - 4, 4):  # swap neighbours, as a PBX writes them
+        window = shuffled[start : start + 4]
+        rng.shuffle(window)
+        shuffled[start : start + 4] = window
+    ordered = tmp_path / "ordered"
+    ordered.write_text("\n".join(lines) + "\n")
+    mixed = tmp_path / "mixed"
+    mixed.write_text("\n".join(shuffled) + "\n")
+    end = 1795530910
+    a = snapshot(ingest_file(tmp_path / "a.db", ordered), end)
+    b = snapshot(ingest_file(tmp_path / "b.db", mixed), end)
+    for name in a.queues:
+        assert a.queues[name].windows["today"] == b.queues[name].windows["today"]
+    assert {n: (x.state, x.calls_today) for n, x in a.agents.items()} == {
+        n: (x.state, x.calls_today) for n, x in b.agents.items()}
+
+
+# ----------------------------------------------------------------- the real sample
+def test_sample_reconciles_with_the_raw_events_at_every_minute(tmp_path, samples):
+    feed = samples / "asterisk22_three_queues.queue_log"
+    db = ingest_file(tmp_path / "s.db", feed)
+    parsed = [line.split("|") for line in feed.read_text().splitlines()]
+    first, last = int(parsed[0][0]), int(parsed[-1][0])
+    with Store.open_readonly(db) as store:
+        for at in range(first, last + 61, 60):
+            floor = FloorReader(store, UTC, at=at).snapshot()
+            for name, queue in floor.queues.items():
+                entered = sum(1 for p in parsed if p[4] == "ENTERQUEUE" and p[2] == name
+                              and int(p[0]) <= at)  # fmt: skip
+                today = queue.windows["today"]
+                ended = today.answered + today.abandoned + today.short_abandoned + today.left
+                assert ended + queue.calls_waiting == entered, (name, at)
+
+
+def test_at_an_instant_equals_a_store_that_only_saw_lines_up_to_it(tmp_path, samples):
+    feed = samples / "asterisk22_three_queues.queue_log"
+    at = 1795530500
+    prefix = tmp_path / "prefix"
+    prefix.write_text("".join(line + "\n" for line in feed.read_text().splitlines()
+                              if int(line.split("|")[0]) <= at))  # fmt: skip
+    whole = snapshot(ingest_file(tmp_path / "whole.db", feed), at)
+    part = snapshot(ingest_file(tmp_path / "part.db", prefix), at)
+    assert whole.queues.keys() == part.queues.keys()
+    for name in whole.queues:
+        one, two = whole.queues[name].to_dict(), part.queues[name].to_dict()
+        assert one["windows"] == two["windows"] and one["agents"] == two["agents"]
+        assert one["calls_waiting"] == two["calls_waiting"] == len(one["waiting"])
+    strip = lambda d: {k: v for k, v in d.items() if k not in ("flags", "burnout")}  # noqa: E731
+    assert {n: strip(a.to_dict()) for n, a in whole.agents.items()} == {
+        n: strip(a.to_dict()) for n, a in part.agents.items()}
+
+
+def test_settled_calls_summed_by_sql_equal_the_row_by_row_sums(tmp_path, samples, monkeypatch):
+    db = ingest_file(tmp_path / "s.db", samples / "asterisk22_three_queues.queue_log")
+    config = from_table({"timezone": "UTC", "queues": {"vip": {"service_level": {
+        "threshold_s": 15}}, "returns": {"service_level": {"threshold_s": 30,
+                                                           "short_abandon_s": 40}}}})  # fmt: skip
+    at = 1795530910
+    rows = snapshot(db, at, config)
+    monkeypatch.setattr(FloorModel, "KEEP_S", 200)  # most of the run is now "settled"
+    summed = snapshot(db, at, config)
+    for name in rows.queues:
+        assert rows.queues[name].windows["today"] == summed.queues[name].windows["today"]
+    for name, agent in rows.agents.items():
+        other = summed.agents[name]
+        assert (agent.calls_today, agent.aht_today_s, agent.talk_today_s,
+                agent.ring_no_answers_today) == (other.calls_today, other.aht_today_s,
+                                                 other.talk_today_s, other.ring_no_answers_today)  # fmt: skip
+
+
+def test_live_refresh_reads_only_what_changed(tmp_path):
+    db = tmp_path / "live.db"
+    writer = Store.open(db)
+    parse = open_source("queue_log:/dev/null", follow=False).parse
+    writer.write([Batch("pbx", "queue_log", [parse(f"{NOW - 60}|l1|q|NONE|ENTERQUEUE||5|1", "pbx")])])
+    reader = FloorReader(Store.open_readonly(db), UTC, clock=lambda: NOW)
+    assert reader.snapshot().queues["q"].calls_waiting == 1
+    assert reader.refresh() is False  # nothing committed since
+    writer.write([Batch("pbx", "queue_log", [parse(f"{NOW - 50}|l1|q|Ana|CONNECT|10|m|1", "pbx")])])
+    assert reader.refresh() is True
+    floor = reader.snapshot()
+    assert floor.queues["q"].calls_waiting == 0 and floor.agents["Ana"].state == "on_call"
+    assert reader.refresh() is False
+    writer.close()
+
+
+# ----------------------------------------------------------------- the CLI
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "floorwatch", *args], capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+
+
+def test_snapshot_json_keys_match_the_docs(tmp_path, samples):
+    db = ingest_file(tmp_path / "s.db", samples / "asterisk22_three_queues.queue_log")
+    result = run("snapshot", "--db", str(db), "--json", "--at", "1795530500")
+    assert result.returncode == 0
+    floor = json.loads(result.stdout)
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "metrics.md").read_text()
+    for key in floor["queues"]["orders"]["windows"]["today"]:
+        assert f"`{key}`" in docs, key
+    for key in ("calls_waiting", "longest_wait_s", "waiting", "state", "time_in_state_s",
+                "calls_today", "talk_today_s", "aht_today_s", "ring_no_answers_today",
+                "pause_today_s", "login_today_s", "occupancy_60m", "last_event_age_s", "lag_s"):
+        assert f"`{key}`" in docs, key
+    assert floor["at"] == 1795530500
+    assert floor["totals"]["calls_waiting"] == sum(q["calls_waiting"] for q in floor["queues"].values())
+
+
+def test_snapshot_at_takes_iso_local_time_and_epoch(tmp_path, samples):
+    db = ingest_file(tmp_path / "s.db", samples / "asterisk22_three_queues.queue_log")
+    config = tmp_path / "floorwatch.toml"
+    config.write_text('timezone = "Europe/Berlin"\n')
+    epoch = json.loads(run("snapshot", "--db", str(db), "--json", "--at", "1795530500",
+                           "--config", str(config)).stdout)  # fmt: skip
+    iso = json.loads(run("snapshot", "--db", str(db), "--json", "--at", "2026-11-24T15:28:20",
+                         "--config", str(config)).stdout)  # fmt: skip
+    assert iso["at"] == epoch["at"] == 1795530500
+    assert iso["queues"] == epoch["queues"]
+    table = run("snapshot", "--db", str(db), "--at", "1795530500")
+    assert table.returncode == 0 and "orders" in table.stdout and "agents" in table.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--at", "teatime"], "not epoch seconds or an ISO 8601 time"),
+    (["--config", "/nonexistent.toml"], "no such config file"),
+])  # fmt: skip
+def test_snapshot_cli_errors(tmp_path, samples, args, message):
+    db = ingest_file(tmp_path / "s.db", samples / "asterisk22_three_queues.queue_log")
+    result = run("snapshot", "--db", str(db), *args)
+    assert result.returncode == 2 and message in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_snapshot_of_a_missing_or_foreign_database_exits_2(tmp_path):
+    result = run("snapshot", "--db", str(tmp_path / "missing.db"))
+    assert result.returncode == 2 and "no such database" in result.stderr
+    foreign = tmp_path / "foreign.db"
+    import sqlite3
+
+    sqlite3.connect(foreign).execute("CREATE TABLE x (y)")
+    result = run("snapshot", "--db", str(foreign))
+    assert result.returncode == 2 and "not a floorwatch database" in result.stderr
