@@ -16,6 +16,7 @@ from textual.screen import Screen
 from floorwatch.commands import FloorCommands
 from floorwatch.config import Config
 from floorwatch.live import FeedProblem, FloorUpdate, LiveFloor
+from floorwatch.replay import ReplayControl
 from floorwatch.screens.agent import AgentScreen
 from floorwatch.screens.floor import FloorScreen
 from floorwatch.screens.help import HelpScreen
@@ -29,9 +30,9 @@ class FloorwatchApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "floorwatch"
-    #: Under 110 columns (a laptop's 80x24 over SSH) the boards stack instead of sitting side
-    #: by side; under 30 rows the queue board gets less room.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    #: Under 130 columns (a laptop over SSH) the agent board and the burnout panel stack
+    #: instead of sitting side by side; under 30 rows the queue board gets less room.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (130, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     COMMANDS = App.COMMANDS | {FloorCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -39,6 +40,9 @@ class FloorwatchApp(App):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("space", "freeze", "Freeze"),
         Binding("w", "wallboard", "Wallboard"),
+        Binding("p", "replay_pause", "Pause replay"),
+        Binding("plus,equals_sign", "replay_faster", "Faster", key_display="+"),
+        Binding("minus", "replay_slower", "Slower", key_display="-"),
     ]
 
     #: The latest floor shown (held back while frozen).
@@ -55,9 +59,14 @@ class FloorwatchApp(App):
             self.update = update
 
     def __init__(self, live: LiveFloor, config: Config, *, wall: bool = False,
-                 wall_queue: str | None = None, rotate_s: float | None = None):  # fmt: skip
+                 wall_queue: str | None = None, rotate_s: float | None = None,
+                 replay: ReplayControl | None = None, banner: str | None = None):  # fmt: skip
         super().__init__()
         self.live = live
+        #: The replay's pause and speed, when showing a replay.
+        self.replay = replay
+        #: A word in the header saying what this is (demo, replay) when not a live floor.
+        self.banner = banner
         self.config = config
         self.wall = wall or wall_queue is not None
         self.wall_queue = wall_queue
@@ -91,6 +100,25 @@ class FloorwatchApp(App):
             self.update = update
 
     # ----------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The replay keys exist only in a replay."""
+        if action.startswith("replay_"):
+            return self.replay is not None
+        return True
+
+    def action_replay_pause(self) -> None:
+        self.replay.toggle_pause()
+        self.notify(self.replay.describe(), timeout=1.5)
+        self.live.wake()
+
+    def action_replay_faster(self) -> None:
+        self.replay.faster()
+        self.notify(self.replay.describe(), timeout=1.5)
+
+    def action_replay_slower(self) -> None:
+        self.replay.slower()
+        self.notify(self.replay.describe(), timeout=1.5)
+
     def action_freeze(self) -> None:
         self.frozen = not self.frozen
         if not self.frozen and self._latest is not None:

@@ -367,4 +367,195 @@ def burnout_command(db_path: str | None, config_path: str | None, since: str, ag
     Console(width=160).print(history_table(history, flags if agent else [], config))
 
 
+def _floor_size(command):
+    """--agents, --queues, --seed: the simulated floor's size and its dice."""
+    for option in reversed([
+        click.option("--agents", default=24, show_default=True, type=click.IntRange(1, 5000),
+                     help="Agents on the simulated floor."),
+        click.option("--queues", default=3, show_default=True, type=click.IntRange(1, 200),
+                     help="Queues on the simulated floor."),
+        click.option("--seed", default=1, show_default=True, type=int,
+                     help="The same seed gives the same day."),
+    ]):  # fmt: skip
+        command = option(command)
+    return command
+
+
+@main.command()
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The queue_log file to write (replaced).")
+@click.option("--hours", default=24.0, show_default=True, type=click.FloatRange(0.01, 24 * 60),
+              help="Simulated hours to write, from local midnight of the day.")
+@click.option("--start", "start", default=None, metavar="TIME",
+              help="The simulated day (ISO 8601 date or time, or epoch seconds); default: today.")
+@click.option("--history-days", default=0, show_default=True, type=click.IntRange(0, 366),
+              help="Whole days simulated before it (for baselines such as slowing down).")
+@click.option("--timezone", "timezone", default="UTC", show_default=True,
+              help="The floor's time zone (its working day is in local time).")
+@_floor_size
+def simulate(out: str, hours: float, start: str | None, history_days: int, timezone: str,
+             agents: int, queues: int, seed: int) -> None:  # fmt: skip
+    """Write a simulated floor as Asterisk queue_log lines, as fast as possible."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from floorwatch.sources.simulator import SimConfig, Simulator, day_bounds
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise FloorwatchError(f"--timezone {timezone!r}: not a known time zone") from None
+    config = Config(timezone=timezone)
+    instant = parse_instant(start, config) if start else None
+    sim = Simulator(SimConfig(agents=agents, queues=queues, seed=seed, start=instant,
+                              timezone=timezone, history_days=history_days))  # fmt: skip
+    until = day_bounds(sim)[0] + hours * 3600
+    started = time.perf_counter()
+    count = 0
+    try:
+        with open(out, "w", encoding="utf-8") as handle:
+            for line in sim.lines(until):
+                handle.write(line + "\n")
+                count += 1
+    except OSError as error:
+        raise FloorwatchError(f"{out}: {error.strerror or error}") from None
+    elapsed = time.perf_counter() - started
+    click.echo(f"{count} lines to {out} in {elapsed:.2f} s ({count / max(elapsed, 1e-9):,.0f} lines/s)")
+
+
+@main.command()
+@click.option("--dir", "folder", default="floorwatch-demo", show_default=True,
+              type=click.Path(file_okay=False), help="Working folder (created, reused).")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Simulated seconds per real second once live.")
+@click.option("--headless", is_flag=True, help="No screen: run, then print the floor.")
+@click.option("--seconds", default=20.0, show_default=True, type=click.FloatRange(0, 86400),
+              help="With --headless: how long to run live.")
+@click.option("--json", "as_json", is_flag=True, help="With --headless: print JSON.")
+@_floor_size
+def demo(folder: str, speed: float, headless: bool, seconds: float, as_json: bool, agents: int,
+         queues: int, seed: int) -> None:  # fmt: skip
+    """A living floor: simulator -> queue_log -> ingest -> dashboard, in one command."""
+    from pathlib import Path
+
+    from floorwatch.demo import Demo, DemoOptions
+
+    options = DemoOptions(folder=Path(folder), agents=agents, queues=queues, seed=seed,
+                          speed=speed)  # fmt: skip
+    try:
+        run = Demo(options)
+        click.echo(f"floorwatch demo in {run.folder}/: simulating the last "
+                   f"{options.history_days} days and this morning...", err=True)  # fmt: skip
+        run.prepare()
+    except OSError as error:
+        raise FloorwatchError(f"{folder}: {error.strerror or error}") from None
+    run.start()
+    try:
+        if headless:
+            _headless_demo(run, seconds, as_json)
+        else:
+            _show_floor(run.database, run.config, run.clock.now, banner=f"demo {speed:g}x")
+    finally:
+        run.stop()
+    for error in run.ingest_errors:
+        raise FloorwatchError(error)
+
+
+def _headless_demo(run, seconds: float, as_json: bool) -> None:
+    import json
+
+    from floorwatch.reader import FloorReader
+    from floorwatch.snapshot_text import print_snapshot
+    from floorwatch.store import Store
+
+    run.wait(seconds)
+    time.sleep(0.6)  # the ingest's last poll
+    with Store.open_readonly(run.database) as store:
+        floor = FloorReader(store, run.config, clock=run.clock.now).snapshot()
+    if as_json:
+        click.echo(json.dumps(floor.to_dict(), indent=2))
+    else:
+        print_snapshot(floor, run.config.tzinfo())
+        flags = sum(len(agent.flags) for agent in floor.agents.values())
+        click.echo(f"{len(floor.queues)} queues, {len(floor.agents)} agents, {flags} burnout flags")
+
+
+def _show_floor(database, config, clock, banner: str | None = None, replay=None) -> None:
+    from floorwatch.app import FloorwatchApp
+    from floorwatch.live import LiveFloor
+
+    FloorwatchApp(LiveFloor(database, config, clock=clock), config, banner=banner,
+                  replay=replay).run()  # fmt: skip
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--speed", default=10.0, show_default=True, type=click.FloatRange(0.01, 100000),
+              help="How many times faster than it happened.")
+@click.option("--to", "jump", default=None, metavar="HH:MM",
+              help="Start the replay at this time of the recorded day.")
+@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
+              help="The fresh store to replay into (default: a temporary one).")
+@click.option("--format", "format", default=None, type=click.Choice(["queue_log", "jsonl"]),
+              help="The file's format (default: from its name; .jsonl is JSON Lines).")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
+              help="floorwatch.toml for thresholds, names and the time zone.")
+@click.option("--headless", is_flag=True, help="No screen: replay to the end, print the floor.")
+def replay(file: str, speed: float, jump: str | None, db_path: str | None, format: str | None,
+           config_path: str | None, headless: bool) -> None:  # fmt: skip
+    """Replay a recorded queue_log or JSON Lines file into a fresh store, N times faster."""
+    import tempfile
+    from pathlib import Path
+
+    from floorwatch.burnout_monitor import BurnoutMonitor
+    from floorwatch.clock import FeedClock
+    from floorwatch.ingest import Ingest
+    from floorwatch.replay import ReplayControl, ReplaySource, jump_target
+    from floorwatch.store import Store
+
+    config = load_config(config_path)
+    scratch = None
+    if db_path is None:
+        scratch = tempfile.TemporaryDirectory(prefix="floorwatch-replay-")
+        db_path = str(Path(scratch.name) / "replay.db")
+    elif Path(db_path).exists():
+        raise FloorwatchError(f"{db_path}: exists; a replay needs a fresh store")
+    clock = FeedClock(0, speed, paused=True)
+    source = ReplaySource(file, clock, format=format)
+    with _errors():
+        source.load()
+        start = source.first if jump is None else jump_target(jump, source.first, config.tzinfo())
+        clock.jump(start)
+        store = Store.open(db_path, config.derive_config())
+    monitor = BurnoutMonitor(db_path, config, every_s=max(5.0, 2 * speed), clock=clock.now)
+    stop = threading.Event()
+    ingest = Ingest(store, [source], monitor=monitor)
+    thread = threading.Thread(target=ingest.run, args=(stop,), name="replay ingest", daemon=True)
+    clock.pause(False)
+    thread.start()
+    try:
+        if headless:
+            source.done.wait()
+            thread.join()
+            floor_at = max(source.last, clock.now()) if jump is None else clock.now()
+            _print_floor(db_path, config, source.last if floor_at else source.last)
+        else:
+            _show_floor(db_path, config, clock.now, replay=ReplayControl(clock, source))
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        monitor.close()
+        store.close()
+        if scratch is not None:
+            scratch.cleanup()
+
+
+def _print_floor(database, config, at: float) -> None:
+    from floorwatch.reader import FloorReader
+    from floorwatch.snapshot_text import print_snapshot
+    from floorwatch.store import Store
+
+    with Store.open_readonly(database) as store:
+        print_snapshot(FloorReader(store, config, at=at).snapshot(), config.tzinfo())
+
+
 # --- new commands go above this line ---

@@ -47,7 +47,10 @@ class FloorScreen(Screen):
         if update is None:
             return
         snapshot = update.snapshot
-        self.query_one(FloorHeader).show(snapshot)
+        header = self.query_one(FloorHeader)
+        replay = self.app.replay
+        header.banner = replay.describe() if replay is not None else self.app.banner
+        header.show(snapshot)
         self.query_one(QueueBoard).show(snapshot)
         self.query_one(AgentBoard).show(snapshot)
         self.query_one(BurnoutPanel).show(snapshot)

@@ -31,6 +31,8 @@ class FloorHeader(Static):
         self.config = config
         self.frozen = False
         self.problem: str | None = None
+        #: Says what this floor is when it is not live (demo, replay 10x).
+        self.banner: str | None = None
         self._zone: ZoneInfo | None = config.tzinfo()
 
     def show(self, snapshot: FloorSnapshot) -> None:
@@ -61,6 +63,8 @@ class FloorHeader(Static):
             f"  of {totals.agents_logged_in}",
         ]
         parts += self._feed_parts(snapshot)
+        if self.banner:
+            parts += ["  ", Content.styled(f" {self.banner} ", "bold reverse $accent")]
         if self.frozen:
             parts += ["  ", Content.styled(" FROZEN ", "bold reverse $warning")]
         self.update(Content.assemble(*parts))
