@@ -96,6 +96,19 @@ class AgentsConfig:
 
 
 @dataclass
+class StaffingConfig:
+    """`[staffing]`: the live staffing gap (Erlang C) per queue."""
+
+    enabled: bool = True
+    #: The arrival rate is the calls of the last this many minutes...
+    arrival_window_min: float = 30.0
+    #: ...and the AHT that of the calls handled in the last this many minutes (else today's).
+    aht_window_min: float = 30.0
+    #: Agents needed must also keep occupancy at or under this (0-1; absent: no limit).
+    max_occupancy: float | None = None
+
+
+@dataclass
 class SourceConfig:
     """One feed: `[[sources]]`."""
 
@@ -118,6 +131,7 @@ class Config:
     agents: AgentsConfig = field(default_factory=AgentsConfig)
     colors: Colors = field(default_factory=Colors)
     burnout: BurnoutConfig = field(default_factory=BurnoutConfig)
+    staffing: StaffingConfig = field(default_factory=StaffingConfig)
     #: Where the file was read from (None for the defaults).
     path: Path | None = field(default=None, metadata={"internal": True})
 

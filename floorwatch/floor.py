@@ -27,6 +27,8 @@ import numpy as np
 from floorwatch.burnout import RANK, AgentFacts, CallFact, Flag, Span, overall_level
 from floorwatch.config import Config, ServiceLevel
 from floorwatch.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
+from floorwatch.erlang import agents_needed
+from floorwatch import metrics
 from floorwatch.metrics import VECTOR_SIZE, WindowStats, contribution, occupancy
 from floorwatch.snapshot import (
     TREND_POINTS,
@@ -837,6 +839,7 @@ class FloorModel:
                 formula=level.formula,
             )
         self._count_staffing(queues, agents)
+        self._staffing_gap(queues, now, windows)
         for name, (waiting_trend, level_trend) in self.trends(now).items():
             if name in queues:
                 queues[name].trend_waiting = waiting_trend
@@ -850,6 +853,42 @@ class FloorModel:
             totals=self._totals(queues, agents, windows, today_max),
             feeds=self._feeds(now),
         )
+
+    def _staffing_gap(self, queues: dict[str, QueueSnapshot], now: float,
+                      windows: dict[str, tuple[np.ndarray, list]]) -> None:  # fmt: skip
+        """Per queue: agents the recent traffic needs (Erlang C, the queue's own target) against
+        agents staffed now, and the signed gap (negative: short)."""
+        settings = self.config.staffing
+        if not settings.enabled:
+            return
+        arrival_s = settings.arrival_window_min * 60
+        aht_s = settings.aht_window_min * 60
+        arrivals = self._window_vectors(now, int(arrival_s))[0] if arrival_s != 1800 else (
+            windows["30m"][0])  # fmt: skip
+        handles = self._window_vectors(now, int(aht_s))[0] if aht_s != 1800 else windows["30m"][0]
+        for name, queue in queues.items():
+            q = self._queue_index[name]
+            offered = float(arrivals[q][metrics.OFFERED])
+            handled = float(handles[q][metrics.HANDLED])
+            aht = (float(handles[q][metrics.TALK] + handles[q][metrics.WRAPUP]) / handled if handled
+                   else queue.windows["today"].aht_s)  # fmt: skip
+            staffed = queue.agents_staffed
+            if not aht or offered == 0:
+                needed = 0
+                traffic_erlangs = 0.0
+            else:
+                traffic_erlangs = offered / arrival_s * aht
+                needed = agents_needed(traffic_erlangs, aht, queue.target, queue.threshold_s,
+                                       settings.max_occupancy).agents  # fmt: skip
+            queue.staffing = {
+                "model": "erlang_c",
+                "calls_per_hour": offered / arrival_s * 3600,
+                "aht_s": aht,
+                "traffic_erlangs": traffic_erlangs,
+                "agents_needed": needed,
+                "agents_staffed": staffed,
+                "gap": staffed - needed,
+            }
 
     def trends(self, now: float) -> dict[str, tuple[list[int], list[float | None]]]:
         """Per queue, the last hour in 5-minute steps: calls waiting at each step's end and the

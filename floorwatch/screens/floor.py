@@ -24,6 +24,7 @@ class FloorScreen(Screen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "burnout", "Burnout"),
+        Binding("r", "report", "Report"),
         Binding("tab", "focus_next", "Next board", show=False),
         Binding("shift+tab", "focus_previous", "Previous board", show=False),
     ]
@@ -74,6 +75,14 @@ class FloorScreen(Screen):
         header.problem = problem
         if self.app.update is not None:
             header.show(self.app.update.snapshot)
+
+    def action_report(self) -> None:
+        """Today's intervals for the queue under the queue board's cursor."""
+        queue = self.query_one(QueueBoard).cursor_key
+        if queue is not None:
+            from floorwatch.screens.report import ReportScreen
+
+            self.app.push_screen(ReportScreen(str(queue)))
 
     def action_burnout(self) -> None:
         """Jump to the burnout panel (b again goes back to the agents)."""

@@ -42,6 +42,8 @@ class Column(Generic[Row]):
     sort: Callable[[Row], Any] | None = None
     #: The flexible column takes the width the others leave (at least `width`).
     flex: bool = False
+    #: 0: always shown; higher numbers give way first when the terminal is too narrow.
+    drop: int = 0
 
 
 class LiveTable(ScrollView, Generic[Row], can_focus=True):
@@ -243,10 +245,22 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         self._scroll_to_cursor()
 
     # ----------------------------------------------------------------- painting
+    def shown(self, width: int) -> list[Column[Row]]:
+        """The columns that fit `width`: those that give way first are left out first."""
+        columns = list(self.columns)
+        while len(columns) > 1:
+            needed = sum(c.width for c in columns) + len(columns) - 1
+            droppable = [c for c in columns if c.drop > 0]
+            if needed <= width or not droppable:
+                break
+            columns.remove(max(droppable, key=lambda c: (c.drop, self.columns.index(c))))
+        return columns
+
     def _widths(self, width: int) -> list[int]:
-        widths = [column.width for column in self.columns]
+        columns = self.shown(width)
+        widths = [column.width for column in columns]
         spare = width - sum(widths) - (len(widths) - 1)
-        flex = [index for index, column in enumerate(self.columns) if column.flex]
+        flex = [index for index, column in enumerate(columns) if column.flex]
         if spare > 0 and flex:
             share, extra = divmod(spare, len(flex))
             for position, index in enumerate(flex):
@@ -254,17 +268,18 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         return widths
 
     def _total_width(self, width: int) -> int:
-        return sum(self._widths(width)) + len(self.columns) - 1
+        return sum(self._widths(width)) + len(self.shown(width)) - 1
 
     def _style(self, name: str | None) -> Style:
         if name is None:
             return Style()
         return self.get_component_rich_style(f"live-table--{name}", default=Style())
 
-    def _strip(self, cells: list[Cell], base: Style, width: int) -> Strip:
+    def _strip(self, columns: list[Column[Row]], cells: list[Cell], base: Style,
+               width: int) -> Strip:  # fmt: skip
         segments = []
         for index, (column, (text, style_name), cell_width) in enumerate(
-            zip(self.columns, cells, self._widths(self.size.width))
+            zip(columns, cells, self._widths(self.size.width))
         ):
             if index:
                 segments.append(Segment(" ", base))
@@ -279,15 +294,16 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
+        columns = self.shown(width)
         if y == 0:
             header = self._style("header")
             labels = []
-            for column in self.columns:
+            for column in columns:
                 mark = ""
                 if column.key == self.sort_column:
                     mark = " ▼" if self.sort_reverse else " ▲"
                 labels.append((column.label + mark, None))
-            return self._strip(labels, base + header, width)
+            return self._strip(columns, labels, base + header, width)
         index = int(self.scroll_y) + y - 1
         if index >= len(self.order):
             if index == 0 and not self.order:
@@ -297,8 +313,8 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
             return Strip.blank(width, base)
         row = self.rows[self.order[index]]
         now = self.now
-        cells = [column.cell(row, now) for column in self.columns]
+        cells = [column.cell(row, now) for column in columns]
         style = base
         if index == self.cursor:
             style = base + self._style("cursor")
-        return self._strip(cells, style, width)
+        return self._strip(columns, cells, style, width)

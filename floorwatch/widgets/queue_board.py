@@ -36,6 +36,14 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
 
         return cell
 
+    def staffing(queue: QueueSnapshot, now: float) -> Cell:
+        """Agents the last half hour's traffic needs (Erlang C) / staffed now, and the gap."""
+        gap = queue.staffing
+        if not gap:
+            return "", None
+        text = f"{gap['agents_needed']}/{gap['agents_staffed']} {gap['gap']:+d}"
+        return text, "critical" if gap["gap"] < 0 else "muted"
+
     def trend_waiting(queue: QueueSnapshot, now: float) -> Cell:
         return sparkline([float(n) for n in queue.trend_waiting]), "spark"
 
@@ -51,21 +59,23 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
         Column("sl_today", "SL day", 6, service_level("today"), "right",
                sort=lambda q: q.windows["today"].service_level or 0),
         Column("sl_30m", "SL 30m", 6, service_level("30m"), "right",
-               sort=lambda q: q.windows["30m"].service_level or 0),
+               sort=lambda q: q.windows["30m"].service_level or 0, drop=1),
         Column("target", "goal", 8,
-               lambda q, now: (f"{q.target:.0%}/{q.threshold_s:g}s", "muted"), "right"),
+               lambda q, now: (f"{q.target:.0%}/{q.threshold_s:g}s", "muted"), "right", drop=4),
         Column("asa", "ASA", 6, lambda q, now: (seconds(q.windows["today"].asa_s), None), "right",
-               sort=lambda q: -(q.windows["today"].asa_s or 0)),
+               sort=lambda q: -(q.windows["today"].asa_s or 0), drop=3),
         Column("abandon", "aband", 5,
                lambda q, now: (percent(q.windows["today"].abandon_rate), None), "right",
-               sort=lambda q: -(q.windows["today"].abandon_rate or 0)),
+               sort=lambda q: -(q.windows["today"].abandon_rate or 0), drop=3),
         Column("available", "free", 4, lambda q, now: (str(q.agents_available),
                "good" if q.agents_available else ("warning" if q.calls_waiting else None)),
                "right", sort=lambda q: -q.agents_available),
-        Column("on_call", "call", 4, lambda q, now: (str(q.agents_on_call), None), "right"),
-        Column("paused", "psd", 3, lambda q, now: (str(q.agents_paused), None), "right"),
-        Column("trend_waiting", "waiting 1h", 12, trend_waiting),
-        Column("trend_level", "SL 1h", 12, trend_level),
+        Column("on_call", "call", 4, lambda q, now: (str(q.agents_on_call), None), "right", drop=2),
+        Column("paused", "psd", 3, lambda q, now: (str(q.agents_paused), None), "right", drop=2),
+        Column("staffing", "need/have", 10, staffing, "right",
+               sort=lambda q: (q.staffing or {}).get("gap", 0), drop=2),
+        Column("trend_waiting", "waiting 1h", 12, trend_waiting, drop=5),
+        Column("trend_level", "SL 1h", 12, trend_level, drop=5),
     ]  # fmt: skip
 
 
