@@ -1,6 +1,6 @@
 """`python -m floorwatch` runs the command line."""
 
-from floorwatch.cli import main
+from floorwatch.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -261,10 +261,15 @@ def dash(db_path: str | None, config_path: str | None, wall: bool, wall_queue: s
     from floorwatch.live import LiveFloor
     from floorwatch.store import Store
 
+    import os
+
     config = load_config(config_path)
     database = database_path(db_path, config)
     with _errors():
         Store.open_readonly(database).close()  # fail here, in one line, not inside the screen
+    if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Over SSH a command given to a dashboard-only key lands here without a terminal.
+        raise FloorwatchError("the dashboard needs a terminal (over SSH: ssh -t)")
     app = FloorwatchApp(LiveFloor(database, config), config, wall=wall, wall_queue=wall_queue,
                         rotate_s=rotate_s)  # fmt: skip
     app.run()
@@ -675,4 +680,81 @@ def report(db_path: str | None, config_path: str | None, day: str, interval: str
         raise FloorwatchError(f"{out}: {error.strerror or error}") from None
 
 
+@main.command("serve-web")
+@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
+              help="The floorwatch database (read-only); default: the config's.")
+@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
+              help="floorwatch.toml (thresholds, names, time zone).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback needs --allow-remote.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--allow-remote", is_flag=True,
+              help="Listen on a non-loopback address (there is no authentication: put a "
+                   "reverse proxy with authentication in front, see docs/deploy.md).")
+@click.option("--public-url", default=None, help="The URL browsers use (behind a proxy).")
+@_viewer_options
+def serve_web(db_path: str | None, config_path: str | None, host: str, port: int,
+              allow_remote: bool, public_url: str | None, wall: bool, wall_queue: str | None,
+              rotate_s: float | None) -> None:  # fmt: skip
+    """Serve the dashboard to browsers (textual-serve): one read-only viewer per page."""
+    import ipaddress
+    import shlex
+    from pathlib import Path
+
+    from floorwatch.store import Store
+
+    config = load_config(config_path)
+    database = str(Path(database_path(db_path, config)).absolute())
+    with _errors():
+        Store.open_readonly(database).close()
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        if not allow_remote:
+            raise FloorwatchError(
+                f"--host {host}: the web dashboard has no authentication; to listen beyond "
+                "this machine add --allow-remote and put it behind a reverse proxy that "
+                "authenticates (docs/deploy.md)"
+            )
+        click.echo(
+            f"floorwatch: warning: serving on {host}:{port} WITHOUT AUTHENTICATION: anyone "
+            "who can reach it sees the floor. Put it behind a reverse proxy with "
+            "authentication (docs/deploy.md).",
+            err=True,
+        )
+    command = [sys.executable, "-m", "floorwatch", "dash", "--db", database]
+    if config.path is not None:
+        command += ["--config", str(config.path)]
+    if wall:
+        command.append("--wall")
+    if wall_queue:
+        command += ["--queue", wall_queue]
+    if rotate_s:
+        command += ["--rotate", str(rotate_s)]
+    from textual_serve.server import Server
+
+    Server(shlex.join(command), host=host, port=port, title="floorwatch",
+           public_url=public_url).serve()  # fmt: skip
+
+
 # --- new commands go above this line ---
+
+
+def run() -> None:
+    """The `floorwatch` command: click, with every error as one line and exit status 2."""
+    try:
+        main.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.exceptions.Abort:
+        click.echo("floorwatch: aborted", err=True)
+        sys.exit(1)
+    except click.UsageError as error:
+        where = error.ctx.command_path if error.ctx is not None else "floorwatch"
+        click.echo(f"floorwatch: error: {error.format_message()} (see {where} --help)", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
