@@ -45,12 +45,14 @@ class LiveFloor:
 
     def __init__(self, db_path: str | Path, config: Config, *,
                  clock: Callable[[], float] = time.time, poll_s: float = 0.1,
-                 tick_s: float = 1.0):  # fmt: skip
+                 tick_s: float = 1.0, min_gap_s: float = 0.2):  # fmt: skip
         self.db_path = Path(db_path)
         self.config = config
         self.clock = clock
         self.poll_s = poll_s
         self.tick_s = tick_s
+        #: At most one update per this many seconds: a burst of commits is drawn once.
+        self.min_gap_s = min_gap_s
         self._focus: str | None = None
         self._wake = threading.Event()
         self.last_update: FloorUpdate | None = None
@@ -85,6 +87,7 @@ class LiveFloor:
         reader: FloorReader | None = None
         last_published = 0.0
         last_focus: str | None = None
+        pending = False
         while not stop.is_set():
             try:
                 if reader is None:
@@ -93,6 +96,11 @@ class LiveFloor:
                 else:
                     changed = reader.refresh()
                 now = time.monotonic()
+                if changed and now - last_published < self.min_gap_s:
+                    pending = True  # a burst of commits: one frame for all of them, soon
+                    changed = False
+                if pending and now - last_published >= self.min_gap_s:
+                    changed, pending = True, False
                 if changed or now - last_published >= self.tick_s or self._focus != last_focus:
                     last_focus = self._focus
                     publish(self.update(reader))

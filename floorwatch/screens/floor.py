@@ -51,10 +51,11 @@ class FloorScreen(Screen):
         header = self.query_one(FloorHeader)
         replay = self.app.replay
         header.banner = replay.describe() if replay is not None else self.app.banner
-        header.show(snapshot)
-        self.query_one(QueueBoard).show(snapshot)
-        self.query_one(AgentBoard).show(snapshot)
-        self.query_one(BurnoutPanel).show(snapshot)
+        with self.app.batch_update():  # one frame for the whole floor
+            header.show(snapshot)
+            self.query_one(QueueBoard).show(snapshot)
+            self.query_one(AgentBoard).show(snapshot)
+            self.query_one(BurnoutPanel).show(snapshot)
         self.sub_title = self._subtitle()
 
     def _subtitle(self) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from textual.content import Content
-from textual.widgets import Static
+from textual.widget import Widget
 
 from floorwatch.config import Config
 from floorwatch.format import STATE_SYMBOLS, clock, level, percent, seconds
@@ -19,15 +19,21 @@ def styled(text: str, style: str) -> Content | str:
     return Content.styled(text, style) if style else text
 
 
-class FloorHeader(Static):
-    """Clock, floor totals and feed health; says FROZEN when updates are held."""
+class FloorHeader(Widget):
+    """Clock, floor totals and feed health; says FROZEN when updates are held.
+
+    It changes every second (the clock), so it repaints itself without asking for a new
+    layout unless its text needs another line: an idle viewer stays nearly free.
+    """
 
     DEFAULT_CSS = """
     FloorHeader { height: auto; background: $panel; color: $foreground; padding: 0 1; }
     """
 
     def __init__(self, config: Config, *, id: str | None = None):
-        super().__init__("floorwatch: loading the floor...", id=id)
+        super().__init__(id=id)
+        self._content: Content = Content("floorwatch: loading the floor...")
+        self._lines = 1
         self.config = config
         self.frozen = False
         self.problem: str | None = None
@@ -68,6 +74,16 @@ class FloorHeader(Static):
         if self.frozen:
             parts += ["  ", Content.styled(" FROZEN ", "bold reverse $warning")]
         self.update(Content.assemble(*parts))
+
+    def update(self, content: Content) -> None:
+        self._content = content
+        width = max(1, self.content_region.width or self.size.width or 80)
+        lines = max(1, -(-content.cell_length // width))
+        self.refresh(layout=lines != self._lines)
+        self._lines = lines
+
+    def render(self) -> Content:
+        return self._content
 
     def _feed_parts(self, snapshot: FloorSnapshot) -> list:
         colors = self.config.colors

@@ -132,6 +132,10 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         self.sort_reverse = False
         self.filter: Callable[[Row], bool] | None = None
         self.empty_message = "nothing to show"
+        self._layout_cache: dict[tuple[str, int], list] = {}
+        #: What each screen line showed when last painted (to repaint only what changed).
+        self._painted: dict[int, object] = {}
+        self._base_style: Style | None = None
 
     # ----------------------------------------------------------------- data
     def update_rows(self, rows: Mapping[Key, Row], now: float) -> None:
@@ -142,9 +146,35 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         self._reorder(current)
 
     def tick(self, now: float) -> None:
-        """Time passed (waits and times in state grow): repaint what is on screen."""
+        """Time passed (waits and times in state grow): repaint what changed on screen."""
         self.now = now
-        self.refresh()
+        self._repaint()
+
+    def _repaint(self) -> None:
+        """Repaint only the lines whose cells changed since they were last painted: an update
+        then costs what changed on screen, and Textual redraws no more than that."""
+        height = self.size.height
+        if not height:
+            self.refresh()
+            return
+        columns = self.shown(self.size.width)
+        top = int(self.scroll_y)
+        painted = self._painted
+        for y in range(1, height):
+            index = top + y - 1
+            if index < len(self.order):
+                row = self.rows[self.order[index]]
+                key = (self.order[index], index == self.cursor,
+                       tuple(column.cell(row, self.now) for column in columns))  # fmt: skip
+            else:
+                key = None
+            if painted.get(y) != key:
+                painted[y] = key
+                self.refresh_lines(y, 1)
+        header = (tuple(c.key for c in columns), self.sort_column, self.sort_reverse)
+        if painted.get(0) != header:
+            painted[0] = header
+            self.refresh_lines(0, 1)
 
     def set_sort(self, column: str | None, reverse: bool = False) -> None:
         self.sort_column, self.sort_reverse = column, reverse
@@ -172,7 +202,7 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         else:
             self.cursor = min(self.cursor, max(0, len(keys) - 1))
         self._scroll_to_cursor()
-        self.refresh()
+        self._repaint()
 
     @property
     def cursor_key(self) -> Key | None:
@@ -207,7 +237,7 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
             return
         self.cursor = max(0, min(len(self.order) - 1, self.cursor + delta))
         self._scroll_to_cursor()
-        self.refresh()
+        self._repaint()
 
     def action_cursor_up(self) -> None:
         self._move(-1)
@@ -236,17 +266,42 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         row = int(self.scroll_y) + event.y - 1
         if event.y >= 1 and 0 <= row < len(self.order):
             self.cursor = row
-            self.refresh()
+            self._repaint()
             if event.chain >= 2:
                 self.action_select()
 
     def on_resize(self) -> None:
+        self._painted.clear()
         self.virtual_size = Size(self._total_width(self.size.width), len(self.order) + 1)
         self._scroll_to_cursor()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        self._painted.clear()
+        super().watch_scroll_y(old, new)
+
+    def watch_scroll_x(self, old: float, new: float) -> None:
+        self._painted.clear()
+        super().watch_scroll_x(old, new)
+
+    def notify_style_update(self) -> None:
+        self._base_style = None
+        self._painted.clear()
+        super().notify_style_update()
+
+    def on_focus(self) -> None:
+        self._painted.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._painted.clear()
+        self.refresh()
 
     # ----------------------------------------------------------------- painting
     def shown(self, width: int) -> list[Column[Row]]:
         """The columns that fit `width`: those that give way first are left out first."""
+        cached = self._layout_cache.get(("shown", width))
+        if cached is not None:
+            return cached
         columns = list(self.columns)
         while len(columns) > 1:
             needed = sum(c.width for c in columns) + len(columns) - 1
@@ -254,9 +309,13 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
             if needed <= width or not droppable:
                 break
             columns.remove(max(droppable, key=lambda c: (c.drop, self.columns.index(c))))
+        self._layout_cache[("shown", width)] = columns
         return columns
 
     def _widths(self, width: int) -> list[int]:
+        cached = self._layout_cache.get(("widths", width))
+        if cached is not None:
+            return cached
         columns = self.shown(width)
         widths = [column.width for column in columns]
         spare = width - sum(widths) - (len(widths) - 1)
@@ -265,6 +324,7 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
             share, extra = divmod(spare, len(flex))
             for position, index in enumerate(flex):
                 widths[index] += share + (1 if position < extra else 0)
+        self._layout_cache[("widths", width)] = widths
         return widths
 
     def _total_width(self, width: int) -> int:
@@ -293,7 +353,9 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self._base_style
+        if base is None:
+            base = self._base_style = self.rich_style
         columns = self.shown(width)
         if y == 0:
             header = self._style("header")
