@@ -380,3 +380,35 @@ def test_dash_without_a_terminal_says_so(live_floor):
                             text=True, stdin=subprocess.DEVNULL, timeout=60)  # fmt: skip
     assert result.returncode == 2 and "needs a terminal" in result.stderr
     json.dumps(result.returncode)
+
+
+async def test_a_store_that_breaks_is_reported_not_fatal(tmp_path, live_floor):
+    """A database the viewer cannot read (here: a table gone) is said on screen; the viewer
+    keeps running and recovers when the store is readable again."""
+    from floorwatch.app import FloorwatchApp
+    from floorwatch.config import Config
+    from floorwatch.live import LiveFloor
+
+    db, _ = live_floor
+    broken = tmp_path / "broken.db"
+    shutil.copy(db, broken)
+    conn = sqlite3.connect(broken)
+    conn.execute("DROP TABLE burnout_flags")
+    conn.commit()
+    conn.close()
+    config = Config(timezone="UTC")
+    app = FloorwatchApp(LiveFloor(broken, config, poll_s=0.02), config)
+    async with app.run_test() as pilot:
+        for _ in range(100):
+            if app.problem:
+                break
+            await pilot.pause(0.05)
+        assert "burnout_flags" in app.problem and app.update is None
+        header = str(app.screen.query_one("#floor-header").render())
+        assert "cannot read the floor" in header
+        shutil.copy(db, broken)  # the store is back
+        for _ in range(100):
+            if app.update is not None:
+                break
+            await pilot.pause(0.1)
+        assert app.update is not None and app.problem is None

@@ -76,6 +76,8 @@ class FloorScreen(Screen):
         header.problem = problem
         if self.app.update is not None:
             header.show(self.app.update.snapshot)
+        elif problem:
+            header.show_problem(problem)  # nothing to show yet, so say why
 
     def action_report(self) -> None:
         """Today's intervals for the queue under the queue board's cursor."""

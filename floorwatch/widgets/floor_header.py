@@ -85,6 +85,13 @@ class FloorHeader(Widget):
     def render(self) -> Content:
         return self._content
 
+    def show_problem(self, problem: str) -> None:
+        """Before any floor could be read: say what is wrong (and that it keeps trying)."""
+        self.update(Content.assemble(
+            Content.styled(f"cannot read the floor: {problem}", "bold reverse $error"),
+            "  (trying again every 2 s)",
+        ))  # fmt: skip
+
     def _feed_parts(self, snapshot: FloorSnapshot) -> list:
         colors = self.config.colors
         if self.problem:
