@@ -78,6 +78,11 @@ def configured_spec(spec: str, config: Config) -> str:
     return spec
 
 
+def configured_secret(source, config: Config) -> str | None:
+    """A source's secret_file, relative to the config file's directory."""
+    return str(config.resolve(source.secret_file)) if source.secret_file else None
+
+
 def parse_instant(text: str, config: Config) -> float:
     """Epoch seconds, or an ISO 8601 local time (in the config's zone) such as 2026-11-24T14:00."""
     from datetime import datetime
@@ -156,8 +161,9 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
 
     config = load_config(config_path)
     database = database_path(db_path, config)
-    specs = [(spec, None) for spec in sources] or [
-        (configured_spec(source.spec, config), source.name) for source in config.sources
+    specs = [(spec, None, None) for spec in sources] or [
+        (configured_spec(source.spec, config), source.name, configured_secret(source, config))
+        for source in config.sources
     ]
     if not specs:
         raise FloorwatchError("no sources: give SOURCE... or a config file with [[sources]]")
@@ -166,8 +172,8 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
         bar = IngestProgress(enabled=show_progress)
         feeds = [
             open_source(spec, name=name, follow=follow, poll_interval=poll_interval,
-                        progress=bar.update)
-            for spec, name in specs
+                        progress=bar.update, secret_file=secret_file)
+            for spec, name, secret_file in specs
         ]  # fmt: skip
         for feed in feeds:
             feed.check()
@@ -294,7 +300,9 @@ def run_command(config_path: str, wall: bool, wall_queue: str | None,
     if not config.sources:
         raise FloorwatchError(f"{config_path}: no [[sources]] to ingest")
     with _errors():
-        feeds = [open_source(configured_spec(source.spec, config), name=source.name, follow=True)
+        # A refused AMI login must not end the dashboard: it is shown and retried.
+        feeds = [open_source(configured_spec(source.spec, config), name=source.name, follow=True,
+                             secret_file=configured_secret(source, config), fatal_login=False)
                  for source in config.sources]  # fmt: skip
         for feed in feeds:
             feed.check()

@@ -55,13 +55,14 @@ class DeriveConfig:
 class CallEntry:
     """One call's stay in one queue (a transferred call that re-enters is a new entry)."""
 
-    __slots__ = (
+    COLUMNS = (
         "id", "call_id", "queue", "source", "caller", "enqueued_at", "position", "status",
         "outcome", "wait_end_at", "wait_s", "answered_at", "agent", "ended_at", "talk_s",
         "ended_by", "transfer_target", "ring_no_answers", "synced", "wrapup_s",
     )  # fmt: skip
-
-    COLUMNS = __slots__
+    #: In memory only: the sources that reported this entry's queueing (two feeds of one PBX
+    #: report each call once each), and whether the outcome was a guess a surer feed may fix.
+    __slots__ = COLUMNS + ("seen_by", "inferred")
 
     def __init__(self, entry_id: int, call_id: str, queue: str, source: str, enqueued_at: float):
         self.id = entry_id
@@ -84,6 +85,8 @@ class CallEntry:
         self.ring_no_answers = 0
         self.synced = 0
         self.wrapup_s: float | None = None
+        self.seen_by: set[str] = {source}
+        self.inferred = False
 
     def row(self) -> tuple:
         return (
@@ -98,6 +101,8 @@ class CallEntry:
         entry = cls.__new__(cls)
         for name in cls.COLUMNS:
             setattr(entry, name, row[name])
+        entry.seen_by = {entry.source}
+        entry.inferred = False
         return entry
 
 
@@ -241,7 +246,9 @@ class Deriver:
         self._dirty_pauses: dict[int, Interval] = {}
         self._dirty_memberships: dict[int, Membership] = {}
         self._misses: list[tuple] = []
+        self._miss_counts: dict[tuple[int, str | None], dict[str, int]] = {}
         self._handlers = {
+            Kind.QUEUE_CONFIG: self._queue_config,
             Kind.CALL_QUEUED: self._call_queued,
             Kind.CALL_WAITING: self._call_waiting,
             Kind.AGENT_RINGING: self._agent_ringing,
@@ -344,6 +351,13 @@ class Deriver:
         self._dirty_calls[entry.id] = entry
         return entry
 
+    def _reopen(self, entry: CallEntry) -> None:
+        key = (entry.call_id, entry.queue)
+        self.recent_calls.pop(key, None)
+        self.open_calls[key] = entry
+        entry.status, entry.outcome, entry.inferred = WAITING, None, False
+        entry.ended_at = entry.wait_end_at = entry.wait_s = None
+
     def _close(self, entry: CallEntry, ts: float) -> None:
         key = (entry.call_id, entry.queue)
         if self.open_calls.get(key) is entry:
@@ -373,6 +387,13 @@ class Deriver:
 
     def _call_queued(self, event: Event) -> None:
         entry = self._entry(event)
+        if entry is not None and event.source not in entry.seen_by:
+            # Another feed of the same PBX (queue_log beside AMI) reporting the same call.
+            entry.seen_by.add(event.source)
+            if entry.caller is None:
+                entry.caller = event.data.get("caller")
+                self._dirty_calls[entry.id] = entry
+            return
         implied = entry is not None and (
             entry.synced or (entry.caller is None and entry.position is None)
         )
@@ -404,6 +425,12 @@ class Deriver:
         data = event.data
         wait_s = data.get("wait_s")
         entry = self._entry(event)
+        if entry is not None and entry.status == DONE and (
+            entry.outcome is None or entry.inferred and entry.outcome != ANSWERED
+        ):
+            # Closed on a guess (a leave taken for unanswered, a state sync that did not know
+            # how it ended): the answer is the surer fact. The call was answered after all.
+            self._reopen(entry)
         if entry is None or entry.status == DONE and entry.outcome != ANSWERED:
             entry = self._new_entry(event, event.ts - (wait_s or 0))
         elif entry.outcome == ANSWERED:
@@ -459,24 +486,42 @@ class Deriver:
 
     def _call_left(self, event: Event) -> None:
         entry = self._entry(event)
-        if entry is not None and entry.status == DONE:
-            return  # its wait already ended: a late or repeated line
         data = event.data
+        if entry is not None and entry.status == DONE:
+            if entry.outcome is None or (entry.inferred and entry.outcome != ANSWERED
+                                         and not data.get("inferred")):  # fmt: skip
+                # A surer fact about how it left (a queue_log line, QUEUESTATUS) than the
+                # guess we had, or the outcome of a call a state sync closed unknowing.
+                self._set_left(entry, event)
+                entry.ended_at = entry.wait_end_at
+                self._dirty_calls[entry.id] = entry
+            return  # otherwise its wait already ended: a late or repeated line
         wait_s = data.get("wait_s")
         if entry is None:
             entry = self._new_entry(event, event.ts - (wait_s or 0))
         if entry.status == TALKING:
             return  # answered already; the leave line is stale
+        self._set_left(entry, event)
+        self._close(entry, event.ts)
+
+    def _set_left(self, entry: CallEntry, event: Event) -> None:
+        data = event.data
+        wait_s = data.get("wait_s")
+        if wait_s is None and entry.wait_s is not None and entry.outcome is not None:
+            wait_s = entry.wait_s  # a correction of the outcome keeps the wait we had
         entry.outcome = ABANDONED if event.kind == Kind.CALL_ABANDONED else data.get("reason")
-        entry.wait_end_at = event.ts
+        entry.inferred = bool(data.get("inferred"))
+        if entry.wait_end_at is None or wait_s is None:
+            entry.wait_end_at = event.ts
         entry.wait_s = wait_s if wait_s is not None else max(0.0, event.ts - entry.enqueued_at)
         if entry.position is None:
             entry.position = data.get("orig_position")
-        self._close(entry, event.ts)
 
     def _ring_missed(self, event: Event) -> None:
         canceled = 1 if event.kind == Kind.RING_CANCELED else 0
         entry = self._entry(event)
+        if entry is not None and not self._new_miss(entry, event):
+            return  # the same missed ring, reported by a second feed of the PBX
         if entry is not None and not canceled:
             entry.ring_no_answers += 1
             self._dirty_calls[entry.id] = entry
@@ -496,6 +541,20 @@ class Deriver:
         if agent.ringing:
             agent.ringing = None
             self._refresh_state(agent, event.ts)
+
+    def _new_miss(self, entry: CallEntry, event: Event) -> bool:
+        """Whether a missed ring is news: a feed's n-th miss of this agent on this call is a
+        repeat when another feed has already reported n of them."""
+        key = (entry.id, event.agent)
+        counts = self._miss_counts.get(key)
+        if counts is None:
+            counts = self._miss_counts[key] = {}
+            if len(self._miss_counts) > self.RECENT_CALLS:
+                self._miss_counts.pop(next(iter(self._miss_counts)))
+        mine = counts.get(event.source, 0) + 1
+        counts[event.source] = mine
+        return mine > max((n for source, n in counts.items() if source != event.source),
+                          default=0)  # fmt: skip
 
     def _agent_ringing(self, event: Event) -> None:
         agent = self._agent(event.agent)
@@ -650,6 +709,27 @@ class Deriver:
             if paused != bool(membership.paused) or (paused and reason != membership.reason):
                 self._set_paused(agent, membership, paused, reason, event.ts)
         self._refresh_agent(agent, event.ts)
+
+    def _queue_config(self, event: Event) -> None:
+        """A state sync of a whole queue (AMI QueueStatus) is complete: whatever is not in it
+        any more ended while we were not looking. It is closed without an outcome (we do not
+        know how it ended, so it is not counted), unless another feed tells later."""
+        data = event.data
+        if data.get("action") != "sync" or event.queue is None:
+            return
+        waiting, in_call = set(data.get("waiting", ())), set(data.get("in_call", ()))
+        members = set(data.get("members", ()))
+        for entry in [e for e in self.open_calls.values() if e.queue == event.queue]:
+            if entry.status == WAITING and entry.call_id not in waiting:
+                entry.wait_end_at = None
+                self._close(entry, event.ts)
+            elif entry.status == TALKING and entry.agent not in in_call:
+                self._close(entry, event.ts)
+        for agent in list(self.agents.values()):
+            membership = agent.memberships.get(event.queue)
+            if membership is not None and agent.name not in members:
+                self._leave(agent, membership, event.ts)
+                self._refresh_agent(agent, event.ts)
 
     def _refresh_agent(self, agent: AgentState, ts: float) -> None:
         """Recompute availability (an interval on change), then the state shown."""

@@ -24,6 +24,8 @@ def parser_for(format: str) -> Callable[[str, str], Event]:
 SOURCE_KINDS = {
     "queue_log": "PATH (an Asterisk queue_log file)",
     "jsonl": "PATH or - (canonical events as JSON Lines; - is standard input)",
+    "ami": "USER@HOST[:PORT] (Asterisk Manager Interface; the secret from "
+    "$FLOORWATCH_AMI_SECRET or the config's secret_file)",
 }
 
 
@@ -43,10 +45,19 @@ def parse_spec(spec: str) -> tuple[str, str]:
 
 
 def open_source(spec: str, *, name: str | None = None, follow: bool = True,
-                poll_interval: float = 0.5, progress=None):  # fmt: skip
-    """The Source for a spec such as `queue_log:/var/log/asterisk/queue_log` or `jsonl:-`."""
+                poll_interval: float = 0.5, progress=None, secret_file: str | None = None,
+                fatal_login: bool = True):  # fmt: skip
+    """The Source for a spec such as `queue_log:/var/log/asterisk/queue_log`, `jsonl:-` or
+    `ami:floorwatch@pbx:5038` (`follow=False`: one connection, until the server closes it;
+    `fatal_login` says
+    whether a refused login ends the run or is retried like a dropped connection)."""
     from floorwatch.sources.linefeed import LineFeed
 
     kind, location = parse_spec(spec)
+    if kind == "ami":
+        from floorwatch.sources.ami import AmiSource
+
+        return AmiSource(name or spec, location, secret_file=secret_file, fatal_login=fatal_login,
+                         follow=follow)
     return LineFeed(name or spec, kind, location, parser_for(kind), follow=follow,
                     poll_interval=poll_interval, progress=progress)  # fmt: skip
