@@ -40,6 +40,7 @@ system-deps:
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ami.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

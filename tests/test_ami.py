@@ -414,3 +414,65 @@ def test_no_server_is_disconnected_with_backoff_not_a_crash(tmp_path):
     with sqlite3.connect(db) as conn:
         status, detail = conn.execute("SELECT status, status_detail FROM sources").fetchone()
     assert status == "disconnected" and "cannot connect" in detail
+
+
+# ----------------------------------------------------------------------------- without a socket
+
+
+def _capture_events(clock_start: float = 1795530190.0) -> list:
+    from floorwatch.sources.ami_events import AmiTranslator
+
+    ticks = iter(range(10**6))
+    translator = AmiTranslator("ami", lambda: clock_start + next(ticks) * 0.1)
+    events = []
+    for raw in BlockFramer().feed(capture_stream()):
+        events += translator.translate(parse_block(raw))
+    return events + translator.flush()
+
+
+@pytest.mark.parametrize("ami_first", [True, False])
+def test_either_feed_first_gives_the_queue_log_numbers(tmp_path, queue_log_db, ami_first):
+    from floorwatch.sources.base import Batch
+    from floorwatch.sources.queue_log import parse_line
+
+    queue_log = [parse_line(line, "queue_log") for line in QUEUE_LOG.read_text().splitlines()]
+    ami = _capture_events()
+    db = tmp_path / "both.db"
+    store = Store.open(str(db))
+    for name, events in ([("ami", ami), ("queue_log", queue_log)] if ami_first
+                         else [("queue_log", queue_log), ("ami", ami)]):  # fmt: skip
+        store.write([Batch(name, None, events)])
+    store.close()
+    assert outcomes(db) == outcomes(queue_log_db)
+    assert outcomes(db)["orders"] == Counter(answered=64, abandoned=17, timeout=11, key=11)
+
+
+def test_a_surer_fact_replaces_an_inferred_outcome(tmp_path):
+    """QueueCallerAbandon may be a timeout: QUEUESTATUS (or a queue_log line) says which."""
+    from floorwatch.sources.ami_events import AmiTranslator
+    from floorwatch.sources.base import Batch
+
+    translator = AmiTranslator("ami", lambda: 1000.0)
+    blocks = [
+        "Event: QueueCallerJoin\r\nUniqueid: 1.1\r\nQueue: orders\r\nPosition: 1\r\nCallerIDNum: 5550100",
+        "Event: QueueCallerAbandon\r\nUniqueid: 1.1\r\nQueue: orders\r\nPosition: 1\r\n"
+        "OriginalPosition: 1\r\nHoldTime: 30",
+        "Event: QueueCallerLeave\r\nUniqueid: 1.1\r\nQueue: orders\r\nPosition: 1",
+        "Event: VarSet\r\nUniqueid: 1.1\r\nVariable: QUEUESTATUS\r\nValue: TIMEOUT",
+        "Event: QueueCallerJoin\r\nUniqueid: 2.2\r\nQueue: orders\r\nPosition: 1",
+        "Event: QueueCallerLeave\r\nUniqueid: 2.2\r\nQueue: orders\r\nPosition: 1",
+        "Event: Hangup\r\nUniqueid: 2.2",
+    ]  # fmt: skip
+    events = [e for block in blocks for e in translator.translate(parse_block(block.encode()))]
+    assert [(e.kind, e.data.get("reason"), e.data.get("inferred")) for e in events] == [
+        ("call_queued", None, None), ("call_abandoned", None, True), ("call_left", "timeout", None),
+        ("call_queued", None, None), ("call_left", "key", True),
+    ]  # fmt: skip
+    db = tmp_path / "f.db"
+    store = Store.open(str(db))
+    store.write([Batch("ami", None, events)])
+    store.close()
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT call_id, outcome, wait_s FROM calls ORDER BY id").fetchall()
+    assert rows == [("1.1", "timeout", 30.0), ("2.2", "key", 0.0)]
+    assert translator.ignored == Counter({"Hangup": 1})
