@@ -29,6 +29,11 @@ QUEUE_LOG = SAMPLES / "asterisk22_three_queues.queue_log"
 BUSY = AMI / "queuestatus_busy_with_events.raw"
 FAST = (0.05, 0.4)  # reconnect backoff for tests: the same doubling, smaller numbers
 
+pytestmark = pytest.mark.skipif(
+    not CAPTURE.exists(),
+    reason=f"AMI recordings not found at {SAMPLES} (the shared folder beside the project)",
+)
+
 
 def capture_stream() -> bytes:
     """The three-queue capture without its first block (the login answer the server sends)."""
