@@ -105,6 +105,14 @@ class CallEntry:
         entry.inferred = False
         return entry
 
+    @property
+    def unsure(self) -> bool:
+        """Done, but how it ended is unknown (closed by a state sync) or only guessed: a surer
+        fact from any feed may still say how."""
+        return self.status == DONE and (
+            self.outcome is None or self.inferred and self.outcome != ANSWERED
+        )
+
 
 class Interval:
     """A stretch of time: an agent state, a per-queue pause, or a queue membership."""
@@ -425,9 +433,7 @@ class Deriver:
         data = event.data
         wait_s = data.get("wait_s")
         entry = self._entry(event)
-        if entry is not None and entry.status == DONE and (
-            entry.outcome is None or entry.inferred and entry.outcome != ANSWERED
-        ):
+        if entry is not None and entry.unsure:
             # Closed on a guess (a leave taken for unanswered, a state sync that did not know
             # how it ended): the answer is the surer fact. The call was answered after all.
             self._reopen(entry)
@@ -488,8 +494,7 @@ class Deriver:
         entry = self._entry(event)
         data = event.data
         if entry is not None and entry.status == DONE:
-            if entry.outcome is None or (entry.inferred and entry.outcome != ANSWERED
-                                         and not data.get("inferred")):  # fmt: skip
+            if entry.unsure and not (entry.outcome is not None and data.get("inferred")):
                 # A surer fact about how it left (a queue_log line, QUEUESTATUS) than the
                 # guess we had, or the outcome of a call a state sync closed unknowing.
                 self._set_left(entry, event)
@@ -721,7 +726,6 @@ class Deriver:
         members = set(data.get("members", ()))
         for entry in [e for e in self.open_calls.values() if e.queue == event.queue]:
             if entry.status == WAITING and entry.call_id not in waiting:
-                entry.wait_end_at = None
                 self._close(entry, event.ts)
             elif entry.status == TALKING and entry.agent not in in_call:
                 self._close(entry, event.ts)

@@ -212,11 +212,11 @@ class AmiServer:
                 block_start = 0 if block_start < 0 else block_start + 4
                 if stream[end - 4:end] == b"\r\n\r\n":
                     block_start = end
-                self._track(stream, self.position, block_start)
+                self._track(stream, block_start)
                 self.position = block_start
                 conn.shutdown(socket.SHUT_RDWR)
                 return
-            self._track(stream, self.position, end)
+            self._track(stream, end)
             self.position = end
         self.finished.set()
         if self.close_at_end:
@@ -225,7 +225,7 @@ class AmiServer:
         while not self._stop.wait(0.05):  # keep the connection open, as a quiet PBX does
             pass
 
-    def _track(self, stream: bytes, start: int, end: int) -> None:
+    def _track(self, stream: bytes, end: int) -> None:
         """Feed the floor tracker every block completed by the bytes sent up to `end`."""
         if self.status_reply is not None:
             return

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -248,29 +249,29 @@ def replay_capture(db: Path, drops: list[int] | None = None, garbage: bytes | No
                    extra=()) -> tuple[AmiServer, Ingest]:  # fmt: skip
     stream = garbage if garbage is not None else capture_stream()
     server = AmiServer(stream, drops=drops, chunk=1 << 14)
+    quiet = quiet_for(0.5)
     try:
         run = ingest_until(db, [source(server), *extra],
                            lambda c: server.finished.is_set()
                            and count(c, "SELECT count(*) FROM events WHERE kind='call_queued'")
-                           >= (198 if not extra else 199) and _quiet(c))  # fmt: skip
+                           >= (198 if not extra else 199) and quiet(c))  # fmt: skip
     finally:
         server.close()
     return server, run
 
 
-_last_seq: dict[int, tuple[int, float]] = {}
+def quiet_for(seconds: float) -> Callable[[sqlite3.Connection], bool]:
+    """A check that holds once the store has had no commit for `seconds` (caught up)."""
+    last: list = [None, 0.0]
 
+    def quiet(conn: sqlite3.Connection) -> bool:
+        seq, now = count(conn, "SELECT value FROM meta WHERE key = 'seq'"), time.monotonic()
+        if seq != last[0]:
+            last[:] = [seq, now]
+            return False
+        return now - last[1] > seconds
 
-def _quiet(conn: sqlite3.Connection) -> bool:
-    """No commit for half a second: the ingest has caught up."""
-    seq = count(conn, "SELECT value FROM meta WHERE key = 'seq'")
-    key = id(threading.current_thread())
-    previous = _last_seq.get(key)
-    now = time.monotonic()
-    if previous is None or previous[0] != seq:
-        _last_seq[key] = (seq, now)
-        return False
-    return now - previous[1] > 0.5
+    return quiet
 
 
 def test_capture_answered_and_abandoned_agree_with_queue_log(tmp_path, queue_log_db):
