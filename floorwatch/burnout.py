@@ -9,6 +9,7 @@ stayed clear for `clear_after_min` (no flapping). docs/burnout.md says why each 
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -105,6 +106,13 @@ class AgentFacts:
     #: The agent's own AHT over the previous days, and on how many calls.
     baseline_aht: float | None = None
     baseline_calls: int = 0
+    #: The two parts of occupancy_60m: busy (talk + wrap-up) and available idle seconds.
+    busy_60m_s: float = 0.0
+    idle_60m_s: float = 0.0
+    #: Logged in at `now` (time spent now counts towards the long day and the lack of break).
+    logged_in: bool = True
+    #: The earliest fact already known that lies after `now` (an event ahead of the clock).
+    next_fact_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -156,25 +164,32 @@ def _minutes(seconds: float) -> int:
     return int(round(seconds / 60))
 
 
+def _last_break(facts: AgentFacts, config: BurnoutConfig) -> tuple[float, Span | None]:
+    """When the agent's current stretch of work began, and the break (pause or logout of at
+    least break_min_minutes) that ended before it, if any."""
+    minimum = config.break_min_minutes * 60
+    since = facts.now
+    for span in reversed(facts.availability):
+        end = span.end if span.end is not None else facts.now
+        if span.state in (PAUSED, OFFLINE) and end - span.start >= minimum:
+            return end, span
+        if span.state == OFFLINE:
+            return end, None
+        since = span.start
+    return since, None
+
+
+def _no_break_since(facts: AgentFacts, config: BurnoutConfig) -> float:
+    return _last_break(facts, config)[0]
+
+
 def no_break(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
     """Logged in and unpaused for hours without a real break (a pause or logout of at least
     break_min_minutes; wrap-up is not a break)."""
     if not facts.availability or facts.availability[-1].state == OFFLINE:
         return None
-    minimum = config.break_min_minutes * 60
-    since = None
-    last_break: Span | None = None
-    for span in reversed(facts.availability):
-        end = span.end if span.end is not None else facts.now
-        if span.state in (PAUSED, OFFLINE) and end - span.start >= minimum:
-            since = end
-            last_break = span
-            break
-        if span.state == OFFLINE:
-            since = end
-            break
-        since = span.start
-    if since is None or since >= facts.now:
+    since, last_break = _last_break(facts, config)
+    if since >= facts.now:
         return None
     worked = facts.now - since
     if worked >= config.no_break_critical_h * 3600:
@@ -369,6 +384,67 @@ def evaluate(facts: AgentFacts, config: BurnoutConfig) -> dict[str, Finding]:
         if finding is not None:
             findings[name] = finding
     return findings
+
+
+# ----------------------------------------------------------------- when to look again
+def next_check(facts: AgentFacts, config: BurnoutConfig, findings: dict[str, Finding]) -> float:
+    """The earliest instant at which, with nothing new happening to this agent, any rule could
+    find something other than `findings`. Until then the agent need not be evaluated again:
+    this is what makes a round cost what changed, not the size of the floor.
+
+    Each bound is safe (never later than the real change), per rule:
+    - a finding stands: every round (its summary moves with time, and it must clear on time);
+    - no break and long day grow at one second per second while logged in;
+    - occupancy over 60 min: in dt seconds busy time grows by at most 2*dt (talk and wrap-up
+      can overlap in a feed) and idle shrinks by at most dt, so the ratio cannot reach the
+      threshold before dt = (t*(busy+idle) - busy) / (2 - t); logged-in time grows by at most
+      dt towards its minimum;
+    - slowing down: the recent AHT moves with time only when a call leaves the window;
+    - back to back, missing calls, hard calls, short wrap-up: time alone only clears them
+      (hard calls also move with the queue's AHT: see hard_call_triggers).
+    """
+    now = facts.now
+    enabled = [name for name in RULES if name not in config.disabled]
+    if any(name in findings for name in enabled):
+        return now
+    wake = math.inf if facts.next_fact_at is None else facts.next_fact_at
+    if facts.logged_in:
+        if "no_break" in enabled:
+            wake = min(wake, _no_break_since(facts, config) + config.no_break_warning_h * 3600)
+        if "long_day" in enabled:
+            wake = min(wake, now + config.long_day_warning_h * 3600 - facts.login_today_s)
+    if "sustained_occupancy" in enabled:
+        busy, idle = facts.busy_60m_s, facts.idle_60m_s
+        threshold = config.occupancy_warning
+        occupancy_dt = max(0.0, (threshold * (busy + idle) - busy) / (2 - threshold))
+        minimum = config.occupancy_min_logged_in_min * 60
+        if facts.logged_in or facts.logged_in_60m_s >= minimum:
+            login_dt = max(0.0, minimum - facts.logged_in_60m_s)
+            wake = min(wake, now + max(occupancy_dt, login_dt))
+    if "slowing_down" in enabled and facts.baseline_aht is not None:
+        start = now - config.slowing_window_h * 3600
+        recent = [c.answered_at for c in facts.calls if c.answered_at >= start]
+        if len(recent) >= config.slowing_min_calls:
+            wake = min(wake, recent[0] + config.slowing_window_h * 3600)
+    return wake
+
+
+def hard_call_triggers(facts: AgentFacts, config: BurnoutConfig) -> dict[str, float]:
+    """Per queue, the AHT below which one more of the agent's calls of the last hour would count
+    as hard: the only way "hard calls" can appear without an event of the agent's own is the
+    queue's AHT of the day falling under one of these."""
+    start = facts.now - config.hard_calls_window_min * 60
+    triggers: dict[str, float] = {}
+    for call in facts.calls:
+        if call.answered_at < start or call.handle_s is None:
+            continue
+        queue_aht = facts.queue_aht.get(call.queue)
+        if queue_aht and call.handle_s > config.hard_calls_factor * queue_aht:
+            continue  # already hard
+        trigger = call.handle_s / config.hard_calls_factor
+        if trigger > triggers.get(call.queue, 0.0):
+            triggers[call.queue] = trigger
+    return triggers
 
 
 def overall_level(flags: Iterable[Flag], config: BurnoutConfig) -> str | None:

@@ -5,16 +5,24 @@ the rules twenty times) and `floorwatch burnout` can show the week's history.
 
 from __future__ import annotations
 
+import heapq
 import logging
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from floorwatch.burnout import FlagChanges, FlagTracker, evaluate
+from floorwatch.burnout import (
+    FlagChanges,
+    FlagTracker,
+    evaluate,
+    hard_call_triggers,
+    next_check,
+)
 from floorwatch.config import Config
-from floorwatch.floor import ALL
+from floorwatch.floor import FloorModel
 from floorwatch.reader import FloorReader, load_flags
 from floorwatch.store import Store
 
@@ -38,8 +46,13 @@ def agent_baselines(store: Store, day_start: float, days: int) -> dict[str, tupl
 
 
 class BurnoutMonitor:
-    """Evaluates every agent at `now` every `every_s` seconds (of the clock it is given) and
-    writes what changed. Without a clock it follows the feed's own time (bulk loads, replays)."""
+    """Evaluates the floor at `now` every `every_s` seconds (of the clock it is given) and
+    writes what changed. Without a clock it follows the feed's own time (bulk loads, replays).
+
+    A round evaluates only the agents whose facts could have moved: those the store changed
+    since the last round, those with a flag up, those whose next_check time has come, and those
+    whose queue's AHT fell under one of their hard-call triggers. Everyone else would get the
+    same answer as last time (tests hold the incremental rounds to full ones)."""
 
     def __init__(self, db_path: str | Path, config: Config, *,
                  clock: Callable[[], float] | None = None, every_s: float | None = 5.0):  # fmt: skip
@@ -51,7 +64,19 @@ class BurnoutMonitor:
         self._reader: FloorReader | None = None
         self._tracker: FlagTracker | None = None
         self._baselines: tuple[float, dict[str, tuple[float, int]]] | None = None
+        self._model: FloorModel | None = None
+        self._seen_version = 0  # the model's version at the last round
+        #: (instant, agent): when to look at an agent again though nothing happened to them
+        #: (burnout.next_check); an entry is stale unless it matches _wake[agent].
+        self._wakes: list[tuple[float, str]] = []
+        self._wake: dict[str, float] = {}
+        #: Per queue, per agent: the queue AHT under which "hard calls" could appear for them.
+        self._hard_triggers: dict[str, dict[str, float]] = {}
+        self._agent_triggers: dict[str, dict[str, float]] = {}
+        self._queue_aht: dict[str, float] = {}
         self.last_seconds = 0.0
+        #: Agents evaluated by the last round (the rest were known not to have changed).
+        self.last_evaluated = 0
 
     def _feed_time(self, store: Store) -> float | None:
         return store.conn.execute("SELECT max(last_event_ts) FROM sources").fetchone()[0]
@@ -68,8 +93,10 @@ class BurnoutMonitor:
             return None
         return self.run(store, now)
 
-    def run(self, store: Store, now: float | None = None) -> FlagChanges | None:
-        """Evaluate every agent at `now` and record the changes in `store` (the writer's)."""
+    def run(self, store: Store, now: float | None = None, *,
+            full: bool = False) -> FlagChanges | None:  # fmt: skip
+        """Evaluate the floor at `now` and record the changes in `store` (the writer's).
+        `full` evaluates every agent, whether or not anything changed for them."""
         now = self.now(store) if now is None else now
         if now is None:
             return None
@@ -84,22 +111,78 @@ class BurnoutMonitor:
         reader = self._reader
         reader.clock = lambda: now
         reader.refresh()
-        snapshot = reader.snapshot(now, details=ALL)
-        baselines = self.baselines(reader.store, snapshot.day_start)
-        changes = FlagChanges()
-        tracker = self._tracker
         model = reader.model
-        for name in set(snapshot.agents) | tracker.agents():
-            facts = model.agent_facts(snapshot, name)
+        if model is not self._model or (self.last_run is not None and now < self.last_run):
+            # A new day (or time going back, in a replay): nothing remembered holds.
+            self._model = model
+            self._forget()
+            full = True
+        baselines = self.baselines(reader.store, model.day_start)
+        queue_aht = model.queue_aht_today()
+        tracker = self._tracker
+        due = set(model.agents) if full else self._due(model, now, queue_aht)
+        due |= tracker.agents()
+        self._seen_version = model.version
+        self._queue_aht = queue_aht
+        changes = FlagChanges()
+        burnout = self.config.burnout
+        for name in sorted(due):
+            facts = model.agent_facts(name, now, queue_aht)
             if facts is None:
                 tracker.update(name, now, {}, changes)
+                self._remember(name, math.inf, {})
                 continue
             facts.baseline_aht, facts.baseline_calls = baselines.get(name, (None, 0))
-            tracker.update(name, now, evaluate(facts, self.config.burnout), changes)
+            findings = evaluate(facts, burnout)
+            tracker.update(name, now, findings, changes)
+            self._remember(name, next_check(facts, burnout, findings),
+                           hard_call_triggers(facts, burnout))  # fmt: skip
+        self.last_evaluated = len(due)
         store.write_flags(changes)
         self.last_run = now
         self.last_seconds = time.perf_counter() - started
         return changes
+
+    def _due(self, model: FloorModel, now: float, queue_aht: dict[str, float]) -> set[str]:
+        """Agents whose findings could differ from last round's: their book changed, their
+        next_check instant has come, or their queue's AHT fell under a hard-call trigger."""
+        due = set(model.touched_since(self._seen_version))
+        wakes = self._wakes
+        while wakes and wakes[0][0] <= now:
+            instant, name = heapq.heappop(wakes)
+            if self._wake.get(name) == instant:
+                del self._wake[name]
+                due.add(name)
+        for queue, aht in queue_aht.items():
+            if aht >= self._queue_aht.get(queue, math.inf):
+                continue  # only a fall can make a call hard
+            for name, trigger in self._hard_triggers.get(queue, {}).items():
+                if aht < trigger:
+                    due.add(name)
+        return due
+
+    def _remember(self, name: str, wake: float, triggers: dict[str, float]) -> None:
+        if self._wake.get(name) != wake:
+            self._wake[name] = wake
+            if wake != math.inf:
+                heapq.heappush(self._wakes, (wake, name))
+        old = self._agent_triggers.get(name, {})
+        if old == triggers:
+            return
+        for queue in old:
+            if queue not in triggers:
+                self._hard_triggers[queue].pop(name, None)
+        for queue, trigger in triggers.items():
+            self._hard_triggers.setdefault(queue, {})[name] = trigger
+        self._agent_triggers[name] = triggers
+
+    def _forget(self) -> None:
+        self._seen_version = 0
+        self._wakes.clear()
+        self._wake.clear()
+        self._hard_triggers.clear()
+        self._agent_triggers.clear()
+        self._queue_aht = {}
 
     def baselines(self, store: Store, day_start: float) -> dict[str, tuple[float, int]]:
         if self._baselines is None or self._baselines[0] != day_start:

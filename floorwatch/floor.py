@@ -225,10 +225,12 @@ class _AgentBook:
     __slots__ = ("name", "availability", "starts", "talking", "calls", "last_call_end",
                  "calls_today", "handled_today", "talk_today", "wrapup_today", "misses_today",
                  "closed_pause", "closed_login", "row", "memberships", "pauses", "queues",
-                 "misses", "recent", "flags")  # fmt: skip
+                 "misses", "recent", "flags", "version")  # fmt: skip
 
     def __init__(self, name: str):
         self.name = name
+        #: The model's change count when this book last changed (FloorModel.touched_since).
+        self.version = 0
         self.availability: list[IntervalRow] = []  # sorted by start; contiguous
         self.starts: list[float] = []  # the starts of `availability`, for bisect
         self.talking: dict[int, CallRow] = {}
@@ -293,6 +295,9 @@ class FloorModel:
         self.calls: dict[int, CallRow] = {}
         self.waiting: dict[str, dict[int, CallRow]] = defaultdict(dict)
         self.agents: dict[str, _AgentBook] = {}
+        #: Counts changes to agents' books; each book keeps the count of its last change.
+        self.version = 0
+        self._touched: dict[str, int] = {}  # agent -> version of its last change, oldest first
         self._agent_applied: dict[int, tuple[str, tuple[int, int, float, float]]] = {}
         self._interval_applied: dict[int, tuple[str, str, str | None, float]] = {}
         self._misses_seen = 0
@@ -382,10 +387,31 @@ class FloorModel:
             self._agent(agent).misses_today += count
 
     def _agent(self, name: str) -> _AgentBook:
+        """The agent's book, for changing it (so its version moves on)."""
         book = self.agents.get(name)
         if book is None:
             book = self.agents[name] = _AgentBook(name)
+        self._touch(book)
         return book
+
+    def _touch(self, book: _AgentBook) -> None:
+        self.version += 1
+        book.version = self.version
+        touched = self._touched
+        touched.pop(book.name, None)
+        touched[book.name] = self.version  # the newest change is always last
+
+    def touched_since(self, version: int) -> list[str]:
+        """Agents whose book changed after the model's `version`: what a consumer that last
+        looked at `version` must look at again (the burnout monitor, a viewer's rows). Costs
+        the number of such agents, not the size of the floor."""
+        touched = self._touched
+        names = []
+        for name in reversed(touched):
+            if touched[name] <= version:
+                break
+            names.append(name)
+        return names
 
     def _already_counted(self, call: CallRow) -> bool:
         """A call summed into the totals without being kept (settled at load, or evicted)."""
@@ -434,6 +460,7 @@ class FloorModel:
             book = self.agents.get(old.agent)
             if book is not None:
                 book.talking.pop(old.id, None)
+                self._touch(book)
         applied = self._agent_applied.pop(call.id, None)
         if applied is not None:
             agent, (calls, handled, talk, wrapup) = applied
@@ -678,6 +705,13 @@ class FloorModel:
 
     def occupancy(self, book: _AgentBook, now: float, window: float = 3600) -> float | None:
         """(talk + wrap-up) / (talk + wrap-up + available idle) over [now - window, now]."""
+        busy, idle = self.occupancy_parts(book, now, window)
+        return occupancy(busy, 0.0, idle)
+
+    def occupancy_parts(self, book: _AgentBook, now: float,
+                        window: float = 3600) -> tuple[float, float]:  # fmt: skip
+        """(busy, idle) seconds over [now - window, now]: talk plus wrap-up, and available
+        time not on a call."""
         start = now - window
         talk = wrapup = available = talk_in_available = 0.0
         spans: list[tuple[float, float]] = []
@@ -703,8 +737,25 @@ class FloorModel:
                         talk_in_available += overlap
             elif interval.state == WRAPUP:
                 wrapup += high - low
-        idle = max(0.0, available - talk_in_available)
-        return occupancy(talk, wrapup, idle)
+        return talk + wrapup, max(0.0, available - talk_in_available)
+
+    def _login_today(self, book: _AgentBook, interval: IntervalRow | None, now: float) -> float:
+        """Seconds logged in today: finished intervals plus the open one so far."""
+        login_today = book.closed_login
+        if interval is not None and interval.end is None and interval.state != OFFLINE:
+            login_today += max(0.0, now - max(interval.start, self.day_start))
+        return login_today
+
+    def listed(self, book: _AgentBook, now: float) -> tuple[bool, IntervalRow | None]:
+        """Whether the agent belongs on today's floor at `now` (logged in now, or at some time
+        today; not someone gone since yesterday), with their availability at `now`."""
+        if not book.availability:
+            return False, None
+        interval = book.availability_at(now)
+        if interval is None or interval.state == OFFLINE:
+            if not book.closed_login and not book.calls_today:
+                return False, interval
+        return True, interval
 
     def _agent_snapshot(self, book: _AgentBook, now: float, interval: IntervalRow | None,
                         detail: bool) -> AgentSnapshot:  # fmt: skip
@@ -717,11 +768,9 @@ class FloorModel:
             if (call.answered_at or 0) < self.day_start:
                 talk_now = 0.0
         pause_today = dict(book.closed_pause) if book.closed_pause else {}
-        login_today = book.closed_login
+        login_today = self._login_today(book, interval, now)
         if interval is not None and interval.end is None:
             open_s = max(0.0, now - max(interval.start, self.day_start))
-            if interval.state != OFFLINE:
-                login_today += open_s
             if interval.state in (PAUSED, WRAPUP):
                 key = _pause_key(interval)
                 pause_today[key] = pause_today.get(key, 0.0) + open_s
@@ -750,20 +799,32 @@ class FloorModel:
         )
 
     # ----------------------------------------------------------------- burnout facts
-    def agent_facts(self, snapshot: FloorSnapshot, name: str) -> AgentFacts | None:
-        """What the burnout rules need of one agent, from a snapshot taken with details."""
+    def queue_aht_today(self) -> dict[str, float]:
+        """Each queue's AHT today (the yardstick of the "hard calls" rule), from the running
+        totals: the same number as the snapshot's windows["today"].aht_s."""
+        handled = self._today[:, metrics.HANDLED]
+        handle = self._today[:, metrics.TALK] + self._today[:, metrics.WRAPUP]
+        return {queue: float(handle[q] / handled[q]) for queue, q in self._queue_index.items()
+                if handled[q] > 0 and handle[q] > 0}  # fmt: skip
+
+    def agent_facts(self, name: str, now: float,
+                    queue_aht: dict[str, float]) -> AgentFacts | None:  # fmt: skip
+        """What the burnout rules need of one agent at `now`, straight from the agent's book
+        (no snapshot: the monitor evaluates a few agents per round, not the floor); None when
+        the agent is not on today's floor."""
         book = self.agents.get(name)
-        agent = snapshot.agents.get(name)
-        if book is None or agent is None:
+        if book is None:
             return None
-        now = snapshot.at
+        shown, interval = self.listed(book, now)
+        if not shown:
+            return None
         start = now - 3600
         logged_in_60m = 0.0
         index = max(0, bisect.bisect_right(book.starts, start) - 1)
-        for interval in book.availability[index:]:
-            end = interval.end if interval.end is not None else now
-            if interval.state != OFFLINE:
-                logged_in_60m += max(0.0, min(end, now) - max(interval.start, start))
+        for span in book.availability[index:]:
+            end = span.end if span.end is not None else now
+            if span.state != OFFLINE:
+                logged_in_60m += max(0.0, min(end, now) - max(span.start, start))
         first = max(0, bisect.bisect_right(book.starts, self.day_start) - 1)
         spans = [Span(i.start, i.end, i.state, i.reason) for i in book.availability[first:]
                  if i.start <= now]  # fmt: skip
@@ -772,8 +833,12 @@ class FloorModel:
             for c in sorted(book.recent.values(), key=lambda c: c.answered_at or 0)
             if c.answered_at is not None and c.answered_at <= now
         ]  # fmt: skip
-        queue_aht = {q: s.windows["today"].aht_s for q, s in snapshot.queues.items()
-                     if s.windows["today"].aht_s}  # fmt: skip
+        later = [i.start for i in book.availability[-2:] if i.start > now]
+        later += [c.answered_at for c in book.recent.values()
+                  if c.answered_at is not None and c.answered_at > now]  # fmt: skip
+        later += [ts for ts in book.misses[-3:] if ts > now]
+        busy, idle = self.occupancy_parts(book, now)
+        logged_in = interval is not None and interval.state != OFFLINE
         return AgentFacts(
             agent=name,
             now=now,
@@ -781,11 +846,15 @@ class FloorModel:
             availability=spans,
             calls=calls,
             misses=[ts for ts in book.misses if ts <= now],
-            login_today_s=agent.login_today_s,
-            occupancy_60m=agent.occupancy_60m,
+            login_today_s=self._login_today(book, interval, now),
+            occupancy_60m=occupancy(busy, 0.0, idle),
             logged_in_60m_s=logged_in_60m,
-            on_call=agent.state == ON_CALL,
+            on_call=logged_in and bool(book.talking),
             queue_aht=queue_aht,
+            busy_60m_s=busy,
+            idle_60m_s=idle,
+            logged_in=logged_in,
+            next_fact_at=min(later) if later else None,
         )
 
     # ----------------------------------------------------------------- snapshot
@@ -799,13 +868,9 @@ class FloorModel:
         everyone = details == ALL
         for name in sorted(self.agents):
             book = self.agents[name]
-            if not book.availability:
+            shown, interval = self.listed(book, now)
+            if not shown:
                 continue
-            interval = book.availability_at(now)
-            if interval is None or interval.state == OFFLINE:
-                # Shown when logged in at some time today; not when gone since yesterday.
-                if not book.closed_login and not book.calls_today:
-                    continue
             detail = everyone or (details is not None and name in details)
             agents[name] = self._agent_snapshot(book, now, interval, detail)
         windows = {name: self._window_vectors(now, seconds) for name, seconds in WINDOWS.items()

@@ -9,6 +9,7 @@ import pytest
 
 from floorwatch.burnout import (
     CRITICAL,
+    RULES,
     WARNING,
     WATCH,
     AgentFacts,
@@ -274,3 +275,54 @@ def test_disabled_rules_do_not_run(rule):
               login_today_s=11 * H)  # fmt: skip
     assert rule in rules(f)
     assert rule not in rules(f, BurnoutConfig(disabled=[rule]))
+
+
+# ----------------------------------------------------------------- incremental rounds
+def _flag_rows(store: Store) -> list[tuple]:
+    return store.conn.execute(
+        "SELECT agent, rule, severity, since, raised_at, cleared_at, summary FROM burnout_flags "
+        "ORDER BY agent, rule, raised_at").fetchall()  # fmt: skip
+
+
+def test_incremental_rounds_raise_and_clear_exactly_what_full_rounds_do(tmp_path):
+    """A simulated day whose personas trip every rule (docs/burnout.md), fed round by round into
+    two stores: one monitor evaluates only the agents that could have changed, the other every
+    agent every round. Their flag histories must be identical, and the incremental one must
+    have skipped most agents."""
+    from floorwatch.sources.base import Batch
+    from floorwatch.sources.queue_log import parse_line
+    from floorwatch.sources.simulator import SimConfig, Simulator
+
+    simulator = Simulator(SimConfig(agents=24, queues=3, seed=5, start=DAY + 12 * H,
+                                    history_days=1))  # fmt: skip
+    config = Config(timezone="UTC")
+    stores = [Store.open(tmp_path / f"{kind}.db", config.derive_config())
+              for kind in ("incremental", "full")]  # fmt: skip
+    yesterday = [parse_line(line, "sim") for line in simulator.lines(DAY)]
+    for store in stores:  # yesterday, for the "slowing down" baselines
+        store.write([Batch("sim", "queue_log", yesterday)])
+    incremental, full = (BurnoutMonitor(tmp_path / f"{kind}.db", config, every_s=None)
+                         for kind in ("incremental", "full"))  # fmt: skip
+    evaluated, rounds = 0, 0
+    now = DAY + 6 * H
+    while now < DAY + 20 * H:
+        now += 30
+        events = [parse_line(line, "sim") for line in simulator.lines(now)]
+        for store in stores:
+            if events:
+                store.write([Batch("sim", "queue_log", events)])
+        incremental.run(stores[0], now)
+        full.run(stores[1], now, full=True)
+        if rounds:
+            evaluated += incremental.last_evaluated
+        rounds += 1
+    incremental.close()
+    full.close()
+    history = [_flag_rows(store) for store in stores]
+    for store in stores:
+        store.close()
+    assert {row[1] for row in history[1]} == set(RULES)  # every rule raised at least once
+    assert any(row[5] is not None for row in history[1])  # some flags cleared during the day
+    assert history[0] == history[1]
+    agents = len(simulator.roster)
+    assert evaluated < 0.5 * agents * (rounds - 1)
