@@ -262,6 +262,41 @@ class _AgentBook:
         return intervals[index] if index >= 0 else None
 
 
+# Columns of the per-queue staffing sums.
+_ON_CALL, _RINGING, _WRAPUP, _PAUSED, _AVAILABLE, _STAFFED = range(6)
+_COLUMNS = 6
+
+
+@dataclass(slots=True)
+class _ShownAgent:
+    """An agent's snapshot, the book version it was taken at, and the stretch of time over
+    which it holds (the availability interval it was taken in)."""
+
+    version: int
+    valid_from: float
+    valid_until: float
+    agent: AgentSnapshot | None  # None: not on today's floor
+    counts: tuple[tuple[str, int, str | None], ...]
+
+
+def _validity(book: _AgentBook, now: float) -> tuple[float, float]:
+    """The stretch around `now` over which book.availability_at gives the same answer."""
+    intervals = book.availability
+    if not intervals:
+        return -math.inf, math.inf
+    last = intervals[-1]
+    if last.start <= now:
+        if last.end is None:
+            return last.start, math.inf
+        if last.end > now:
+            return last.start, last.end
+        return last.end, math.inf
+    index = bisect.bisect_right(book.starts, now) - 1
+    if index < 0:
+        return -math.inf, book.starts[0]
+    return intervals[index].start, book.starts[index + 1]
+
+
 class FloorModel:
     """Today's floor, in memory; `apply` changes, then ask for `snapshot(now)`."""
 
@@ -307,6 +342,13 @@ class FloorModel:
         self._evicted_before = -math.inf
         self._last_eviction = -math.inf
         self._trends: tuple[int, dict[str, tuple[list[int], list[float | None]]]] = (-1, {})
+        #: Each agent's snapshot as of their last change, reused while it still holds.
+        self._shown: dict[str, _ShownAgent] = {}
+        self._names: list[str] | None = None  # sorted agent names (None: to sort again)
+        #: Running sums of the shown agents' _ShownAgent.counts: per queue, per state.
+        self._queue_counts: dict[str, list[int]] = {}
+        self._queue_paused: dict[str, dict[str, int]] = {}
+        self._state_counts: dict[str, int] = {}
 
     # ----------------------------------------------------------------- queues
     def _queue(self, name: str) -> int:
@@ -391,6 +433,7 @@ class FloorModel:
         book = self.agents.get(name)
         if book is None:
             book = self.agents[name] = _AgentBook(name)
+            self._names = None
         self._touch(book)
         return book
 
@@ -558,11 +601,16 @@ class FloorModel:
         if previous is not None:
             self._unclose(book, previous[1], previous[2], previous[3])
         index = bisect.bisect_left(book.starts, interval.start)
-        for position in range(max(0, index - 1), min(len(intervals), index + 2)):
+        end = bisect.bisect_right(book.starts, interval.start, index)
+        for position in range(max(0, index - 1), min(len(intervals), end + 1)):
             if intervals[position].id == interval.id:
                 intervals[position] = interval
                 break
         else:
+            # Intervals starting at the same second follow the store's order (a zero-length
+            # state comes before the one that replaced it), whatever order they arrive in.
+            while index < end and intervals[index].id < interval.id:
+                index += 1
             intervals.insert(index, interval)
             book.starts.insert(index, interval.start)
             # Availability is contiguous: an interval ends where the next one starts.
@@ -757,46 +805,106 @@ class FloorModel:
                 return False, interval
         return True, interval
 
-    def _agent_snapshot(self, book: _AgentBook, now: float, interval: IntervalRow | None,
-                        detail: bool) -> AgentSnapshot:  # fmt: skip
+    def _agent_snapshot(self, book: _AgentBook, now: float,
+                        interval: IntervalRow | None) -> AgentSnapshot:  # fmt: skip
+        """The agent as of now, without details (see AgentSnapshot: what moves with the clock
+        is left to the instant)."""
         state, since, reason, queue, call = self.agent_state(book, now)
         current = None
-        talk_now = 0.0
+        talk_from = None
         if call is not None:
-            talk_now = max(0.0, now - (call.answered_at or now))
-            current = CurrentCall(call.call_id, call.queue, call.caller, talk_now, call.wait_s)
-            if (call.answered_at or 0) < self.day_start:
-                talk_now = 0.0
-        pause_today = dict(book.closed_pause) if book.closed_pause else {}
-        login_today = self._login_today(book, interval, now)
-        if interval is not None and interval.end is None:
-            open_s = max(0.0, now - max(interval.start, self.day_start))
+            answered = call.answered_at if call.answered_at is not None else now
+            current = CurrentCall(call.call_id, call.queue, call.caller, answered, call.wait_s)
+            if answered >= self.day_start:
+                talk_from = answered
+        open_from = open_pause = None
+        if interval is not None and interval.end is None and interval.state != OFFLINE:
+            open_from = max(interval.start, self.day_start)
             if interval.state in (PAUSED, WRAPUP):
-                key = _pause_key(interval)
-                pause_today[key] = pause_today.get(key, 0.0) + open_s
+                open_pause = _pause_key(interval)
         handled = book.handled_today
         return AgentSnapshot(
             name=book.name,
             display_name=self.config.agent_name(book.name),
             state=state,
             since=since,
-            time_in_state_s=max(0.0, now - since) if since is not None else None,
             reason=reason,
             queue=queue,
             call=current,
             queues=book.queues,
             paused_in={q: p.reason for q, p in book.pauses.items()} if book.pauses else {},
             calls_today=book.calls_today,
-            talk_today_s=book.talk_today + talk_now,
             aht_today_s=(book.talk_today + book.wrapup_today) / handled if handled else None,
             ring_no_answers_today=book.misses_today,
-            pause_today_s=pause_today,
-            login_today_s=login_today,
-            occupancy_60m=self.occupancy(book, now) if detail else None,
+            talk_closed_s=book.talk_today,
+            login_closed_s=book.closed_login,
+            pause_closed_s=dict(book.closed_pause) if book.closed_pause else {},
+            open_from=open_from,
+            open_pause=open_pause,
+            talk_from=talk_from,
             flags=sorted(book.flags.values(), key=lambda f: (-RANK[f.severity], f.rule))
             if book.flags else [],
             burnout=overall_level(book.flags.values(), self.config.burnout) if book.flags else None,
         )
+
+    def _shown_agent(self, book: _AgentBook, now: float) -> _ShownAgent:
+        """The agent's cached snapshot if nothing happened to them and `now` is still inside
+        the availability interval it was taken in; otherwise a new one, with the running
+        staffing sums moved from the old one's counts to the new one's."""
+        shown = self._shown.get(book.name)
+        if (shown is not None and shown.version == book.version
+                and shown.valid_from <= now < shown.valid_until):  # fmt: skip
+            return shown
+        listed, interval = self.listed(book, now)
+        valid_from, valid_until = _validity(book, now)
+        agent = self._agent_snapshot(book, now, interval) if listed else None
+        counts = self._counts(book, agent) if agent is not None else ()
+        if shown is not None:
+            self._add_counts(shown.counts, shown.agent, -1)
+        self._add_counts(counts, agent, 1)
+        shown = self._shown[book.name] = _ShownAgent(book.version, valid_from, valid_until,
+                                                     agent, counts)  # fmt: skip
+        return shown
+
+    def _counts(self, book: _AgentBook, agent: AgentSnapshot) -> tuple[tuple[str, int, str | None], ...]:
+        """What the agent adds to each of their queues' staffing: (queue, column, pause
+        reason). Staffed: logged in and not paused in the queue (on a call, ringing, in
+        wrap-up or available)."""
+        state = agent.state
+        if state == OFFLINE:
+            return ()
+        counts = []
+        for queue in book.memberships:
+            if state == ON_CALL:
+                counts.append((queue, _ON_CALL, None))
+            elif state == RINGING:
+                counts.append((queue, _RINGING, None))
+            elif state == WRAPUP:
+                counts.append((queue, _WRAPUP, None))
+            elif queue in book.pauses or state == PAUSED:
+                pause = book.pauses.get(queue)
+                counts.append((queue, _PAUSED, (pause.reason if pause else agent.reason) or "Paused"))
+            else:
+                counts.append((queue, _AVAILABLE, None))
+        return tuple(counts)
+
+    def _add_counts(self, counts: tuple, agent: AgentSnapshot | None, sign: int) -> None:
+        if agent is not None:
+            self._state_counts[agent.state] = self._state_counts.get(agent.state, 0) + sign
+        for queue, column, reason in counts:
+            row = self._queue_counts.get(queue)
+            if row is None:
+                row = self._queue_counts[queue] = [0] * _COLUMNS
+            row[column] += sign
+            if column != _PAUSED:
+                row[_STAFFED] += sign
+            else:
+                reasons = self._queue_paused.setdefault(queue, {})
+                left = reasons.get(reason, 0) + sign
+                if left:
+                    reasons[reason] = left
+                else:
+                    reasons.pop(reason, None)
 
     # ----------------------------------------------------------------- burnout facts
     def queue_aht_today(self) -> dict[str, float]:
@@ -865,14 +973,16 @@ class FloorModel:
             self._last_eviction = now
             self._evict(now)
         agents: dict[str, AgentSnapshot] = {}
-        everyone = details == ALL
-        for name in sorted(self.agents):
-            book = self.agents[name]
-            shown, interval = self.listed(book, now)
-            if not shown:
-                continue
-            detail = everyone or (details is not None and name in details)
-            agents[name] = self._agent_snapshot(book, now, interval, detail)
+        if self._names is None:
+            self._names = sorted(self.agents)
+        books = self.agents
+        for name in self._names:
+            agent = self._shown_agent(books[name], now).agent
+            if agent is not None:
+                agents[name] = agent
+        detailed = agents if details == ALL else details or ()
+        for name in [name for name in detailed if name in agents]:
+            agents[name] = replace(agents[name], occupancy_60m=self.occupancy(books[name], now))
         windows = {name: self._window_vectors(now, seconds) for name, seconds in WINDOWS.items()
                    if seconds is not None}  # fmt: skip
         today_max = self._today_maxes()
@@ -903,7 +1013,7 @@ class FloorModel:
                 target=level.target,
                 formula=level.formula,
             )
-        self._count_staffing(queues, agents)
+        self._count_staffing(queues)
         self._staffing_gap(queues, now, windows)
         for name, (waiting_trend, level_trend) in self.trends(now).items():
             if name in queues:
@@ -988,35 +1098,19 @@ class FloorModel:
         self._trends = (minute, result)
         return result
 
-    def _count_staffing(self, queues: dict[str, QueueSnapshot],
-                        agents: dict[str, AgentSnapshot]) -> None:  # fmt: skip
-        """Per queue, its logged-in members by state. Staffed: logged in and not paused in the
-        queue (on a call, ringing, in wrap-up or available)."""
-        for name, agent in agents.items():
-            state = agent.state
-            if state == OFFLINE:
+    def _count_staffing(self, queues: dict[str, QueueSnapshot]) -> None:
+        """Per queue, its logged-in members by state, from the running sums (_add_counts)."""
+        for name, queue in queues.items():
+            row = self._queue_counts.get(name)
+            if row is None:
                 continue
-            book = self.agents[name]
-            pauses = book.pauses
-            for queue_name in book.memberships:
-                queue = queues.get(queue_name)
-                if queue is None:
-                    continue
-                if state == ON_CALL:
-                    queue.agents_on_call += 1
-                elif state == RINGING:
-                    queue.agents_ringing += 1
-                elif state == WRAPUP:
-                    queue.agents_wrapup += 1
-                elif queue_name in pauses or state == PAUSED:
-                    pause = pauses.get(queue_name)
-                    queue.agents_paused += 1
-                    reason = (pause.reason if pause else agent.reason) or "Paused"
-                    queue.paused_by_reason[reason] = queue.paused_by_reason.get(reason, 0) + 1
-                    continue
-                else:
-                    queue.agents_available += 1
-                queue.agents_staffed += 1
+            queue.agents_on_call = row[_ON_CALL]
+            queue.agents_ringing = row[_RINGING]
+            queue.agents_wrapup = row[_WRAPUP]
+            queue.agents_paused = row[_PAUSED]
+            queue.agents_available = row[_AVAILABLE]
+            queue.agents_staffed = row[_STAFFED]
+            queue.paused_by_reason = dict(self._queue_paused.get(name, {}))
 
     def _totals(self, queues, agents, windows, today_max) -> FloorTotals:
         formula = self.config.service_level.formula
@@ -1031,18 +1125,18 @@ class FloorModel:
             known = [m for m in maxes if m is not None]
             floor_windows[name] = WindowStats.from_vector(sums, max(known) if known else None,
                                                           formula)  # fmt: skip
-        states = [agent.state for agent in agents.values()]
+        states = self._state_counts
         longest = [q.longest_wait_s for q in queues.values() if q.longest_wait_s is not None]
         return FloorTotals(
             calls_waiting=sum(q.calls_waiting for q in queues.values()),
             longest_wait_s=max(longest) if longest else None,
             windows=floor_windows,
-            agents_logged_in=sum(1 for s in states if s != OFFLINE),
-            agents_available=states.count(AVAILABLE),
-            agents_ringing=states.count(RINGING),
-            agents_on_call=states.count(ON_CALL),
-            agents_wrapup=states.count(WRAPUP),
-            agents_paused=states.count(PAUSED),
+            agents_logged_in=sum(count for state, count in states.items() if state != OFFLINE),
+            agents_available=states.get(AVAILABLE, 0),
+            agents_ringing=states.get(RINGING, 0),
+            agents_on_call=states.get(ON_CALL, 0),
+            agents_wrapup=states.get(WRAPUP, 0),
+            agents_paused=states.get(PAUSED, 0),
         )
 
     def _feeds(self, now: float) -> list[FeedHealth]:

@@ -123,9 +123,10 @@ class FloorReader:
                 (f"SELECT {_CALL_COLUMNS} FROM calls WHERE wait_end_at >= ? AND wait_end_at < ? "
                  "AND (wait_end_at < ? OR ended_at >= ?)",
                  (low, before, day_start, before)),
-                # Calls whose wait ended before the cut but which ended after it (long calls).
+                # Calls whose wait ended before the cut but which ended after it (long calls):
+                # not settled, so read as rows however long ago they were answered.
                 (f"SELECT {_CALL_COLUMNS} FROM calls WHERE wait_end_at >= ? AND wait_end_at < ? "
-                 "AND ended_at >= ?", (max(low, before - 4 * 3600), before, before)),
+                 "AND ended_at >= ?", (model.horizon, before, before)),
             ):  # fmt: skip
                 for row in conn.execute(sql, params):
                     call_rows[row[0]] = row

@@ -32,8 +32,12 @@ class CurrentCall:
     call_id: str
     queue: str
     caller: str | None
-    talk_s: float
+    answered_at: float
     wait_s: float | None
+
+    def talk_s(self, at: float) -> float:
+        """Seconds talked so far at `at`."""
+        return max(0.0, at - self.answered_at)
 
 
 @dataclass
@@ -91,52 +95,89 @@ class QueueSnapshot:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class AgentSnapshot:
+    """One agent as of their last change.
+
+    What moves with the clock alone (time in state, talk, pause and login so far) is a method
+    of the instant rather than a number, so an agent nothing happened to is the very same
+    object from one snapshot to the next: a viewer's update costs the agents that changed, not
+    the floor. The instant to ask for is the snapshot's `at`.
+    """
+
     name: str
     display_name: str
     state: str
     since: float | None
-    time_in_state_s: float | None
     reason: str | None
     queue: str | None
     call: CurrentCall | None
     queues: list[str]
     paused_in: dict[str, str | None]
     calls_today: int
-    talk_today_s: float
     aht_today_s: float | None
     ring_no_answers_today: int
-    pause_today_s: dict[str, float]
-    login_today_s: float
-    #: None unless details were asked for (it costs more than the rest together).
+    #: Today so far, not counting what is still going on: talk of ended calls, time logged in
+    #: and paused (by reason) in finished intervals.
+    talk_closed_s: float = 0.0
+    login_closed_s: float = 0.0
+    pause_closed_s: dict[str, float] = field(default_factory=dict)
+    #: The open interval: from when it counts today as logged in (None: logged out), and the
+    #: reason it counts under as a pause (None: not paused or in wrap-up).
+    open_from: float | None = None
+    open_pause: str | None = None
+    #: When the current call's talk started counting today (None: no call, or from yesterday).
+    talk_from: float | None = None
+    #: None unless details were asked for (it costs more than the rest together); computed at
+    #: the instant of the snapshot that asked.
     occupancy_60m: float | None = None
     #: Burnout flags (from the burnout rules), most severe first, and the overall level.
     flags: list[Any] = field(default_factory=list)
     burnout: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def time_in_state_s(self, at: float) -> float | None:
+        return None if self.since is None else max(0.0, at - self.since)
+
+    def talk_today_s(self, at: float) -> float:
+        if self.talk_from is None:
+            return self.talk_closed_s
+        return self.talk_closed_s + max(0.0, at - self.talk_from)
+
+    def login_today_s(self, at: float) -> float:
+        if self.open_from is None:
+            return self.login_closed_s
+        return self.login_closed_s + max(0.0, at - self.open_from)
+
+    def pause_today_s(self, at: float) -> dict[str, float]:
+        """Seconds paused today by reason (wrap-up under its own name)."""
+        pauses = dict(self.pause_closed_s)
+        if self.open_pause is not None and self.open_from is not None:
+            pauses[self.open_pause] = pauses.get(self.open_pause, 0.0) + max(
+                0.0, at - self.open_from)  # fmt: skip
+        return pauses
+
+    def to_dict(self, at: float) -> dict[str, Any]:
         call = self.call
         return {
             "name": self.name,
             "display_name": self.display_name,
             "state": self.state,
             "since": self.since,
-            "time_in_state_s": self.time_in_state_s,
+            "time_in_state_s": self.time_in_state_s(at),
             "reason": self.reason,
             "queue": self.queue,
             "call": None if call is None else {
                 "call_id": call.call_id, "queue": call.queue, "caller": call.caller,
-                "talk_s": call.talk_s, "wait_s": call.wait_s,
+                "talk_s": call.talk_s(at), "wait_s": call.wait_s,
             },
             "queues": list(self.queues),
             "paused_in": dict(self.paused_in),
             "calls_today": self.calls_today,
-            "talk_today_s": self.talk_today_s,
+            "talk_today_s": self.talk_today_s(at),
             "aht_today_s": self.aht_today_s,
             "ring_no_answers_today": self.ring_no_answers_today,
-            "pause_today_s": dict(self.pause_today_s),
-            "login_today_s": self.login_today_s,
+            "pause_today_s": self.pause_today_s(at),
+            "login_today_s": self.login_today_s(at),
             "occupancy_60m": self.occupancy_60m,
             "burnout": self.burnout,
             "flags": [flag.to_dict() if hasattr(flag, "to_dict") else flag for flag in self.flags],
@@ -216,6 +257,6 @@ class FloorSnapshot:
             "timezone": self.timezone,
             "totals": self.totals.to_dict(),
             "queues": {name: queue.to_dict() for name, queue in self.queues.items()},
-            "agents": {name: agent.to_dict() for name, agent in self.agents.items()},
+            "agents": {name: agent.to_dict(self.at) for name, agent in self.agents.items()},
             "feeds": [feed.to_dict() for feed in self.feeds],
         }

@@ -52,10 +52,10 @@ def render(snapshot: FloorSnapshot, tz=None) -> Group:
                                                                "queue") else "right")  # fmt: skip
     for agent in snapshot.agents.values():
         agents.add_row(
-            agent.display_name, agent.state.replace("_", " "), seconds(agent.time_in_state_s),
+            agent.display_name, agent.state.replace("_", " "), seconds(agent.time_in_state_s(snapshot.at)),
             agent.reason or "", agent.queue or "", str(agent.calls_today),
             seconds(agent.aht_today_s), str(agent.ring_no_answers_today),
-            percent(agent.occupancy_60m), seconds(agent.login_today_s),
+            percent(agent.occupancy_60m), seconds(agent.login_today_s(snapshot.at)),
         )  # fmt: skip
     feeds = Table(title="feeds", title_justify="left")
     for column in ("feed", "status", "events", "rejects", "last event", "lag"):

@@ -70,10 +70,11 @@ def test_report_totals_equal_the_snapshot_for_a_simulated_day(tmp_path):
         assert totals.loc[name, "ring_no_answers"] == agent.ring_no_answers_today
         # Everyone has logged off by midnight, so logged-in time is the same whole day.
         assert agent.state == "offline"
-        assert totals.loc[name, "login_s"] == pytest.approx(agent.login_today_s)
-        paused = sum(v for k, v in agent.pause_today_s.items() if k != "ACW")
+        assert totals.loc[name, "login_s"] == pytest.approx(agent.login_today_s(floor.at))
+        pause_today = agent.pause_today_s(floor.at)
+        paused = sum(v for k, v in pause_today.items() if k != "ACW")
         assert totals.loc[name, "pause_s"] == pytest.approx(paused)
-        assert totals.loc[name, "wrapup_s"] == pytest.approx(agent.pause_today_s.get("ACW", 0))
+        assert totals.loc[name, "wrapup_s"] == pytest.approx(pause_today.get("ACW", 0))
     all_row = totals.loc["ALL"]
     assert all_row["calls"] == sum(a.calls_today for a in floor.agents.values())
     assert 0.3 < all_row["occupancy"] < 1.0

@@ -207,8 +207,8 @@ def test_replay_at_100x_ends_where_a_load_at_once_ends(tmp_path, samples):
     assert {n: q.to_dict() for n, q in one.queues.items()} == {
         n: q.to_dict() for n, q in two.queues.items()}
     strip = lambda d: {k: v for k, v in d.items() if k not in ("flags", "burnout")}  # noqa: E731
-    assert {n: strip(x.to_dict()) for n, x in one.agents.items()} == {
-        n: strip(x.to_dict()) for n, x in two.agents.items()}
+    assert {n: strip(x.to_dict(end)) for n, x in one.agents.items()} == {
+        n: strip(x.to_dict(end)) for n, x in two.agents.items()}
 
 
 def test_replay_jump_target_and_cli(tmp_path, samples):

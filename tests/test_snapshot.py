@@ -148,7 +148,7 @@ def test_an_agent_in_two_queues_paused_in_one(make_store):
     ana = floor.agents["Ana"]
     assert ana.state == "available" and ana.queues == ["orders", "vip"]
     assert ana.paused_in == {"vip": "Lunch"}
-    assert ana.time_in_state_s == 600 and ana.pause_today_s == {}
+    assert ana.time_in_state_s(NOW) == 600 and ana.pause_today_s(NOW) == {}
     orders, vip = floor.queues["orders"], floor.queues["vip"]
     assert (orders.agents_staffed, orders.agents_available, orders.agents_paused) == (1, 1, 0)
     assert (vip.agents_staffed, vip.agents_available, vip.agents_paused) == (0, 0, 1)
@@ -163,8 +163,8 @@ def test_an_agent_in_two_queues_paused_in_one(make_store):
         f"{NOW - 300}|NONE|vip|Ana|PAUSE|Break",
     ])  # fmt: skip
     ana = snapshot(db2, NOW).agents["Ana"]
-    assert (ana.state, ana.reason, ana.time_in_state_s) == ("paused", "Break", 300)
-    assert ana.pause_today_s == {"Break": 300}
+    assert (ana.state, ana.reason, ana.time_in_state_s(NOW)) == ("paused", "Break", 300)
+    assert ana.pause_today_s(NOW) == {"Break": 300}
 
 
 def test_a_transfer_is_two_calls_and_frees_the_first_agent(make_store):
@@ -181,9 +181,9 @@ def test_a_transfer_is_two_calls_and_frees_the_first_agent(make_store):
     assert floor.queues["returns"].windows["today"].answered == 1
     assert floor.totals.windows["today"].offered == 2
     ben, dev = floor.agents["Ben"], floor.agents["Dev"]
-    assert (ben.state, ben.time_in_state_s, ben.calls_today) == ("available", 60, 1)
-    assert (dev.state, dev.call.queue, dev.call.talk_s) == ("on_call", "returns", 50)
-    assert dev.talk_today_s == 50 and dev.aht_today_s is None  # not ended yet
+    assert (ben.state, ben.time_in_state_s(NOW), ben.calls_today) == ("available", 60, 1)
+    assert (dev.state, dev.call.queue, dev.call.talk_s(NOW)) == ("on_call", "returns", 50)
+    assert dev.talk_today_s(NOW) == 50 and dev.aht_today_s is None  # not ended yet
 
 
 def test_a_ring_no_answer_then_an_answer_by_another_agent(make_store):
@@ -226,8 +226,8 @@ def test_occupancy_wrapup_login_and_pause_time(make_store):
     # talk 1500 + wrap-up 60 over talk + wrap-up + idle; idle = available 3600-60-300 - 1500.
     assert ana.occupancy_60m == pytest.approx((1500 + 60) / (1500 + 60 + 1740))
     assert ana.aht_today_s == pytest.approx((600 + 60 + 900) / 2)
-    assert ana.login_today_s == 3600
-    assert ana.pause_today_s == {"ACW": 60, "Break": 300}
+    assert ana.login_today_s(NOW) == 3600
+    assert ana.pause_today_s(NOW) == {"ACW": 60, "Break": 300}
     assert floor.queues["q"].windows["today"].aht_s == pytest.approx(780)
 
 
@@ -303,8 +303,8 @@ def test_at_an_instant_equals_a_store_that_only_saw_lines_up_to_it(tmp_path, sam
         assert one["windows"] == two["windows"] and one["agents"] == two["agents"]
         assert one["calls_waiting"] == two["calls_waiting"] == len(one["waiting"])
     strip = lambda d: {k: v for k, v in d.items() if k not in ("flags", "burnout")}  # noqa: E731
-    assert {n: strip(a.to_dict()) for n, a in whole.agents.items()} == {
-        n: strip(a.to_dict()) for n, a in part.agents.items()}
+    assert {n: strip(a.to_dict(at)) for n, a in whole.agents.items()} == {
+        n: strip(a.to_dict(at)) for n, a in part.agents.items()}
 
 
 def test_settled_calls_summed_by_sql_equal_the_row_by_row_sums(tmp_path, samples, monkeypatch):
@@ -320,9 +320,9 @@ def test_settled_calls_summed_by_sql_equal_the_row_by_row_sums(tmp_path, samples
         assert rows.queues[name].windows["today"] == summed.queues[name].windows["today"]
     for name, agent in rows.agents.items():
         other = summed.agents[name]
-        assert (agent.calls_today, agent.aht_today_s, agent.talk_today_s,
+        assert (agent.calls_today, agent.aht_today_s, agent.talk_today_s(at),
                 agent.ring_no_answers_today) == (other.calls_today, other.aht_today_s,
-                                                 other.talk_today_s, other.ring_no_answers_today)  # fmt: skip
+                                                 other.talk_today_s(at), other.ring_no_answers_today)  # fmt: skip
 
 
 def test_live_refresh_reads_only_what_changed(tmp_path):
@@ -397,3 +397,44 @@ def test_snapshot_of_a_missing_or_foreign_database_exits_2(tmp_path):
     sqlite3.connect(foreign).execute("CREATE TABLE x (y)")
     result = run("snapshot", "--db", str(foreign))
     assert result.returncode == 2 and "not a floorwatch database" in result.stderr
+
+
+def test_a_live_reader_reusing_unchanged_agents_equals_a_fresh_read_at_every_step(tmp_path):
+    """The live path keeps each agent's snapshot while nothing happens to them (and shares the
+    object between snapshots); the floor it shows must still be exactly what a reader built
+    from scratch at the same instant shows, through a whole simulated day fed in steps, with
+    snapshots between commits too (time passing alone)."""
+    from floorwatch.sources.queue_log import parse_line
+    from floorwatch.sources.simulator import SimConfig, Simulator
+
+    simulator = Simulator(SimConfig(agents=24, queues=3, seed=9, start=DAY + 12 * 3600))
+    db = tmp_path / "live.db"
+    writer = Store.open(db, UTC.derive_config())
+    writer.write([Batch("sim", "queue_log", [parse_line(line, "sim")
+                                             for line in simulator.lines(DAY + 7 * 3600)])])  # fmt: skip
+    now = DAY + 7 * 3600
+    live = FloorReader(Store.open_readonly(db), UTC, clock=lambda: now)
+    shared = 0
+    previous = None
+    step_end = now
+    while step_end < DAY + 19 * 3600:
+        step_end += 900
+        events = [parse_line(line, "sim") for line in simulator.lines(step_end)]
+        if events:
+            writer.write([Batch("sim", "queue_log", events)])
+        live.refresh()
+        for now in (step_end, step_end + 600):  # at the commit, then time passing alone
+            ours = live.snapshot(now, details=None)
+            with Store.open_readonly(db) as store:
+                fresh = FloorReader(store, UTC, clock=lambda: now).snapshot(now, details=None)
+            mine, theirs = ours.to_dict(), fresh.to_dict()
+            for side in (mine, theirs):  # the feed's age is the wall clock's, not the floor's
+                side.pop("feeds")
+            assert mine == theirs, now
+            if previous is not None:
+                shared += sum(1 for name, agent in ours.agents.items()
+                              if previous.agents.get(name) is agent)
+            previous = ours
+    live.store.close()
+    writer.close()
+    assert shared > 100  # agents nothing happened to were the same objects

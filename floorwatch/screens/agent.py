@@ -132,32 +132,34 @@ class AgentScreen(Screen):
         reason = f" ({agent.reason})" if agent.reason else ""
         self.query_one("#agent-title", Static).update(
             f"{name}  {state_label(agent.state)}{reason} for "
-            f"{seconds(agent.time_in_state_s)}{call}   queues: {', '.join(agent.queues) or '-'}"
+            f"{seconds(agent.time_in_state_s(snapshot.at))}{call}   queues: {', '.join(agent.queues) or '-'}"
         )
 
     def _numbers(self, agent: AgentSnapshot | None, snapshot: FloorSnapshot) -> None:
         if agent is None:
             self.query_one("#agent-numbers", Static).update("")
             return
-        others = [a for a in snapshot.agents.values() if a.calls_today or a.login_today_s]
+        at = snapshot.at
+        others = [a for a in snapshot.agents.values() if a.calls_today or a.login_today_s(at)]
         count = max(1, len(others))
         floor_calls = sum(a.calls_today for a in others) / count
         floor_rna = sum(a.ring_no_answers_today for a in others) / count
-        floor_login = sum(a.login_today_s for a in others) / count
-        floor_pause = sum(sum(a.pause_today_s.values()) for a in others) / count
+        floor_login = sum(a.login_today_s(at) for a in others) / count
+        floor_pause = sum(sum(a.pause_today_s(at).values()) for a in others) / count
+        pause_today = agent.pause_today_s(at)
         floor_aht = snapshot.totals.windows["today"].aht_s
         rows = [
             ("", "agent", "floor avg"),
             ("calls today", str(agent.calls_today), f"{floor_calls:.1f}"),
             ("AHT", seconds(agent.aht_today_s), seconds(floor_aht)),
-            ("talk", seconds(agent.talk_today_s), ""),
+            ("talk", seconds(agent.talk_today_s(at)), ""),
             ("occupancy 60m", percent(agent.occupancy_60m), ""),
             ("ring no answer", str(agent.ring_no_answers_today), f"{floor_rna:.1f}"),
-            ("paused (all)", seconds(sum(agent.pause_today_s.values())), seconds(floor_pause)),
-            ("logged in", seconds(agent.login_today_s), seconds(floor_login)),
+            ("paused (all)", seconds(sum(pause_today.values())), seconds(floor_pause)),
+            ("logged in", seconds(agent.login_today_s(at)), seconds(floor_login)),
         ]
         pauses = ", ".join(f"{reason} {seconds(value)}"
-                           for reason, value in agent.pause_today_s.items())  # fmt: skip
+                           for reason, value in pause_today.items())  # fmt: skip
         text = "\n".join(f"{a:<15}{b:>9}{c:>11}" for a, b, c in rows)
         if pauses:
             text += f"\npauses: {pauses}"

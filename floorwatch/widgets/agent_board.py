@@ -36,9 +36,7 @@ def agent_columns(config: Config) -> list[Column[AgentSnapshot]]:
         return state_label(agent.state), f"state-{agent.state}"
 
     def time_in_state(agent: AgentSnapshot, now: float) -> Cell:
-        value = agent.time_in_state_s
-        if agent.since is not None:
-            value = max(0.0, now - agent.since)
+        value = agent.time_in_state_s(now)
         style = None
         if agent.state == ON_CALL:
             style = level(value, colors.call_duration_s.warning, colors.call_duration_s.critical)
