@@ -14,9 +14,10 @@ model answers `floorwatch snapshot --at TIME`.
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections import OrderedDict, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from datetime import time as dtime
@@ -323,6 +324,8 @@ class FloorModel:
         self._ring_minute = np.full(RING_MINUTES, -1, dtype=np.int64)
         self._latest_minute = -1
         # minute -> queue index -> call id -> (wait ended, contribution, wait)
+        # (and the same as arrays, for the first minute of a rolling window, built on demand)
+        self._minute_arrays: dict[int, tuple[np.ndarray, ...]] = {}
         self._ring_calls: dict[int, dict[int, dict[int, tuple[float, list[float], float]]]] = {}
         # call id -> (queue index, wait ended, contribution, wait): what the call added
         self._applied: dict[int, tuple[int, float, list[float], float]] = {}
@@ -345,6 +348,17 @@ class FloorModel:
         #: Each agent's snapshot as of their last change, reused while it still holds.
         self._shown: dict[str, _ShownAgent] = {}
         self._names: list[str] | None = None  # sorted agent names (None: to sort again)
+        self._listed: dict[str, AgentSnapshot] = {}  # the last snapshot's agents, by name
+        self._shown_version = 0  # the model's version at the last snapshot
+        self._shown_at = -math.inf  # and its instant
+        #: (instant, agent): when an agent's cached snapshot stops holding by time alone.
+        self._expiries: list[tuple[float, str]] = []
+        #: Per (window, queue): the figures last computed and the sums they came from.
+        self._stats: dict[tuple[str, int], tuple[bytes, float | None, WindowStats]] = {}
+        #: Per queue: its waiting callers as the snapshot shows them (None: to sort again).
+        self._waiting_sorted: dict[str, tuple[WaitingCall, ...]] = {}
+        #: Per queue: the staffing model's last inputs and its answer.
+        self._staffing_memo: dict[str, tuple[tuple, int]] = {}
         #: Running sums of the shown agents' _ShownAgent.counts: per queue, per state.
         self._queue_counts: dict[str, list[int]] = {}
         self._queue_paused: dict[str, dict[str, int]] = {}
@@ -475,9 +489,11 @@ class FloorModel:
         self.calls[call.id] = call
         q = self._queue(call.queue)
         if old is not None:
-            self.waiting[old.queue].pop(old.id, None)
+            if self.waiting[old.queue].pop(old.id, None) is not None:
+                self._waiting_sorted.pop(old.queue, None)
         if call.outcome is None and call.status != "done":
             self.waiting[call.queue][call.id] = call
+            self._waiting_sorted.pop(call.queue, None)
         # Queue windows: what the call adds, by the minute its wait ended.
         vector = None
         if call.wait_end_at is not None and call.wait_end_at >= self.horizon:
@@ -545,6 +561,7 @@ class FloorModel:
         if len(stale):
             for held in self._ring_minute[stale]:
                 self._ring_calls.pop(int(held), None)
+                self._minute_arrays.pop(int(held), None)
             self._ring[:, stale, :] = 0
             self._ring_max[:, stale] = -np.inf
             self._ring_minute[stale] = expected[stale]
@@ -566,6 +583,7 @@ class FloorModel:
         self._ring_calls.setdefault(minute, {}).setdefault(q, {})[call_id] = (
             wait_end, vector, wait,
         )  # fmt: skip
+        self._minute_arrays.pop(minute, None)
 
     def _remove(self, call_id: int, q: int, wait_end: float, vector: list[float],
                 wait: float) -> None:  # fmt: skip
@@ -576,6 +594,7 @@ class FloorModel:
         minute = int(wait_end // 60)
         bucket = self._ring_calls.get(minute, {}).get(q)
         if bucket is not None and bucket.pop(call_id, None) is not None:
+            self._minute_arrays.pop(minute, None)
             self._flush()
             slot = minute % RING_MINUTES
             self._ring[q, slot] -= vector
@@ -716,6 +735,56 @@ class FloorModel:
         maxes = [None if math.isinf(top) else float(top) for top in tops]
         return sums, maxes
 
+    def _rolling_windows(self, now: float) -> dict[str, tuple[np.ndarray, list[float | None]]]:
+        """_window_vectors for every rolling window of WINDOWS at once: the minutes newest
+        first, summed cumulatively once, each window read off at its first full minute."""
+        self._flush()
+        spans = {name: seconds for name, seconds in WINDOWS.items() if seconds is not None}
+        minutes = self._ring_minute
+        last = int(now // 60)
+        oldest = int((now - max(spans.values())) // 60)
+        slots = np.nonzero((minutes > oldest) & (minutes <= last))[0]
+        slots = slots[np.argsort(-minutes[slots])]
+        newest_first = minutes[slots]
+        if len(slots):
+            sums_upto = np.cumsum(self._ring[:, slots, :], axis=1)
+            tops_upto = np.maximum.accumulate(self._ring_max[:, slots], axis=1)
+        count = len(self._queues)
+        result = {}
+        for name, seconds in spans.items():
+            start = now - seconds
+            first = int(start // 60)
+            full = int(np.count_nonzero(newest_first > first))
+            if full:
+                sums = sums_upto[:, full - 1, :].copy()
+                tops = tops_upto[:, full - 1].copy()
+            else:
+                sums = np.zeros((count, VECTOR_SIZE))
+                tops = np.full(count, -np.inf)
+            self._add_partial_minute(sums, tops, first, start, now)
+            result[name] = (sums, [None if math.isinf(top) else float(top) for top in tops])
+        return result
+
+    def _add_partial_minute(self, sums: np.ndarray, tops: np.ndarray, minute: int, start: float,
+                            now: float) -> None:  # fmt: skip
+        """Add the calls of a window's first minute that fall inside it (at one numpy call)."""
+        arrays = self._minute_arrays.get(minute)
+        if arrays is None:
+            rows = [(q, wait_end, wait, vector)
+                    for q, bucket in self._ring_calls.get(minute, {}).items()
+                    for wait_end, vector, wait in bucket.values()]  # fmt: skip
+            arrays = self._minute_arrays[minute] = (
+                np.array([row[0] for row in rows], dtype=np.int64),
+                np.array([row[1] for row in rows], dtype=float),
+                np.array([row[2] for row in rows], dtype=float),
+                np.array([row[3] for row in rows], dtype=float).reshape(len(rows), VECTOR_SIZE),
+            )  # fmt: skip
+        queues, wait_ends, waits, vectors = arrays
+        inside = (wait_ends >= start) & (wait_ends <= now)
+        if inside.any():
+            np.add.at(sums, queues[inside], vectors[inside])
+            np.maximum.at(tops, queues[inside], waits[inside])
+
     def _today_maxes(self) -> list[float | None]:
         for q in self._today_max_stale:
             queue = self._queues[q]
@@ -847,6 +916,44 @@ class FloorModel:
             burnout=overall_level(book.flags.values(), self.config.burnout) if book.flags else None,
         )
 
+    def detailed(self, agent: AgentSnapshot, now: float) -> AgentSnapshot:
+        """The agent with the numbers that cost more (occupancy over the last hour) at `now`."""
+        return replace(agent, occupancy_60m=self.occupancy(self.agents[agent.name], now))
+
+    def _agents_at(self, now: float) -> dict[str, AgentSnapshot]:
+        """Every agent on the floor at `now`, by name. Going forward in time, only the agents
+        whose book changed since the last snapshot, or whose availability interval has run
+        out, are looked at again; the rest are the same objects as last time."""
+        books = self.agents
+        if self._names is None or now < self._shown_at:
+            self._names = sorted(books)
+            names: Collection[str] = self._names
+            self._expiries = []
+            rebuild = True
+        else:
+            names = set(self.touched_since(self._shown_version))
+            expiries = self._expiries
+            while expiries and expiries[0][0] <= now:
+                names.add(heapq.heappop(expiries)[1])
+            rebuild = False
+        listed = self._listed
+        for name in names:
+            before = self._shown.get(name)
+            agent = self._shown_agent(books[name], now).agent
+            if rebuild or (before is not None and agent is before.agent):
+                continue
+            if agent is not None and name in listed:
+                listed[name] = agent  # keeps its place
+            elif agent is not None or name in listed:
+                rebuild = True  # someone joined or left the floor: order them again
+        if rebuild:
+            shown = self._shown
+            self._listed = {name: shown[name].agent for name in self._names
+                            if shown[name].agent is not None}  # fmt: skip
+        self._shown_version = self.version
+        self._shown_at = now
+        return dict(self._listed)
+
     def _shown_agent(self, book: _AgentBook, now: float) -> _ShownAgent:
         """The agent's cached snapshot if nothing happened to them and `now` is still inside
         the availability interval it was taken in; otherwise a new one, with the running
@@ -864,6 +971,8 @@ class FloorModel:
         self._add_counts(counts, agent, 1)
         shown = self._shown[book.name] = _ShownAgent(book.version, valid_from, valid_until,
                                                      agent, counts)  # fmt: skip
+        if valid_until != math.inf:
+            heapq.heappush(self._expiries, (valid_until, book.name))
         return shown
 
     def _counts(self, book: _AgentBook, agent: AgentSnapshot) -> tuple[tuple[str, int, str | None], ...]:
@@ -972,42 +1081,29 @@ class FloorModel:
         if now - self._last_eviction > 60:
             self._last_eviction = now
             self._evict(now)
-        agents: dict[str, AgentSnapshot] = {}
-        if self._names is None:
-            self._names = sorted(self.agents)
+        agents = self._agents_at(now)
         books = self.agents
-        for name in self._names:
-            agent = self._shown_agent(books[name], now).agent
-            if agent is not None:
-                agents[name] = agent
         detailed = agents if details == ALL else details or ()
         for name in [name for name in detailed if name in agents]:
-            agents[name] = replace(agents[name], occupancy_60m=self.occupancy(books[name], now))
-        windows = {name: self._window_vectors(now, seconds) for name, seconds in WINDOWS.items()
-                   if seconds is not None}  # fmt: skip
+            agents[name] = self.detailed(agents[name], now)
+        windows = self._rolling_windows(now)
         today_max = self._today_maxes()
         queues: dict[str, QueueSnapshot] = {}
         order = sorted(self._queues, key=lambda q: self.config.queue_name(q).casefold())
         for queue in order:
             q = self._queue_index[queue]
             level = self._level(queue)
-            waiting = sorted(
-                (c for c in self.waiting[queue].values() if c.enqueued_at <= now),
-                key=lambda c: c.enqueued_at,
-            ) if self.waiting[queue] else []  # fmt: skip
-            stats = {"today": WindowStats.from_vector(self._today[q], today_max[q], level.formula)}
+            waiting = self._waiting_at(queue, now)
+            stats = {"today": self._window_stats("today", q, self._today[q], today_max[q],
+                                                 level.formula)}  # fmt: skip
             for name, (sums, maxes) in windows.items():
-                stats[name] = WindowStats.from_vector(sums[q], maxes[q], level.formula)
+                stats[name] = self._window_stats(name, q, sums[q], maxes[q], level.formula)
             queues[queue] = QueueSnapshot(
                 name=queue,
                 display_name=self.config.queue_name(queue),
                 calls_waiting=len(waiting),
-                longest_wait_s=max(0.0, now - waiting[0].enqueued_at) if waiting else None,
-                waiting=[
-                    WaitingCall(c.call_id, queue, c.caller, c.position,
-                                max(0.0, now - c.enqueued_at))
-                    for c in waiting
-                ],  # fmt: skip
+                longest_wait_s=waiting[0].wait_s(now) if waiting else None,
+                waiting=waiting,
                 windows=stats,
                 threshold_s=level.threshold_s,
                 target=level.target,
@@ -1028,6 +1124,30 @@ class FloorModel:
             totals=self._totals(queues, agents, windows, today_max),
             feeds=self._feeds(now),
         )
+
+    def _waiting_at(self, queue: str, now: float) -> Sequence[WaitingCall]:
+        """The queue's callers waiting at `now`, oldest first: the same tuple from snapshot to
+        snapshot until someone joins or leaves the queue."""
+        waiting = self._waiting_sorted.get(queue)
+        if waiting is None:
+            calls = sorted(self.waiting[queue].values(), key=lambda c: c.enqueued_at)
+            waiting = self._waiting_sorted[queue] = tuple(
+                WaitingCall(c.call_id, queue, c.caller, c.position, c.enqueued_at)
+                for c in calls)  # fmt: skip
+        if waiting and waiting[-1].enqueued_at > now:  # callers ahead of the clock
+            return waiting[:bisect.bisect_right(waiting, now, key=lambda c: c.enqueued_at)]
+        return waiting
+
+    def _window_stats(self, window: str, q: int, vector: np.ndarray, max_wait: float | None,
+                      formula: str) -> WindowStats:  # fmt: skip
+        """WindowStats of a queue's sums, computed again only when the sums moved."""
+        sums = vector.tobytes()
+        cached = self._stats.get((window, q))
+        if cached is not None and cached[0] == sums and cached[1] == max_wait:
+            return cached[2]
+        stats = WindowStats.from_vector(vector, max_wait, formula)
+        self._stats[(window, q)] = (sums, max_wait, stats)
+        return stats
 
     def _staffing_gap(self, queues: dict[str, QueueSnapshot], now: float,
                       windows: dict[str, tuple[np.ndarray, list]]) -> None:  # fmt: skip
@@ -1053,8 +1173,14 @@ class FloorModel:
                 traffic_erlangs = 0.0
             else:
                 traffic_erlangs = offered / arrival_s * aht
-                needed = agents_needed(traffic_erlangs, aht, queue.target, queue.threshold_s,
-                                       settings.max_occupancy).agents  # fmt: skip
+                inputs = (traffic_erlangs, aht, queue.target, queue.threshold_s,
+                          settings.max_occupancy)  # fmt: skip
+                memo = self._staffing_memo.get(name)
+                if memo is not None and memo[0] == inputs:
+                    needed = memo[1]
+                else:
+                    needed = agents_needed(*inputs).agents
+                    self._staffing_memo[name] = (inputs, needed)
             queue.staffing = {
                 "model": "erlang_c",
                 "calls_per_hour": offered / arrival_s * 3600,

@@ -6,6 +6,7 @@ person reading the docs talk about the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,11 @@ class WaitingCall:
     queue: str
     caller: str | None
     position: int | None
-    wait_s: float
+    enqueued_at: float
+
+    def wait_s(self, at: float) -> float:
+        """Seconds waited so far at `at`."""
+        return max(0.0, at - self.enqueued_at)
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,8 @@ class QueueSnapshot:
     display_name: str
     calls_waiting: int
     longest_wait_s: float | None
-    waiting: list[WaitingCall]
+    #: Oldest first; shared between snapshots while nobody joins or leaves the queue.
+    waiting: Sequence[WaitingCall]
     windows: dict[str, WindowStats]
     threshold_s: float
     target: float
@@ -65,7 +71,7 @@ class QueueSnapshot:
     trend_waiting: list[int] = field(default_factory=list)
     trend_service_level: list[float | None] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, at: float) -> dict[str, Any]:
         return {
             "name": self.name,
             "display_name": self.display_name,
@@ -73,7 +79,7 @@ class QueueSnapshot:
             "longest_wait_s": self.longest_wait_s,
             "waiting": [
                 {"call_id": c.call_id, "caller": c.caller, "position": c.position,
-                 "wait_s": c.wait_s}
+                 "wait_s": c.wait_s(at)}
                 for c in self.waiting
             ],  # fmt: skip
             "service_level_threshold_s": self.threshold_s,
@@ -155,6 +161,13 @@ class AgentSnapshot:
             pauses[self.open_pause] = pauses.get(self.open_pause, 0.0) + max(
                 0.0, at - self.open_from)  # fmt: skip
         return pauses
+
+    def pause_total_s(self, at: float) -> float:
+        """Seconds paused today, all reasons together."""
+        total = sum(self.pause_closed_s.values()) if self.pause_closed_s else 0.0
+        if self.open_pause is not None and self.open_from is not None:
+            total += max(0.0, at - self.open_from)
+        return total
 
     def to_dict(self, at: float) -> dict[str, Any]:
         call = self.call
@@ -256,7 +269,7 @@ class FloorSnapshot:
             "day_start": self.day_start,
             "timezone": self.timezone,
             "totals": self.totals.to_dict(),
-            "queues": {name: queue.to_dict() for name, queue in self.queues.items()},
+            "queues": {name: queue.to_dict(self.at) for name, queue in self.queues.items()},
             "agents": {name: agent.to_dict(self.at) for name, agent in self.agents.items()},
             "feeds": [feed.to_dict() for feed in self.feeds],
         }

@@ -256,3 +256,51 @@ def test_snapshot_agent(snap_compare, sample_db, size):
         await pilot.pause(0.1)
 
     assert snap_compare(make_app(sample_db), terminal_size=size, run_before=ready)
+
+
+async def test_a_board_moving_only_the_changed_rows_keeps_the_full_sort_order():
+    """LiveTable moves just the rows whose objects changed when few did; after many such
+    updates (sorted both ways, with a filter) the order must be exactly a full sort's."""
+    import random
+    from dataclasses import dataclass
+
+    from textual.app import App
+
+    from floorwatch.widgets.live_table import Column, LiveTable
+
+    @dataclass(frozen=True)
+    class Item:
+        name: str
+        value: int
+
+    columns = [Column("name", "name", 8, lambda r, now: (r.name, None)),
+               Column("value", "value", 6, lambda r, now: (str(r.value), None),
+                      sort=lambda r: r.value)]  # fmt: skip
+
+    class Host(App):
+        def compose(self):
+            yield LiveTable(columns)
+
+    rng = random.Random(3)
+    rows = {f"a{n:04d}": Item(f"a{n:04d}", rng.randrange(50)) for n in range(1000)}
+    async with Host().run_test(size=(40, 20)) as pilot:
+        table = pilot.app.query_one(LiveTable)
+        table.set_sort("value")
+        table.update_rows(rows, 0)
+        table.move_to("a0500")
+        for step in range(60):
+            if step == 20:
+                table.set_sort("value", reverse=True)
+            if step == 40:
+                table.set_filter(lambda r: r.value % 3 != 0)
+            rows = dict(rows)
+            for key in rng.sample(sorted(rows), 25):
+                rows[key] = Item(key, rng.randrange(50))
+            table.update_rows(rows, step)
+            shown = [k for k in rows if table.filter is None or table.filter(rows[k])]
+            expected = sorted(shown, key=lambda k: (rows[k].value, k),
+                              reverse=table.sort_reverse)  # fmt: skip
+            assert table.order == expected, step
+            if "a0500" in table.order:
+                assert table.cursor_key == "a0500"  # the cursor follows its row
+        await pilot.pause()

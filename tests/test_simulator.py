@@ -204,8 +204,8 @@ def test_replay_at_100x_ends_where_a_load_at_once_ends(tmp_path, samples):
     with Store.open_readonly(once) as a, Store.open_readonly(tmp_path / "replay.db") as b:
         one = FloorReader(a, UTC, at=end).snapshot()
         two = FloorReader(b, UTC, at=end).snapshot()
-    assert {n: q.to_dict() for n, q in one.queues.items()} == {
-        n: q.to_dict() for n, q in two.queues.items()}
+    assert {n: q.to_dict(end) for n, q in one.queues.items()} == {
+        n: q.to_dict(end) for n, q in two.queues.items()}
     strip = lambda d: {k: v for k, v in d.items() if k not in ("flags", "burnout")}  # noqa: E731
     assert {n: strip(x.to_dict(end)) for n, x in one.agents.items()} == {
         n: strip(x.to_dict(end)) for n, x in two.agents.items()}

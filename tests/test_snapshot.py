@@ -299,7 +299,7 @@ def test_at_an_instant_equals_a_store_that_only_saw_lines_up_to_it(tmp_path, sam
     part = snapshot(ingest_file(tmp_path / "part.db", prefix), at)
     assert whole.queues.keys() == part.queues.keys()
     for name in whole.queues:
-        one, two = whole.queues[name].to_dict(), part.queues[name].to_dict()
+        one, two = whole.queues[name].to_dict(at), part.queues[name].to_dict(at)
         assert one["windows"] == two["windows"] and one["agents"] == two["agents"]
         assert one["calls_waiting"] == two["calls_waiting"] == len(one["waiting"])
     strip = lambda d: {k: v for k, v in d.items() if k not in ("flags", "burnout")}  # noqa: E731

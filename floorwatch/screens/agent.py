@@ -140,12 +140,19 @@ class AgentScreen(Screen):
             self.query_one("#agent-numbers", Static).update("")
             return
         at = snapshot.at
-        others = [a for a in snapshot.agents.values() if a.calls_today or a.login_today_s(at)]
-        count = max(1, len(others))
-        floor_calls = sum(a.calls_today for a in others) / count
-        floor_rna = sum(a.ring_no_answers_today for a in others) / count
-        floor_login = sum(a.login_today_s(at) for a in others) / count
-        floor_pause = sum(sum(a.pause_today_s(at).values()) for a in others) / count
+        count = 0
+        floor_calls = floor_rna = floor_login = floor_pause = 0.0
+        for other in snapshot.agents.values():
+            login = other.login_today_s(at)
+            if other.calls_today or login:
+                count += 1
+                floor_calls += other.calls_today
+                floor_rna += other.ring_no_answers_today
+                floor_login += login
+                floor_pause += other.pause_total_s(at)
+        count = max(1, count)
+        floor_calls, floor_rna = floor_calls / count, floor_rna / count
+        floor_login, floor_pause = floor_login / count, floor_pause / count
         pause_today = agent.pause_today_s(at)
         floor_aht = snapshot.totals.windows["today"].aht_s
         rows = [

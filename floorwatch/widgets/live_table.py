@@ -9,6 +9,7 @@ rows move.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, TypeVar
@@ -120,6 +121,8 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
             return self.table
 
     cursor = reactive(0, repaint=False)
+    #: More changed rows than this in one update: sort them all again (it is then cheaper).
+    INCREMENTAL_LIMIT = 200
 
     def __init__(self, columns: list[Column[Row]], *, name: str | None = None,
                  id: str | None = None, classes: str | None = None):  # fmt: skip
@@ -133,16 +136,30 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         self.filter: Callable[[Row], bool] | None = None
         self.empty_message = "nothing to show"
         self._layout_cache: dict[tuple[str, int], list] = {}
+        #: (sort value, str(key), key) of the shown rows, ascending; None when unsorted.
+        self._sorted: list[tuple] | None = None
+        self._sort: Column[Row] | None = None
         #: What each screen line showed when last painted (to repaint only what changed).
         self._painted: dict[int, object] = {}
         self._base_style: Style | None = None
 
     # ----------------------------------------------------------------- data
     def update_rows(self, rows: Mapping[Key, Row], now: float) -> None:
-        """New data: re-filter and re-sort, keep the cursor on the same row, repaint."""
+        """New data: re-filter and re-sort, keep the cursor on the same row, repaint.
+
+        Rows that are the same objects as last time (a snapshot shares the agents nothing
+        happened to) keep their place; when only a few changed, just those are moved, so a
+        board of thousands costs what changed."""
         current = self.cursor_key
+        previous = self.rows
         self.rows = dict(rows)
         self.now = now
+        if self._sorted is not None and previous.keys() == self.rows.keys():
+            changed = [key for key, row in self.rows.items() if previous[key] is not row]
+            if len(changed) <= self.INCREMENTAL_LIMIT:
+                self._move_rows(changed, previous)
+                self._place(current)
+                return
         self._reorder(current)
 
     def tick(self, now: float) -> None:
@@ -187,18 +204,52 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
     def sortable(self) -> list[Column[Row]]:
         return [column for column in self.columns if column.sort is not None]
 
+    def _entry(self, key: Key, row: Row) -> tuple | None:
+        """The row's place in the sorted list (ties broken by key), or None if filtered out."""
+        if self.filter is not None and not self.filter(row):
+            return None
+        column = self._sort
+        return (column.sort(row) if column is not None else 0, str(key), key)
+
     def _reorder(self, keep: Key | None) -> None:
-        keys = list(self.rows)
-        if self.filter is not None:
-            keys = [key for key in keys if self.filter(self.rows[key])]
-        column = next((c for c in self.columns if c.key == self.sort_column), None)
-        if column is not None and column.sort is not None:
-            sort = column.sort
-            keys.sort(key=lambda key: sort(self.rows[key]), reverse=self.sort_reverse)
-        self.order = keys
+        self._sort = next((c for c in self.columns if c.key == self.sort_column
+                           and c.sort is not None), None)  # fmt: skip
+        entries = [self._entry(key, row) for key, row in self.rows.items()]
+        if self._sort is None:  # the rows' own order
+            self._sorted = None
+            self.order = [entry[2] for entry in entries if entry is not None]
+        else:
+            self._sorted = sorted(entry for entry in entries if entry is not None)
+            self._set_order()
+        self._place(keep)
+
+    def _move_rows(self, keys: list[Key], previous: Mapping[Key, Row]) -> None:
+        """Take the changed rows out of the sorted list and put them back where they now go."""
+        entries = self._sorted
+        for key in keys:
+            old = self._entry(key, previous[key])
+            if old is not None:
+                index = bisect.bisect_left(entries, old)
+                if index < len(entries) and entries[index][2] == key:
+                    del entries[index]
+            new = self._entry(key, self.rows[key])
+            if new is not None:
+                bisect.insort(entries, new)
+        self._set_order()
+
+    def _set_order(self) -> None:
+        keys = [entry[2] for entry in self._sorted]
+        self.order = keys[::-1] if self.sort_reverse else keys
+
+    def _place(self, keep: Key | None) -> None:
+        """After the order changed: the cursor back on `keep`, the scroll range, a repaint."""
+        keys = self.order
         self.virtual_size = Size(self._total_width(self.size.width), len(keys) + 1)
-        if keep is not None and keep in self.rows and keep in keys:
-            self.cursor = keys.index(keep)
+        if keep is not None and keep in self.rows:
+            try:
+                self.cursor = keys.index(keep)
+            except ValueError:
+                self.cursor = min(self.cursor, max(0, len(keys) - 1))
         else:
             self.cursor = min(self.cursor, max(0, len(keys) - 1))
         self._scroll_to_cursor()
