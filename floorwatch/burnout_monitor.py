@@ -31,18 +31,23 @@ log = logging.getLogger(__name__)
 
 def agent_baselines(store: Store, day_start: float, days: int) -> dict[str, tuple[float, int]]:
     """Each agent's AHT (talk + wrap-up) over the `days` days before `day_start`, with its
-    number of calls: the yardstick of the "slowing down" rule (pandas, once a day)."""
-    frame = pd.read_sql_query(
+    number of calls: the yardstick of the "slowing down" rule (pandas, once a day). Read in
+    chunks and summed per agent as it goes, so two weeks of a busy floor never sit in memory
+    at once (the ingest stays under its memory budget)."""
+    chunks = pd.read_sql_query(
         "SELECT agent, talk_s + coalesce(wrapup_s, 0) AS handle_s FROM calls "
         "WHERE wait_end_at >= ? AND wait_end_at < ? AND outcome = 'answered' "
         "AND talk_s IS NOT NULL AND agent IS NOT NULL",
         store.conn,
         params=(day_start - days * 86400, day_start),
+        chunksize=50_000,
     )
-    if frame.empty:
+    sums = [chunk.groupby("agent")["handle_s"].agg(["sum", "count"]) for chunk in chunks]
+    if not sums:
         return {}
-    grouped = frame.groupby("agent")["handle_s"].agg(["mean", "count"])
-    return {agent: (float(row["mean"]), int(row["count"])) for agent, row in grouped.iterrows()}
+    totals = pd.concat(sums).groupby(level=0).sum()
+    return {agent: (float(row["sum"]) / int(row["count"]), int(row["count"]))
+            for agent, row in totals.iterrows() if row["count"]}  # fmt: skip
 
 
 class BurnoutMonitor:
@@ -117,6 +122,7 @@ class BurnoutMonitor:
             self._model = model
             self._forget()
             full = True
+        model.forget_settled(now)
         baselines = self.baselines(reader.store, model.day_start)
         queue_aht = model.queue_aht_today()
         tracker = self._tracker

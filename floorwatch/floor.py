@@ -686,6 +686,14 @@ class FloorModel:
         book.queues = sorted(book.memberships)
 
     # ----------------------------------------------------------------- forgetting
+    def forget_settled(self, now: float) -> None:
+        """Once a minute: forget calls that can no longer change (their numbers stay in the
+        totals), so the model holds the last hours, not the day. Whoever asks the model about
+        `now` (a snapshot, the burnout monitor) calls it."""
+        if now - self._last_eviction > 60:
+            self._last_eviction = now
+            self._evict(now)
+
     def _evict(self, now: float) -> None:
         """Forget calls that can no longer change (their numbers stay in the totals)."""
         before = now - self.KEEP_S
@@ -1078,9 +1086,7 @@ class FloorModel:
     def snapshot(self, now: float, details: Collection[str] | str | None = ALL) -> FloorSnapshot:
         """The floor at `now`. `details`: agents whose costlier numbers (occupancy) to compute:
         ALL, None, or a collection of names (the rows a viewer shows)."""
-        if now - self._last_eviction > 60:
-            self._last_eviction = now
-            self._evict(now)
+        self.forget_settled(now)
         agents = self._agents_at(now)
         books = self.agents
         detailed = agents if details == ALL else details or ()

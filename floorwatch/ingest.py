@@ -50,7 +50,7 @@ class Ingest:
     """Drives sources into one store until they end (`once`) or a stop is asked for."""
 
     #: Events gathered into one transaction at most (bounds memory as well as latency).
-    MAX_EVENTS_PER_COMMIT = 50_000
+    MAX_EVENTS_PER_COMMIT = 20_000
 
     def __init__(self, store: Store, sources: Sequence[Source],
                  on_commit: Callable[[int], None] | None = None,
@@ -62,7 +62,7 @@ class Ingest:
         self.sources = list(sources)
         self.on_commit = on_commit
         self.monitor = monitor
-        self._queue: queue.Queue = queue.Queue(maxsize=3)
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
         self.errors: list[tuple[str, BaseException]] = []
 
     def run(self, stop: threading.Event) -> IngestSummary:

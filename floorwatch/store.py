@@ -9,6 +9,7 @@ that last changed it, so a reader can fetch only what changed since it last look
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
 import os
@@ -40,6 +41,13 @@ SCHEMA_VERSION = 1
 
 _EVENT_ROW = operator.attrgetter("ts", "kind", "call_id", "queue", "agent", "raw")
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+@functools.cache
+def _replace_sql(table: str, columns: tuple[str, ...]) -> str:
+    """Write a derived row whole, new or changed (the deriver hands over complete rows)."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    return f"INSERT OR REPLACE INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
 
 
 class StoreError(Exception):
@@ -200,7 +208,7 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             # Bulk loads commit tens of thousands of rows at a time: a larger page cache and
             # fewer WAL checkpoints keep SQLite from doing the same work twice.
-            conn.execute("PRAGMA cache_size = -32768")
+            conn.execute("PRAGMA cache_size = -16384")
             conn.execute("PRAGMA wal_autocheckpoint = 10000")
             if version == 0:
                 conn.execute("BEGIN IMMEDIATE")
@@ -374,35 +382,16 @@ class Store:
     def _write_changes(self, seq: int) -> None:
         changes = self.deriver.take_changes()
         conn = self.conn
-        if changes.calls:
-            columns = CallEntry.COLUMNS + ("seq",)
-            conn.executemany(
-                f"INSERT OR REPLACE INTO calls ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' * len(columns))})",
-                [row + (seq,) for row in changes.calls],
-            )
-        if changes.agents:
-            columns = AGENT_COLUMNS + ("seq",)
-            conn.executemany(
-                f"INSERT OR REPLACE INTO agents ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' * len(columns))})",
-                [row + (seq,) for row in changes.agents],
-            )
-        interval_columns = ", ".join(f'"{c}"' for c in INTERVAL_COLUMNS + ("seq",))
-        marks = ", ".join("?" * (len(INTERVAL_COLUMNS) + 1))
-        for table, rows in (("agent_states", changes.agent_states), ("pauses", changes.pauses)):
+        for table, columns, rows in (
+            ("calls", CallEntry.COLUMNS, changes.calls),
+            ("agents", AGENT_COLUMNS, changes.agents),
+            ("agent_states", INTERVAL_COLUMNS, changes.agent_states),
+            ("pauses", INTERVAL_COLUMNS, changes.pauses),
+            ("memberships", Membership.COLUMNS, changes.memberships),
+        ):
             if rows:
-                conn.executemany(
-                    f"INSERT OR REPLACE INTO {table} ({interval_columns}) VALUES ({marks})",
-                    [row + (seq,) for row in rows],
-                )
-        if changes.memberships:
-            columns = Membership.COLUMNS + ("seq",)
-            conn.executemany(
-                f"INSERT OR REPLACE INTO memberships ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' * len(columns))})",
-                [row + (seq,) for row in changes.memberships],
-            )
+                conn.executemany(_replace_sql(table, columns + ("seq",)),
+                                 [row + (seq,) for row in rows])  # fmt: skip
         if changes.misses:
             conn.executemany(
                 f"INSERT INTO misses ({', '.join(MISS_COLUMNS)}, seq) "

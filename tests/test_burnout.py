@@ -326,3 +326,33 @@ def test_incremental_rounds_raise_and_clear_exactly_what_full_rounds_do(tmp_path
     assert history[0] == history[1]
     agents = len(simulator.roster)
     assert evaluated < 0.5 * agents * (rounds - 1)
+
+
+def test_baselines_summed_in_chunks_equal_each_agents_plain_average(tmp_path, monkeypatch):
+    """agent_baselines reads two weeks in chunks; the result must be each agent's plain mean
+    handle time and count (checked against SQL), whatever the chunk size."""
+    import floorwatch.burnout_monitor as monitor_module
+    from floorwatch.burnout_monitor import agent_baselines
+    from floorwatch.sources.base import Batch
+    from floorwatch.sources.queue_log import parse_line
+    from floorwatch.sources.simulator import SimConfig, Simulator
+
+    simulator = Simulator(SimConfig(agents=12, queues=2, seed=2, start=DAY + 12 * H,
+                                    history_days=2))  # fmt: skip
+    store = Store.open(tmp_path / "b.db")
+    store.write([Batch("sim", "queue_log", [parse_line(line, "sim")
+                                            for line in simulator.lines(DAY)])])  # fmt: skip
+    expected = {agent: (average, count) for agent, average, count in store.conn.execute(
+        "SELECT agent, avg(talk_s + coalesce(wrapup_s, 0)), count(*) FROM calls "
+        "WHERE wait_end_at >= ? AND wait_end_at < ? AND outcome = 'answered' "
+        "AND talk_s IS NOT NULL AND agent IS NOT NULL GROUP BY agent", (DAY - 14 * 86400, DAY))}
+    assert len(expected) >= 10 and all(count > 20 for _, count in expected.values())
+    original = monitor_module.pd.read_sql_query
+    monkeypatch.setattr(monitor_module.pd, "read_sql_query",
+                        lambda *a, **k: original(*a, **{**k, "chunksize": 97}))  # fmt: skip
+    found = agent_baselines(store, DAY, 14)
+    store.close()
+    assert found.keys() == expected.keys()
+    for agent, (average, count) in expected.items():
+        assert found[agent][1] == count
+        assert found[agent][0] == pytest.approx(average)

@@ -69,8 +69,8 @@ class LineFeed:
         self.poll_interval = poll_interval
         self.progress = progress
         self._tail: FileTail | None = None
-        #: Bytes read per batch: about 13,000 queue_log lines, so memory stays small.
-        self.chunk_bytes = 1 << 20
+        #: Bytes read per batch: about 6,500 queue_log lines, so memory stays small.
+        self.chunk_bytes = 1 << 19
 
     def check(self) -> None:
         """Fail early, in one line, for a path that cannot work."""
