@@ -138,6 +138,7 @@ class FloorwatchApp(App):
         board = self._agent_board()
         if board is not None:
             board.move_to(name)
+        self.live.focus(name)  # the live thread loads the day while the screen is built
         self.push_screen(AgentScreen(name))
 
     def action_search(self) -> None:
