@@ -179,10 +179,6 @@ def _last_break(facts: AgentFacts, config: BurnoutConfig) -> tuple[float, Span |
     return since, None
 
 
-def _no_break_since(facts: AgentFacts, config: BurnoutConfig) -> float:
-    return _last_break(facts, config)[0]
-
-
 def no_break(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
     """Logged in and unpaused for hours without a real break (a pause or logout of at least
     break_min_minutes; wrap-up is not a break)."""
@@ -410,7 +406,7 @@ def next_check(facts: AgentFacts, config: BurnoutConfig, findings: dict[str, Fin
     wake = math.inf if facts.next_fact_at is None else facts.next_fact_at
     if facts.logged_in:
         if "no_break" in enabled:
-            wake = min(wake, _no_break_since(facts, config) + config.no_break_warning_h * 3600)
+            wake = min(wake, _last_break(facts, config)[0] + config.no_break_warning_h * 3600)
         if "long_day" in enabled:
             wake = min(wake, now + config.long_day_warning_h * 3600 - facts.login_today_s)
     if "sustained_occupancy" in enabled:

@@ -721,7 +721,7 @@ class FloorModel:
     # ----------------------------------------------------------------- windows
     def _window_vectors(self, now: float, seconds: int) -> tuple[np.ndarray, list[float | None]]:
         """Each queue's sums and max wait over calls whose wait ended in [now - seconds, now]:
-        the full minutes in one numpy sum, the first (partial) minute call by call."""
+        the full minutes in one numpy sum, plus the calls of the first (partial) minute."""
         self._flush()
         start = now - seconds
         first = int(start // 60)
@@ -734,12 +734,7 @@ class FloorModel:
         else:
             sums = np.zeros((len(self._queues), VECTOR_SIZE))
             tops = np.full(len(self._queues), -np.inf)
-        for q, bucket in self._ring_calls.get(first, {}).items():
-            for wait_end, vector, wait in bucket.values():
-                if start <= wait_end <= now:
-                    sums[q] += vector
-                    if wait > tops[q]:
-                        tops[q] = wait
+        self._add_partial_minute(sums, tops, first, start, now)
         maxes = [None if math.isinf(top) else float(top) for top in tops]
         return sums, maxes
 
@@ -1040,8 +1035,8 @@ class FloorModel:
         book = self.agents.get(name)
         if book is None:
             return None
-        shown, interval = self.listed(book, now)
-        if not shown:
+        listed, interval = self.listed(book, now)
+        if not listed:
             return None
         start = now - 3600
         logged_in_60m = 0.0
@@ -1088,7 +1083,6 @@ class FloorModel:
         ALL, None, or a collection of names (the rows a viewer shows)."""
         self.forget_settled(now)
         agents = self._agents_at(now)
-        books = self.agents
         detailed = agents if details == ALL else details or ()
         for name in [name for name in detailed if name in agents]:
             agents[name] = self.detailed(agents[name], now)

@@ -89,7 +89,7 @@ class LiveFloor:
         agent = snapshot.agents.get(focus)
         if agent is not None and focus in model.agents:
             agents = dict(snapshot.agents)
-            agents[focus] = reader.model.detailed(agent, snapshot.at)
+            agents[focus] = model.detailed(agent, snapshot.at)
             snapshot = replace(snapshot, agents=agents)
         return self._with_day(reader, snapshot)
 
