@@ -931,7 +931,6 @@ class FloorModel:
         if self._names is None or now < self._shown_at:
             self._names = sorted(books)
             names: Collection[str] = self._names
-            self._expiries = []
             rebuild = True
         else:
             names = set(self.touched_since(self._shown_version))

@@ -438,3 +438,26 @@ def test_a_live_reader_reusing_unchanged_agents_equals_a_fresh_read_at_every_ste
     live.store.close()
     writer.close()
     assert shared > 100  # agents nothing happened to were the same objects
+
+
+def test_an_agent_reused_across_a_full_reorder_still_changes_when_their_next_state_starts(
+        make_store, tmp_path):  # fmt: skip
+    """Ana's pause is already in the store but starts later than the first snapshot (events
+    ahead of the clock), so her row holds only until then. A new agent arriving in between
+    makes the live reader order the floor again; Ana's row must still turn to paused once her
+    pause has started."""
+    db = make_store([
+        f"{NOW - 600}|MANAGER|orders|Ana|ADDMEMBER|",
+        f"{NOW + 60}|NONE|orders|Ana|PAUSE|Lunch",
+    ])  # fmt: skip
+    live = FloorReader(Store.open_readonly(db), UTC, clock=lambda: NOW)
+    assert live.snapshot(NOW, details=None).agents["Ana"].state == "available"
+    writer = Store.open(db, UTC.derive_config())
+    writer.write([Batch("late", "queue_log", [open_source(
+        "queue_log:-", follow=False).parse(f"{NOW + 30}|MANAGER|orders|Ben|ADDMEMBER|", "late")])])
+    writer.close()
+    live.refresh()
+    floor = live.snapshot(NOW + 30, details=None)
+    assert floor.agents["Ana"].state == "available" and "Ben" in floor.agents
+    assert live.snapshot(NOW + 90, details=None).agents["Ana"].state == "paused"
+    live.store.close()
