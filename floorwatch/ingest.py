@@ -1,9 +1,10 @@
 """The ingest: run the sources, commit what they read, in order, exactly once.
 
-Each source runs in its own thread and hands over batches (events + checkpoint); this one
-writer commits them, several at a time, each commit in one transaction with the derived rows
-and the checkpoints. A stop request (SIGINT/SIGTERM) ends the sources, commits what they had
-already handed over, and returns.
+Each source runs in its own thread and hands over batches (events + checkpoint); the ingest
+derives from them, several at a time, and hands each commit (events, derived rows and
+checkpoints, one transaction) to its writer process (floorwatch.writer), deriving the next
+while that one is written. A stop request (SIGINT/SIGTERM) ends the sources, commits what they
+had already handed over, and returns.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 
 from floorwatch.burnout_monitor import BurnoutMonitor
 from floorwatch.sources.base import Batch, Source, SourceError
-from floorwatch.store import Store
+from floorwatch.store import Store, StoreError
+from floorwatch.writer import WriterError, WriterProcess
 
 log = logging.getLogger(__name__)
 
@@ -84,46 +86,50 @@ class Ingest:
             )
             for source in self.sources
         ]
+        writer = WriterProcess(store.path, (store.lock.fd,) if store.lock is not None else ())
         for thread in threads:
             thread.start()
         running = len(threads)
         try:
-            while running:
+            while running or writer.pending:
                 try:
-                    item = self._queue.get(timeout=0.25)
+                    # With a commit in flight, only take what is there already: if nothing
+                    # is, hear that commit's answer first (the monitor and callers wait on it).
+                    item = self._queue.get_nowait() if writer.pending else self._queue.get(
+                        timeout=0.25)  # fmt: skip
                 except queue.Empty:
+                    if writer.pending:
+                        self._committed(writer.wait())
                     continue
-                batches: list[Batch] = []
-                pending = 0
-                while True:
-                    if isinstance(item, _Done):
-                        running -= 1
-                        if item.error is not None:
-                            self.errors.append((item.source, item.error))
-                    else:
-                        batches.append(item)
-                        pending += len(item.events)
-                    if pending >= self.MAX_EVENTS_PER_COMMIT:
-                        break
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
+                batches, running = self._gather(item, running)
                 if batches:
-                    seq = store.write(batches)
-                    if self.on_commit is not None:
-                        self.on_commit(seq)
-                    self._monitor(lambda: self.monitor.after_commit(store))
+                    # Derive the next commit while the writer writes the one before.
+                    commit = store.prepare(batches)
+                    if writer.pending:
+                        self._committed(writer.wait())
+                    writer.submit(commit)
                 if self.errors and not stop.is_set():
                     stop.set()  # a failing source ends the run; what came before is committed
             if self.monitor is not None and not self.errors:
                 self._monitor(lambda: self.monitor.run(store))  # the floor as the load ends
+        except WriterError as error:
+            store.reload()  # memory had run ahead of what the database could take
+            raise StoreError(str(error)) from None
+        except BaseException:
+            while writer.pending:  # what was handed over is written; memory then matches it
+                try:
+                    writer.wait()
+                except WriterError:
+                    break
+            store.reload()
+            raise
         finally:
             stop.set()
             for source in self.sources:
                 wake = getattr(source, "wake", None)
                 if wake is not None:
                     wake()
+            writer.close()
             for thread in threads:
                 thread.join(timeout=5)
             gc.set_threshold(*thresholds)
@@ -134,6 +140,32 @@ class Ingest:
             agents=store.count("agents"),
             elapsed_s=time.perf_counter() - started,
         )
+
+    def _gather(self, item: Batch | _Done, running: int) -> tuple[list[Batch], int]:
+        """The batches waiting now, starting with `item`, up to one commit's worth; and how
+        many sources are still running."""
+        batches: list[Batch] = []
+        pending = 0
+        while True:
+            if isinstance(item, _Done):
+                running -= 1
+                if item.error is not None:
+                    self.errors.append((item.source, item.error))
+            else:
+                batches.append(item)
+                pending += len(item.events)
+            if pending >= self.MAX_EVENTS_PER_COMMIT:
+                return batches, running
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return batches, running
+
+    def _committed(self, seq: int) -> None:
+        """A commit is in the database: tell whoever listens, and let burnout look."""
+        if self.on_commit is not None:
+            self.on_commit(seq)
+        self._monitor(lambda: self.monitor.after_commit(self.store))
 
     def _monitor(self, step: Callable[[], object]) -> None:
         """Burnout evaluation must never stop the ingest: a failure is logged and skipped."""

@@ -9,9 +9,8 @@ that last changed it, so a reader can fetch only what changed since it last look
 
 from __future__ import annotations
 
-import functools
+import fcntl
 import json
-import operator
 import os
 import sqlite3
 import time
@@ -22,16 +21,8 @@ from typing import Any
 
 import sqlite_utils
 
-from floorwatch.derive import (
-    AGENT_COLUMNS,
-    INTERVAL_COLUMNS,
-    MISS_COLUMNS,
-    CallEntry,
-    DeriveConfig,
-    Deriver,
-    LoadedState,
-    Membership,
-)
+from floorwatch.commit import BatchRows, Commit, CommitWriter, configure_writer
+from floorwatch.derive import INTERVAL_COLUMNS, DeriveConfig, Deriver, LoadedState
 from floorwatch.events import Event, Kind
 from floorwatch.sources.base import Batch, Checkpoint
 
@@ -39,15 +30,7 @@ from floorwatch.sources.base import Batch, Checkpoint
 APPLICATION_ID = 0x466C5754
 SCHEMA_VERSION = 1
 
-_EVENT_ROW = operator.attrgetter("ts", "kind", "call_id", "queue", "agent", "raw")
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
-@functools.cache
-def _replace_sql(table: str, columns: tuple[str, ...]) -> str:
-    """Write a derived row whole, new or changed (the deriver hands over complete rows)."""
-    names = ", ".join(f'"{c}"' for c in columns)
-    return f"INSERT OR REPLACE INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
 
 
 class StoreError(Exception):
@@ -178,38 +161,81 @@ class SourceRow:
     status_detail: str | None
 
 
+class WriterLock:
+    """Only one ingest writes a database at a time.
+
+    Two would each derive from their own memory and count every call twice. The lock is an
+    advisory lock (flock) on `<database>.lock`, which holds the owner's pid for the message.
+    The ingest's writer process inherits the open lock file, so the lock is held until both
+    have exited: an ingest restarted after a SIGKILL waits for the old writer process to
+    finish its last commit before it reads where to resume.
+    """
+
+    def __init__(self, path: Path, timeout_s: float):
+        self.path = path.with_name(path.name + ".lock")
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise StoreError(f"{self.path}: cannot create ({error.strerror})") from None
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    owner = os.pread(self.fd, 32, 0).decode(errors="replace").strip()
+                    os.close(self.fd)
+                    raise StoreError(
+                        f"{path}: another floorwatch ingest"
+                        + (f" (pid {owner})" if owner.isdigit() else "")
+                        + " is writing to it; stop that one first"
+                    ) from None
+                time.sleep(0.05)
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # the writer process may still hold its copy until it exits
+            self.fd = -1
+
+
 class Store:
     """A floorwatch database. Open with `Store.open` (writer) or `Store.open_readonly`."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str | Path, readonly: bool):
+    #: How long `open` waits for another writer (a killed ingest's writer process finishing).
+    LOCK_TIMEOUT_S = 10.0
+
+    def __init__(self, conn: sqlite3.Connection, path: str | Path, readonly: bool,
+                 lock: WriterLock | None = None):  # fmt: skip
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self.path = Path(path)
         self.readonly = readonly
+        self.lock = lock
         self.deriver: Deriver | None = None
-        self._origins: dict[str, int] = {}
+        self._writer: CommitWriter | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
-    def open(cls, path: str | Path, derive_config: DeriveConfig | None = None) -> Store:
+    def open(cls, path: str | Path, derive_config: DeriveConfig | None = None, *,
+             lock_timeout_s: float | None = None) -> Store:  # fmt: skip
         """Open (creating or upgrading it if needed) as the one writer."""
         path = Path(path)
         if path.is_dir():
             raise StoreError(f"{path}: is a directory, not a database file")
         if not path.parent.exists():
             raise StoreError(f"{path.parent}: no such directory")
+        lock = WriterLock(path, cls.LOCK_TIMEOUT_S if lock_timeout_s is None else lock_timeout_s)
         try:
             conn = _connect(path, readonly=False)
         except sqlite3.Error as error:
+            lock.release()
             raise StoreError(f"{path}: cannot open ({error})") from None
         try:
             version = _check_schema(conn, path, readonly=False)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            # Bulk loads commit tens of thousands of rows at a time: a larger page cache and
-            # fewer WAL checkpoints keep SQLite from doing the same work twice.
-            conn.execute("PRAGMA cache_size = -16384")
-            conn.execute("PRAGMA wal_autocheckpoint = 10000")
+            configure_writer(conn)
             if version == 0:
                 conn.execute("BEGIN IMMEDIATE")
                 for statement in SCHEMA.split(";"):
@@ -229,11 +255,13 @@ class Store:
                 conn.execute("COMMIT")
         except sqlite3.OperationalError as error:
             conn.close()
+            lock.release()
             raise StoreError(f"{path}: cannot write ({error})") from None
         except StoreError:
             conn.close()
+            lock.release()
             raise
-        store = cls(conn, path, readonly=False)
+        store = cls(conn, path, readonly=False, lock=lock)
         store.deriver = Deriver(derive_config)
         store.deriver.load(store._load_state())
         return store
@@ -255,6 +283,8 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        if self.lock is not None:
+            self.lock.release()
 
     def __enter__(self) -> Store:
         return self
@@ -278,126 +308,42 @@ class Store:
             next_ids=next_ids,
         )
 
+    def prepare(self, batches: Iterable[Batch]) -> Commit:
+        """Derive from `batches` and gather every row their commit writes (no SQL here).
+
+        The deriver moves on at once: the commit must then be applied (`write`, or the
+        ingest's writer process), or the state reloaded with `reload` if it cannot be.
+        """
+        assert self.deriver is not None, "read-only store"
+        rows = []
+        apply = self.deriver.apply
+        for batch in batches:
+            rows.append(BatchRows.of(batch))
+            if batch.events:
+                apply(batch.events)
+        return Commit(rows, self.deriver.take_changes())
+
     def write(self, batches: Iterable[Batch]) -> int:
         """Commit batches (events, rejects, derived rows, checkpoints) in one transaction.
 
         Returns the new change sequence number. On any error nothing is committed and the
         derived state is reloaded from the database, so memory never runs ahead of the file.
         """
-        assert self.deriver is not None, "read-only store"
-        conn = self.conn
-        now = time.time()
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]) + 1
-            for batch in batches:
-                self._write_batch(batch, seq, now)
-            self._write_changes(seq)
-            conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
-            conn.execute("COMMIT")
+            commit = self.prepare(batches)
+            if self._writer is None:
+                self._writer = CommitWriter(self.conn)
+            return self._writer.apply(commit)
         except BaseException:
-            conn.execute("ROLLBACK")
-            self._origins = {}
-            self.deriver = Deriver(self.deriver.config)
-            self.deriver.load(self._load_state())
+            self.reload()
             raise
-        return seq
 
-    def _write_batch(self, batch: Batch, seq: int, now: float) -> None:
-        conn = self.conn
-        events = batch.events
-        name = batch.source
-        if events:
-            self._insert_events(events, batch.format)
-            self.deriver.apply(events)
-        if batch.rejects:
-            conn.executemany(
-                'INSERT INTO rejects (source, "offset", raw, reason, received_at) '
-                "VALUES (?, ?, ?, ?, ?)",
-                [(name, r.offset, r.raw, r.reason, now) for r in batch.rejects],
-            )
-        first_ts = min(e.ts for e in events) if events else None
-        last_ts = max(e.ts for e in events) if events else None
-        conn.execute(
-            "INSERT INTO sources (name, events, rejects, seq) VALUES (?, 0, 0, ?) "
-            "ON CONFLICT (name) DO NOTHING",
-            (name, seq),
-        )
-        checkpoint = batch.checkpoint
-        conn.execute(
-            """UPDATE sources SET
-                 events = events + ?, rejects = rejects + ?,
-                 first_event_ts = coalesce(first_event_ts, ?),
-                 last_event_ts = max(coalesce(last_event_ts, ?), coalesce(?, last_event_ts)),
-                 last_received_at = CASE WHEN ? THEN ? ELSE last_received_at END,
-                 status = coalesce(?, status),
-                 status_detail = CASE WHEN ? IS NULL THEN status_detail ELSE ? END,
-                 seq = ?
-               WHERE name = ?""",
-            (
-                len(events), len(batch.rejects), first_ts, last_ts, last_ts,
-                bool(events), now, batch.status, batch.status, batch.status_detail, seq, name,
-            ),  # fmt: skip
-        )
-        if checkpoint is not None:
-            conn.execute(
-                'UPDATE sources SET path = ?, device = ?, inode = ?, "offset" = ?, '
-                "fingerprint = ? WHERE name = ?",
-                (checkpoint.path, checkpoint.device, checkpoint.inode, checkpoint.offset,
-                 checkpoint.fingerprint, name),  # fmt: skip
-            )
-
-    def _insert_events(self, events: list[Event], format: str | None) -> None:
-        first = events[0].source
-        origin = self._origin_id(first, format)
-        sql = "INSERT INTO events (ts, origin, kind, call_id, queue, agent, data) VALUES "
-        if all(e.raw is not None and e.source is first for e in events):
-            # The common case (a queue_log feed): one origin, data in the source's own form,
-            # so the rows come straight off the events without any Python per field.
-            self.conn.executemany(sql + f"(?, {int(origin)}, ?, ?, ?, ?, ?)",
-                                  map(_EVENT_ROW, events))  # fmt: skip
-            return
-        dumps = _dumps
-        rows = []
-        for e in events:
-            source_id = origin if e.source is first else self._origin_id(e.source, format)
-            data = e.raw if e.raw is not None else dumps(e.data) if e.data else None
-            rows.append((e.ts, source_id, e.kind, e.call_id, e.queue, e.agent, data))
-        self.conn.executemany(sql + "(?, ?, ?, ?, ?, ?, ?)", rows)
-
-    def _origin_id(self, name: str, format: str | None) -> int:
-        """The id of an event origin (the `source` of events), created on first use."""
-        origin = self._origins.get(name)
-        if origin is None:
-            self.conn.execute(
-                "INSERT INTO origins (name, format) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-                (name, format),
-            )
-            origin = self.conn.execute(
-                "SELECT id FROM origins WHERE name = ?", (name,)
-            ).fetchone()[0]
-            self._origins[name] = origin
-        return origin
-
-    def _write_changes(self, seq: int) -> None:
-        changes = self.deriver.take_changes()
-        conn = self.conn
-        for table, columns, rows in (
-            ("calls", CallEntry.COLUMNS, changes.calls),
-            ("agents", AGENT_COLUMNS, changes.agents),
-            ("agent_states", INTERVAL_COLUMNS, changes.agent_states),
-            ("pauses", INTERVAL_COLUMNS, changes.pauses),
-            ("memberships", Membership.COLUMNS, changes.memberships),
-        ):
-            if rows:
-                conn.executemany(_replace_sql(table, columns + ("seq",)),
-                                 [row + (seq,) for row in rows])  # fmt: skip
-        if changes.misses:
-            conn.executemany(
-                f"INSERT INTO misses ({', '.join(MISS_COLUMNS)}, seq) "
-                f"VALUES ({', '.join('?' * (len(MISS_COLUMNS) + 1))})",
-                [row + (seq,) for row in changes.misses],
-            )
+    def reload(self) -> None:
+        """Derived state as the database has it (after a commit that could not be written)."""
+        assert self.deriver is not None, "read-only store"
+        self._writer = None
+        self.deriver = Deriver(self.deriver.config)
+        self.deriver.load(self._load_state())
 
     def write_flags(self, changes) -> int | None:
         """Record burnout flags raised, updated and cleared (floorwatch.burnout.FlagChanges)."""

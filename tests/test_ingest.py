@@ -335,3 +335,71 @@ def test_rotation_while_the_ingest_was_stopped(tmp_path):
     feed.write_text("".join(line + "\n" for line in lines[45:]))
     ingest_file(db, feed)
     assert stored_lines(db) == lines
+
+
+# ----------------------------------------------------------------- one writer, in its own process
+def children(pid: int) -> list[int]:
+    """The pids of a process's children (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def test_only_one_ingest_writes_a_database_and_its_writer_process_holds_the_lock(tmp_path):
+    from floorwatch.writer import WriterProcess
+
+    db = tmp_path / "floor.db"
+    first = Store.open(db)
+    with pytest.raises(StoreError, match=rf"another floorwatch ingest \(pid {os.getpid()}\) is "
+                                         "writing to it; stop that one first"):  # fmt: skip
+        Store.open(db, lock_timeout_s=0.2)
+    # The writer process inherits the lock: closing the store does not free the database while
+    # it still runs (a killed ingest's writer finishing its last commit).
+    writer = WriterProcess(db, (first.lock.fd,))
+    first.close()
+    with pytest.raises(StoreError, match="another floorwatch ingest"):
+        Store.open(db, lock_timeout_s=0.2)
+    writer.close()
+    Store.open(db, lock_timeout_s=0.2).close()
+
+
+def test_a_commit_the_database_refuses_stops_the_ingest_with_one_line_and_loses_nothing(tmp_path):
+    """Another program holds the database's write lock past the busy timeout: the ingest says
+    so in one line (exit 2) and commits nothing half-way; run again, every line lands once."""
+    feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
+    lines = call_lines(100)
+    feed.write_text("".join(line + "\n" for line in lines))
+    Store.open(db).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    result = run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}")
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"floorwatch: error: {db}: cannot write (database is locked)"
+    assert count_events(db) == 0
+    again = run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}")
+    assert again.returncode == 0 and again.stdout.startswith(f"{len(lines)} events, 0 rejects")
+    assert stored_lines(db) == lines
+
+
+def test_a_writer_process_killed_mid_load_loses_nothing_once_the_ingest_runs_again(tmp_path):
+    feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
+    lines = call_lines(60_000)
+    feed.write_text("".join(line + "\n" for line in lines))
+    process = subprocess.Popen([*FLOORWATCH, "ingest", "--db", str(db), "--once", "--no-burnout",
+                                "--no-progress", f"queue_log:{feed}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    wait_for(lambda: count_events(db) > 0)
+    (writer,) = children(process.pid)
+    os.kill(writer, signal.SIGKILL)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert stderr.strip().startswith(f"floorwatch: error: {db}: the database writer stopped "
+                                     "unexpectedly (exit status -9)")  # fmt: skip
+    assert 0 < count_events(db) < len(lines)
+    again = run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}")
+    assert again.returncode == 0
+    assert stored_lines(db) == lines
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM calls").fetchone()[0] == 60_000

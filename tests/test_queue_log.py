@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from floorwatch.events import Event, EventError, Kind
-from floorwatch.sources.queue_log import EVENT_TYPES, from_stored, parse_line
+from floorwatch.sources.queue_log import EVENT_TYPES, from_stored, parse_line, stored_row
 
 from .conftest import ingest_file
 
@@ -221,3 +221,71 @@ def test_events_come_back_from_the_store_as_they_went_in(tmp_path, samples):
     with Store.open_readonly(db) as store:
         assert store.events() == expected
     assert all(isinstance(e, Event) for e in expected)
+
+
+def _columns(event: Event) -> tuple:
+    """An Event as the `events` row the store writes for it (ts as stored, in a REAL column)."""
+    return (float(event.ts), event.kind.value, event.call_id, event.queue, event.agent, event.raw)
+
+
+def test_stored_row_is_the_row_of_the_event_parse_line_makes(samples):
+    """The writer stores a clean chunk's lines with stored_row instead of the parsed events:
+    for every line parse_line accepts, the two must agree column for column."""
+    lines = []
+    for name in ("asterisk22_three_queues.queue_log", "rare_events.queue_log"):
+        lines += (samples / name).read_text().splitlines()
+    lines += [
+        f"{T}.25|1795530192.1|orders|NONE|ENTERQUEUE||5550151|1",  # a fraction of a second
+        f"{T}|REALTIME|NONE|NONE|QUEUESTART",  # no data fields, no trailing separator
+        f"{T}|CLI|orders|Ana|PAUSE|",
+        f"{T}|1.2|orders||WRAPUPSTART|x|y|z",  # an event type floorwatch does not use
+        f" {T}|1.3|orders|Ana|CONNECT|3|m|1",  # int() and float() both allow the space
+        f"{T}|1.4|sales|Ben|COMPLETECALLER|6|13|2|extra|fields",
+    ]
+    kinds = set()
+    for line in lines:
+        event = parse_line(line, "pbx")
+        assert stored_row(line) == _columns(event), line
+        kinds.add(event.kind)
+    assert len(kinds) >= 15
+
+
+def test_a_clean_chunk_is_stored_from_its_lines_exactly_as_from_its_events(tmp_path, samples):
+    """The same batches written from their lines (the writer's fast path) and from their
+    events: identical events, derived tables and source rows."""
+    from floorwatch.sources.base import Batch
+    from floorwatch.sources.linefeed import parse_lines
+    from floorwatch.store import Store
+
+    data = (samples / "asterisk22_three_queues.queue_log").read_bytes()
+    events, rejects, lines = parse_lines(data, 0, parse_line, "pbx")
+    assert lines is not None and not rejects and len(lines) == len(events)
+    tables = {}
+    for mode in ("lines", "events"):
+        with Store.open(tmp_path / f"{mode}.db") as store:
+            for start in range(0, len(events), 100):
+                chunk = slice(start, start + 100)
+                store.write([Batch("pbx", "queue_log", events[chunk],
+                                   lines=lines[chunk] if mode == "lines" else None)])  # fmt: skip
+        conn = sqlite3.connect(tmp_path / f"{mode}.db")
+        tables[mode] = {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            for table in ("events", "calls", "agents", "agent_states", "pauses", "misses")
+        }
+        tables[mode]["sources"] = conn.execute(
+            "SELECT name, events, first_event_ts, last_event_ts FROM sources").fetchall()
+    assert tables["lines"] == tables["events"]
+    assert len(tables["lines"]["events"]) == len(events)
+    assert tables["lines"]["sources"] == [("pbx", len(events), min(e.ts for e in events),
+                                           max(e.ts for e in events))]  # fmt: skip
+
+
+def test_lines_are_handed_on_only_when_each_became_one_event_as_it_stands():
+    from floorwatch.sources.linefeed import parse_lines
+
+    good = f"{T}|1.1|orders|NONE|ENTERQUEUE||555|1\n".encode()
+    assert parse_lines(good * 3, 0, parse_line, "pbx")[2] == [good.decode()[:-1]] * 3
+    # A reject, a blank line, a line that parses only without its CR.
+    for other in (b"garbage\n", b"\n", f"{T}|NONE|NONE|NONE|QUEUESTART\r\n".encode()):
+        events, _, lines = parse_lines(good + other, 0, parse_line, "pbx")
+        assert lines is None and len(events) == 1 + other.endswith(b"\r\n")

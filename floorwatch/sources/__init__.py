@@ -20,6 +20,16 @@ def parser_for(format: str) -> Callable[[str, str], Event]:
     raise ValueError(f"no line parser for format {format!r}")
 
 
+def stored_row_for(format: str | None) -> Callable[[str], tuple] | None:
+    """The function that turns one accepted line of `format` straight into its `events` row
+    (see `Batch.lines`), if the format has one."""
+    if format == "queue_log":
+        from floorwatch.sources.queue_log import stored_row
+
+        return stored_row
+    return None
+
+
 #: Source kinds the CLI and the config accept, with what their location looks like.
 SOURCE_KINDS = {
     "queue_log": "PATH (an Asterisk queue_log file)",

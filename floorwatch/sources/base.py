@@ -48,6 +48,10 @@ class Batch:
     #: A change in the feed's health to record (following, waiting, connected, disconnected...).
     status: str | None = None
     status_detail: str | None = None
+    #: The lines the events came from, when each line became one event, in order, as is (the
+    #: common case): the writer stores the events from these (the format's `stored_row`)
+    #: rather than being sent every event.
+    lines: list[str] | None = None
 
 
 Emit = Callable[[Batch], None]

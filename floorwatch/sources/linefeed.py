@@ -24,18 +24,24 @@ MAX_REJECT_TEXT = 2000
 
 
 def parse_lines(data: bytes, start: int, parse: Parse, source: str,
-                ) -> tuple[list[Event], list[Reject]]:  # fmt: skip
-    """Parse a run of complete lines that begins at byte `start` of its file."""
+                ) -> tuple[list[Event], list[Reject], list[str] | None]:  # fmt: skip
+    """Parse a run of complete lines that begins at byte `start` of its file.
+
+    Returns the events, the rejects, and the lines themselves when every one of them became
+    one event as it stands (see `Batch.lines`).
+    """
     events: list[Event] = []
     append = events.append
     failed: list[tuple[int, str, str]] = []
     lines = data.decode("utf-8", "replace").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    clean = True
     for index, line in enumerate(lines):
         try:
             append(parse(line, source))
         except EventError as error:
+            clean = False
             if line.endswith("\r"):
                 try:
                     append(parse(line[:-1], source))
@@ -45,14 +51,14 @@ def parse_lines(data: bytes, start: int, parse: Parse, source: str,
             if line.strip():
                 failed.append((index, line, str(error)))
     if not failed:
-        return events, []
+        return events, [], lines if clean else None
     # Byte offsets of the rejected lines (rare: worked out only when needed).
     offsets = [start]
     for raw in data.split(b"\n"):
         offsets.append(offsets[-1] + len(raw) + 1)
     return events, [
         Reject(offsets[index], line[:MAX_REJECT_TEXT], reason) for index, line, reason in failed
-    ]
+    ], None
 
 
 class LineFeed:
@@ -117,9 +123,11 @@ class LineFeed:
                     continue
                 if waiting:
                     waiting = False
-                events, rejects = parse_lines(chunk.data, chunk.start, self.parse, self.name)
+                events, rejects, lines = parse_lines(chunk.data, chunk.start, self.parse,
+                                                     self.name)  # fmt: skip
                 emit(Batch(self.name, self.format, events, rejects, chunk.checkpoint,
-                           status="following" if self.follow else "loading"))  # fmt: skip
+                           status="following" if self.follow else "loading",
+                           lines=lines))  # fmt: skip
                 done += len(chunk.data)
                 if self.progress is not None:
                     self.progress(self.name, done, self.size())
@@ -131,16 +139,16 @@ class LineFeed:
         stream = sys.stdin.buffer
         offset = 0
         while not stop.is_set():
-            lines = stream.readlines(1 << 20)
-            if not lines:
+            read = stream.readlines(1 << 20)
+            if not read:
                 return
-            data = b"".join(lines)
+            data = b"".join(read)
             if not data.endswith(b"\n"):
                 data += b"\n"
-            events, rejects = parse_lines(data, offset, self.parse, self.name)
+            events, rejects, lines = parse_lines(data, offset, self.parse, self.name)
             offset += len(data)
             emit(Batch(self.name, self.format, events, rejects, Checkpoint("-", offset=offset),
-                       status="reading stdin"))  # fmt: skip
+                       status="reading stdin", lines=lines))  # fmt: skip
 
     def wake(self) -> None:
         if self._tail is not None:

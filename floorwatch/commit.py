@@ -1,0 +1,263 @@
+"""One commit of the ingest: the rows a group of batches writes, and writing them.
+
+The ingest derives in its own process and hands each commit to the database writer (a
+process of its own, `floorwatch.writer`, so that SQLite works on one core while Python parses
+and derives on the other); `Store.write` applies the same commits in-process. Either way the
+rows are built here and written here, in one transaction with the sources' checkpoints.
+
+A commit is plain data (lists of column values, tuples of derived rows) so that it crosses the
+process boundary cheaply, and this module imports nothing heavy: the writer process starts in
+milliseconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sqlite3
+import time
+from dataclasses import dataclass, field
+
+from floorwatch.derive import (
+    AGENT_COLUMNS,
+    INTERVAL_COLUMNS,
+    MISS_COLUMNS,
+    CallEntry,
+    Changes,
+    Membership,
+)
+from floorwatch.events import Event, Kind
+from floorwatch.sources import stored_row_for
+from floorwatch.sources.base import Batch, Checkpoint
+
+#: Kinds as the plain strings stored: one shared object per kind, which binds faster than the
+#: enum and pickles once per commit however many events carry it.
+_KIND_TEXT = {kind: kind.value for kind in Kind}
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+#: Derived tables in the order they are written, with their columns (without `seq`).
+DERIVED_TABLES = (
+    ("calls", CallEntry.COLUMNS),
+    ("agents", AGENT_COLUMNS),
+    ("agent_states", INTERVAL_COLUMNS),
+    ("pauses", INTERVAL_COLUMNS),
+    ("memberships", Membership.COLUMNS),
+)
+
+
+def configure_writer(conn: sqlite3.Connection) -> None:
+    """The settings of the one connection that writes (the store's or the writer process's)."""
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    # Bulk loads commit tens of thousands of rows at a time: a larger page cache and fewer
+    # WAL checkpoints keep SQLite from doing the same work twice.
+    conn.execute("PRAGMA cache_size = -16384")
+    conn.execute("PRAGMA wal_autocheckpoint = 10000")
+
+
+@dataclass(slots=True)
+class EventColumns:
+    """A batch's events as the columns of the `events` table, in order."""
+
+    ts: list[float]
+    kinds: list[str]
+    call_ids: list[str | None]
+    queues: list[str | None]
+    agents: list[str | None]
+    data: list[str | None]
+    #: Each event's origin (its `source`), or None when all are the batch's own.
+    origins: list[str] | None = None
+
+    @classmethod
+    def of(cls, events: list[Event], source: str) -> EventColumns:
+        kind_text = _KIND_TEXT
+        origins = [e.source for e in events]
+        dumps = _dumps
+        return cls(
+            [e.ts for e in events],
+            [kind_text[e.kind] for e in events],
+            [e.call_id for e in events],
+            [e.queue for e in events],
+            [e.agent for e in events],
+            # A source's own compact form when it has one (queue_log's EVENT|fields), or JSON.
+            [e.raw if e.raw is not None else dumps(e.data) if e.data else None for e in events],
+            None if all(origin == source for origin in origins) else origins,
+        )
+
+
+@dataclass(slots=True)
+class EventLines:
+    """A batch's events as the lines they came from, each one event (`Batch.lines`): the
+    writer makes the rows itself with the format's `stored_row`, so the events need not be
+    sent."""
+
+    format: str
+    lines: list[str]
+
+
+@dataclass(slots=True)
+class BatchRows:
+    """What one source batch writes: its events, rejects, checkpoint and health."""
+
+    source: str
+    format: str | None
+    events: EventColumns | EventLines | None
+    rejects: list[tuple[int | None, str, str]]
+    checkpoint: Checkpoint | None
+    status: str | None
+    status_detail: str | None
+
+    @classmethod
+    def of(cls, batch: Batch) -> BatchRows:
+        events: EventColumns | EventLines | None = None
+        if batch.events:
+            if batch.lines is not None and stored_row_for(batch.format) is not None:
+                events = EventLines(batch.format, batch.lines)
+            else:
+                events = EventColumns.of(batch.events, batch.source)
+        return cls(
+            batch.source,
+            batch.format,
+            events,
+            [(r.offset, r.raw, r.reason) for r in batch.rejects],
+            batch.checkpoint,
+            batch.status,
+            batch.status_detail,
+        )
+
+
+@dataclass(slots=True)
+class Commit:
+    """Everything one transaction writes: the batches, then the derived rows they changed."""
+
+    batches: list[BatchRows]
+    changes: Changes = field(default_factory=Changes)
+
+
+@functools.cache
+def _replace_sql(table: str, columns: tuple[str, ...]) -> str:
+    """Write a derived row whole, new or changed (the deriver hands over complete rows)."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    return (f"INSERT OR REPLACE INTO {table} ({names}, seq) "
+            f"VALUES ({', '.join('?' * len(columns))}, ?)")  # fmt: skip
+
+
+class CommitWriter:
+    """Applies commits to one writable connection; keeps the origin ids it has looked up."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self._origins: dict[str, int] = {}
+
+    def apply(self, commit: Commit, now: float | None = None) -> int:
+        """Write `commit` in one transaction; returns its change sequence number.
+
+        On any error nothing is written (the transaction is rolled back) and the error is
+        raised again.
+        """
+        conn = self.conn
+        now = time.time() if now is None else now
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]) + 1
+            for batch in commit.batches:
+                self._write_batch(batch, seq, now)
+            self._write_changes(commit.changes, seq)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            self._origins = {}  # ids created in the rolled-back transaction are gone
+            raise
+        return seq
+
+    def _write_batch(self, batch: BatchRows, seq: int, now: float) -> None:
+        conn = self.conn
+        name = batch.source
+        count, first_ts, last_ts = 0, None, None
+        if batch.events is not None:
+            timestamps = self._insert_events(batch.events, name, batch.format)
+            count, first_ts, last_ts = len(timestamps), min(timestamps), max(timestamps)
+        if batch.rejects:
+            conn.executemany(
+                'INSERT INTO rejects (source, "offset", raw, reason, received_at) '
+                "VALUES (?, ?, ?, ?, ?)",
+                [(name, offset, raw, reason, now) for offset, raw, reason in batch.rejects],
+            )
+        conn.execute(
+            "INSERT INTO sources (name, events, rejects, seq) VALUES (?, 0, 0, ?) "
+            "ON CONFLICT (name) DO NOTHING",
+            (name, seq),
+        )
+        conn.execute(
+            """UPDATE sources SET
+                 events = events + ?, rejects = rejects + ?,
+                 first_event_ts = coalesce(first_event_ts, ?),
+                 last_event_ts = max(coalesce(last_event_ts, ?), coalesce(?, last_event_ts)),
+                 last_received_at = CASE WHEN ? THEN ? ELSE last_received_at END,
+                 status = coalesce(?, status),
+                 status_detail = CASE WHEN ? IS NULL THEN status_detail ELSE ? END,
+                 seq = ?
+               WHERE name = ?""",
+            (
+                count, len(batch.rejects), first_ts, last_ts, last_ts,
+                bool(count), now, batch.status, batch.status, batch.status_detail, seq, name,
+            ),  # fmt: skip
+        )
+        checkpoint = batch.checkpoint
+        if checkpoint is not None:
+            conn.execute(
+                'UPDATE sources SET path = ?, device = ?, inode = ?, "offset" = ?, '
+                "fingerprint = ? WHERE name = ?",
+                (checkpoint.path, checkpoint.device, checkpoint.inode, checkpoint.offset,
+                 checkpoint.fingerprint, name),  # fmt: skip
+            )
+
+    def _insert_events(self, events: EventColumns | EventLines, source: str,
+                       format: str | None) -> list[float]:  # fmt: skip
+        """Insert a batch's events; returns their timestamps."""
+        sql = "INSERT INTO events (ts, origin, kind, call_id, queue, agent, data) VALUES "
+        if isinstance(events, EventLines):
+            rows = list(map(stored_row_for(events.format), events.lines))
+            origin = int(self._origin_id(source, format))
+            self.conn.executemany(sql + f"(?, {origin}, ?, ?, ?, ?, ?)", rows)
+            return [row[0] for row in rows]
+        values = (events.kinds, events.call_ids, events.queues, events.agents, events.data)
+        if events.origins is None:
+            # One origin: the rows are the columns zipped, no Python per row.
+            origin = int(self._origin_id(source, format))
+            self.conn.executemany(sql + f"(?, {origin}, ?, ?, ?, ?, ?)", zip(events.ts, *values))
+        else:
+            origins = [self._origin_id(name, format) for name in events.origins]
+            self.conn.executemany(sql + "(?, ?, ?, ?, ?, ?, ?)", zip(events.ts, origins, *values))
+        return events.ts
+
+    def _origin_id(self, name: str, format: str | None) -> int:
+        """The id of an event origin (the `source` of events), created on first use."""
+        origin = self._origins.get(name)
+        if origin is None:
+            self.conn.execute(
+                "INSERT INTO origins (name, format) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                (name, format),
+            )
+            origin = self.conn.execute(
+                "SELECT id FROM origins WHERE name = ?", (name,)
+            ).fetchone()[0]
+            self._origins[name] = origin
+        return origin
+
+    def _write_changes(self, changes: Changes, seq: int) -> None:
+        conn = self.conn
+        for (table, columns), rows in zip(DERIVED_TABLES, (
+            changes.calls, changes.agents, changes.agent_states, changes.pauses,
+            changes.memberships,
+        )):  # fmt: skip
+            if rows:
+                conn.executemany(_replace_sql(table, columns), [row + (seq,) for row in rows])
+        if changes.misses:
+            conn.executemany(
+                f"INSERT INTO misses ({', '.join(MISS_COLUMNS)}, seq) "
+                f"VALUES ({', '.join('?' * (len(MISS_COLUMNS) + 1))})",
+                [row + (seq,) for row in changes.misses],
+            )

@@ -1,0 +1,139 @@
+"""The database writer: a process of its own that applies the ingest's commits, in order.
+
+Python runs one thread at a time, and SQLite's inserts hand it back after every row, so in one
+process parsing, deriving and writing take turns on one core. Here the ingest parses and
+derives the next commit while this process writes the last one, on the other core.
+
+The ingest sends each commit (`floorwatch.commit.Commit`) down this process's standard input,
+as an 8-byte length and a pickle; it answers each with ("ok", seq) or ("error", message) on
+standard output. It ends at the end of its input: a commit it has read whole is written, one
+cut off by the ingest's death is not. It ignores SIGINT and SIGTERM (a Ctrl-C or a service
+stop reaches the whole process group): the ingest stops, commits what it has, then closes the
+pipe. It holds the ingest's writer lock (inherited) until it exits, so a restarted ingest
+waits for it. It never reads anything but what it is sent, so it never lags behind the file.
+"""
+
+from __future__ import annotations
+
+import pickle
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from floorwatch.commit import Commit, CommitWriter, configure_writer
+
+_LENGTH_BYTES = 8
+
+
+def send(stream: BinaryIO, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(len(data).to_bytes(_LENGTH_BYTES, "little"))
+    stream.write(data)
+    stream.flush()
+
+
+def receive(stream: BinaryIO) -> Any | None:
+    """The next message, or None at the end of the stream (or of a message cut off)."""
+    header = stream.read(_LENGTH_BYTES)
+    if len(header) < _LENGTH_BYTES:
+        return None
+    size = int.from_bytes(header, "little")
+    data = stream.read(size)
+    if len(data) < size:
+        return None
+    return pickle.loads(data)
+
+
+class WriterError(Exception):
+    """The writer process could not write a commit (or stopped); nothing of it was written."""
+
+
+class WriterProcess:
+    """The ingest's end of its writer process: submit commits, then collect their answers.
+
+    At most a few commits are in flight: the ingest waits for the answer to one before it
+    submits the one after next, so memory stays bounded and a failure stops it quickly.
+    """
+
+    def __init__(self, db_path: str | Path, inherit_fds: tuple[int, ...] = ()):
+        self.db_path = Path(db_path)
+        self.pending = 0
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "floorwatch.writer", str(self.db_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            pass_fds=inherit_fds,
+        )
+
+    def submit(self, commit: Commit) -> None:
+        try:
+            send(self._process.stdin, commit)
+        except (BrokenPipeError, OSError):
+            raise WriterError(self._stopped()) from None
+        self.pending += 1
+
+    def wait(self) -> int:
+        """The sequence number of the oldest commit in flight, once it is written."""
+        assert self.pending, "nothing submitted"
+        reply = receive(self._process.stdout)
+        self.pending -= 1
+        if reply is None:
+            raise WriterError(self._stopped())
+        status, value = reply
+        if status != "ok":
+            raise WriterError(value)
+        return value
+
+    def _stopped(self) -> str:
+        self.pending = 0
+        code = self._process.wait()
+        return f"{self.db_path}: the database writer stopped unexpectedly (exit status {code})"
+
+    def close(self, timeout_s: float = 60.0) -> None:
+        """Let the writer finish what it was sent, and wait for it to exit."""
+        try:
+            self._process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self._process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process.stdout.close()
+
+
+def serve(db_path: str, inp: BinaryIO, out: BinaryIO) -> int:
+    """Apply every commit read from `inp`, answering each on `out`; the exit status."""
+    try:
+        conn = sqlite3.connect(db_path, isolation_level=None)
+        configure_writer(conn)
+    except sqlite3.Error as error:
+        send(out, ("error", f"{db_path}: cannot open ({error})"))
+        return 1
+    writer = CommitWriter(conn)
+    while (commit := receive(inp)) is not None:
+        try:
+            seq = writer.apply(commit)
+        except sqlite3.Error as error:
+            send(out, ("error", f"{db_path}: cannot write ({error})"))
+            return 1
+        except Exception as error:  # a bug: say it in one line, and leave the traceback below
+            send(out, ("error", f"{db_path}: the writer failed ({type(error).__name__}: {error})"))
+            raise
+        send(out, ("ok", seq))
+    conn.close()
+    return 0
+
+
+def main() -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    return serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
