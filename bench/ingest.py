@@ -9,7 +9,8 @@ then in the same run measures:
 - the floor: read the file, split each line, one executemany into a bare table (WAL, same
   synchronous setting as the store), i.e. what any loader must at least pay;
 - the pipeline: `floorwatch ingest --once` in a subprocess (parse, canonical events, derived
-  tables, checkpoints), its events/s, and its peak memory (max RSS).
+  tables, checkpoints, the end-of-load burnout evaluation), its events/s, and its peak memory:
+  the ingest and its writer process together, sampled from /proc while they run.
 
 Targets (issue 3): >= 100,000 events/s, >= half of the floor, peak memory < 200 MB.
 """
@@ -20,12 +21,12 @@ import argparse
 import heapq
 import os
 import random
-import resource
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 CACHE = Path(__file__).parent / ".cache"
@@ -130,18 +131,60 @@ def floor_rate(path: Path, workdir: Path) -> float:
     return len(rows) / (time.perf_counter() - started)
 
 
-def pipeline(path: Path, workdir: Path) -> tuple[float, float, str]:
-    """Run `floorwatch ingest --once`; returns (events/s, peak RSS in MB, its summary line)."""
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants (Linux /proc): the ingest and its writer process."""
+    pids, index = [pid], 0
+    while index < len(pids):
+        try:
+            for task in Path(f"/proc/{pids[index]}/task").iterdir():
+                pids += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+        index += 1
+    return pids
+
+
+def _rss_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MB, or zeros once it has gone."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text()
+                      .splitlines() if ":" in line)  # fmt: skip
+        return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError):
+        return 0.0, 0.0
+
+
+@dataclass
+class PipelineRun:
+    rate: float  # events/s, wall clock including start-up
+    peak_total_mb: float  # the largest sum of the processes' RSS seen (sampled every 10 ms)
+    peak_mb: dict[str, float]  # each process's own high-water mark
+    summary: str  # the ingest's own summary line
+
+
+def pipeline(path: Path, workdir: Path) -> PipelineRun:
+    """Run `floorwatch ingest --once` and sample its processes' memory while it runs."""
     db_path = workdir / "bench.db"
     command = [sys.executable, "-m", "floorwatch", "ingest", "--db", str(db_path), "--once",
                "--no-progress", f"queue_log:{path}"]  # fmt: skip
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    peak_total, peaks = 0.0, {}
+    while process.poll() is None:
+        total = 0.0
+        for number, pid in enumerate(_tree(process.pid)):
+            rss, hwm = _rss_mb(pid)
+            total += rss
+            name = "ingest" if number == 0 else "writer"
+            peaks[name] = max(peaks.get(name, 0.0), hwm)
+        peak_total = max(peak_total, total)
+        time.sleep(0.01)
     elapsed = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    events = int(result.stdout.split()[0])
-    return events / elapsed, max(peak_kb, before) / 1024, result.stdout.strip()
+    summary = process.stdout.read().strip()
+    if process.returncode != 0:
+        raise SystemExit(f"floorwatch ingest failed (exit status {process.returncode})")
+    events = int(summary.split()[0])
+    return PipelineRun(events / elapsed, peak_total, peaks, summary)
 
 
 def main() -> None:
@@ -158,17 +201,23 @@ def main() -> None:
     size_mb = feed.stat().st_size / 1e6
     with tempfile.TemporaryDirectory(dir=CACHE) as work:
         workdir = Path(work)
-        # The pipeline first: a child's peak RSS counts the pages it shares with this process
-        # when forked, and the floor measurement leaves this process holding hundreds of MB.
-        rate, peak_mb, summary = pipeline(feed, workdir)
-        floor = floor_rate(feed, workdir)
+        # The floor before and after the pipeline: the disk's state (writeback of what was just
+        # written) moves it by a third from one run to the next; the faster one is the bar.
+        floors = [floor_rate(feed, workdir)]
+        (workdir / "floor.db").unlink()
+        run = pipeline(feed, workdir)
+        floors.append(floor_rate(feed, workdir))
+    floor = max(floors)
     print(f"feed:      {args.events:,} events, {size_mb:.0f} MB, {args.agents} agents, "
           f"{args.queues} queues")  # fmt: skip
-    print(f"floor:     {floor:,.0f} events/s (read + split + executemany into a bare table)")
-    print(f"pipeline:  {rate:,.0f} events/s, wall clock incl. start-up "
-          f"({rate / floor:.0%} of the floor; targets >= 100,000 and >= 50%)")  # fmt: skip
-    print(f"memory:    peak RSS {peak_mb:.0f} MB (target < 200 MB)")
-    print(f"ingest:    {summary}")
+    print(f"floor:     {floor:,.0f} events/s (read + split + executemany into a bare table; "
+          f"best of {floors[0]:,.0f} before and {floors[1]:,.0f} after)")  # fmt: skip
+    print(f"pipeline:  {run.rate:,.0f} events/s, wall clock incl. start-up "
+          f"({run.rate / floor:.0%} of the floor; targets >= 100,000 and >= 50%)")  # fmt: skip
+    each = " + ".join(f"{name} {mb:.0f}" for name, mb in run.peak_mb.items())
+    print(f"memory:    peak RSS {run.peak_total_mb:.0f} MB, both processes together "
+          f"(each at its own peak: {each} MB; target < 200 MB)")  # fmt: skip
+    print(f"ingest:    {run.summary}")
 
 
 if __name__ == "__main__":

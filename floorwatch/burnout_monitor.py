@@ -12,8 +12,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
 from floorwatch.burnout import (
     FlagChanges,
     FlagTracker,
@@ -31,23 +29,15 @@ log = logging.getLogger(__name__)
 
 def agent_baselines(store: Store, day_start: float, days: int) -> dict[str, tuple[float, int]]:
     """Each agent's AHT (talk + wrap-up) over the `days` days before `day_start`, with its
-    number of calls: the yardstick of the "slowing down" rule (pandas, once a day). Read in
-    chunks and summed per agent as it goes, so two weeks of a busy floor never sit in memory
-    at once (the ingest stays under its memory budget)."""
-    chunks = pd.read_sql_query(
-        "SELECT agent, talk_s + coalesce(wrapup_s, 0) AS handle_s FROM calls "
+    number of calls: the yardstick of the "slowing down" rule, once a day. SQLite sums them
+    as it reads, so two weeks of a busy floor never sit in memory (the ingest's budget)."""
+    rows = store.conn.execute(
+        "SELECT agent, sum(talk_s + coalesce(wrapup_s, 0)), count(*) FROM calls "
         "WHERE wait_end_at >= ? AND wait_end_at < ? AND outcome = 'answered' "
-        "AND talk_s IS NOT NULL AND agent IS NOT NULL",
-        store.conn,
-        params=(day_start - days * 86400, day_start),
-        chunksize=50_000,
+        "AND talk_s IS NOT NULL AND agent IS NOT NULL GROUP BY agent",
+        (day_start - days * 86400, day_start),
     )
-    sums = [chunk.groupby("agent")["handle_s"].agg(["sum", "count"]) for chunk in chunks]
-    if not sums:
-        return {}
-    totals = pd.concat(sums).groupby(level=0).sum()
-    return {agent: (float(row["sum"]) / int(row["count"]), int(row["count"]))
-            for agent, row in totals.iterrows() if row["count"]}  # fmt: skip
+    return {agent: (total / count, count) for agent, total, count in rows}
 
 
 class BurnoutMonitor:

@@ -12,6 +12,7 @@ run backwards, and a late ring-no-answer only adds to the counts.
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -88,14 +89,6 @@ class CallEntry:
         self.seen_by: set[str] = {source}
         self.inferred = False
 
-    def row(self) -> tuple:
-        return (
-            self.id, self.call_id, self.queue, self.source, self.caller, self.enqueued_at,
-            self.position, self.status, self.outcome, self.wait_end_at, self.wait_s,
-            self.answered_at, self.agent, self.ended_at, self.talk_s, self.ended_by,
-            self.transfer_target, self.ring_no_answers, self.synced, self.wrapup_s,
-        )  # fmt: skip
-
     @classmethod
     def from_row(cls, row: dict) -> CallEntry:
         entry = cls.__new__(cls)
@@ -129,10 +122,6 @@ class Interval:
         self.start = start
         self.end = end
 
-    def row(self) -> tuple:
-        return (self.id, self.agent, self.state, self.reason, self.queue, self.call_ref,
-                self.start, self.end)  # fmt: skip
-
 
 class Membership:
     """An agent's place in one queue: since when, penalty, and whether paused there.
@@ -157,10 +146,6 @@ class Membership:
         self.paused = 0
         self.reason: str | None = None
         self.paused_since: float | None = None
-
-    def row(self) -> tuple:
-        return (self.id, self.agent, self.queue, self.joined_at, self.left_at, self.penalty,
-                self.dynamic)  # fmt: skip
 
 
 class AgentState:
@@ -192,17 +177,17 @@ class AgentState:
         self.call_ref: int | None = None
         self.last_call: CallEntry | None = None  # the call a wrap-up that starts now belongs to
 
-    def row(self) -> tuple:
-        return (
-            self.name, self.state, self.since, self.reason, self.queue, self.call_ref,
-            1 if self.explicit_login else 0, self.login_since, self.ringing, self.last_event_at,
-        )  # fmt: skip
-
 
 AGENT_COLUMNS = ("name", "state", "since", "reason", "queue", "call_ref", "explicit_login",
                  "login_since", "ringing", "last_event_at")  # fmt: skip
 INTERVAL_COLUMNS = ("id", "agent", "state", "reason", "queue", "call_ref", "start", "end")
 MISS_COLUMNS = ("agent", "queue", "call_ref", "ts", "ring_ms", "canceled")
+
+# Each derived object's row, in its table's column order (attrgetter: no Python per field).
+_call_row = operator.attrgetter(*CallEntry.COLUMNS)
+_agent_row = operator.attrgetter(*AGENT_COLUMNS)
+_interval_row = operator.attrgetter(*INTERVAL_COLUMNS)
+_membership_row = operator.attrgetter(*Membership.COLUMNS)
 
 
 @dataclass
@@ -330,11 +315,11 @@ class Deriver:
     def take_changes(self) -> Changes:
         """The rows changed since the last call, and forget them."""
         changes = Changes(
-            calls=[entry.row() for entry in self._dirty_calls.values()],
-            agents=[agent.row() for agent in self._dirty_agents.values()],
-            agent_states=[interval.row() for interval in self._dirty_intervals.values()],
-            pauses=[pause.row() for pause in self._dirty_pauses.values()],
-            memberships=[m.row() for m in self._dirty_memberships.values()],
+            calls=list(map(_call_row, self._dirty_calls.values())),
+            agents=list(map(_agent_row, self._dirty_agents.values())),
+            agent_states=list(map(_interval_row, self._dirty_intervals.values())),
+            pauses=list(map(_interval_row, self._dirty_pauses.values())),
+            memberships=list(map(_membership_row, self._dirty_memberships.values())),
             misses=self._misses,
         )
         self._dirty_calls = {}

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from floorwatch.burnout_monitor import BurnoutMonitor
+from floorwatch.commit import BatchRows
 from floorwatch.sources.base import Batch, Source, SourceError
 from floorwatch.store import Store, StoreError
 from floorwatch.writer import WriterError, WriterProcess
@@ -90,26 +91,36 @@ class Ingest:
         for thread in threads:
             thread.start()
         running = len(threads)
+        staged: list[BatchRows] = []  # derived already, not yet handed to the writer
+        staged_events = 0
         try:
-            while running or writer.pending:
+            while running or staged or writer.pending:
                 try:
-                    # With a commit in flight, only take what is there already: if nothing
-                    # is, hear that commit's answer first (the monitor and callers wait on it).
-                    item = self._queue.get_nowait() if writer.pending else self._queue.get(
-                        timeout=0.25)  # fmt: skip
+                    # With work in hand, only take what is there already; otherwise wait.
+                    busy = bool(staged or writer.pending)
+                    item = self._queue.get_nowait() if busy else self._queue.get(timeout=0.25)
                 except queue.Empty:
-                    if writer.pending:
+                    if staged:
+                        self._submit(writer, staged)
+                        staged, staged_events = [], 0
+                    elif writer.pending:
                         self._committed(writer.wait())
                     continue
-                batches, running = self._gather(item, running)
-                if batches:
-                    # Derive the next commit while the writer writes the one before.
-                    commit = store.prepare(batches)
-                    if writer.pending:
-                        self._committed(writer.wait())
-                    writer.submit(commit)
-                if self.errors and not stop.is_set():
-                    stop.set()  # a failing source ends the run; what came before is committed
+                if isinstance(item, _Done):
+                    running -= 1
+                    if item.error is not None:
+                        self.errors.append((item.source, item.error))
+                        if not stop.is_set():
+                            stop.set()  # a failing source ends the run; the rest is committed
+                    continue
+                # Derive now, while the writer writes the commit before: the events can go as
+                # soon as their rows are made, so a commit holds rows, not events.
+                staged.append(store.stage(item))
+                staged_events += len(item.events)
+                if staged_events >= self.MAX_EVENTS_PER_COMMIT:
+                    self._submit(writer, staged)
+                    staged, staged_events = [], 0
+            writer.close()  # before the evaluation below, so the two never add up in memory
             if self.monitor is not None and not self.errors:
                 self._monitor(lambda: self.monitor.run(store))  # the floor as the load ends
         except WriterError as error:
@@ -141,25 +152,12 @@ class Ingest:
             elapsed_s=time.perf_counter() - started,
         )
 
-    def _gather(self, item: Batch | _Done, running: int) -> tuple[list[Batch], int]:
-        """The batches waiting now, starting with `item`, up to one commit's worth; and how
-        many sources are still running."""
-        batches: list[Batch] = []
-        pending = 0
-        while True:
-            if isinstance(item, _Done):
-                running -= 1
-                if item.error is not None:
-                    self.errors.append((item.source, item.error))
-            else:
-                batches.append(item)
-                pending += len(item.events)
-            if pending >= self.MAX_EVENTS_PER_COMMIT:
-                return batches, running
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return batches, running
+    def _submit(self, writer: WriterProcess, staged: list[BatchRows]) -> None:
+        """Hand the staged batches to the writer as one commit, once the last one is in."""
+        commit = self.store.commit_of(staged)
+        if writer.pending:
+            self._committed(writer.wait())
+        writer.submit(commit)
 
     def _committed(self, seq: int) -> None:
         """A commit is in the database: tell whoever listens, and let burnout look."""

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from floorwatch.commit import BatchRows, Commit, CommitWriter, configure_writer
 from floorwatch.derive import INTERVAL_COLUMNS, DeriveConfig, Deriver, LoadedState
 from floorwatch.events import Event, Kind
@@ -210,7 +208,6 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: str | Path, readonly: bool,
                  lock: WriterLock | None = None):  # fmt: skip
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self.path = Path(path)
         self.readonly = readonly
         self.lock = lock
@@ -294,34 +291,44 @@ class Store:
 
     # ----------------------------------------------------------------- writing
     def _load_state(self) -> LoadedState:
-        query = self.db.query
+        def query(sql: str) -> list[dict]:
+            cursor = self.conn.execute(sql)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row)) for row in cursor]
+
         next_ids = {
             table: (self.conn.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0) + 1
             for table in ("calls", "agent_states", "pauses", "memberships")
         }
         return LoadedState(
-            open_calls=list(query("SELECT * FROM calls WHERE status != 'done'")),
-            agents=list(query("SELECT * FROM agents")),
-            open_agent_states=list(query('SELECT * FROM agent_states WHERE "end" IS NULL')),
-            open_pauses=list(query('SELECT * FROM pauses WHERE "end" IS NULL')),
-            active_memberships=list(query("SELECT * FROM memberships WHERE left_at IS NULL")),
+            open_calls=query("SELECT * FROM calls WHERE status != 'done'"),
+            agents=query("SELECT * FROM agents"),
+            open_agent_states=query('SELECT * FROM agent_states WHERE "end" IS NULL'),
+            open_pauses=query('SELECT * FROM pauses WHERE "end" IS NULL'),
+            active_memberships=query("SELECT * FROM memberships WHERE left_at IS NULL"),
             next_ids=next_ids,
         )
 
-    def prepare(self, batches: Iterable[Batch]) -> Commit:
-        """Derive from `batches` and gather every row their commit writes (no SQL here).
+    def stage(self, batch: Batch) -> BatchRows:
+        """Derive from one batch and gather its own rows; the derived rows it changed are
+        gathered by `commit_of`, once for however many batches are staged (no SQL here).
 
-        The deriver moves on at once: the commit must then be applied (`write`, or the
+        The deriver moves on at once: what is staged must then be written (`write`, or the
         ingest's writer process), or the state reloaded with `reload` if it cannot be.
         """
         assert self.deriver is not None, "read-only store"
-        rows = []
-        apply = self.deriver.apply
-        for batch in batches:
-            rows.append(BatchRows.of(batch))
-            if batch.events:
-                apply(batch.events)
-        return Commit(rows, self.deriver.take_changes())
+        if batch.events:
+            self.deriver.apply(batch.events)
+        return BatchRows.of(batch)
+
+    def commit_of(self, staged: list[BatchRows]) -> Commit:
+        """The commit of the batches staged since the last one, with the derived rows changed."""
+        assert self.deriver is not None, "read-only store"
+        return Commit(staged, self.deriver.take_changes())
+
+    def prepare(self, batches: Iterable[Batch]) -> Commit:
+        """Stage `batches` and make them one commit."""
+        return self.commit_of([self.stage(batch) for batch in batches])
 
     def write(self, batches: Iterable[Batch]) -> int:
         """Commit batches (events, rejects, derived rows, checkpoints) in one transaction.

@@ -328,10 +328,9 @@ def test_incremental_rounds_raise_and_clear_exactly_what_full_rounds_do(tmp_path
     assert evaluated < 0.5 * agents * (rounds - 1)
 
 
-def test_baselines_summed_in_chunks_equal_each_agents_plain_average(tmp_path, monkeypatch):
-    """agent_baselines reads two weeks in chunks; the result must be each agent's plain mean
-    handle time and count (checked against SQL), whatever the chunk size."""
-    import floorwatch.burnout_monitor as monitor_module
+def test_baselines_are_each_agents_mean_handle_time_over_the_days_before(tmp_path):
+    """agent_baselines: each agent's mean talk + wrap-up over answered calls whose wait ended
+    in the 14 days before the day, and their count (worked out here from the rows)."""
     from floorwatch.burnout_monitor import agent_baselines
     from floorwatch.sources.base import Batch
     from floorwatch.sources.queue_log import parse_line
@@ -342,17 +341,17 @@ def test_baselines_summed_in_chunks_equal_each_agents_plain_average(tmp_path, mo
     store = Store.open(tmp_path / "b.db")
     store.write([Batch("sim", "queue_log", [parse_line(line, "sim")
                                             for line in simulator.lines(DAY)])])  # fmt: skip
-    expected = {agent: (average, count) for agent, average, count in store.conn.execute(
-        "SELECT agent, avg(talk_s + coalesce(wrapup_s, 0)), count(*) FROM calls "
-        "WHERE wait_end_at >= ? AND wait_end_at < ? AND outcome = 'answered' "
-        "AND talk_s IS NOT NULL AND agent IS NOT NULL GROUP BY agent", (DAY - 14 * 86400, DAY))}
-    assert len(expected) >= 10 and all(count > 20 for _, count in expected.values())
-    original = monitor_module.pd.read_sql_query
-    monkeypatch.setattr(monitor_module.pd, "read_sql_query",
-                        lambda *a, **k: original(*a, **{**k, "chunksize": 97}))  # fmt: skip
+    handled: dict[str, list[float]] = {}
+    for agent, talk, wrapup, wait_end, outcome in store.conn.execute(
+            "SELECT agent, talk_s, wrapup_s, wait_end_at, outcome FROM calls"):
+        if (outcome == "answered" and talk is not None and agent is not None
+                and DAY - 14 * 86400 <= wait_end < DAY):
+            handled.setdefault(agent, []).append(talk + (wrapup or 0))
+    assert len(handled) >= 10 and all(len(times) > 20 for times in handled.values())
+    assert any(wrapup for (wrapup,) in store.conn.execute("SELECT wrapup_s FROM calls"))
     found = agent_baselines(store, DAY, 14)
     store.close()
-    assert found.keys() == expected.keys()
-    for agent, (average, count) in expected.items():
-        assert found[agent][1] == count
-        assert found[agent][0] == pytest.approx(average)
+    assert found.keys() == handled.keys()
+    for agent, times in handled.items():
+        assert found[agent][1] == len(times)
+        assert found[agent][0] == pytest.approx(sum(times) / len(times))
