@@ -1,6 +1,6 @@
 """Ingest throughput and memory: `floorwatch ingest --once` against the floor of doing nothing.
 
-    python bench/ingest.py [--events N] [--agents A] [--queues Q]
+    python bench/ingest.py [--events N] [--agents A] [--queues Q] [--rounds R]
 
 Writes N queue_log events with a realistic mix (calls that ring, are answered, abandoned,
 time out or leave by key, transfers, pauses; several queues and many agents working at once),
@@ -11,6 +11,9 @@ then in the same run measures:
 - the pipeline: `floorwatch ingest --once` in a subprocess (parse, canonical events, derived
   tables, checkpoints, the end-of-load burnout evaluation), its events/s, and its peak memory:
   the ingest and its writer process together, sampled from /proc while they run.
+
+The two take turns, R rounds (default 3), and each is judged by its best run: this machine's
+speed moves by a third from one minute to the next.
 
 Targets (issue 3): >= 100,000 events/s, >= half of the floor, peak memory < 200 MB.
 """
@@ -192,6 +195,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--agents", type=int, default=300)
     parser.add_argument("--queues", type=int, default=12)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="How many times the floor and the pipeline each run (best counts).")
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
     feed = CACHE / f"ingest_{args.events}_{args.agents}_{args.queues}.queue_log"
@@ -199,25 +204,32 @@ def main() -> None:
         print(f"writing {args.events:,} events to {feed} ...", flush=True)
         generate(feed, args.events, args.agents, args.queues)
     size_mb = feed.stat().st_size / 1e6
+    floors: list[float] = []
+    runs: list[PipelineRun] = []
     with tempfile.TemporaryDirectory(dir=CACHE) as work:
         workdir = Path(work)
-        # The floor before and after the pipeline: the disk's state (writeback of what was just
-        # written) moves it by a third from one run to the next; the faster one is the bar.
-        floors = [floor_rate(feed, workdir)]
-        (workdir / "floor.db").unlink()
-        run = pipeline(feed, workdir)
-        floors.append(floor_rate(feed, workdir))
+        # This machine's speed moves by a third (up to a half) from one minute to the next, so
+        # the floor and the pipeline take turns, and each is judged by its best run.
+        for _ in range(args.rounds):
+            floors.append(floor_rate(feed, workdir))
+            (workdir / "floor.db").unlink()
+            runs.append(pipeline(feed, workdir))
+            for leftover in workdir.iterdir():
+                leftover.unlink()
     floor = max(floors)
+    best = max(runs, key=lambda run: run.rate)
     print(f"feed:      {args.events:,} events, {size_mb:.0f} MB, {args.agents} agents, "
           f"{args.queues} queues")  # fmt: skip
     print(f"floor:     {floor:,.0f} events/s (read + split + executemany into a bare table; "
-          f"best of {floors[0]:,.0f} before and {floors[1]:,.0f} after)")  # fmt: skip
-    print(f"pipeline:  {run.rate:,.0f} events/s, wall clock incl. start-up "
-          f"({run.rate / floor:.0%} of the floor; targets >= 100,000 and >= 50%)")  # fmt: skip
-    each = " + ".join(f"{name} {mb:.0f}" for name, mb in run.peak_mb.items())
-    print(f"memory:    peak RSS {run.peak_total_mb:.0f} MB, both processes together "
-          f"(each at its own peak: {each} MB; target < 200 MB)")  # fmt: skip
-    print(f"ingest:    {run.summary}")
+          f"best of {', '.join(f'{rate:,.0f}' for rate in floors)})")  # fmt: skip
+    print(f"pipeline:  {best.rate:,.0f} events/s, wall clock incl. start-up "
+          f"({best.rate / floor:.0%} of the floor; targets >= 100,000 and >= 50%; "
+          f"best of {', '.join(f'{run.rate:,.0f}' for run in runs)})")  # fmt: skip
+    worst = max(runs, key=lambda run: run.peak_total_mb)
+    each = " + ".join(f"{name} {mb:.0f}" for name, mb in worst.peak_mb.items())
+    print(f"memory:    peak RSS {worst.peak_total_mb:.0f} MB, both processes together, the "
+          f"highest of the runs (each at its own peak: {each} MB; target < 200 MB)")  # fmt: skip
+    print(f"ingest:    {best.summary}")
 
 
 if __name__ == "__main__":

@@ -172,7 +172,7 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
         bar = IngestProgress(enabled=show_progress)
         feeds = [
             open_source(spec, name=name, follow=follow, poll_interval=poll_interval,
-                        progress=bar.update, secret_file=secret_file)
+                        progress=bar.update if bar.enabled else None, secret_file=secret_file)
             for spec, name, secret_file in specs
         ]  # fmt: skip
         for feed in feeds:

@@ -116,7 +116,7 @@ class Ingest:
                 # Derive now, while the writer writes the commit before: the events can go as
                 # soon as their rows are made, so a commit holds rows, not events.
                 staged.append(store.stage(item))
-                staged_events += len(item.events)
+                staged_events += len(item.events)  # parsed by now
                 if staged_events >= self.MAX_EVENTS_PER_COMMIT:
                     self._submit(writer, staged)
                     staged, staged_events = [], 0

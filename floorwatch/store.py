@@ -317,6 +317,7 @@ class Store:
         ingest's writer process), or the state reloaded with `reload` if it cannot be.
         """
         assert self.deriver is not None, "read-only store"
+        batch.parsed()
         if batch.events:
             self.deriver.apply(batch.events)
         return BatchRows.of(batch)

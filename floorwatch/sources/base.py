@@ -52,6 +52,17 @@ class Batch:
     #: common case): the writer stores the events from these (the format's `stored_row`)
     #: rather than being sent every event.
     lines: list[str] | None = None
+    #: A source may leave the parsing to whoever takes the batch (`parsed`): the ingest then
+    #: parses next to deriving, in one thread, which costs a fifth less than handing parsed
+    #: events across threads. Returns (events, rejects, lines).
+    pending: Callable[[], tuple[list[Event], list[Reject], list[str] | None]] | None = None
+
+    def parsed(self) -> Batch:
+        """This batch with its events, parsing them now if the source left that to us."""
+        if self.pending is not None:
+            self.events, self.rejects, self.lines = self.pending()
+            self.pending = None
+        return self
 
 
 Emit = Callable[[Batch], None]

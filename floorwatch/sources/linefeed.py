@@ -6,6 +6,7 @@ byte offsets and checkpoints are the same for every line format and live here.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -123,11 +124,11 @@ class LineFeed:
                     continue
                 if waiting:
                     waiting = False
-                events, rejects, lines = parse_lines(chunk.data, chunk.start, self.parse,
-                                                     self.name)  # fmt: skip
-                emit(Batch(self.name, self.format, events, rejects, chunk.checkpoint,
+                # Parsed by the taker (Batch.parsed), in the thread that derives from it.
+                emit(Batch(self.name, self.format, checkpoint=chunk.checkpoint,
                            status="following" if self.follow else "loading",
-                           lines=lines))  # fmt: skip
+                           pending=functools.partial(parse_lines, chunk.data, chunk.start,
+                                                     self.parse, self.name)))  # fmt: skip
                 done += len(chunk.data)
                 if self.progress is not None:
                     self.progress(self.name, done, self.size())
