@@ -13,7 +13,6 @@ run backwards, and a late ring-no-answer only adds to the counts.
 from __future__ import annotations
 
 import operator
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -190,6 +189,35 @@ _interval_row = operator.attrgetter(*INTERVAL_COLUMNS)
 _membership_row = operator.attrgetter(*Membership.COLUMNS)
 
 
+class _Recent:
+    """What finished lately, by key, for late events: the last `size` to `2 * size` entries.
+
+    Two plain dicts take turns (the newer, once full, becomes the older and the oldest goes),
+    which costs less per call than an ordered dict evicting one entry at a time.
+    """
+
+    __slots__ = ("size", "newer", "older")
+
+    def __init__(self, size: int):
+        self.size = size
+        self.newer: dict = {}
+        self.older: dict = {}
+
+    def get(self, key):
+        value = self.newer.get(key)
+        return self.older.get(key) if value is None else value
+
+    def add(self, key, value) -> None:
+        newer = self.newer
+        newer[key] = value
+        if len(newer) >= self.size:
+            self.older, self.newer = newer, {}
+
+    def discard(self, key) -> None:
+        self.newer.pop(key, None)
+        self.older.pop(key, None)
+
+
 @dataclass
 class Changes:
     """Rows changed since the last `take_changes`, ready for executemany."""
@@ -217,7 +245,7 @@ class LoadedState:
 class Deriver:
     """Applies events in arrival order and tracks which derived rows they changed."""
 
-    RECENT_CALLS = 20_000  # finished entries kept in memory for late events
+    RECENT_CALLS = 20_000  # finished entries kept in memory for late events, at most
     #: An ENTERQUEUE this close to the start implied by the call's earlier-arriving lines is
     #: that same stay in the queue, not a new one.
     SAME_ENTRY_S = 5.0
@@ -226,7 +254,7 @@ class Deriver:
         self.config = config or DeriveConfig()
         self._aliases = self.config.aliases
         self.open_calls: dict[tuple[str, str], CallEntry] = {}
-        self.recent_calls: OrderedDict[tuple[str, str], CallEntry] = OrderedDict()
+        self.recent_calls = _Recent(self.RECENT_CALLS // 2)
         self.agents: dict[str, AgentState] = {}
         self.open_pauses: dict[tuple[str, str], Interval] = {}
         self._next_call_id = 1
@@ -239,7 +267,8 @@ class Deriver:
         self._dirty_pauses: dict[int, Interval] = {}
         self._dirty_memberships: dict[int, Membership] = {}
         self._misses: list[tuple] = []
-        self._miss_counts: dict[tuple[int, str | None], dict[str, int]] = {}
+        #: (entry id, agent) -> misses reported per source, for the calls of late.
+        self._miss_counts = _Recent(self.RECENT_CALLS // 2)
         self._handlers = {
             Kind.QUEUE_CONFIG: self._queue_config,
             Kind.CALL_QUEUED: self._call_queued,
@@ -346,7 +375,7 @@ class Deriver:
 
     def _reopen(self, entry: CallEntry) -> None:
         key = (entry.call_id, entry.queue)
-        self.recent_calls.pop(key, None)
+        self.recent_calls.discard(key)
         self.open_calls[key] = entry
         entry.status, entry.outcome, entry.inferred = WAITING, None, False
         entry.ended_at = entry.wait_end_at = entry.wait_s = None
@@ -364,19 +393,13 @@ class Deriver:
                 if entry.answered_at is not None:
                     agent.last_call = entry
                 self._refresh_state(agent, ts)
-        recent = self.recent_calls
-        recent[key] = entry
-        if len(recent) > self.RECENT_CALLS:
-            recent.popitem(last=False)
+        self.recent_calls.add(key, entry)
         self._dirty_calls[entry.id] = entry
 
     def _entry(self, event: Event) -> CallEntry | None:
         """The open entry an event is about, or the recently finished one for late events."""
         key = (event.call_id, event.queue)
-        entry = self.open_calls.get(key)
-        if entry is None:
-            entry = self.recent_calls.get(key)
-        return entry
+        return self.open_calls.get(key) or self.recent_calls.get(key)
 
     def _call_queued(self, event: Event) -> None:
         entry = self._entry(event)
@@ -418,7 +441,7 @@ class Deriver:
         data = event.data
         wait_s = data.get("wait_s")
         entry = self._entry(event)
-        if entry is not None and entry.unsure:
+        if entry is not None and entry.status == DONE and entry.unsure:
             # Closed on a guess (a leave taken for unanswered, a state sync that did not know
             # how it ended): the answer is the surer fact. The call was answered after all.
             self._reopen(entry)
@@ -538,9 +561,8 @@ class Deriver:
         key = (entry.id, event.agent)
         counts = self._miss_counts.get(key)
         if counts is None:
-            counts = self._miss_counts[key] = {}
-            if len(self._miss_counts) > self.RECENT_CALLS:
-                self._miss_counts.pop(next(iter(self._miss_counts)))
+            counts = {}
+            self._miss_counts.add(key, counts)
         mine = counts.get(event.source, 0) + 1
         counts[event.source] = mine
         return mine > max((n for source, n in counts.items() if source != event.source),
@@ -772,19 +794,19 @@ class Deriver:
     def _refresh_state(self, agent: AgentState, ts: float) -> None:
         """The state shown: on a call, ringing, or the availability underneath."""
         interval = agent.interval
-        call_ref = None
+        call_ref = reason = None
         if interval is None or interval.state == OFFLINE:
-            state, reason, queue = OFFLINE, None, None
+            state, queue = OFFLINE, None
         elif agent.calls:
             entry = next(reversed(agent.calls.values()))
-            state, reason, queue, call_ref = ON_CALL, None, entry.queue, entry.id
+            state, queue, call_ref = ON_CALL, entry.queue, entry.id
         elif agent.ringing:
-            state, reason, queue = RINGING, None, agent.ringing
+            state, queue = RINGING, agent.ringing
         else:
             state, reason, queue = interval.state, interval.reason, interval.queue
         self._dirty_agents[agent.name] = agent
-        if (state, reason, queue, call_ref) != (agent.state, agent.reason, agent.queue,
-                                                agent.call_ref):  # fmt: skip
+        if (state != agent.state or call_ref != agent.call_ref or queue != agent.queue
+                or reason != agent.reason):  # fmt: skip
             since = agent.since
             agent.since = ts if since is None or ts > since else since
             agent.state, agent.reason, agent.queue, agent.call_ref = state, reason, queue, call_ref
