@@ -317,10 +317,10 @@ class Store:
         ingest's writer process), or the state reloaded with `reload` if it cannot be.
         """
         assert self.deriver is not None, "read-only store"
-        batch.parsed()
+        rows = BatchRows.of(batch.parsed())  # the events as the feed has them, before aliases
         if batch.events:
             self.deriver.apply(batch.events)
-        return BatchRows.of(batch)
+        return rows
 
     def commit_of(self, staged: list[BatchRows]) -> Commit:
         """The commit of the batches staged since the last one, with the derived rows changed."""

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from floorwatch.events import Event, Kind
+from floorwatch.ingest import Ingest
 from floorwatch.store import SCHEMA_VERSION, Store, StoreError
 
 from .conftest import ingest_file
@@ -403,3 +404,30 @@ def test_a_writer_process_killed_mid_load_loses_nothing_once_the_ingest_runs_aga
     assert again.returncode == 0
     assert stored_lines(db) == lines
     assert sqlite3.connect(db).execute("SELECT count(*) FROM calls").fetchone()[0] == 60_000
+
+
+def test_the_events_table_keeps_the_feeds_spelling_of_an_agent_aliases_apply_to_the_rest(tmp_path):
+    """Raw events are the truth: an alias (one member under two spellings) renames the agent
+    in the derived tables only, whether a chunk is stored from its lines or from its events."""
+    from floorwatch.derive import DeriveConfig
+    from floorwatch.sources import open_source
+
+    feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
+    lines = [
+        "1795530100|NONE|orders|Local/202@agents/n|ADDMEMBER|",
+        "1795530200|c1|orders|NONE|ENTERQUEUE||555|1",
+        "1795530215|c1|orders|Local/202@agents/n|CONNECT|15|m1|2",
+        "1795530260|c1|orders|Local/202@agents/n|COMPLETEAGENT|15|45|1",
+    ]
+    for clean in (True, False):  # a garbage line makes the chunk go as events, not lines
+        feed.write_text("".join(line + "\n" for line in lines + ([] if clean else ["junk"])))
+        for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            path.unlink(missing_ok=True)
+        store = Store.open(db, DeriveConfig(aliases={"Local/202@agents/n": "Ben"}))
+        Ingest(store, [open_source(f"queue_log:{feed}", follow=False)]).run(threading.Event())
+        store.close()
+        assert stored_lines(db) == lines
+        conn = sqlite3.connect(db)
+        assert conn.execute("SELECT agent, talk_s FROM calls").fetchall() == [("Ben", 45)]
+        assert [name for (name,) in conn.execute("SELECT name FROM agents")] == ["Ben"]
+        assert conn.execute("SELECT count(*) FROM rejects").fetchone()[0] == (0 if clean else 1)
