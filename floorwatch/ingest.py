@@ -155,7 +155,7 @@ class Ingest:
     def _submit(self, writer: WriterProcess, staged: list[BatchRows]) -> None:
         """Hand the staged batches to the writer as one commit, once the last one is in."""
         commit = self.store.commit_of(staged)
-        if writer.pending:
+        while writer.pending >= writer.IN_FLIGHT:
             self._committed(writer.wait())
         writer.submit(commit)
 

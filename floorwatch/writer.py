@@ -16,10 +16,12 @@ waits for it. It never reads anything but what it is sent, so it never lags behi
 from __future__ import annotations
 
 import pickle
+import queue
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -35,16 +37,20 @@ def send(stream: BinaryIO, message: Any) -> None:
     stream.flush()
 
 
-def receive(stream: BinaryIO) -> Any | None:
-    """The next message, or None at the end of the stream (or of a message cut off)."""
+def _read_frame(stream: BinaryIO) -> bytes | None:
+    """The next message's bytes, or None at the end of the stream (or of a message cut off)."""
     header = stream.read(_LENGTH_BYTES)
     if len(header) < _LENGTH_BYTES:
         return None
     size = int.from_bytes(header, "little")
     data = stream.read(size)
-    if len(data) < size:
-        return None
-    return pickle.loads(data)
+    return data if len(data) == size else None
+
+
+def receive(stream: BinaryIO) -> Any | None:
+    """The next message, or None at the end of the stream (or of a message cut off)."""
+    data = _read_frame(stream)
+    return None if data is None else pickle.loads(data)
 
 
 class WriterError(Exception):
@@ -54,9 +60,12 @@ class WriterError(Exception):
 class WriterProcess:
     """The ingest's end of its writer process: submit commits, then collect their answers.
 
-    At most a few commits are in flight: the ingest waits for the answer to one before it
-    submits the one after next, so memory stays bounded and a failure stops it quickly.
+    At most IN_FLIGHT commits are handed over and not yet answered: one being written, the
+    next read already (so the ingest never waits to hand it over); memory stays bounded and a
+    failure stops the ingest quickly.
     """
+
+    IN_FLIGHT = 2
 
     def __init__(self, db_path: str | Path, inherit_fds: tuple[int, ...] = ()):
         self.db_path = Path(db_path)
@@ -115,7 +124,11 @@ def serve(db_path: str, inp: BinaryIO, out: BinaryIO) -> int:
         send(out, ("error", f"{db_path}: cannot open ({error})"))
         return 1
     writer = CommitWriter(conn)
-    while (commit := receive(inp)) is not None:
+    frames: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
+    threading.Thread(target=_read_ahead, args=(inp, frames), daemon=True).start()
+    while (frame := frames.get()) is not None:
+        commit = pickle.loads(frame)
+        del frame
         try:
             seq = writer.apply(commit)
         except sqlite3.Error as error:
@@ -127,6 +140,15 @@ def serve(db_path: str, inp: BinaryIO, out: BinaryIO) -> int:
         send(out, ("ok", seq))
     conn.close()
     return 0
+
+
+def _read_ahead(inp: BinaryIO, frames: queue.Queue) -> None:
+    """Read the next commit while the last is written (reading a pipe lets go of the GIL)."""
+    while True:
+        frame = _read_frame(inp)
+        frames.put(frame)
+        if frame is None:
+            return
 
 
 def main() -> int:
