@@ -7,6 +7,7 @@ byte offsets and checkpoints are the same for every line format and live here.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import sys
 import threading
@@ -31,12 +32,17 @@ def parse_lines(data: bytes, start: int, parse: Parse, source: str,
     Returns the events, the rejects, and the lines themselves when every one of them became
     one event as it stands (see `Batch.lines`).
     """
-    events: list[Event] = []
-    append = events.append
-    failed: list[tuple[int, str, str]] = []
     lines = data.decode("utf-8", "replace").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    try:
+        # The common case, every line an event: no Python loop of our own around the parse.
+        return list(map(parse, lines, itertools.repeat(source, len(lines)))), [], lines
+    except EventError:
+        pass
+    events: list[Event] = []
+    append = events.append
+    failed: list[tuple[int, str, str]] = []
     clean = True
     for index, line in enumerate(lines):
         try:

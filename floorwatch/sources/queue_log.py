@@ -276,16 +276,24 @@ def parse_line(line: str, source: str = FORMAT) -> Event:
     parts = line.split("|")
     if len(parts) < 5:
         raise EventError("fewer than 5 fields")
+    stamp, call_id, queue, agent, name = parts[0], parts[1], parts[2], parts[3], parts[4]
     try:
-        ts: float = int(parts[0])
+        ts: float = int(stamp)
     except ValueError:
         try:
-            ts = float(parts[0])
+            ts = float(stamp)
         except ValueError:
-            raise EventError(f"timestamp is not a number: {parts[0][:40]!r}") from None
+            raise EventError(f"timestamp is not a number: {stamp[:40]!r}") from None
     if not 0 < ts < _MAX_TS:
-        raise EventError(f"timestamp {parts[0][:40]} is out of range")
-    call_id, queue, agent, name = parts[1], parts[2], parts[3], parts[4]
+        raise EventError(f"timestamp {stamp[:40]} is out of range")
+    # What the store keeps: the event name and its fields as written ("CONNECT|3|...|3").
+    raw = line[len(stamp) + len(call_id) + len(queue) + len(agent) + 4 :]
+    if call_id in _NO_CALL:
+        call_id = None
+    if queue in _NO_NAME:
+        queue = None
+    if agent in _NO_NAME:
+        agent = None
     spec = SPECS.get(name)
     if spec is None:
         if not _EVENT_NAME.match(name):
@@ -293,9 +301,9 @@ def parse_line(line: str, source: str = FORMAT) -> Event:
         kind, data = Kind.OTHER, {"event": name, "fields": parts[5:]}
     else:
         kind, builder, needs_call, needs_agent = spec
-        if needs_call and (call_id in _NO_CALL or queue in _NO_NAME):
+        if needs_call and (call_id is None or queue is None):
             raise EventError(f"{name} without a call id and queue")
-        if needs_agent and agent in _NO_NAME:
+        if needs_agent and agent is None:
             raise EventError(f"{name} without an agent")
         try:
             data = builder(parts)
@@ -303,17 +311,7 @@ def parse_line(line: str, source: str = FORMAT) -> Event:
             raise
         except (IndexError, ValueError):
             raise EventError(_explain(name, parts)) from None
-    return Event(
-        ts,
-        source,
-        kind,
-        None if call_id in _NO_CALL else call_id,
-        None if queue in _NO_NAME else queue,
-        None if agent in _NO_NAME else agent,
-        data,
-        # What the store keeps: the event name and its fields as written ("CONNECT|3|...|3").
-        line[len(parts[0]) + len(call_id) + len(queue) + len(agent) + 4 :],
-    )
+    return Event(ts, source, kind, call_id, queue, agent, data, raw)
 
 
 def stored_row(line: str) -> tuple[float, str, str | None, str | None, str | None, str]:
