@@ -399,7 +399,8 @@ class Deriver:
     def _entry(self, event: Event) -> CallEntry | None:
         """The open entry an event is about, or the recently finished one for late events."""
         key = (event.call_id, event.queue)
-        return self.open_calls.get(key) or self.recent_calls.get(key)
+        recent = self.recent_calls  # its get() inlined: this runs for every call event
+        return self.open_calls.get(key) or recent.newer.get(key) or recent.older.get(key)
 
     def _call_queued(self, event: Event) -> None:
         entry = self._entry(event)

@@ -15,6 +15,7 @@ waits for it. It never reads anything but what it is sent, so it never lags behi
 
 from __future__ import annotations
 
+import os
 import pickle
 import queue
 import signal
@@ -45,6 +46,20 @@ def _read_frame(stream: BinaryIO) -> bytes | None:
     size = int.from_bytes(header, "little")
     data = stream.read(size)
     return data if len(data) == size else None
+
+
+def _read_exactly(fd: int, size: int) -> bytearray | None:
+    """`size` bytes from a file descriptor, or None if it ends first. Unbuffered: a thread
+    blocked here holds no lock of Python's, so the process can exit around it."""
+    data = bytearray(size)
+    view = memoryview(data)
+    got = 0
+    while got < size:
+        count = os.readv(fd, [view[got:]])
+        if count == 0:
+            return None
+        got += count
+    return data
 
 
 def receive(stream: BinaryIO) -> Any | None:
@@ -115,8 +130,9 @@ class WriterProcess:
         self._process.stdout.close()
 
 
-def serve(db_path: str, inp: BinaryIO, out: BinaryIO) -> int:
-    """Apply every commit read from `inp`, answering each on `out`; the exit status."""
+def serve(db_path: str, inp: int, out: BinaryIO) -> int:
+    """Apply every commit read from file descriptor `inp`, answering each on `out`; the exit
+    status."""
     try:
         conn = sqlite3.connect(db_path, isolation_level=None)
         configure_writer(conn)
@@ -142,10 +158,11 @@ def serve(db_path: str, inp: BinaryIO, out: BinaryIO) -> int:
     return 0
 
 
-def _read_ahead(inp: BinaryIO, frames: queue.Queue) -> None:
+def _read_ahead(fd: int, frames: queue.Queue) -> None:
     """Read the next commit while the last is written (reading a pipe lets go of the GIL)."""
     while True:
-        frame = _read_frame(inp)
+        header = _read_exactly(fd, _LENGTH_BYTES)
+        frame = None if header is None else _read_exactly(fd, int.from_bytes(header, "little"))
         frames.put(frame)
         if frame is None:
             return
@@ -154,7 +171,7 @@ def _read_ahead(inp: BinaryIO, frames: queue.Queue) -> None:
 def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    return serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)
+    return serve(sys.argv[1], sys.stdin.fileno(), sys.stdout.buffer)
 
 
 if __name__ == "__main__":
