@@ -15,6 +15,7 @@ waits for it. It never reads anything but what it is sent, so it never lags behi
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import queue
@@ -32,7 +33,14 @@ _LENGTH_BYTES = 8
 
 
 def send(stream: BinaryIO, message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    # No memo: a commit holds no object twice that matters and no cycles, and remembering
+    # every row and string it pickled costs the ingest a third of the time of pickling.
+    # (Pickler.fast is marked deprecated in the docs since 3.0, and is in every CPython.)
+    pickler.fast = True
+    pickler.dump(message)
+    data = buffer.getbuffer()
     stream.write(len(data).to_bytes(_LENGTH_BYTES, "little"))
     stream.write(data)
     stream.flush()
