@@ -85,7 +85,7 @@ class CallEntry:
         self.ring_no_answers = 0
         self.synced = 0
         self.wrapup_s: float | None = None
-        self.seen_by: set[str] = {source}
+        self.seen_by: tuple[str, ...] = (source,)  # a tuple: one source is the common case
         self.inferred = False
 
     @classmethod
@@ -93,7 +93,7 @@ class CallEntry:
         entry = cls.__new__(cls)
         for name in cls.COLUMNS:
             setattr(entry, name, row[name])
-        entry.seen_by = {entry.source}
+        entry.seen_by = (entry.source,)
         entry.inferred = False
         return entry
 
@@ -406,7 +406,7 @@ class Deriver:
         entry = self._entry(event)
         if entry is not None and event.source not in entry.seen_by:
             # Another feed of the same PBX (queue_log beside AMI) reporting the same call.
-            entry.seen_by.add(event.source)
+            entry.seen_by += (event.source,)
             if entry.caller is None:
                 entry.caller = event.data.get("caller")
                 self._dirty_calls[entry.id] = entry
