@@ -87,7 +87,10 @@ class Ingest:
             )
             for source in self.sources
         ]
-        writer = WriterProcess(store.path, (store.lock.fd,) if store.lock is not None else ())
+        try:
+            writer = WriterProcess(store.path, (store.lock.fd,) if store.lock is not None else ())
+        except WriterError as error:
+            raise StoreError(str(error)) from None
         for thread in threads:
             thread.start()
         running = len(threads)
@@ -105,6 +108,8 @@ class Ingest:
                         staged, staged_events = [], 0
                     elif writer.pending:
                         self._committed(writer.wait())
+                    else:
+                        writer.check()  # a quiet feed must not hide a writer that has gone
                     continue
                 if isinstance(item, _Done):
                     running -= 1

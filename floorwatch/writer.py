@@ -6,11 +6,11 @@ derives the next commit while this process writes the last one, on the other cor
 
 The ingest sends each commit (`floorwatch.commit.Commit`) down this process's standard input,
 as an 8-byte length and a pickle; it answers each with ("ok", seq) or ("error", message) on
-standard output. It ends at the end of its input: a commit it has read whole is written, one
-cut off by the ingest's death is not. It ignores SIGINT and SIGTERM (a Ctrl-C or a service
-stop reaches the whole process group): the ingest stops, commits what it has, then closes the
-pipe. It holds the ingest's writer lock (inherited) until it exits, so a restarted ingest
-waits for it. It never reads anything but what it is sent, so it never lags behind the file.
+standard output. It reads the next commit while it writes the last. It ends at the end of its
+input: a commit it has read whole is written, one cut off by the ingest's death is not. It
+ignores SIGINT and SIGTERM (a Ctrl-C or a service stop reaches the whole process group): the
+ingest stops, commits what it has, then closes the pipe. It holds the ingest's writer lock
+(inherited) until it exits, so a restarted ingest waits for it.
 """
 
 from __future__ import annotations
@@ -93,12 +93,15 @@ class WriterProcess:
     def __init__(self, db_path: str | Path, inherit_fds: tuple[int, ...] = ()):
         self.db_path = Path(db_path)
         self.pending = 0
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "floorwatch.writer", str(self.db_path)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            pass_fds=inherit_fds,
-        )
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "floorwatch.writer", str(self.db_path)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                pass_fds=inherit_fds,
+            )
+        except OSError as error:
+            raise WriterError(f"{self.db_path}: cannot start the database writer ({error})")
 
     def submit(self, commit: Commit) -> None:
         try:
@@ -119,10 +122,16 @@ class WriterProcess:
             raise WriterError(value)
         return value
 
+    def check(self) -> None:
+        """WriterError if the writer has gone (between commits, when nothing else would say)."""
+        if self._process.poll() is not None:
+            raise WriterError(self._stopped())
+
     def _stopped(self) -> str:
         self.pending = 0
         code = self._process.wait()
-        return f"{self.db_path}: the database writer stopped unexpectedly (exit status {code})"
+        how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+        return f"{self.db_path}: the database writer stopped unexpectedly ({how})"
 
     def close(self, timeout_s: float = 60.0) -> None:
         """Let the writer finish what it was sent, and wait for it to exit."""

@@ -397,8 +397,8 @@ def test_a_writer_process_killed_mid_load_loses_nothing_once_the_ingest_runs_aga
     os.kill(writer, signal.SIGKILL)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 2
-    assert stderr.strip().startswith(f"floorwatch: error: {db}: the database writer stopped "
-                                     "unexpectedly (exit status -9)")  # fmt: skip
+    assert stderr.strip() == (f"floorwatch: error: {db}: the database writer stopped "
+                              "unexpectedly (killed by signal 9)")  # fmt: skip
     assert 0 < count_events(db) < len(lines)
     again = run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}")
     assert again.returncode == 0
@@ -431,3 +431,20 @@ def test_the_events_table_keeps_the_feeds_spelling_of_an_agent_aliases_apply_to_
         assert conn.execute("SELECT agent, talk_s FROM calls").fetchall() == [("Ben", 45)]
         assert [name for (name,) in conn.execute("SELECT name FROM agents")] == ["Ben"]
         assert conn.execute("SELECT count(*) FROM rejects").fetchone()[0] == (0 if clean else 1)
+
+
+def test_a_following_ingest_on_a_quiet_feed_notices_its_writer_is_gone(tmp_path):
+    """Nothing to commit would not reveal a dead writer: the ingest checks while it waits, and
+    stops with one line (exit 2) instead of looking healthy while it could store nothing."""
+    feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
+    feed.write_text("".join(line + "\n" for line in call_lines(10)))
+    process = subprocess.Popen([*FLOORWATCH, "ingest", "--db", str(db), "--poll", "0.05",
+                                "--no-burnout", f"queue_log:{feed}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    wait_for(lambda: count_events(db) == 30)
+    (writer,) = children(process.pid)
+    os.kill(writer, signal.SIGKILL)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 2
+    assert stderr.strip() == (f"floorwatch: error: {db}: the database writer stopped "
+                              "unexpectedly (killed by signal 9)")  # fmt: skip
