@@ -10,7 +10,8 @@ then in the same run measures:
   synchronous setting as the store), i.e. what any loader must at least pay;
 - the pipeline: `floorwatch ingest --once` in a subprocess (parse, canonical events, derived
   tables, checkpoints, the end-of-load burnout evaluation), its events/s, and its peak memory:
-  the ingest and its writer process together, sampled from /proc while they run.
+  the ingest and its writer process together, sampled from /proc while they run; and the same
+  with --no-burnout, to show what that last evaluation costs.
 
 The two take turns, R rounds (default 3), and each is judged by its best run: this machine's
 speed moves by a third from one minute to the next.
@@ -165,11 +166,11 @@ class PipelineRun:
     summary: str  # the ingest's own summary line
 
 
-def pipeline(path: Path, workdir: Path) -> PipelineRun:
+def pipeline(path: Path, workdir: Path, *options: str) -> PipelineRun:
     """Run `floorwatch ingest --once` and sample its processes' memory while it runs."""
     db_path = workdir / "bench.db"
     command = [sys.executable, "-m", "floorwatch", "ingest", "--db", str(db_path), "--once",
-               "--no-progress", f"queue_log:{path}"]  # fmt: skip
+               "--no-progress", *options, f"queue_log:{path}"]  # fmt: skip
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     peak_total, peaks = 0.0, {}
@@ -206,6 +207,7 @@ def main() -> None:
     size_mb = feed.stat().st_size / 1e6
     floors: list[float] = []
     runs: list[PipelineRun] = []
+    without_burnout: list[PipelineRun] = []
     with tempfile.TemporaryDirectory(dir=CACHE) as work:
         workdir = Path(work)
         # This machine's speed moves by a third (up to a half) from one minute to the next, so
@@ -213,9 +215,10 @@ def main() -> None:
         for _ in range(args.rounds):
             floors.append(floor_rate(feed, workdir))
             (workdir / "floor.db").unlink()
-            runs.append(pipeline(feed, workdir))
-            for leftover in workdir.iterdir():
-                leftover.unlink()
+            for into, options in ((runs, ()), (without_burnout, ("--no-burnout",))):
+                into.append(pipeline(feed, workdir, *options))
+                for leftover in workdir.iterdir():
+                    leftover.unlink()
     floor = max(floors)
     best = max(runs, key=lambda run: run.rate)
     print(f"feed:      {args.events:,} events, {size_mb:.0f} MB, {args.agents} agents, "
@@ -225,6 +228,9 @@ def main() -> None:
     print(f"pipeline:  {best.rate:,.0f} events/s, wall clock incl. start-up "
           f"({best.rate / floor:.0%} of the floor; targets >= 100,000 and >= 50%; "
           f"best of {', '.join(f'{run.rate:,.0f}' for run in runs)})")  # fmt: skip
+    lean = max(without_burnout, key=lambda run: run.rate)
+    print(f"           {lean.rate:,.0f} events/s with --no-burnout, the same load without its "
+          f"end-of-load burnout round ({lean.rate / floor:.0%} of the floor)")  # fmt: skip
     worst = max(runs, key=lambda run: run.peak_total_mb)
     each = " + ".join(f"{name} {mb:.0f}" for name, mb in worst.peak_mb.items())
     print(f"memory:    peak RSS {worst.peak_total_mb:.0f} MB, both processes together, the "

@@ -347,6 +347,16 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def kill_the_writer_and_hear_it(ingest: subprocess.Popen, db: Path, timeout: float = 60) -> None:
+    """SIGKILL an ingest's writer process: the ingest must stop, exit 2, and say so in a line."""
+    (writer,) = children(ingest.pid)
+    os.kill(writer, signal.SIGKILL)
+    _, stderr = ingest.communicate(timeout=timeout)
+    assert ingest.returncode == 2
+    assert stderr.strip() == (f"floorwatch: error: {db}: the database writer stopped "
+                              "unexpectedly (killed by signal 9)")  # fmt: skip
+
+
 def test_only_one_ingest_writes_a_database_and_its_writer_process_holds_the_lock(tmp_path):
     from floorwatch.writer import WriterProcess
 
@@ -393,12 +403,7 @@ def test_a_writer_process_killed_mid_load_loses_nothing_once_the_ingest_runs_aga
                                 "--no-progress", f"queue_log:{feed}"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     wait_for(lambda: count_events(db) > 0)
-    (writer,) = children(process.pid)
-    os.kill(writer, signal.SIGKILL)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 2
-    assert stderr.strip() == (f"floorwatch: error: {db}: the database writer stopped "
-                              "unexpectedly (killed by signal 9)")  # fmt: skip
+    kill_the_writer_and_hear_it(process, db)
     assert 0 < count_events(db) < len(lines)
     again = run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}")
     assert again.returncode == 0
@@ -442,9 +447,4 @@ def test_a_following_ingest_on_a_quiet_feed_notices_its_writer_is_gone(tmp_path)
                                 "--no-burnout", f"queue_log:{feed}"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     wait_for(lambda: count_events(db) == 30)
-    (writer,) = children(process.pid)
-    os.kill(writer, signal.SIGKILL)
-    _, stderr = process.communicate(timeout=10)
-    assert process.returncode == 2
-    assert stderr.strip() == (f"floorwatch: error: {db}: the database writer stopped "
-                              "unexpectedly (killed by signal 9)")  # fmt: skip
+    kill_the_writer_and_hear_it(process, db, timeout=10)
