@@ -8,6 +8,7 @@ from __future__ import annotations
 import heapq
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from floorwatch.burnout import (
     next_check,
 )
 from floorwatch.config import Config
-from floorwatch.floor import FloorModel
+from floorwatch.floor import FloorModel, local_day_start
 from floorwatch.reader import FloorReader, load_flags
 from floorwatch.store import Store
 
@@ -97,12 +98,17 @@ class BurnoutMonitor:
             return None
         started = time.perf_counter()
         if self._reader is None:
+            # The first round reads the whole floor; the baselines (the days before) are read
+            # beside it, on a connection of their own: SQLite lets go of the GIL for both.
+            beside = self._read_baselines_beside(local_day_start(now, self.config.tzinfo()))
             self._reader = FloorReader(Store.open_readonly(self.db_path), self.config,
                                        clock=lambda: now)  # fmt: skip
             self._tracker = FlagTracker(
                 self.config.burnout,
                 [flag for flag in load_flags(store) if flag.cleared_at is None],
             )
+            if beside is not None:
+                beside.join()
         reader = self._reader
         reader.clock = lambda: now
         reader.refresh()
@@ -179,6 +185,23 @@ class BurnoutMonitor:
         self._hard_triggers.clear()
         self._agent_triggers.clear()
         self._queue_aht = {}
+
+    def _read_baselines_beside(self, day_start: float) -> threading.Thread | None:
+        """Start reading the baselines of `day_start` in a thread (None: known already)."""
+        if self._baselines is not None and self._baselines[0] == day_start:
+            return None
+        days = self.config.burnout.slowing_baseline_days
+
+        def read() -> None:
+            try:
+                with Store.open_readonly(self.db_path) as store:
+                    self._baselines = (day_start, agent_baselines(store, day_start, days))
+            except Exception:  # baselines() reads them itself, and says what is wrong
+                log.debug("baselines beside the first round failed", exc_info=True)
+
+        thread = threading.Thread(target=read, name="burnout baselines", daemon=True)
+        thread.start()
+        return thread
 
     def baselines(self, store: Store, day_start: float) -> dict[str, tuple[float, int]]:
         if self._baselines is None or self._baselines[0] != day_start:
