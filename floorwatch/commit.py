@@ -33,7 +33,8 @@ from floorwatch.sources.base import Batch, Checkpoint
 #: Kinds as the plain strings stored: one shared object per kind, which binds faster than the
 #: enum and pickles once per commit however many events carry it.
 _KIND_TEXT = {kind: kind.value for kind in Kind}
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+#: Compact JSON, as every JSON column of the store holds it.
+compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 #: Derived tables in the order they are written, with their columns (without `seq`).
 DERIVED_TABLES = (
@@ -73,7 +74,7 @@ class EventColumns:
     def of(cls, events: list[Event], source: str) -> EventColumns:
         kind_text = _KIND_TEXT
         origins = [e.source for e in events]
-        dumps = _dumps
+        dumps = compact_json
         return cls(
             [e.ts for e in events],
             [kind_text[e.kind] for e in events],
@@ -218,20 +219,23 @@ class CommitWriter:
                        format: str | None) -> list[float]:  # fmt: skip
         """Insert a batch's events; returns their timestamps."""
         sql = "INSERT INTO events (ts, origin, kind, call_id, queue, agent, data) VALUES "
+        if isinstance(events, EventColumns) and events.origins is not None:
+            origins = [self._origin_id(name, format) for name in events.origins]
+            self.conn.executemany(sql + "(?, ?, ?, ?, ?, ?, ?)", zip(
+                events.ts, origins, events.kinds, events.call_ids, events.queues, events.agents,
+                events.data))  # fmt: skip
+            return events.ts
+        # One origin, the common case: the origin goes into the statement, not into each row.
         if isinstance(events, EventLines):
             rows = list(map(stored_row_for(events.format), events.lines))
-            origin = int(self._origin_id(source, format))
-            self.conn.executemany(sql + f"(?, {origin}, ?, ?, ?, ?, ?)", rows)
-            return [row[0] for row in rows]
-        values = (events.kinds, events.call_ids, events.queues, events.agents, events.data)
-        if events.origins is None:
-            # One origin: the rows are the columns zipped, no Python per row.
-            origin = int(self._origin_id(source, format))
-            self.conn.executemany(sql + f"(?, {origin}, ?, ?, ?, ?, ?)", zip(events.ts, *values))
-        else:
-            origins = [self._origin_id(name, format) for name in events.origins]
-            self.conn.executemany(sql + "(?, ?, ?, ?, ?, ?, ?)", zip(events.ts, origins, *values))
-        return events.ts
+            timestamps = [row[0] for row in rows]
+        else:  # the columns zipped: no Python per row
+            rows = zip(events.ts, events.kinds, events.call_ids, events.queues, events.agents,
+                       events.data)  # fmt: skip
+            timestamps = events.ts
+        origin = int(self._origin_id(source, format))
+        self.conn.executemany(sql + f"(?, {origin}, ?, ?, ?, ?, ?)", rows)
+        return timestamps
 
     def _origin_id(self, name: str, format: str | None) -> int:
         """The id of an event origin (the `source` of events), created on first use."""

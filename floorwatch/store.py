@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from floorwatch.commit import BatchRows, Commit, CommitWriter, configure_writer
+from floorwatch.commit import BatchRows, Commit, CommitWriter, compact_json, configure_writer
 from floorwatch.derive import INTERVAL_COLUMNS, DeriveConfig, Deriver, LoadedState
 from floorwatch.events import Event, Kind
 from floorwatch.sources.base import Batch, Checkpoint
@@ -27,8 +27,6 @@ from floorwatch.sources.base import Batch, Checkpoint
 #: Marks a SQLite file as floorwatch's (PRAGMA application_id): "FlWt".
 APPLICATION_ID = 0x466C5754
 SCHEMA_VERSION = 1
-
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 class StoreError(Exception):
@@ -365,7 +363,7 @@ class Store:
                 stretch = flag.stretch or (None, None)
                 values = (flag.agent, flag.rule, flag.severity, flag.since, flag.raised_at,
                           flag.cleared_at, flag.last_true_at, flag.summary,
-                          _dumps(flag.evidence), stretch[0], stretch[1], seq)  # fmt: skip
+                          compact_json(flag.evidence), stretch[0], stretch[1], seq)  # fmt: skip
                 flag_id = getattr(flag, "store_id", None)
                 if flag_id is None:
                     cursor = conn.execute(

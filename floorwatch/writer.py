@@ -46,16 +46,6 @@ def send(stream: BinaryIO, message: Any) -> None:
     stream.flush()
 
 
-def _read_frame(stream: BinaryIO) -> bytes | None:
-    """The next message's bytes, or None at the end of the stream (or of a message cut off)."""
-    header = stream.read(_LENGTH_BYTES)
-    if len(header) < _LENGTH_BYTES:
-        return None
-    size = int.from_bytes(header, "little")
-    data = stream.read(size)
-    return data if len(data) == size else None
-
-
 def _read_exactly(fd: int, size: int) -> bytearray | None:
     """`size` bytes from a file descriptor, or None if it ends first. Unbuffered: a thread
     blocked here holds no lock of Python's, so the process can exit around it."""
@@ -70,9 +60,15 @@ def _read_exactly(fd: int, size: int) -> bytearray | None:
     return data
 
 
-def receive(stream: BinaryIO) -> Any | None:
+def _read_frame(fd: int) -> bytearray | None:
+    """The next message's bytes, or None at the end of the stream (or of a message cut off)."""
+    header = _read_exactly(fd, _LENGTH_BYTES)
+    return None if header is None else _read_exactly(fd, int.from_bytes(header, "little"))
+
+
+def receive(fd: int) -> Any | None:
     """The next message, or None at the end of the stream (or of a message cut off)."""
-    data = _read_frame(stream)
+    data = _read_frame(fd)
     return None if data is None else pickle.loads(data)
 
 
@@ -113,7 +109,7 @@ class WriterProcess:
     def wait(self) -> int:
         """The sequence number of the oldest commit in flight, once it is written."""
         assert self.pending, "nothing submitted"
-        reply = receive(self._process.stdout)
+        reply = receive(self._process.stdout.fileno())
         self.pending -= 1
         if reply is None:
             raise WriterError(self._stopped())
@@ -157,7 +153,7 @@ def serve(db_path: str, inp: int, out: BinaryIO) -> int:
         send(out, ("error", f"{db_path}: cannot open ({error})"))
         return 1
     writer = CommitWriter(conn)
-    frames: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
+    frames: queue.Queue[bytearray | None] = queue.Queue(maxsize=1)
     threading.Thread(target=_read_ahead, args=(inp, frames), daemon=True).start()
     while (frame := frames.get()) is not None:
         commit = pickle.loads(frame)
@@ -178,8 +174,7 @@ def serve(db_path: str, inp: int, out: BinaryIO) -> int:
 def _read_ahead(fd: int, frames: queue.Queue) -> None:
     """Read the next commit while the last is written (reading a pipe lets go of the GIL)."""
     while True:
-        header = _read_exactly(fd, _LENGTH_BYTES)
-        frame = None if header is None else _read_exactly(fd, int.from_bytes(header, "little"))
+        frame = _read_frame(fd)
         frames.put(frame)
         if frame is None:
             return
