@@ -157,6 +157,7 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
     from floorwatch.ingest import Ingest
     from floorwatch.progress import IngestProgress
     from floorwatch.sources import open_source
+    from floorwatch.sources.base import scrub_secrets
     from floorwatch.store import Store
 
     config = load_config(config_path)
@@ -177,6 +178,7 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
         ]  # fmt: skip
         for feed in feeds:
             feed.check()
+        scrub_secrets()  # read by now: nothing started from here on inherits it
         store = Store.open(database, config.derive_config())
         try:
             with _stop_on_signals() as stop, bar:

@@ -9,10 +9,12 @@ that last changed it, so a reader can fetch only what changed since it last look
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -169,10 +171,7 @@ class WriterLock:
 
     def __init__(self, path: Path, timeout_s: float):
         self.path = path.with_name(path.name + ".lock")
-        try:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as error:
-            raise StoreError(f"{self.path}: cannot create ({error.strerror})") from None
+        self.fd = self._open(self.path)
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -188,8 +187,37 @@ class WriterLock:
                         + " is writing to it; stop that one first"
                     ) from None
                 time.sleep(0.05)
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError as error:  # a full disk: the lock holds all the same, only the pid is lost
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                os.close(self.fd)
+                raise StoreError(f"{self.path}: cannot write ({error.strerror})") from None
+
+    @staticmethod
+    def _open(path: Path) -> int:
+        """The lock file, never through a link: a planted `x.db.lock -> important` must not
+        get `important` truncated, nor a hard link to it; anything but a plain file is refused."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            fd = os.open(path, flags, 0o644)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise StoreError(f"{path}: is a symbolic link; refusing to follow it (remove it, "
+                                 "the ingest creates its own lock file)") from None  # fmt: skip
+            raise StoreError(f"{path}: cannot create ({error.strerror})") from None
+        info = os.fstat(fd)
+        problem = None
+        if not stat.S_ISREG(info.st_mode):
+            problem = "is not a regular file; refusing to use it as the lock (remove it)"
+        elif info.st_nlink != 1:
+            problem = "has other hard links; refusing to write to it (remove it)"
+        if problem is not None:
+            os.close(fd)
+            raise StoreError(f"{path}: {problem}")
+        os.set_blocking(fd, True)
+        return fd
 
     def release(self) -> None:
         if self.fd >= 0:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from floorwatch.commit import Commit, CommitWriter, configure_writer
+from floorwatch.sources.base import environment_without_secrets
 
 _LENGTH_BYTES = 8
 
@@ -95,6 +96,7 @@ class WriterProcess:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 pass_fds=inherit_fds,
+                env=environment_without_secrets(),  # it writes a file: it needs no password
             )
         except OSError as error:
             raise WriterError(f"{self.db_path}: cannot start the database writer ({error})")

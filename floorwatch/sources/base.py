@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from floorwatch.events import Event
+
+#: Where the AMI secret may come from in the environment. Read once by the sources that need
+#: it, then scrubbed (`scrub_secrets`), and never handed to a process the ingest starts.
+SECRET_ENV = "FLOORWATCH_AMI_SECRET"
+
+
+def scrub_secrets(environ: MutableMapping[str, str] = os.environ) -> None:
+    """Remove the secret from the environment once every source has read it, so that no
+    process started afterwards (the database writer, anything a library spawns) inherits it."""
+    environ.pop(SECRET_ENV, None)
+
+
+def environment_without_secrets() -> dict[str, str]:
+    """The environment for a child process: this one's, less any secret."""
+    return {name: value for name, value in os.environ.items() if name != SECRET_ENV}
 
 
 @dataclass(slots=True)
