@@ -7,6 +7,7 @@ line on stderr and exit status 2; nothing here prints a traceback for them.
 from __future__ import annotations
 
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 
 import click
 
+from floorwatch.commit import sqlite_fault
 from floorwatch.config import Config, ConfigError
 from floorwatch.sources.base import SourceError
 from floorwatch.store import StoreError
@@ -32,12 +34,18 @@ class FloorwatchError(click.ClickException):
 
 
 @contextmanager
-def _errors() -> Iterator[None]:
-    """Turn the library's expected failures into one-line CLI errors."""
+def _errors(database: str | None = None) -> Iterator[None]:
+    """Turn the library's expected failures into one-line CLI errors.
+
+    A database that fails under a reader (flipped bytes found half-way through a snapshot, a
+    disk gone read-only) is said in the same one line, naming `database` when given.
+    """
     try:
         yield
     except (StoreError, SourceError, ConfigError) as error:
         raise FloorwatchError(str(error)) from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
+        raise FloorwatchError(sqlite_fault(database or "the database", error, "read")) from None
 
 
 def load_config(path: str | None) -> Config:
@@ -168,7 +176,7 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
     ]
     if not specs:
         raise FloorwatchError("no sources: give SOURCE... or a config file with [[sources]]")
-    with _errors():
+    with _errors(database):
         show_progress = (not follow) and (sys.stderr.isatty() if progress is None else progress)
         bar = IngestProgress(enabled=show_progress)
         feeds = [
@@ -230,7 +238,7 @@ def snapshot(db_path: str | None, as_json: bool, at: str | None,
     config = load_config(config_path)
     database = database_path(db_path, config)
     instant = parse_instant(at, config) if at is not None else None
-    with _errors():
+    with _errors(database):
         store = Store.open_readonly(database)
         try:
             floor = FloorReader(store, config, at=instant).snapshot()

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from floorwatch.derive import (
     AGENT_COLUMNS,
@@ -27,6 +29,7 @@ from floorwatch.derive import (
     Membership,
 )
 from floorwatch.events import Event, Kind
+from floorwatch.safe_text import printable
 from floorwatch.sources import stored_row_for
 from floorwatch.sources.base import Batch, Checkpoint
 
@@ -46,6 +49,42 @@ DERIVED_TABLES = (
 )
 
 
+def sqlite_fault(path: object, error: BaseException, doing: str = "write") -> str:
+    """One line that says what is wrong with the database at `path`, for an operator.
+
+    SQLite's own words mislead here: a full disk surfaced as "cannot rollback - no transaction
+    is active", a read-only filesystem as "unable to open database file", flipped bytes as a
+    UnicodeDecodeError. The error code says which it is.
+    """
+    name = getattr(error, "sqlite_errorname", "") or ""
+    # The text can quote the damaged bytes themselves: shown, never acted on by a terminal.
+    text = printable(str(error)[:200]) if str(error) else type(error).__name__
+    if (isinstance(error, UnicodeDecodeError) or name.startswith("SQLITE_CORRUPT")
+            or "malformed" in text or "Could not decode to UTF-8" in text):  # fmt: skip
+        return (f"{path}: the database is damaged ({text}); restore it from a backup, or "
+                f"save what it holds with: sqlite3 {path} .recover")  # fmt: skip
+    if name == "SQLITE_NOTADB":
+        return f"{path}: not a SQLite database ({text})"
+    if name.startswith("SQLITE_FULL") or "disk is full" in text:
+        return (f"{path}: the disk is full ({text}); nothing of the last commit was written: "
+                "free some space and run the ingest again")  # fmt: skip
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) or name == "SQLITE_IOERR_WRITE":
+        folder = Path(str(path)).absolute().parent
+        if _read_only_filesystem(folder):
+            what = ("the ingest must write the database there" if doing == "write" else
+                    "SQLite must create the -shm file beside a WAL database to read it "
+                    "(mount it read-write, or copy the database to a writable folder)")
+            return f"{path}: cannot {doing}: {folder} is on a read-only filesystem; {what}"
+    return f"{path}: cannot {doing} ({text})"
+
+
+def _read_only_filesystem(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def configure_writer(conn: sqlite3.Connection) -> None:
     """The settings of the one connection that writes (the store's or the writer process's)."""
     conn.execute("PRAGMA busy_timeout = 5000")
@@ -55,6 +94,16 @@ def configure_writer(conn: sqlite3.Connection) -> None:
     # WAL checkpoints keep SQLite from doing the same work twice.
     conn.execute("PRAGMA cache_size = -16384")
     conn.execute("PRAGMA wal_autocheckpoint = 10000")
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already (it rolls back by itself on a full
+    disk; a ROLLBACK then would raise and hide the real error)."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the error being raised says more than this one
 
 
 @dataclass(slots=True)
@@ -168,7 +217,7 @@ class CommitWriter:
             conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             self._origins = {}  # ids created in the rolled-back transaction are gone
             raise
         return seq

@@ -12,13 +12,14 @@ from __future__ import annotations
 import gc
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from floorwatch.burnout_monitor import BurnoutMonitor
-from floorwatch.commit import BatchRows
+from floorwatch.commit import BatchRows, sqlite_fault
 from floorwatch.sources.base import Batch, Source, SourceError
 from floorwatch.store import Store, StoreError
 from floorwatch.writer import WriterError, WriterProcess
@@ -176,6 +177,9 @@ class Ingest:
             return
         try:
             step()
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as error:  # the store, not a bug
+            log.warning("burnout evaluation failed (%s); ingest carries on",
+                        sqlite_fault(self.store.path, error, "read"))
         except Exception:
             log.exception("burnout evaluation failed; ingest carries on")
 

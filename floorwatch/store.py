@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from floorwatch.commit import BatchRows, Commit, CommitWriter, compact_json, configure_writer
+from floorwatch.commit import (
+    BatchRows,
+    Commit,
+    CommitWriter,
+    compact_json,
+    configure_writer,
+    rollback,
+    sqlite_fault,
+)
 from floorwatch.derive import INTERVAL_COLUMNS, DeriveConfig, Deriver, LoadedState
 from floorwatch.events import Event, Kind
 from floorwatch.sources.base import Batch, Checkpoint
@@ -124,8 +132,8 @@ def _check_schema(conn: sqlite3.Connection, path: str | Path, readonly: bool) ->
         application_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-    except sqlite3.DatabaseError as error:
-        raise StoreError(f"{path}: not a SQLite database ({error})") from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
+        raise StoreError(sqlite_fault(path, error, "write" if not readonly else "read")) from None
     if application_id == 0 and tables == 0:
         if readonly:
             raise StoreError(f"{path}: empty database; nothing has been ingested into it yet")
@@ -203,6 +211,10 @@ class WriterLock:
         try:
             fd = os.open(path, flags, 0o644)
         except OSError as error:
+            if error.errno == errno.EROFS:
+                raise StoreError(f"{path.with_suffix('')}: cannot write: {path.parent} is on a "
+                                 "read-only filesystem; the ingest must write the database "
+                                 "there") from None  # fmt: skip
             if error.errno == errno.ELOOP:
                 raise StoreError(f"{path}: is a symbolic link; refusing to follow it (remove it, "
                                  "the ingest creates its own lock file)") from None  # fmt: skip
@@ -255,7 +267,7 @@ class Store:
             conn = _connect(path, readonly=False)
         except sqlite3.Error as error:
             lock.release()
-            raise StoreError(f"{path}: cannot open ({error})") from None
+            raise StoreError(sqlite_fault(path, error, "open")) from None
         try:
             version = _check_schema(conn, path, readonly=False)
             configure_writer(conn)
@@ -272,21 +284,24 @@ class Store:
                 conn.execute("COMMIT")
             while version and version < SCHEMA_VERSION:
                 conn.execute("BEGIN IMMEDIATE")
-                conn.executescript(MIGRATIONS[version])
+                for statement in MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
                 version += 1
                 conn.execute(f"PRAGMA user_version = {version}")
                 conn.execute("COMMIT")
-        except sqlite3.OperationalError as error:
+            store = cls(conn, path, readonly=False, lock=lock)
+            store.deriver = Deriver(derive_config)
+            store.deriver.load(store._load_state())
+        except (sqlite3.Error, UnicodeDecodeError) as error:
+            rollback(conn)
             conn.close()
             lock.release()
-            raise StoreError(f"{path}: cannot write ({error})") from None
+            raise StoreError(sqlite_fault(path, error)) from None
         except StoreError:
             conn.close()
             lock.release()
             raise
-        store = cls(conn, path, readonly=False, lock=lock)
-        store.deriver = Deriver(derive_config)
-        store.deriver.load(store._load_state())
         return store
 
     @classmethod
@@ -301,7 +316,7 @@ class Store:
             conn = _connect(path, readonly=True)
             _check_schema(conn, path, readonly=True)
         except sqlite3.Error as error:
-            raise StoreError(f"{path}: cannot open ({error})") from None
+            raise StoreError(sqlite_fault(path, error, "read")) from None
         return cls(conn, path, readonly=True)
 
     def close(self) -> None:
@@ -408,7 +423,7 @@ class Store:
             conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
         return seq
 
