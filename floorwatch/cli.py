@@ -176,7 +176,9 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
     ]
     if not specs:
         raise FloorwatchError("no sources: give SOURCE... or a config file with [[sources]]")
-    with _errors(database):
+    # Signals first: a stop asked for while the store opens (waiting for a killed ingest's
+    # writer to finish) is a clean stop once it is open, not a death by signal.
+    with _errors(database), _stop_on_signals() as stop:
         show_progress = (not follow) and (sys.stderr.isatty() if progress is None else progress)
         bar = IngestProgress(enabled=show_progress)
         feeds = [
@@ -189,7 +191,7 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
         scrub_secrets()  # read by now: nothing started from here on inherits it
         store = Store.open(database, config.derive_config())
         try:
-            with _stop_on_signals() as stop, bar:
+            with bar:
                 for feed in feeds:
                     bar.add(feed.name, feed.size())
                 monitor = None

@@ -31,13 +31,15 @@ from floorwatch.derive import (
 from floorwatch.events import Event, Kind
 from floorwatch.safe_text import printable
 from floorwatch.sources import stored_row_for
-from floorwatch.sources.base import Batch, Checkpoint
+from floorwatch.sources.base import Batch, Checkpoint, FeedLoss
 
 #: Kinds as the plain strings stored: one shared object per kind, which binds faster than the
 #: enum and pickles once per commit however many events carry it.
 _KIND_TEXT = {kind: kind.value for kind in Kind}
 #: Compact JSON, as every JSON column of the store holds it.
 compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+#: A reject keeps at most this much of its line's text.
+MAX_REJECT_TEXT = 2000
 
 #: Derived tables in the order they are written, with their columns (without `seq`).
 DERIVED_TABLES = (
@@ -153,10 +155,13 @@ class BatchRows:
     source: str
     format: str | None
     events: EventColumns | EventLines | None
-    rejects: list[tuple[int | None, str, str]]
+    #: (offset, text, reason, bytes when the text cannot be them)
+    rejects: list[tuple[int | None, str, str, bytes | None]]
     checkpoint: Checkpoint | None
     status: str | None
     status_detail: str | None
+    losses: list[FeedLoss] = field(default_factory=list)
+    start: int | None = None
 
     @classmethod
     def of(cls, batch: Batch) -> BatchRows:
@@ -170,11 +175,41 @@ class BatchRows:
             batch.source,
             batch.format,
             events,
-            [(r.offset, r.raw, r.reason) for r in batch.rejects],
+            [(r.offset, r.raw, r.reason, r.raw_bytes) for r in batch.rejects],
             batch.checkpoint,
             batch.status,
             batch.status_detail,
+            batch.losses,
+            batch.start,
         )
+
+    def drop_events(self, failed: list[tuple[int, str]]) -> None:
+        """Take the events at these indexes out of the batch, as rejects (their reasons given):
+        what derivation could not take must not be stored as if it had (the rare path)."""
+        drop = dict(failed)
+        events = self.events
+        if isinstance(events, EventLines):
+            offset = self.start
+            for index, line in enumerate(events.lines):
+                if index in drop:
+                    self.rejects.append((offset, line[:MAX_REJECT_TEXT], drop[index], None))
+                if offset is not None:
+                    offset += len(line.encode("utf-8", "surrogateescape")) + 1
+            events.lines = [line for i, line in enumerate(events.lines) if i not in drop]
+            if not events.lines:
+                self.events = None
+        elif isinstance(events, EventColumns):
+            columns = ("ts", "kinds", "call_ids", "queues", "agents", "data", "origins")
+            for index in drop:
+                record = {name: getattr(events, name)[index] for name in columns[:6]}
+                self.rejects.append((None, compact_json(record)[:MAX_REJECT_TEXT], drop[index],
+                                     None))  # fmt: skip
+            for name in columns:
+                values = getattr(events, name)
+                if values is not None:
+                    setattr(events, name, [v for i, v in enumerate(values) if i not in drop])
+            if not events.ts:
+                self.events = None
 
 
 @dataclass(slots=True)
@@ -183,6 +218,28 @@ class Commit:
 
     batches: list[BatchRows]
     changes: Changes = field(default_factory=Changes)
+
+
+def generations_text(checkpoint: Checkpoint) -> str | None:
+    """The rotated files a checkpoint still reads, and when its file was last seen, as the
+    JSON of `sources.generations` (None when there is nothing to say)."""
+    if not checkpoint.older and checkpoint.seen_at is None:
+        return None
+    return compact_json({
+        "seen_at": checkpoint.seen_at,
+        "older": [[old.path, old.device, old.inode, old.offset, old.fingerprint]
+                  for old in checkpoint.older],
+    })  # fmt: skip
+
+
+def checkpoint_from_row(path, device, inode, offset, fingerprint, generations) -> Checkpoint:
+    """A checkpoint as `sources` stores it (see generations_text)."""
+    checkpoint = Checkpoint(path, device, inode, offset or 0, fingerprint)
+    if generations:
+        extra = json.loads(generations)
+        checkpoint.seen_at = extra.get("seen_at")
+        checkpoint.older = tuple(Checkpoint(*old) for old in extra.get("older", ()))
+    return checkpoint
 
 
 @functools.cache
@@ -231,10 +288,18 @@ class CommitWriter:
             count, first_ts, last_ts = len(timestamps), min(timestamps), max(timestamps)
         if batch.rejects:
             conn.executemany(
-                'INSERT INTO rejects (source, "offset", raw, reason, received_at) '
-                "VALUES (?, ?, ?, ?, ?)",
-                [(name, offset, raw, reason, now) for offset, raw, reason in batch.rejects],
-            )
+                'INSERT INTO rejects (source, "offset", raw, reason, received_at, raw_bytes) '
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(name, offset, raw, reason, now, raw_bytes)
+                 for offset, raw, reason, raw_bytes in batch.rejects],
+            )  # fmt: skip
+        if batch.losses:
+            conn.executemany(
+                'INSERT INTO feed_losses (source, at, path, start, "end", reason, seq) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(name, now, loss.path, loss.start, loss.end, loss.reason, seq)
+                 for loss in batch.losses],
+            )  # fmt: skip
         conn.execute(
             "INSERT INTO sources (name, events, rejects, seq) VALUES (?, 0, 0, ?) "
             "ON CONFLICT (name) DO NOTHING",
@@ -259,9 +324,9 @@ class CommitWriter:
         if checkpoint is not None:
             conn.execute(
                 'UPDATE sources SET path = ?, device = ?, inode = ?, "offset" = ?, '
-                "fingerprint = ? WHERE name = ?",
+                "fingerprint = ?, generations = ? WHERE name = ?",
                 (checkpoint.path, checkpoint.device, checkpoint.inode, checkpoint.offset,
-                 checkpoint.fingerprint, name),  # fmt: skip
+                 checkpoint.fingerprint, generations_text(checkpoint), name),  # fmt: skip
             )
 
     def _insert_events(self, events: EventColumns | EventLines, source: str,
@@ -314,3 +379,15 @@ class CommitWriter:
                 f"VALUES ({', '.join('?' * (len(MISS_COLUMNS) + 1))})",
                 [row + (seq,) for row in changes.misses],
             )
+        for agent, queue, penalty in changes.pending_penalties:
+            if penalty is None:
+                conn.execute("DELETE FROM pending_penalties WHERE agent = ? AND queue = ?",
+                             (agent, queue))  # fmt: skip
+            else:
+                conn.execute("INSERT OR REPLACE INTO pending_penalties VALUES (?, ?, ?, ?)",
+                             (agent, queue, penalty, seq))  # fmt: skip
+        # Where the count of closed calls was first reached: a restart reads the recent calls
+        # from the commit that closed the oldest of them on (derive._Recent), and no further.
+        conn.execute("INSERT OR IGNORE INTO recent_marks (closes, seq) VALUES (?, ?)",
+                     (changes.closes, seq))  # fmt: skip
+        conn.execute("DELETE FROM recent_marks WHERE closes <= ?", (changes.recent_floor,))

@@ -33,6 +33,26 @@ class Reject:
     offset: int | None
     raw: str
     reason: str
+    #: The line's bytes as read, when `raw` cannot be them (a line that is not UTF-8).
+    raw_bytes: bytes | None = None
+
+
+@dataclass(slots=True)
+class FeedLoss:
+    """Part of a feed that could not be read and never will be (a rotated file deleted or
+    compressed before it was finished, a file truncated in place while stopped): said to the
+    operator, and kept in the `feed_losses` table. `end` None: how much is not known."""
+
+    path: str | None
+    start: int | None
+    end: int | None
+    reason: str
+
+    def describe(self) -> str:
+        where = f"bytes {self.start}-{self.end}" if self.end is not None else (
+            f"from byte {self.start}, how much unknown" if self.start is not None else
+            "an unknown part")  # fmt: skip
+        return f"lost {where} of {self.path}: {self.reason}"
 
 
 @dataclass(slots=True)
@@ -49,6 +69,12 @@ class Checkpoint:
     inode: int | None = None
     offset: int = 0
     fingerprint: str | None = None
+    #: Files rotated away that are still being read (a PBX writes on to a rotated file until
+    #: it reopens its log), oldest first, each where it has been read to.
+    older: tuple[Checkpoint, ...] = ()
+    #: When (epoch seconds) the file above was last seen at `path`: a file rotated later than
+    #: this and not yet read is a generation of its own, found beside it on a restart.
+    seen_at: float | None = None
 
 
 @dataclass(slots=True)
@@ -64,6 +90,10 @@ class Batch:
     #: A change in the feed's health to record (following, waiting, connected, disconnected...).
     status: str | None = None
     status_detail: str | None = None
+    #: What could not be read and never will be, recorded with this batch.
+    losses: list[FeedLoss] = field(default_factory=list)
+    #: The byte of its file at which the batch's first line starts, when it is lines.
+    start: int | None = None
     #: The lines the events came from, when each line became one event, in order, as is (the
     #: common case): the writer stores the events from these (the format's `stored_row`)
     #: rather than being sent every event.
