@@ -135,6 +135,15 @@ def main() -> None:
     """floorwatch: live call-center floor monitoring in the terminal."""
 
 
+def _say_loss(source: str, loss) -> None:
+    """A part of a feed that could not be read: said at once, in one line (also in feed
+    health and the feed_losses table)."""
+    from floorwatch.safe_text import printable
+
+    click.echo(f"floorwatch: warning: {printable(source)}: {printable(loss.describe())}",
+               err=True)  # fmt: skip
+
+
 @main.command()
 @click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
               help="The SQLite database to write (created if missing); default: the config's.")
@@ -146,6 +155,10 @@ def main() -> None:
               help="Progress bar for --once (default: when stderr is a terminal).")
 @click.option("--poll", "poll_interval", default=0.5, show_default=True, type=float,
               help="Seconds between checks of a file when notifications say nothing.")
+@click.option("--rotation-grace", "rotation_grace", default=5.0, show_default=True,
+              type=click.FloatRange(0, 3600), metavar="SECONDS",
+              help="How long a rotated file is still read after the new one appeared and it "
+                   "went quiet (the PBX writes to it until it reopens its log).")
 @click.option("--burnout/--no-burnout", default=True, show_default=True,
               help="Evaluate the burnout rules and keep their flags in the database.")
 @click.option("--burnout-every", "burnout_every", default=None, metavar="DURATION",
@@ -154,7 +167,7 @@ def main() -> None:
                    "history of a past day's flags).")
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
 def ingest(db_path: str | None, config_path: str | None, follow: bool, progress: bool | None,
-           poll_interval: float, burnout: bool, burnout_every: str | None,
+           poll_interval: float, rotation_grace: float, burnout: bool, burnout_every: str | None,
            sources: tuple[str, ...]) -> None:  # fmt: skip
     """Load call events from SOURCE... into the database, exactly once.
 
@@ -183,7 +196,8 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
         bar = IngestProgress(enabled=show_progress)
         feeds = [
             open_source(spec, name=name, follow=follow, poll_interval=poll_interval,
-                        progress=bar.update if bar.enabled else None, secret_file=secret_file)
+                        progress=bar.update if bar.enabled else None, secret_file=secret_file,
+                        rotation_grace=rotation_grace)
             for spec, name, secret_file in specs
         ]  # fmt: skip
         for feed in feeds:
@@ -200,7 +214,7 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
                         5.0 if follow else None)  # fmt: skip
                     monitor = BurnoutMonitor(database, config, every_s=every,
                                              clock=time.time if follow else None)  # fmt: skip
-                run = Ingest(store, feeds, monitor=monitor)
+                run = Ingest(store, feeds, monitor=monitor, on_loss=_say_loss)
                 try:
                     summary = run.run(stop)
                 finally:
@@ -209,11 +223,16 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
         finally:
             store.close()
     if not follow or run.errors:
+        partial = summary.partial_lines
         click.echo(
             f"{summary.events} events, {summary.rejects} rejects, {summary.calls} calls, "
             f"{summary.agents} agents in {summary.elapsed_s:.2f} s "
             f"({summary.events_per_s:,.0f} events/s)"
-        )
+            + (f", {partial} partial line{'s' if partial > 1 else ''} not read (no newline yet)"
+               if partial else "")
+            + (f", {len(summary.losses)} lost part{'s' if len(summary.losses) > 1 else ''} of "
+               "feeds (see above)" if summary.losses else "")
+        )  # fmt: skip
     for name, error in run.errors:
         if isinstance(error, (SourceError, StoreError, OSError)):
             raise FloorwatchError(f"{name}: {error}")

@@ -16,11 +16,11 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from floorwatch.burnout_monitor import BurnoutMonitor
 from floorwatch.commit import BatchRows, sqlite_fault
-from floorwatch.sources.base import Batch, Source, SourceError
+from floorwatch.sources.base import Batch, FeedLoss, Source, SourceError
 from floorwatch.store import Store, StoreError
 from floorwatch.writer import WriterError, WriterProcess
 
@@ -36,6 +36,10 @@ class IngestSummary:
     calls: int
     agents: int
     elapsed_s: float
+    #: Files that end with a line not read yet (no newline yet): a later run reads it.
+    partial_lines: int = 0
+    #: What could not be read and never will be, per source (also in `feed_losses`).
+    losses: list[tuple[str, FeedLoss]] = field(default_factory=list)
 
     @property
     def events_per_s(self) -> float:
@@ -58,7 +62,8 @@ class Ingest:
 
     def __init__(self, store: Store, sources: Sequence[Source],
                  on_commit: Callable[[int], None] | None = None,
-                 monitor: BurnoutMonitor | None = None):  # fmt: skip
+                 monitor: BurnoutMonitor | None = None,
+                 on_loss: Callable[[str, FeedLoss], None] | None = None):  # fmt: skip
         names = [source.name for source in sources]
         if len(set(names)) != len(names):
             raise SourceError("two sources have the same name; name each one differently")
@@ -66,8 +71,10 @@ class Ingest:
         self.sources = list(sources)
         self.on_commit = on_commit
         self.monitor = monitor
+        self.on_loss = on_loss
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self.errors: list[tuple[str, BaseException]] = []
+        self.losses: list[tuple[str, FeedLoss]] = []
 
     def run(self, stop: threading.Event) -> IngestSummary:
         """Ingest until every source has ended or `stop` is set; returns what was done."""
@@ -123,6 +130,10 @@ class Ingest:
                 # soon as their rows are made, so a commit holds rows, not events.
                 staged.append(store.stage(item))
                 staged_events += len(item.events)  # parsed by now
+                for loss in item.losses:
+                    self.losses.append((item.source, loss))
+                    if self.on_loss is not None:
+                        self.on_loss(item.source, loss)
                 if staged_events >= self.MAX_EVENTS_PER_COMMIT:
                     self._submit(writer, staged)
                     staged, staged_events = [], 0
@@ -156,6 +167,8 @@ class Ingest:
             calls=store.count("calls"),
             agents=store.count("agents"),
             elapsed_s=time.perf_counter() - started,
+            partial_lines=sum(getattr(source, "partial_lines", 0) for source in self.sources),
+            losses=list(self.losses),
         )
 
     def _submit(self, writer: WriterProcess, staged: list[BatchRows]) -> None:

@@ -56,7 +56,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
 
 def open_source(spec: str, *, name: str | None = None, follow: bool = True,
                 poll_interval: float = 0.5, progress=None, secret_file: str | None = None,
-                fatal_login: bool = True):  # fmt: skip
+                fatal_login: bool = True, rotation_grace: float | None = None):  # fmt: skip
     """The Source for a spec such as `queue_log:/var/log/asterisk/queue_log`, `jsonl:-` or
     `ami:floorwatch@pbx:5038` (`follow=False`: one connection, until the server closes it;
     `fatal_login` says
@@ -69,5 +69,8 @@ def open_source(spec: str, *, name: str | None = None, follow: bool = True,
 
         return AmiSource(name or spec, location, secret_file=secret_file, fatal_login=fatal_login,
                          follow=follow)
-    return LineFeed(name or spec, kind, location, parser_for(kind), follow=follow,
+    feed = LineFeed(name or spec, kind, location, parser_for(kind), follow=follow,
                     poll_interval=poll_interval, progress=progress)  # fmt: skip
+    if rotation_grace is not None:
+        feed.rotation_grace = rotation_grace
+    return feed

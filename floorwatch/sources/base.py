@@ -49,10 +49,12 @@ class FeedLoss:
     reason: str
 
     def describe(self) -> str:
-        where = f"bytes {self.start}-{self.end}" if self.end is not None else (
-            f"from byte {self.start}, how much unknown" if self.start is not None else
-            "an unknown part")  # fmt: skip
-        return f"lost {where} of {self.path}: {self.reason}"
+        if self.end is not None:
+            return f"lost bytes {self.start}-{self.end} of {self.path}: {self.reason}"
+        if self.start is not None:
+            return (f"lost {self.path} from byte {self.start} on (how much is not known): "
+                    f"{self.reason}")  # fmt: skip
+        return f"lost an unknown part of {self.path}: {self.reason}"
 
 
 @dataclass(slots=True)
