@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import click
 
-from floorwatch.commit import sqlite_fault
+from floorwatch.faults import sqlite_fault
 from floorwatch.config import Config, ConfigError
 from floorwatch.sources.base import SourceError
 from floorwatch.store import StoreError

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from floorwatch.derive import (
     AGENT_COLUMNS,
@@ -29,7 +27,7 @@ from floorwatch.derive import (
     Membership,
 )
 from floorwatch.events import Event, Kind
-from floorwatch.safe_text import printable
+from floorwatch.faults import VALUE_ERRORS, rollback, sqlite_fault, storable
 from floorwatch.sources import stored_row_for
 from floorwatch.sources.base import Batch, Checkpoint, FeedLoss
 
@@ -51,42 +49,6 @@ DERIVED_TABLES = (
 )
 
 
-def sqlite_fault(path: object, error: BaseException, doing: str = "write") -> str:
-    """One line that says what is wrong with the database at `path`, for an operator.
-
-    SQLite's own words mislead here: a full disk surfaced as "cannot rollback - no transaction
-    is active", a read-only filesystem as "unable to open database file", flipped bytes as a
-    UnicodeDecodeError. The error code says which it is.
-    """
-    name = getattr(error, "sqlite_errorname", "") or ""
-    # The text can quote the damaged bytes themselves: shown, never acted on by a terminal.
-    text = printable(str(error)[:200]) if str(error) else type(error).__name__
-    if (isinstance(error, UnicodeDecodeError) or name.startswith("SQLITE_CORRUPT")
-            or "malformed" in text or "Could not decode to UTF-8" in text):  # fmt: skip
-        return (f"{path}: the database is damaged ({text}); restore it from a backup, or "
-                f"save what it holds with: sqlite3 {path} .recover")  # fmt: skip
-    if name == "SQLITE_NOTADB":
-        return f"{path}: not a SQLite database ({text})"
-    if name.startswith("SQLITE_FULL") or "disk is full" in text:
-        return (f"{path}: the disk is full ({text}); nothing of the last commit was written: "
-                "free some space and run the ingest again")  # fmt: skip
-    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) or name == "SQLITE_IOERR_WRITE":
-        folder = Path(str(path)).absolute().parent
-        if _read_only_filesystem(folder):
-            what = ("the ingest must write the database there" if doing == "write" else
-                    "SQLite must create the -shm file beside a WAL database to read it "
-                    "(mount it read-write, or copy the database to a writable folder)")
-            return f"{path}: cannot {doing}: {folder} is on a read-only filesystem; {what}"
-    return f"{path}: cannot {doing} ({text})"
-
-
-def _read_only_filesystem(folder: Path) -> bool:
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
-
-
 def configure_writer(conn: sqlite3.Connection) -> None:
     """The settings of the one connection that writes (the store's or the writer process's)."""
     conn.execute("PRAGMA busy_timeout = 5000")
@@ -96,16 +58,6 @@ def configure_writer(conn: sqlite3.Connection) -> None:
     # WAL checkpoints keep SQLite from doing the same work twice.
     conn.execute("PRAGMA cache_size = -16384")
     conn.execute("PRAGMA wal_autocheckpoint = 10000")
-
-
-def rollback(conn: sqlite3.Connection) -> None:
-    """Undo the open transaction, if SQLite has not already (it rolls back by itself on a full
-    disk; a ROLLBACK then would raise and hide the real error)."""
-    if conn.in_transaction:
-        try:
-            conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass  # the error being raised says more than this one
 
 
 @dataclass(slots=True)
@@ -229,28 +181,6 @@ class Commit:
     changes: Changes = field(default_factory=Changes)
 
 
-def generations_text(checkpoint: Checkpoint) -> str | None:
-    """The rotated files a checkpoint still reads, and when its file was last seen, as the
-    JSON of `sources.generations` (None when there is nothing to say)."""
-    if not checkpoint.older and checkpoint.seen_at is None:
-        return None
-    return compact_json({
-        "seen_at": checkpoint.seen_at,
-        "older": [[old.path, old.device, old.inode, old.offset, old.fingerprint]
-                  for old in checkpoint.older],
-    })  # fmt: skip
-
-
-def checkpoint_from_row(path, device, inode, offset, fingerprint, generations) -> Checkpoint:
-    """A checkpoint as `sources` stores it (see generations_text)."""
-    checkpoint = Checkpoint(path, device, inode, offset or 0, fingerprint)
-    if generations:
-        extra = json.loads(generations)
-        checkpoint.seen_at = extra.get("seen_at")
-        checkpoint.older = tuple(Checkpoint(*old) for old in extra.get("older", ()))
-    return checkpoint
-
-
 @functools.cache
 def _replace_sql(table: str, columns: tuple[str, ...]) -> str:
     """Write a derived row whole, new or changed (the deriver hands over complete rows)."""
@@ -265,6 +195,11 @@ class CommitWriter:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self._origins: dict[str, int] = {}
+        #: Set for a commit's second, careful try: rows are written one by one, an event with
+        #: a value SQLite cannot hold becomes a reject, and such a value in a derived row is
+        #: stored empty (and said, as a reject) rather than failing the whole commit.
+        self._careful = False
+        self._repairs: list[tuple[str, str, str]] = []  # rejects made by the careful try
 
     def apply(self, commit: Commit, now: float | None = None) -> int:
         """Write `commit` in one transaction; returns its change sequence number.
@@ -272,14 +207,33 @@ class CommitWriter:
         On any error nothing is written (the transaction is rolled back) and the error is
         raised again.
         """
-        conn = self.conn
         now = time.time() if now is None else now
+        try:
+            return self._apply(commit, now)
+        except VALUE_ERRORS:  # a value no parser should have let through: try again, carefully
+            self._careful, self._repairs = True, []
+            try:
+                return self._apply(commit, now)
+            finally:
+                self._careful = False
+
+    def _apply(self, commit: Commit, now: float) -> int:
+        conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]) + 1
             for batch in commit.batches:
                 self._write_batch(batch, seq, now)
-            self._write_changes(commit.changes, seq)
+            self._write_changes(commit.changes, seq,
+                                commit.batches[0].source if commit.batches else "")  # fmt: skip
+            if self._repairs:
+                conn.executemany(
+                    'INSERT INTO rejects (source, "offset", raw, reason, received_at) '
+                    "VALUES (?, NULL, ?, ?, ?)",
+                    [(source, raw, reason, now) for source, raw, reason in self._repairs])
+                conn.executemany("UPDATE sources SET rejects = rejects + 1 WHERE name = ?",
+                                 [(source,) for source, _, _ in self._repairs])  # fmt: skip
+                self._repairs = []
             conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
             conn.execute("COMMIT")
         except BaseException:
@@ -288,20 +242,37 @@ class CommitWriter:
             raise
         return seq
 
+    def _many(self, sql: str, rows, on_bad) -> int:
+        """executemany, or in the careful try one row at a time: a row with a value SQLite
+        cannot hold goes to `on_bad(row, fixed)`, which says whether to write it `fixed`."""
+        if not self._careful:
+            self.conn.executemany(sql, rows)
+            return -1
+        written = 0
+        for row in rows:
+            checked = [storable(value) for value in row]
+            fixed = tuple(value for _, value in checked)
+            if all(ok for ok, _ in checked) or on_bad(row, fixed):
+                self.conn.execute(sql, fixed)
+                written += 1
+        return written
+
     def _write_batch(self, batch: BatchRows, seq: int, now: float) -> None:
         conn = self.conn
         name = batch.source
         count, first_ts, last_ts = 0, None, None
         if batch.events is not None:
             timestamps = self._insert_events(batch.events, name, batch.format)
-            count, first_ts, last_ts = len(timestamps), min(timestamps), max(timestamps)
+            if timestamps:
+                count, first_ts, last_ts = len(timestamps), min(timestamps), max(timestamps)
         if batch.rejects:
-            conn.executemany(
+            self._many(
                 'INSERT INTO rejects (source, "offset", raw, reason, received_at, raw_bytes) '
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(name, offset, raw, reason, now, raw_bytes)
                  for offset, raw, reason, raw_bytes in batch.rejects],
-            )  # fmt: skip
+                lambda row, fixed: True)  # fmt: skip
+
         if batch.losses:
             conn.executemany(
                 'INSERT INTO feed_losses (source, at, path, start, "end", reason, seq) '
@@ -334,31 +305,59 @@ class CommitWriter:
             conn.execute(
                 'UPDATE sources SET path = ?, device = ?, inode = ?, "offset" = ?, '
                 "fingerprint = ?, generations = ? WHERE name = ?",
-                (checkpoint.path, checkpoint.device, checkpoint.inode, checkpoint.offset,
-                 checkpoint.fingerprint, generations_text(checkpoint), name),  # fmt: skip
-            )
+                tuple(storable(value)[1] for value in (
+                    checkpoint.path, checkpoint.device, checkpoint.inode, checkpoint.offset,
+                    checkpoint.fingerprint, checkpoint.generations_json(), name)),
+            )  # fmt: skip
 
     def _insert_events(self, events: EventColumns | EventLines, source: str,
                        format: str | None) -> list[float]:  # fmt: skip
-        """Insert a batch's events; returns their timestamps."""
+        """Insert a batch's events; returns the timestamps of those inserted."""
         sql = "INSERT INTO events (ts, origin, kind, call_id, queue, agent, data) VALUES "
+        refused: list[tuple] = []
+
+        def refuse(row: tuple, fixed: tuple) -> bool:  # careful try: the truth is not altered
+            refused.append(row)
+            self._repairs.append((source, repr(row)[:MAX_REJECT_TEXT], "could not be stored "
+                                  "(a value SQLite cannot hold); not stored"))  # fmt: skip
+            return False
+
         if isinstance(events, EventColumns) and events.origins is not None:
             origins = [self._origin_id(name, format) for name in events.origins]
-            self.conn.executemany(sql + "(?, ?, ?, ?, ?, ?, ?)", zip(
-                events.ts, origins, events.kinds, events.call_ids, events.queues, events.agents,
-                events.data))  # fmt: skip
-            return events.ts
+            rows = list(zip(events.ts, origins, events.kinds, events.call_ids, events.queues,
+                            events.agents, events.data))  # fmt: skip
+            self._many(sql + "(?, ?, ?, ?, ?, ?, ?)", rows, refuse)
+            return [row[0] for row in rows if row not in refused] if refused else events.ts
         # One origin, the common case: the origin goes into the statement, not into each row.
         if isinstance(events, EventLines):
-            rows = list(map(stored_row_for(events.format), events.lines))
+            rows = self._stored_rows(events, source)
             timestamps = [row[0] for row in rows]
         else:  # the columns zipped: no Python per row
             rows = zip(events.ts, events.kinds, events.call_ids, events.queues, events.agents,
                        events.data)  # fmt: skip
             timestamps = events.ts
         origin = int(self._origin_id(source, format))
-        self.conn.executemany(sql + f"(?, {origin}, ?, ?, ?, ?, ?)", rows)
+        if self._careful:
+            rows = list(rows)
+        self._many(sql + f"(?, {origin}, ?, ?, ?, ?, ?)", rows, refuse)
+        if refused:
+            return [row[0] for row in rows if row not in refused]
         return timestamps
+
+    def _stored_rows(self, events: EventLines, source: str) -> list[tuple]:
+        """The rows of lines each of which became one event (`stored_row`); in the careful
+        try, a line it fails on is a reject rather than the end of the commit."""
+        stored_row = stored_row_for(events.format)
+        if not self._careful:
+            return list(map(stored_row, events.lines))
+        rows = []
+        for line in events.lines:
+            try:
+                rows.append(stored_row(line))
+            except Exception as error:
+                self._repairs.append((source, line[:MAX_REJECT_TEXT], f"could not be stored "
+                                      f"({type(error).__name__}: {error}); not stored"))  # fmt: skip
+        return rows
 
     def _origin_id(self, name: str, format: str | None) -> int:
         """The id of an event origin (the `source` of events), created on first use."""
@@ -374,20 +373,30 @@ class CommitWriter:
             self._origins[name] = origin
         return origin
 
-    def _write_changes(self, changes: Changes, seq: int) -> None:
+    def _write_changes(self, changes: Changes, seq: int, source: str) -> None:
         conn = self.conn
+
+        def repair(table: str, columns: tuple[str, ...]):
+            def keep_without(row: tuple, fixed: tuple) -> bool:  # careful try: said, stored
+                bad = [f"{name}={value!r}"[:80] for name, value in zip(columns, row)
+                       if not storable(value)[0]]  # fmt: skip
+                self._repairs.append((source, f"{table} row {row[0]!r}: {', '.join(bad)}",
+                                      "derived value SQLite cannot hold; stored empty"))
+                return True
+            return keep_without
+
         for (table, columns), rows in zip(DERIVED_TABLES, (
             changes.calls, changes.agents, changes.agent_states, changes.pauses,
             changes.memberships,
         )):  # fmt: skip
             if rows:
-                conn.executemany(_replace_sql(table, columns), [row + (seq,) for row in rows])
+                self._many(_replace_sql(table, columns), [row + (seq,) for row in rows],
+                           repair(table, columns))  # fmt: skip
         if changes.misses:
-            conn.executemany(
+            self._many(
                 f"INSERT INTO misses ({', '.join(MISS_COLUMNS)}, seq) "
                 f"VALUES ({', '.join('?' * (len(MISS_COLUMNS) + 1))})",
-                [row + (seq,) for row in changes.misses],
-            )
+                [row + (seq,) for row in changes.misses], repair("misses", MISS_COLUMNS))
         for agent, queue, penalty in changes.pending_penalties:
             if penalty is None:
                 conn.execute("DELETE FROM pending_penalties WHERE agent = ? AND queue = ?",

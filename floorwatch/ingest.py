@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from floorwatch.burnout_monitor import BurnoutMonitor
-from floorwatch.commit import BatchRows, sqlite_fault
+from floorwatch.commit import BatchRows
+from floorwatch.faults import sqlite_fault
 from floorwatch.sources.base import Batch, FeedLoss, Source, SourceError
 from floorwatch.store import Store, StoreError
 from floorwatch.writer import WriterError, WriterProcess

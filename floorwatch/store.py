@@ -25,14 +25,12 @@ from floorwatch.commit import (
     BatchRows,
     Commit,
     CommitWriter,
-    checkpoint_from_row,
     compact_json,
     configure_writer,
-    rollback,
-    sqlite_fault,
 )
 from floorwatch.derive import INTERVAL_COLUMNS, DeriveConfig, Deriver, LoadedState
 from floorwatch.events import Event, Kind
+from floorwatch.faults import rollback, sqlite_fault
 from floorwatch.sources.base import Batch, Checkpoint
 
 #: Marks a SQLite file as floorwatch's (PRAGMA application_id): "FlWt".
@@ -498,7 +496,7 @@ class Store:
             return None
         return SourceRow(
             name=row[0],
-            checkpoint=checkpoint_from_row(*row[1:6], row[12]),
+            checkpoint=Checkpoint.from_row(*row[1:6], row[12]),
             events=row[6],
             rejects=row[7],
             last_event_ts=row[8],

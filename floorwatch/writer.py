@@ -27,7 +27,8 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from floorwatch.commit import Commit, CommitWriter, configure_writer, sqlite_fault
+from floorwatch.commit import Commit, CommitWriter, configure_writer
+from floorwatch.faults import sqlite_fault
 from floorwatch.sources.base import environment_without_secrets
 
 _LENGTH_BYTES = 8

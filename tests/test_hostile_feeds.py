@@ -176,3 +176,51 @@ def test_an_event_derivation_cannot_take_becomes_a_reject_and_the_rest_is_stored
         ((offset, raw, reason, _),) = rejects(db)
         assert '"wait_s":"abc"' in raw and reason.startswith("could not be derived (TypeError")
         assert store.conn.execute("SELECT call_id, agent FROM calls").fetchall() == [("g1", "Ben")]
+
+
+def test_a_value_sqlite_cannot_hold_does_not_fail_the_commit_nor_every_restart(tmp_path):
+    """Defence in depth behind the parsers: a number past 2**63 in a derived row, a lone
+    surrogate in an event. Before, the writer died (OverflowError, UnicodeEncodeError) with
+    the whole commit, and every restart died again on the same line. Now the commit is
+    written: the event that cannot be stored is a reject, the derived value that cannot be
+    is stored empty and said as a reject, and a second run has nothing left to do."""
+    good = [Event(1795530000 + n, "pbx", Kind.CALL_QUEUED, f"g{n}", "orders", None,
+                  {"caller": "5", "position": 1}) for n in range(50)]  # fmt: skip
+    huge = Event(1795530100, "pbx", Kind.CALL_QUEUED, "huge", "orders", None,
+                 {"caller": "5", "position": 10**20})  # fmt: skip
+    lone = Event(1795530101, "pbx", Kind.AGENT_PAUSED, None, None, "Ana\udcff", {"reason": "x"})
+    feed = tmp_path / "events.jsonl"
+    lines = [event.to_json() for event in good[:25]] + [huge.to_json(), lone.to_json()]
+    lines += [event.to_json() for event in good[25:]]
+    feed.write_text("".join(line + "\n" for line in lines))
+    db = tmp_path / "floor.db"
+    result = run("ingest", "--db", str(db), "--once", "--no-burnout", f"jsonl:{feed}")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    with Store.open_readonly(db) as store:
+        stored = store.events()
+        assert [e for e in stored if e.call_id and e.call_id.startswith("g")] == good
+        assert all(e.agent != "Ana\udcff" for e in stored)
+        reasons = [r for (r,) in store.conn.execute("SELECT reason FROM rejects")]
+        position = store.conn.execute(
+            "SELECT position FROM calls WHERE call_id = 'huge'").fetchone()
+    assert reasons and position in (None, (None,))  # a parser's reject, or stored empty
+    again = run("ingest", "--db", str(db), "--once", "--no-burnout", f"jsonl:{feed}")
+    assert again.returncode == 0 and again.stdout.startswith("0 events, 0 rejects")
+
+
+def test_the_writer_stores_a_commit_with_a_value_it_cannot_hold_carefully(tmp_path):
+    db = tmp_path / "floor.db"
+    huge = Event(1795530100, "pbx", Kind.CALL_QUEUED, "huge", "orders", None,
+                 {"caller": "5", "position": 10**20})  # fmt: skip
+    ok = Event(1795530101, "pbx", Kind.CALL_QUEUED, "ok", "orders", None,
+               {"caller": "6", "position": 2})  # fmt: skip
+    with Store.open(db) as store:
+        store.write([Batch("pbx", "jsonl", [huge, ok])])
+        assert store.events() == [huge, ok]  # the events are the truth, kept as they came
+        calls = store.conn.execute("SELECT call_id, position FROM calls ORDER BY id").fetchall()
+        ((raw, reason),) = store.conn.execute("SELECT raw, reason FROM rejects").fetchall()
+        assert store.conn.execute("SELECT rejects FROM sources").fetchone() == (1,)
+    assert calls == [("huge", None), ("ok", 2)]
+    assert raw.startswith("calls row 1: position=100000000000000000000")
+    assert reason == "derived value SQLite cannot hold; stored empty"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable, MutableMapping
@@ -77,6 +78,24 @@ class Checkpoint:
     #: When (epoch seconds) the file above was last seen at `path`: a file rotated later than
     #: this and not yet read is a generation of its own, found beside it on a restart.
     seen_at: float | None = None
+
+    def generations_json(self) -> str | None:
+        """`older` and `seen_at` as the store keeps them (sources.generations), or None."""
+        if not self.older and self.seen_at is None:
+            return None
+        older = [[old.path, old.device, old.inode, old.offset, old.fingerprint]
+                 for old in self.older]  # fmt: skip
+        return json.dumps({"seen_at": self.seen_at, "older": older}, separators=(",", ":"))
+
+    @classmethod
+    def from_row(cls, path, device, inode, offset, fingerprint, generations) -> Checkpoint:
+        """A checkpoint as the `sources` table stores it."""
+        checkpoint = cls(path, device, inode, offset or 0, fingerprint)
+        if generations:
+            extra = json.loads(generations)
+            checkpoint.seen_at = extra.get("seen_at")
+            checkpoint.older = tuple(cls(*old) for old in extra.get("older", ()))
+        return checkpoint
 
 
 @dataclass(slots=True)
