@@ -225,3 +225,33 @@ def agents_in_wrapup(db: Path) -> int:
         return conn.execute("SELECT count(*) FROM agents WHERE state = 'wrapup'").fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+def test_a_schema_1_store_is_upgraded_and_the_ingest_carries_on(tmp_path):
+    """A store written before schema 2 (made here by taking schema 2's additions back out of
+    a real one): the ingest upgrades it in place and carries on from its checkpoint."""
+    from .test_ingest import call_lines, stored_lines
+
+    feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
+    lines = call_lines(100)
+    feed.write_text("".join(line + "\n" for line in lines[:150]))
+    assert run("ingest", "--db", str(db), "--once", "--no-burnout",
+               f"queue_log:{feed}").returncode == 0  # fmt: skip
+    conn = sqlite3.connect(db, isolation_level=None)
+    for table in ("feed_losses", "recent_marks", "pending_penalties"):
+        conn.execute(f"DROP TABLE {table}")
+    for table, column in (("rejects", "raw_bytes"), ("sources", "generations"),
+                          ("calls", "seen_by"), ("calls", "inferred"), ("calls", "closed_no"),
+                          ("calls", "miss_counts"), ("agents", "last_call_ref")):  # fmt: skip
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    with feed.open("a") as out:
+        out.write("".join(line + "\n" for line in lines[150:]))
+    result = run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("150 events, 0 rejects, 100 calls")
+    assert stored_lines(db) == lines
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+    assert conn.execute("SELECT count(*) FROM calls WHERE closed_no IS NOT NULL").fetchone() == (50,)
