@@ -273,12 +273,12 @@ class CommitWriter:
                  for offset, raw, reason, raw_bytes in batch.rejects],
                 lambda row, fixed: True)  # fmt: skip
 
-        if batch.losses:
+        if batch.losses:  # a path need not be UTF-8: stored as text SQLite can hold
             conn.executemany(
                 'INSERT INTO feed_losses (source, at, path, start, "end", reason, seq) '
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(name, now, loss.path, loss.start, loss.end, loss.reason, seq)
-                 for loss in batch.losses],
+                [(name, now, storable(loss.path)[1], loss.start, loss.end,
+                  storable(loss.reason)[1], seq) for loss in batch.losses],
             )  # fmt: skip
         conn.execute(
             "INSERT INTO sources (name, events, rejects, seq) VALUES (?, 0, 0, ?) "
@@ -297,7 +297,8 @@ class CommitWriter:
                WHERE name = ?""",
             (
                 count, len(batch.rejects), first_ts, last_ts, last_ts,
-                bool(count), now, batch.status, batch.status, batch.status_detail, seq, name,
+                bool(count), now, batch.status, batch.status, storable(batch.status_detail)[1],
+                seq, name,
             ),  # fmt: skip
         )
         checkpoint = batch.checkpoint

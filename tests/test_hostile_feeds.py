@@ -224,3 +224,24 @@ def test_the_writer_stores_a_commit_with_a_value_it_cannot_hold_carefully(tmp_pa
     assert calls == [("huge", None), ("ok", 2)]
     assert raw.startswith("calls row 1: position=100000000000000000000")
     assert reason == "derived value SQLite cannot hold; stored empty"
+
+
+def test_a_feed_whose_path_is_not_utf8_is_read_and_resumed(tmp_path):
+    """A file name with a byte that is not UTF-8 (Python hands it over with a surrogate):
+    before, every commit failed on the source's name with a traceback."""
+    lines = call_lines(10)
+    folder = bytes(tmp_path) + b"/q\xff.log"
+    with open(folder, "wb") as out:
+        out.write("".join(line + "\n" for line in lines).encode())
+    feed = folder.decode("utf-8", "surrogateescape")
+    db = tmp_path / "floor.db"
+    first = subprocess.run([*FLOORWATCH, "ingest", "--db", str(db), "--once", "--no-burnout",
+                            f"queue_log:{feed}".encode("utf-8", "surrogateescape")],
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert first.returncode == 0 and "Traceback" not in first.stderr, first.stderr
+    assert first.stdout.startswith("30 events, 0 rejects")
+    again = subprocess.run([*FLOORWATCH, "ingest", "--db", str(db), "--once", "--no-burnout",
+                            f"queue_log:{feed}".encode("utf-8", "surrogateescape")],
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert again.stdout.startswith("0 events, 0 rejects")
+    assert stored_lines(db) == lines

@@ -175,6 +175,7 @@ class LineFeed:
         try:
             waiting = False
             done = 0
+            lost: str | None = None
             while not stop.is_set():
                 chunk = tail.read(self.chunk_bytes)
                 if chunk is None:
@@ -194,10 +195,11 @@ class LineFeed:
                                             self.name)  # fmt: skip
                 if chunk.rejects:
                     pending = functools.partial(_with_rejects, pending(), chunk.rejects)
+                if chunk.losses:  # feed health says it for as long as this run follows
+                    lost = "; ".join(loss.describe() for loss in chunk.losses)
                 emit(Batch(self.name, self.format, checkpoint=chunk.checkpoint,
                            status="following" if self.follow else "loading",
-                           status_detail="; ".join(loss.describe() for loss in chunk.losses)
-                           or None, losses=chunk.losses, start=chunk.start,
+                           status_detail=lost, losses=chunk.losses, start=chunk.start,
                            pending=pending))  # fmt: skip
                 done += len(chunk.data)
                 if self.progress is not None:
