@@ -364,12 +364,13 @@ class CommitWriter:
         """The id of an event origin (the `source` of events), created on first use."""
         origin = self._origins.get(name)
         if origin is None:
+            text = storable(name)[1]  # a record's own `source` may hold what SQLite cannot
             self.conn.execute(
                 "INSERT INTO origins (name, format) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-                (name, format),
+                (text, format),
             )
             origin = self.conn.execute(
-                "SELECT id FROM origins WHERE name = ?", (name,)
+                "SELECT id FROM origins WHERE name = ?", (text,)
             ).fetchone()[0]
             self._origins[name] = origin
         return origin

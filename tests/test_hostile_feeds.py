@@ -189,8 +189,10 @@ def test_a_value_sqlite_cannot_hold_does_not_fail_the_commit_nor_every_restart(t
     huge = Event(1795530100, "pbx", Kind.CALL_QUEUED, "huge", "orders", None,
                  {"caller": "5", "position": 10**20})  # fmt: skip
     lone = Event(1795530101, "pbx", Kind.AGENT_PAUSED, None, None, "Ana\udcff", {"reason": "x"})
+    named = Event(1795530102, "pbx\udcff", Kind.AGENT_PAUSED, None, None, "Ana", {"reason": "y"})
     feed = tmp_path / "events.jsonl"
-    lines = [event.to_json() for event in good[:25]] + [huge.to_json(), lone.to_json()]
+    lines = [event.to_json() for event in good[:25]] + [huge.to_json(), lone.to_json(),
+                                                          named.to_json()]  # fmt: skip
     lines += [event.to_json() for event in good[25:]]
     feed.write_text("".join(line + "\n" for line in lines))
     db = tmp_path / "floor.db"
