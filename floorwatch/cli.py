@@ -7,6 +7,7 @@ line on stderr and exit status 2; nothing here prints a traceback for them.
 from __future__ import annotations
 
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 
 import click
 
+from floorwatch.faults import sqlite_fault
 from floorwatch.config import Config, ConfigError
 from floorwatch.sources.base import SourceError
 from floorwatch.store import StoreError
@@ -32,12 +34,18 @@ class FloorwatchError(click.ClickException):
 
 
 @contextmanager
-def _errors() -> Iterator[None]:
-    """Turn the library's expected failures into one-line CLI errors."""
+def _errors(database: str | None = None) -> Iterator[None]:
+    """Turn the library's expected failures into one-line CLI errors.
+
+    A database that fails under a reader (flipped bytes found half-way through a snapshot, a
+    disk gone read-only) is said in the same one line, naming `database` when given.
+    """
     try:
         yield
     except (StoreError, SourceError, ConfigError) as error:
         raise FloorwatchError(str(error)) from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
+        raise FloorwatchError(sqlite_fault(database or "the database", error, "read")) from None
 
 
 def load_config(path: str | None) -> Config:
@@ -127,6 +135,15 @@ def main() -> None:
     """floorwatch: live call-center floor monitoring in the terminal."""
 
 
+def _say_loss(source: str, loss) -> None:
+    """A part of a feed that could not be read: said at once, in one line (also in feed
+    health and the feed_losses table)."""
+    from floorwatch.safe_text import printable
+
+    click.echo(f"floorwatch: warning: {printable(source)}: {printable(loss.describe())}",
+               err=True)  # fmt: skip
+
+
 @main.command()
 @click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
               help="The SQLite database to write (created if missing); default: the config's.")
@@ -138,6 +155,10 @@ def main() -> None:
               help="Progress bar for --once (default: when stderr is a terminal).")
 @click.option("--poll", "poll_interval", default=0.5, show_default=True, type=float,
               help="Seconds between checks of a file when notifications say nothing.")
+@click.option("--rotation-grace", "rotation_grace", default=5.0, show_default=True,
+              type=click.FloatRange(0, 3600), metavar="SECONDS",
+              help="How long a rotated file is still read after the new one appeared and it "
+                   "went quiet (the PBX writes to it until it reopens its log).")
 @click.option("--burnout/--no-burnout", default=True, show_default=True,
               help="Evaluate the burnout rules and keep their flags in the database.")
 @click.option("--burnout-every", "burnout_every", default=None, metavar="DURATION",
@@ -146,7 +167,7 @@ def main() -> None:
                    "history of a past day's flags).")
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
 def ingest(db_path: str | None, config_path: str | None, follow: bool, progress: bool | None,
-           poll_interval: float, burnout: bool, burnout_every: str | None,
+           poll_interval: float, rotation_grace: float, burnout: bool, burnout_every: str | None,
            sources: tuple[str, ...]) -> None:  # fmt: skip
     """Load call events from SOURCE... into the database, exactly once.
 
@@ -157,6 +178,7 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
     from floorwatch.ingest import Ingest
     from floorwatch.progress import IngestProgress
     from floorwatch.sources import open_source
+    from floorwatch.sources.base import scrub_secrets
     from floorwatch.store import Store
 
     config = load_config(config_path)
@@ -167,19 +189,23 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
     ]
     if not specs:
         raise FloorwatchError("no sources: give SOURCE... or a config file with [[sources]]")
-    with _errors():
+    # Signals first: a stop asked for while the store opens (waiting for a killed ingest's
+    # writer to finish) is a clean stop once it is open, not a death by signal.
+    with _errors(database), _stop_on_signals() as stop:
         show_progress = (not follow) and (sys.stderr.isatty() if progress is None else progress)
         bar = IngestProgress(enabled=show_progress)
         feeds = [
             open_source(spec, name=name, follow=follow, poll_interval=poll_interval,
-                        progress=bar.update if bar.enabled else None, secret_file=secret_file)
+                        progress=bar.update if bar.enabled else None, secret_file=secret_file,
+                        rotation_grace=rotation_grace)
             for spec, name, secret_file in specs
         ]  # fmt: skip
         for feed in feeds:
             feed.check()
+        scrub_secrets()  # read by now: nothing started from here on inherits it
         store = Store.open(database, config.derive_config())
         try:
-            with _stop_on_signals() as stop, bar:
+            with bar:
                 for feed in feeds:
                     bar.add(feed.name, feed.size())
                 monitor = None
@@ -188,7 +214,7 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
                         5.0 if follow else None)  # fmt: skip
                     monitor = BurnoutMonitor(database, config, every_s=every,
                                              clock=time.time if follow else None)  # fmt: skip
-                run = Ingest(store, feeds, monitor=monitor)
+                run = Ingest(store, feeds, monitor=monitor, on_loss=_say_loss)
                 try:
                     summary = run.run(stop)
                 finally:
@@ -197,11 +223,16 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
         finally:
             store.close()
     if not follow or run.errors:
+        partial = summary.partial_lines
         click.echo(
             f"{summary.events} events, {summary.rejects} rejects, {summary.calls} calls, "
             f"{summary.agents} agents in {summary.elapsed_s:.2f} s "
             f"({summary.events_per_s:,.0f} events/s)"
-        )
+            + (f", {partial} partial line{'s' if partial > 1 else ''} not read (no newline yet)"
+               if partial else "")
+            + (f", {len(summary.losses)} lost part{'s' if len(summary.losses) > 1 else ''} of "
+               "feeds (see above)" if summary.losses else "")
+        )  # fmt: skip
     for name, error in run.errors:
         if isinstance(error, (SourceError, StoreError, OSError)):
             raise FloorwatchError(f"{name}: {error}")
@@ -228,7 +259,7 @@ def snapshot(db_path: str | None, as_json: bool, at: str | None,
     config = load_config(config_path)
     database = database_path(db_path, config)
     instant = parse_instant(at, config) if at is not None else None
-    with _errors():
+    with _errors(database):
         store = Store.open_readonly(database)
         try:
             floor = FloorReader(store, config, at=instant).snapshot()

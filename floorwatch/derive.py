@@ -12,6 +12,7 @@ run backwards, and a late ring-no-answer only adds to the counts.
 
 from __future__ import annotations
 
+import json
 import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -59,10 +60,13 @@ class CallEntry:
         "id", "call_id", "queue", "source", "caller", "enqueued_at", "position", "status",
         "outcome", "wait_end_at", "wait_s", "answered_at", "agent", "ended_at", "talk_s",
         "ended_by", "transfer_target", "ring_no_answers", "synced", "wrapup_s",
+        # What derivation still needs after a restart (stored so that it can resume exactly):
+        # the other sources that reported this entry's queueing (two feeds of one PBX report
+        # each call once each), whether the outcome was a guess a surer feed may fix, the
+        # number of its latest close (see _Recent), and the missed rings each feed reported.
+        "seen_by", "inferred", "closed_no", "miss_counts",
     )  # fmt: skip
-    #: In memory only: the sources that reported this entry's queueing (two feeds of one PBX
-    #: report each call once each), and whether the outcome was a guess a surer feed may fix.
-    __slots__ = COLUMNS + ("seen_by", "inferred")
+    __slots__ = COLUMNS
 
     def __init__(self, entry_id: int, call_id: str, queue: str, source: str, enqueued_at: float):
         self.id = entry_id
@@ -85,17 +89,24 @@ class CallEntry:
         self.ring_no_answers = 0
         self.synced = 0
         self.wrapup_s: float | None = None
-        self.seen_by: tuple[str, ...] = (source,)  # a tuple: one source is the common case
+        #: JSON list of every source that reported it, when more than the one that made it.
+        self.seen_by: str | None = None
         self.inferred = False
+        self.closed_no: int | None = None
+        #: JSON {agent: {source: missed rings}}, when a ring of this call was missed.
+        self.miss_counts: str | None = None
 
     @classmethod
     def from_row(cls, row: dict) -> CallEntry:
         entry = cls.__new__(cls)
         for name in cls.COLUMNS:
-            setattr(entry, name, row[name])
-        entry.seen_by = (entry.source,)
-        entry.inferred = False
+            setattr(entry, name, row.get(name))
+        entry.inferred = bool(entry.inferred)
         return entry
+
+    def sources(self) -> list[str]:
+        """The sources that reported this entry's queueing."""
+        return json.loads(self.seen_by) if self.seen_by else [self.source]
 
     @property
     def unsure(self) -> bool:
@@ -157,7 +168,7 @@ class AgentState:
 
     __slots__ = ("name", "memberships", "calls", "ringing", "explicit_login", "interval",
                  "login_since", "pending_penalty", "last_event_at", "state", "since", "reason",
-                 "queue", "call_ref", "last_call")  # fmt: skip
+                 "queue", "call_ref", "last_call", "last_call_ref")  # fmt: skip
 
     def __init__(self, name: str):
         self.name = name
@@ -175,10 +186,11 @@ class AgentState:
         self.queue: str | None = None
         self.call_ref: int | None = None
         self.last_call: CallEntry | None = None  # the call a wrap-up that starts now belongs to
+        self.last_call_ref: int | None = None  # its id, as stored
 
 
 AGENT_COLUMNS = ("name", "state", "since", "reason", "queue", "call_ref", "explicit_login",
-                 "login_since", "ringing", "last_event_at")  # fmt: skip
+                 "login_since", "ringing", "last_event_at", "last_call_ref")  # fmt: skip
 INTERVAL_COLUMNS = ("id", "agent", "state", "reason", "queue", "call_ref", "start", "end")
 MISS_COLUMNS = ("agent", "queue", "call_ref", "ts", "ring_ms", "canceled")
 
@@ -190,32 +202,44 @@ _membership_row = operator.attrgetter(*Membership.COLUMNS)
 
 
 class _Recent:
-    """What finished lately, by key, for late events: the last `size` to `2 * size` entries.
+    """Finished entries by key, for late events: an entry is recent while its latest close is
+    among the last `size` closes.
 
-    Two plain dicts take turns (the newer, once full, becomes the older and the oldest goes),
-    which costs less per call than an ordered dict evicting one entry at a time.
+    That rule depends only on the entry's close number and the count of closes so far, both
+    stored, so a restarted deriver holds exactly the recent entries an uninterrupted one would
+    (Store._load_state reads them back). Entries no longer recent are dropped in bulk once
+    there are twice as many as needed, which costs less than evicting one at a time.
     """
 
-    __slots__ = ("size", "newer", "older")
+    __slots__ = ("size", "closes", "entries")
 
     def __init__(self, size: int):
         self.size = size
-        self.newer: dict = {}
-        self.older: dict = {}
+        self.closes = 0  # closes so far; an entry's `closed_no` is the number of its latest
+        self.entries: dict = {}
 
-    def get(self, key):
-        value = self.newer.get(key)
-        return self.older.get(key) if value is None else value
+    def get(self, key) -> CallEntry | None:
+        entry = self.entries.get(key)
+        if entry is not None and entry.closed_no > self.closes - self.size:
+            return entry
+        return None
 
-    def add(self, key, value) -> None:
-        newer = self.newer
-        newer[key] = value
-        if len(newer) >= self.size:
-            self.older, self.newer = newer, {}
+    def add(self, key, entry: CallEntry) -> None:
+        self.closes += 1
+        entry.closed_no = self.closes
+        entries = self.entries
+        entries[key] = entry
+        if len(entries) >= 2 * self.size:
+            floor = self.closes - self.size
+            self.entries = {k: e for k, e in entries.items() if e.closed_no > floor}
 
     def discard(self, key) -> None:
-        self.newer.pop(key, None)
-        self.older.pop(key, None)
+        self.entries.pop(key, None)
+
+    @property
+    def floor(self) -> int:
+        """Entries closed at or before this close number are no longer recent."""
+        return self.closes - self.size
 
 
 @dataclass
@@ -228,6 +252,12 @@ class Changes:
     pauses: list[tuple] = field(default_factory=list)
     memberships: list[tuple] = field(default_factory=list)
     misses: list[tuple] = field(default_factory=list)
+    #: Calls closed so far, and the close number at or before which a call is no longer
+    #: recent: the store keeps where each count was reached, to find the recent ones again.
+    closes: int = 0
+    recent_floor: int = 0
+    #: (agent, queue, penalty) kept aside for a member not yet seen; penalty None: taken.
+    pending_penalties: list[tuple] = field(default_factory=list)
 
 
 @dataclass
@@ -240,6 +270,11 @@ class LoadedState:
     open_pauses: list[dict] = field(default_factory=list)
     active_memberships: list[dict] = field(default_factory=list)
     next_ids: dict[str, int] = field(default_factory=dict)
+    #: Finished calls that may still be recent (a superset: `load` keeps the recent ones),
+    #: the calls agents' wrap-ups would go to, and the number of closes so far.
+    done_calls: list[dict] = field(default_factory=list)
+    closes: int = 0
+    pending_penalties: list[dict] = field(default_factory=list)
 
 
 class Deriver:
@@ -267,8 +302,8 @@ class Deriver:
         self._dirty_pauses: dict[int, Interval] = {}
         self._dirty_memberships: dict[int, Membership] = {}
         self._misses: list[tuple] = []
-        #: (entry id, agent) -> misses reported per source, for the calls of late.
-        self._miss_counts = _Recent(self.RECENT_CALLS // 2)
+        #: Penalties kept aside (or taken, None) since the last take_changes.
+        self._dirty_penalties: dict[tuple[str, str], int | None] = {}
         self._handlers = {
             Kind.QUEUE_CONFIG: self._queue_config,
             Kind.CALL_QUEUED: self._call_queued,
@@ -294,12 +329,20 @@ class Deriver:
 
     # ----------------------------------------------------------------- restart
     def load(self, state: LoadedState) -> None:
-        """Resume from the rows the store kept (open calls, agents, open intervals)."""
+        """Resume from the rows the store kept: open calls, agents, open intervals, and what
+        else derivation goes on from (recent calls for late lines, the call each agent's
+        wrap-up would belong to, penalties kept aside), so that it carries on exactly as if
+        it had never stopped."""
         ids = state.next_ids
         self._next_call_id = ids.get("calls", 1)
         self._next_interval_id = ids.get("agent_states", 1)
         self._next_pause_id = ids.get("pauses", 1)
         self._next_membership_id = ids.get("memberships", 1)
+        # One object per call, however many of the lists below it is in.
+        entries: dict[int, CallEntry] = {}
+        for row in (*state.open_calls, *state.done_calls):
+            if row["id"] not in entries:
+                entries[row["id"]] = CallEntry.from_row(row)
         for row in state.agents:
             agent = self._agent(row["name"])
             agent.state, agent.since, agent.reason = row["state"], row["since"], row["reason"]
@@ -308,6 +351,10 @@ class Deriver:
             agent.login_since = row["login_since"]
             agent.ringing = row["ringing"]
             agent.last_event_at = row["last_event_at"]
+            agent.last_call_ref = row.get("last_call_ref")
+            agent.last_call = entries.get(agent.last_call_ref)
+        for row in state.pending_penalties:
+            self._agent(row["agent"]).pending_penalty[row["queue"]] = row["penalty"]
         for row in state.open_agent_states:
             self._agent(row["agent"]).interval = Interval(*(row[c] for c in INTERVAL_COLUMNS))
         for row in state.active_memberships:
@@ -324,22 +371,41 @@ class Deriver:
                 membership.paused, membership.reason = 1, pause.reason
                 membership.paused_since = pause.start
         for row in state.open_calls:
-            entry = CallEntry.from_row(row)
+            entry = entries[row["id"]]
             self.open_calls[(entry.call_id, entry.queue)] = entry
             if entry.status == TALKING and entry.agent:
                 self._agent(entry.agent).calls[entry.id] = entry
+        recent = self.recent_calls
+        recent.closes = state.closes
+        for entry in sorted((entries[row["id"]] for row in state.done_calls
+                             if row["status"] == DONE and row.get("closed_no") is not None),
+                            key=operator.attrgetter("closed_no")):  # fmt: skip
+            if entry.closed_no > recent.floor:  # the latest close of a key wins, as it did
+                recent.entries[(entry.call_id, entry.queue)] = entry
 
     # ----------------------------------------------------------------- applying
-    def apply(self, events: Iterable[Event]) -> None:
+    def apply(self, events: list[Event]) -> list[tuple[int, str]]:
+        """Apply events in order; returns the events that could not be applied (their index
+        and why), which leave derivation as it was before them as far as it can tell.
+
+        Parsers check every value, so this is only a second line of defence: one bad value
+        must not stop the ingest, nor make every restart fail on the same line.
+        """
         handlers = self._handlers
         aliases = self._aliases
-        for event in events:
+        failed: list[tuple[int, str]] = []
+        for index, event in enumerate(events):
             handler = handlers.get(event.kind)
             if handler is None:
                 continue
             if aliases and event.agent in aliases:
                 event.agent = aliases[event.agent]
-            handler(event)
+            try:
+                handler(event)
+            except Exception as error:  # costs nothing until it happens
+                failed.append((index, f"could not be derived ({type(error).__name__}: "
+                                      f"{str(error)[:200]})"))  # fmt: skip
+        return failed
 
     def take_changes(self) -> Changes:
         """The rows changed since the last call, and forget them."""
@@ -350,7 +416,12 @@ class Deriver:
             pauses=list(map(_interval_row, self._dirty_pauses.values())),
             memberships=list(map(_membership_row, self._dirty_memberships.values())),
             misses=self._misses,
+            closes=self.recent_calls.closes,
+            recent_floor=self.recent_calls.floor,
+            pending_penalties=[(agent, queue, penalty) for (agent, queue), penalty
+                               in self._dirty_penalties.items()],  # fmt: skip
         )
+        self._dirty_penalties = {}
         self._dirty_calls = {}
         self._dirty_agents = {}
         self._dirty_intervals = {}
@@ -391,7 +462,7 @@ class Deriver:
             agent = self.agents.get(entry.agent)
             if agent is not None and agent.calls.pop(entry.id, None) is not None:
                 if entry.answered_at is not None:
-                    agent.last_call = entry
+                    agent.last_call, agent.last_call_ref = entry, entry.id
                 self._refresh_state(agent, ts)
         self.recent_calls.add(key, entry)
         self._dirty_calls[entry.id] = entry
@@ -399,17 +470,18 @@ class Deriver:
     def _entry(self, event: Event) -> CallEntry | None:
         """The open entry an event is about, or the recently finished one for late events."""
         key = (event.call_id, event.queue)
-        recent = self.recent_calls  # its get() inlined: this runs for every call event
-        return self.open_calls.get(key) or recent.newer.get(key) or recent.older.get(key)
+        return self.open_calls.get(key) or self.recent_calls.get(key)
 
     def _call_queued(self, event: Event) -> None:
         entry = self._entry(event)
-        if entry is not None and event.source not in entry.seen_by:
+        if entry is not None and event.source != entry.source and (
+            event.source not in (sources := entry.sources())
+        ):
             # Another feed of the same PBX (queue_log beside AMI) reporting the same call.
-            entry.seen_by += (event.source,)
+            entry.seen_by = json.dumps([*sources, event.source])
             if entry.caller is None:
                 entry.caller = event.data.get("caller")
-                self._dirty_calls[entry.id] = entry
+            self._dirty_calls[entry.id] = entry
             return
         implied = entry is not None and (
             entry.synced or (entry.caller is None and entry.position is None)
@@ -559,13 +631,12 @@ class Deriver:
     def _new_miss(self, entry: CallEntry, event: Event) -> bool:
         """Whether a missed ring is news: a feed's n-th miss of this agent on this call is a
         repeat when another feed has already reported n of them."""
-        key = (entry.id, event.agent)
-        counts = self._miss_counts.get(key)
-        if counts is None:
-            counts = {}
-            self._miss_counts.add(key, counts)
+        by_agent = json.loads(entry.miss_counts) if entry.miss_counts else {}
+        counts = by_agent.setdefault(event.agent or "", {})
         mine = counts.get(event.source, 0) + 1
         counts[event.source] = mine
+        entry.miss_counts = json.dumps(by_agent, sort_keys=True)
+        self._dirty_calls[entry.id] = entry
         return mine > max((n for source, n in counts.items() if source != event.source),
                           default=0)  # fmt: skip
 
@@ -605,6 +676,7 @@ class Deriver:
         self._next_membership_id += 1
         if queue in agent.pending_penalty:
             membership.penalty = agent.pending_penalty.pop(queue)
+            self._dirty_penalties[(agent.name, queue)] = None  # taken: no longer kept aside
         agent.memberships[queue] = membership
         self._dirty_memberships[membership.id] = membership
         self._refresh_agent(agent, ts)
@@ -699,6 +771,7 @@ class Deriver:
             # an alias we cannot tell who it is, so it must not make anyone look logged in.
             if event.queue:
                 agent.pending_penalty[event.queue] = penalty
+                self._dirty_penalties[(agent.name, event.queue)] = penalty
             return
         membership.penalty = penalty
         self._dirty_memberships[membership.id] = membership
@@ -732,12 +805,14 @@ class Deriver:
             return
         waiting, in_call = set(data.get("waiting", ())), set(data.get("in_call", ()))
         members = set(data.get("members", ()))
-        for entry in [e for e in self.open_calls.values() if e.queue == event.queue]:
+        # In id and name order: the same after a restart as in an uninterrupted run.
+        for entry in sorted((e for e in self.open_calls.values() if e.queue == event.queue),
+                            key=operator.attrgetter("id")):  # fmt: skip
             if entry.status == WAITING and entry.call_id not in waiting:
                 self._close(entry, event.ts)
             elif entry.status == TALKING and entry.agent not in in_call:
                 self._close(entry, event.ts)
-        for agent in list(self.agents.values()):
+        for agent in sorted(self.agents.values(), key=operator.attrgetter("name")):
             membership = agent.memberships.get(event.queue)
             if membership is not None and agent.name not in members:
                 self._leave(agent, membership, event.ts)

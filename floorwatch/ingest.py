@@ -12,14 +12,16 @@ from __future__ import annotations
 import gc
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from floorwatch.burnout_monitor import BurnoutMonitor
 from floorwatch.commit import BatchRows
-from floorwatch.sources.base import Batch, Source, SourceError
+from floorwatch.faults import sqlite_fault
+from floorwatch.sources.base import Batch, FeedLoss, Source, SourceError
 from floorwatch.store import Store, StoreError
 from floorwatch.writer import WriterError, WriterProcess
 
@@ -35,6 +37,10 @@ class IngestSummary:
     calls: int
     agents: int
     elapsed_s: float
+    #: Files that end with a line not read yet (no newline yet): a later run reads it.
+    partial_lines: int = 0
+    #: What could not be read and never will be, per source (also in `feed_losses`).
+    losses: list[tuple[str, FeedLoss]] = field(default_factory=list)
 
     @property
     def events_per_s(self) -> float:
@@ -57,7 +63,8 @@ class Ingest:
 
     def __init__(self, store: Store, sources: Sequence[Source],
                  on_commit: Callable[[int], None] | None = None,
-                 monitor: BurnoutMonitor | None = None):  # fmt: skip
+                 monitor: BurnoutMonitor | None = None,
+                 on_loss: Callable[[str, FeedLoss], None] | None = None):  # fmt: skip
         names = [source.name for source in sources]
         if len(set(names)) != len(names):
             raise SourceError("two sources have the same name; name each one differently")
@@ -65,8 +72,10 @@ class Ingest:
         self.sources = list(sources)
         self.on_commit = on_commit
         self.monitor = monitor
+        self.on_loss = on_loss
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self.errors: list[tuple[str, BaseException]] = []
+        self.losses: list[tuple[str, FeedLoss]] = []
 
     def run(self, stop: threading.Event) -> IngestSummary:
         """Ingest until every source has ended or `stop` is set; returns what was done."""
@@ -122,6 +131,10 @@ class Ingest:
                 # soon as their rows are made, so a commit holds rows, not events.
                 staged.append(store.stage(item))
                 staged_events += len(item.events)  # parsed by now
+                for loss in item.losses:
+                    self.losses.append((item.source, loss))
+                    if self.on_loss is not None:
+                        self.on_loss(item.source, loss)
                 if staged_events >= self.MAX_EVENTS_PER_COMMIT:
                     self._submit(writer, staged)
                     staged, staged_events = [], 0
@@ -155,6 +168,8 @@ class Ingest:
             calls=store.count("calls"),
             agents=store.count("agents"),
             elapsed_s=time.perf_counter() - started,
+            partial_lines=sum(getattr(source, "partial_lines", 0) for source in self.sources),
+            losses=list(self.losses),
         )
 
     def _submit(self, writer: WriterProcess, staged: list[BatchRows]) -> None:
@@ -176,6 +191,9 @@ class Ingest:
             return
         try:
             step()
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as error:  # the store, not a bug
+            log.warning("burnout evaluation failed (%s); ingest carries on",
+                        sqlite_fault(self.store.path, error, "read"))
         except Exception:
             log.exception("burnout evaluation failed; ingest carries on")
 

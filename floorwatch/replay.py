@@ -15,10 +15,11 @@ from datetime import datetime, time as dtime
 from pathlib import Path
 
 from floorwatch.clock import FeedClock
-from floorwatch.events import Event, EventError
+from floorwatch.events import Event
 from floorwatch.sources import parser_for
 from floorwatch.sources.base import Batch, Checkpoint, Emit, Reject, SourceError
-from floorwatch.sources.linefeed import MAX_REJECT_TEXT
+from floorwatch.sources.linefeed import MAX_REJECT_TEXT, parse_lines
+from floorwatch.sources.tail import MAX_LINE_BYTES, FileTail
 
 
 def guess_format(path: Path) -> str:
@@ -44,16 +45,27 @@ class ReplaySource:
         if not self.path.is_file():
             raise SourceError(f"{self.path}: no such file")
         parse = parser_for(self.format)
-        offset = 0
+        # Read as the ingest reads a feed (the same rules for long lines and for bytes that
+        # are not UTF-8), and a recording is complete: its last line counts without "\n".
+        tail = FileTail(self.path, watch=False)
+        try:
+            while (chunk := tail.read(1 << 20)) is not None:
+                events, rejects, _ = parse_lines(chunk.data, chunk.start, parse, self.name)
+                self.events += events
+                self.rejects += chunk.rejects + rejects
+            end = tail.checkpoint().offset
+        finally:
+            tail.close()
         with self.path.open("rb") as handle:
-            for raw in handle:
-                line = raw.decode("utf-8", "replace").rstrip("\n").rstrip("\r")
-                if line.strip():
-                    try:
-                        self.events.append(parse(line, self.name))
-                    except EventError as error:
-                        self.rejects.append(Reject(offset, line[:MAX_REJECT_TEXT], str(error)))
-                offset += len(raw)
+            handle.seek(end)
+            last = handle.read(MAX_LINE_BYTES + 1)
+        if last.strip() and len(last) <= MAX_LINE_BYTES:
+            events, rejects, _ = parse_lines(last + b"\n", end, parse, self.name)
+            self.events += events
+            self.rejects += rejects
+        elif last.strip():
+            self.rejects.append(Reject(end, last[:MAX_REJECT_TEXT].decode("utf-8", "replace"),
+                                       "line too long; not read"))  # fmt: skip
         if not self.events:
             raise SourceError(f"{self.path}: no events to replay")
 

@@ -9,30 +9,41 @@ that last changed it, so a reader can fetch only what changed since it last look
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from floorwatch.commit import BatchRows, Commit, CommitWriter, compact_json, configure_writer
+from floorwatch.commit import (
+    BatchRows,
+    Commit,
+    CommitWriter,
+    compact_json,
+    configure_writer,
+)
 from floorwatch.derive import INTERVAL_COLUMNS, DeriveConfig, Deriver, LoadedState
 from floorwatch.events import Event, Kind
+from floorwatch.faults import rollback, sqlite_fault
 from floorwatch.sources.base import Batch, Checkpoint
 
 #: Marks a SQLite file as floorwatch's (PRAGMA application_id): "FlWt".
 APPLICATION_ID = 0x466C5754
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class StoreError(Exception):
     """The database cannot be used: not ours, newer than this version, missing, unreadable."""
 
 
+#: A fresh store's schema. (A store upgraded from an older one has the columns added since at
+#: the end of their tables instead, after `seq`: every query names its columns.)
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE origins (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, format TEXT);
@@ -42,19 +53,25 @@ CREATE TABLE events (
 );
 CREATE TABLE rejects (
     id INTEGER PRIMARY KEY, source TEXT NOT NULL, "offset" INTEGER, raw TEXT, reason TEXT,
-    received_at REAL
+    received_at REAL, raw_bytes BLOB
 );
 CREATE TABLE sources (
     name TEXT PRIMARY KEY, path TEXT, device INTEGER, inode INTEGER, "offset" INTEGER,
     fingerprint TEXT, events INTEGER NOT NULL DEFAULT 0, rejects INTEGER NOT NULL DEFAULT 0,
     first_event_ts REAL, last_event_ts REAL, last_received_at REAL, status TEXT,
-    status_detail TEXT, seq INTEGER
+    status_detail TEXT, generations TEXT, seq INTEGER
 );
+CREATE TABLE feed_losses (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL, at REAL NOT NULL, path TEXT,
+    start INTEGER, "end" INTEGER, reason TEXT NOT NULL, seq INTEGER
+);
+CREATE TABLE recent_marks (closes INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE TABLE calls (
     id INTEGER PRIMARY KEY, call_id TEXT, queue TEXT, source TEXT, caller TEXT,
     enqueued_at REAL, position INTEGER, status TEXT, outcome TEXT, wait_end_at REAL,
     wait_s REAL, answered_at REAL, agent TEXT, ended_at REAL, talk_s REAL, ended_by TEXT,
-    transfer_target TEXT, ring_no_answers INTEGER, synced INTEGER, wrapup_s REAL, seq INTEGER
+    transfer_target TEXT, ring_no_answers INTEGER, synced INTEGER, wrapup_s REAL,
+    seen_by TEXT, inferred INTEGER, closed_no INTEGER, miss_counts TEXT, seq INTEGER
 );
 CREATE INDEX calls_wait_end ON calls (wait_end_at);
 CREATE INDEX calls_agent ON calls (agent, answered_at);
@@ -62,7 +79,11 @@ CREATE INDEX calls_open ON calls (status) WHERE status != 'done';
 CREATE INDEX calls_seq ON calls (seq);
 CREATE TABLE agents (
     name TEXT PRIMARY KEY, state TEXT, since REAL, reason TEXT, queue TEXT, call_ref INTEGER,
-    explicit_login INTEGER, login_since REAL, ringing TEXT, last_event_at REAL, seq INTEGER
+    explicit_login INTEGER, login_since REAL, ringing TEXT, last_event_at REAL,
+    last_call_ref INTEGER, seq INTEGER
+);
+CREATE TABLE pending_penalties (
+    agent TEXT, queue TEXT, penalty INTEGER, seq INTEGER, PRIMARY KEY (agent, queue)
 );
 CREATE TABLE agent_states (
     id INTEGER PRIMARY KEY, agent TEXT, state TEXT, reason TEXT, queue TEXT, call_ref INTEGER,
@@ -103,7 +124,28 @@ CREATE INDEX burnout_flags_seq ON burnout_flags (seq);
 """
 
 #: Schema changes from each version to the next: MIGRATIONS[n] upgrades n -> n + 1.
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {
+    # 2: rejects keep the bytes of a line that is not UTF-8; a feed's checkpoint holds the
+    # rotated files still being read; losses that could not be avoided are kept; and what
+    # derivation needs to resume exactly (recent calls, wrap-up's call, kept-aside penalties).
+    1: """
+ALTER TABLE rejects ADD COLUMN raw_bytes BLOB;
+ALTER TABLE sources ADD COLUMN generations TEXT;
+CREATE TABLE feed_losses (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL, at REAL NOT NULL, path TEXT,
+    start INTEGER, "end" INTEGER, reason TEXT NOT NULL, seq INTEGER
+);
+CREATE TABLE recent_marks (closes INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
+ALTER TABLE calls ADD COLUMN seen_by TEXT;
+ALTER TABLE calls ADD COLUMN inferred INTEGER;
+ALTER TABLE calls ADD COLUMN closed_no INTEGER;
+ALTER TABLE calls ADD COLUMN miss_counts TEXT;
+ALTER TABLE agents ADD COLUMN last_call_ref INTEGER;
+CREATE TABLE pending_penalties (
+    agent TEXT, queue TEXT, penalty INTEGER, seq INTEGER, PRIMARY KEY (agent, queue)
+);
+""",
+}
 
 
 def _connect(path: str | Path, readonly: bool) -> sqlite3.Connection:
@@ -122,8 +164,8 @@ def _check_schema(conn: sqlite3.Connection, path: str | Path, readonly: bool) ->
         application_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-    except sqlite3.DatabaseError as error:
-        raise StoreError(f"{path}: not a SQLite database ({error})") from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
+        raise StoreError(sqlite_fault(path, error, "write" if not readonly else "read")) from None
     if application_id == 0 and tables == 0:
         if readonly:
             raise StoreError(f"{path}: empty database; nothing has been ingested into it yet")
@@ -169,10 +211,7 @@ class WriterLock:
 
     def __init__(self, path: Path, timeout_s: float):
         self.path = path.with_name(path.name + ".lock")
-        try:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as error:
-            raise StoreError(f"{self.path}: cannot create ({error.strerror})") from None
+        self.fd = self._open(self.path)
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -188,8 +227,41 @@ class WriterLock:
                         + " is writing to it; stop that one first"
                     ) from None
                 time.sleep(0.05)
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError as error:  # a full disk: the lock holds all the same, only the pid is lost
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                os.close(self.fd)
+                raise StoreError(f"{self.path}: cannot write ({error.strerror})") from None
+
+    @staticmethod
+    def _open(path: Path) -> int:
+        """The lock file, never through a link: a planted `x.db.lock -> important` must not
+        get `important` truncated, nor a hard link to it; anything but a plain file is refused."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            fd = os.open(path, flags, 0o644)
+        except OSError as error:
+            if error.errno == errno.EROFS:
+                raise StoreError(f"{path.with_suffix('')}: cannot write: {path.parent} is on a "
+                                 "read-only filesystem; the ingest must write the database "
+                                 "there") from None  # fmt: skip
+            if error.errno == errno.ELOOP:
+                raise StoreError(f"{path}: is a symbolic link; refusing to follow it (remove it, "
+                                 "the ingest creates its own lock file)") from None  # fmt: skip
+            raise StoreError(f"{path}: cannot create ({error.strerror})") from None
+        info = os.fstat(fd)
+        problem = None
+        if not stat.S_ISREG(info.st_mode):
+            problem = "is not a regular file; refusing to use it as the lock (remove it)"
+        elif info.st_nlink != 1:
+            problem = "has other hard links; refusing to write to it (remove it)"
+        if problem is not None:
+            os.close(fd)
+            raise StoreError(f"{path}: {problem}")
+        os.set_blocking(fd, True)
+        return fd
 
     def release(self) -> None:
         if self.fd >= 0:
@@ -227,7 +299,7 @@ class Store:
             conn = _connect(path, readonly=False)
         except sqlite3.Error as error:
             lock.release()
-            raise StoreError(f"{path}: cannot open ({error})") from None
+            raise StoreError(sqlite_fault(path, error, "open")) from None
         try:
             version = _check_schema(conn, path, readonly=False)
             configure_writer(conn)
@@ -244,21 +316,24 @@ class Store:
                 conn.execute("COMMIT")
             while version and version < SCHEMA_VERSION:
                 conn.execute("BEGIN IMMEDIATE")
-                conn.executescript(MIGRATIONS[version])
+                for statement in MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
                 version += 1
                 conn.execute(f"PRAGMA user_version = {version}")
                 conn.execute("COMMIT")
-        except sqlite3.OperationalError as error:
+            store = cls(conn, path, readonly=False, lock=lock)
+            store.deriver = Deriver(derive_config)
+            store.deriver.load(store._load_state())
+        except (sqlite3.Error, UnicodeDecodeError) as error:
+            rollback(conn)
             conn.close()
             lock.release()
-            raise StoreError(f"{path}: cannot write ({error})") from None
+            raise StoreError(sqlite_fault(path, error)) from None
         except StoreError:
             conn.close()
             lock.release()
             raise
-        store = cls(conn, path, readonly=False, lock=lock)
-        store.deriver = Deriver(derive_config)
-        store.deriver.load(store._load_state())
         return store
 
     @classmethod
@@ -273,7 +348,7 @@ class Store:
             conn = _connect(path, readonly=True)
             _check_schema(conn, path, readonly=True)
         except sqlite3.Error as error:
-            raise StoreError(f"{path}: cannot open ({error})") from None
+            raise StoreError(sqlite_fault(path, error, "read")) from None
         return cls(conn, path, readonly=True)
 
     def close(self) -> None:
@@ -289,22 +364,37 @@ class Store:
 
     # ----------------------------------------------------------------- writing
     def _load_state(self) -> LoadedState:
-        def query(sql: str) -> list[dict]:
-            cursor = self.conn.execute(sql)
+        def query(sql: str, params: tuple = ()) -> list[dict]:
+            cursor = self.conn.execute(sql, params)
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row)) for row in cursor]
 
+        conn = self.conn
         next_ids = {
-            table: (self.conn.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0) + 1
+            table: (conn.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0) + 1
             for table in ("calls", "agent_states", "pauses", "memberships")
         }
+        # Recent calls (see derive._Recent): those whose latest close is among the last
+        # RECENT_CALLS // 2. recent_marks says from which commit on every such close is, so
+        # only the rows changed since then are read (by the seq index), not every call.
+        closes = conn.execute("SELECT max(closes) FROM recent_marks").fetchone()[0] or 0
+        floor = closes - Deriver.RECENT_CALLS // 2
+        since = conn.execute("SELECT seq FROM recent_marks WHERE closes > ? ORDER BY closes "
+                             "LIMIT 1", (floor,)).fetchone()  # fmt: skip
+        done = query("SELECT * FROM calls WHERE seq >= ? AND status = 'done' AND closed_no > ?",
+                     (since[0] if since else 0, floor))  # fmt: skip
+        done += query("SELECT * FROM calls WHERE id IN (SELECT last_call_ref FROM agents)")
         return LoadedState(
-            open_calls=query("SELECT * FROM calls WHERE status != 'done'"),
-            agents=query("SELECT * FROM agents"),
-            open_agent_states=query('SELECT * FROM agent_states WHERE "end" IS NULL'),
-            open_pauses=query('SELECT * FROM pauses WHERE "end" IS NULL'),
-            active_memberships=query("SELECT * FROM memberships WHERE left_at IS NULL"),
+            open_calls=query("SELECT * FROM calls WHERE status != 'done' ORDER BY id"),
+            agents=query("SELECT * FROM agents ORDER BY name"),
+            open_agent_states=query('SELECT * FROM agent_states WHERE "end" IS NULL ORDER BY id'),
+            open_pauses=query('SELECT * FROM pauses WHERE "end" IS NULL ORDER BY id'),
+            active_memberships=query(
+                "SELECT * FROM memberships WHERE left_at IS NULL ORDER BY id"),
             next_ids=next_ids,
+            done_calls=done,
+            closes=closes,
+            pending_penalties=query("SELECT * FROM pending_penalties ORDER BY rowid"),
         )
 
     def stage(self, batch: Batch) -> BatchRows:
@@ -317,7 +407,9 @@ class Store:
         assert self.deriver is not None, "read-only store"
         rows = BatchRows.of(batch.parsed())  # the events as the feed has them, before aliases
         if batch.events:
-            self.deriver.apply(batch.events)
+            failed = self.deriver.apply(batch.events)
+            if failed:
+                rows.drop_events(failed)
         return rows
 
     def commit_of(self, staged: list[BatchRows]) -> Commit:
@@ -380,7 +472,7 @@ class Store:
             conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
         return seq
 
@@ -396,14 +488,15 @@ class Store:
     def source(self, name: str) -> SourceRow | None:
         row = self.conn.execute(
             'SELECT name, path, device, inode, "offset", fingerprint, events, rejects, '
-            "last_event_ts, last_received_at, status, status_detail FROM sources WHERE name = ?",
+            "last_event_ts, last_received_at, status, status_detail, generations FROM sources "
+            "WHERE name = ?",
             (name,),
         ).fetchone()
         if row is None:
             return None
         return SourceRow(
             name=row[0],
-            checkpoint=Checkpoint(row[1], row[2], row[3], row[4] or 0, row[5]),
+            checkpoint=Checkpoint.from_row(*row[1:6], row[12]),
             events=row[6],
             rejects=row[7],
             last_event_ts=row[8],

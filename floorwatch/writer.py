@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from floorwatch.commit import Commit, CommitWriter, configure_writer
+from floorwatch.faults import sqlite_fault
+from floorwatch.sources.base import environment_without_secrets
 
 _LENGTH_BYTES = 8
 
@@ -95,6 +97,7 @@ class WriterProcess:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 pass_fds=inherit_fds,
+                env=environment_without_secrets(),  # it writes a file: it needs no password
             )
         except OSError as error:
             raise WriterError(f"{self.db_path}: cannot start the database writer ({error})")
@@ -150,7 +153,7 @@ def serve(db_path: str, inp: int, out: BinaryIO) -> int:
         conn = sqlite3.connect(db_path, isolation_level=None)
         configure_writer(conn)
     except sqlite3.Error as error:
-        send(out, ("error", f"{db_path}: cannot open ({error})"))
+        send(out, ("error", sqlite_fault(db_path, error, "open")))
         return 1
     writer = CommitWriter(conn)
     frames: queue.Queue[bytearray | None] = queue.Queue(maxsize=1)
@@ -160,8 +163,8 @@ def serve(db_path: str, inp: int, out: BinaryIO) -> int:
         del frame
         try:
             seq = writer.apply(commit)
-        except sqlite3.Error as error:
-            send(out, ("error", f"{db_path}: cannot write ({error})"))
+        except (sqlite3.Error, UnicodeDecodeError) as error:
+            send(out, ("error", sqlite_fault(db_path, error)))
             return 1
         except Exception as error:  # a bug: say it in one line, and leave the traceback below
             send(out, ("error", f"{db_path}: the writer failed ({type(error).__name__}: {error})"))

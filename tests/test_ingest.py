@@ -99,6 +99,9 @@ def test_sigkill_mid_stream_then_restart_stores_every_line_once(tmp_path):
         process = start()
     thread.join()
     wait_for(lambda: count_events(db) >= len(lines), timeout=60)
+    # The killed ingest's writer may have committed every line already: wait until the new
+    # ingest is running (its writer started), not still starting, before asking it to stop.
+    wait_for(lambda: children(process.pid), timeout=30)
     time.sleep(0.5)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0

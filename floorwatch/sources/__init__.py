@@ -56,7 +56,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
 
 def open_source(spec: str, *, name: str | None = None, follow: bool = True,
                 poll_interval: float = 0.5, progress=None, secret_file: str | None = None,
-                fatal_login: bool = True):  # fmt: skip
+                fatal_login: bool = True, rotation_grace: float | None = None):  # fmt: skip
     """The Source for a spec such as `queue_log:/var/log/asterisk/queue_log`, `jsonl:-` or
     `ami:floorwatch@pbx:5038` (`follow=False`: one connection, until the server closes it;
     `fatal_login` says
@@ -64,10 +64,16 @@ def open_source(spec: str, *, name: str | None = None, follow: bool = True,
     from floorwatch.sources.linefeed import LineFeed
 
     kind, location = parse_spec(spec)
+    # A path that is not UTF-8 (argv decodes it with surrogates) still opens; the name it
+    # gives the feed in the store must be text SQLite can hold.
+    name = (name or spec).encode("utf-8", "backslashreplace").decode("utf-8")
     if kind == "ami":
         from floorwatch.sources.ami import AmiSource
 
-        return AmiSource(name or spec, location, secret_file=secret_file, fatal_login=fatal_login,
+        return AmiSource(name, location, secret_file=secret_file, fatal_login=fatal_login,
                          follow=follow)
-    return LineFeed(name or spec, kind, location, parser_for(kind), follow=follow,
+    feed = LineFeed(name, kind, location, parser_for(kind), follow=follow,
                     poll_interval=poll_interval, progress=progress)  # fmt: skip
+    if rotation_grace is not None:
+        feed.rotation_grace = rotation_grace
+    return feed

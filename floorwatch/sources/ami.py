@@ -26,11 +26,10 @@ from pathlib import Path
 from floorwatch.events import Event
 from floorwatch.sources.ami_events import AmiTranslator, BlockError
 from floorwatch.sources.ami_protocol import BlockFramer, action, event_name, parse_block
-from floorwatch.sources.base import Batch, Checkpoint, Emit, Reject, SourceError
+from floorwatch.sources.base import SECRET_ENV, Batch, Checkpoint, Emit, Reject, SourceError
 
 FORMAT = "ami"
 DEFAULT_PORT = 5038
-SECRET_ENV = "FLOORWATCH_AMI_SECRET"
 #: A reject keeps at most this much of its block.
 MAX_REJECT_TEXT = 2000
 NOT_A_HEADER = "not a 'Key: Value' line"
@@ -77,7 +76,8 @@ def _port(location: str, text: str) -> int:
 
 
 def read_secret(secret_file: str | None) -> str:
-    """The AMI secret: from `secret_file` when the config names one, else the environment."""
+    """The AMI secret: from `secret_file` when the config names one, else the environment
+    (which the command scrubs once every source has read it: `base.scrub_secrets`)."""
     if secret_file:
         try:
             secret = Path(secret_file).read_text().strip()

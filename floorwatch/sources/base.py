@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from floorwatch.events import Event
+
+#: Where the AMI secret may come from in the environment. Read once by the sources that need
+#: it, then scrubbed (`scrub_secrets`), and never handed to a process the ingest starts.
+SECRET_ENV = "FLOORWATCH_AMI_SECRET"
+
+
+def scrub_secrets(environ: MutableMapping[str, str] = os.environ) -> None:
+    """Remove the secret from the environment once every source has read it, so that no
+    process started afterwards (the database writer, anything a library spawns) inherits it."""
+    environ.pop(SECRET_ENV, None)
+
+
+def environment_without_secrets() -> dict[str, str]:
+    """The environment for a child process: this one's, less any secret."""
+    return {name: value for name, value in os.environ.items() if name != SECRET_ENV}
 
 
 @dataclass(slots=True)
@@ -17,6 +34,28 @@ class Reject:
     offset: int | None
     raw: str
     reason: str
+    #: The line's bytes as read, when `raw` cannot be them (a line that is not UTF-8).
+    raw_bytes: bytes | None = None
+
+
+@dataclass(slots=True)
+class FeedLoss:
+    """Part of a feed that could not be read and never will be (a rotated file deleted or
+    compressed before it was finished, a file truncated in place while stopped): said to the
+    operator, and kept in the `feed_losses` table. `end` None: how much is not known."""
+
+    path: str | None
+    start: int | None
+    end: int | None
+    reason: str
+
+    def describe(self) -> str:
+        if self.end is not None:
+            return f"lost bytes {self.start}-{self.end} of {self.path}: {self.reason}"
+        if self.start is not None:
+            return (f"lost {self.path} from byte {self.start} on (how much is not known): "
+                    f"{self.reason}")  # fmt: skip
+        return f"lost an unknown part of {self.path}: {self.reason}"
 
 
 @dataclass(slots=True)
@@ -33,6 +72,30 @@ class Checkpoint:
     inode: int | None = None
     offset: int = 0
     fingerprint: str | None = None
+    #: Files rotated away that are still being read (a PBX writes on to a rotated file until
+    #: it reopens its log), oldest first, each where it has been read to.
+    older: tuple[Checkpoint, ...] = ()
+    #: When (epoch seconds) the file above was last seen at `path`: a file rotated later than
+    #: this and not yet read is a generation of its own, found beside it on a restart.
+    seen_at: float | None = None
+
+    def generations_json(self) -> str | None:
+        """`older` and `seen_at` as the store keeps them (sources.generations), or None."""
+        if not self.older and self.seen_at is None:
+            return None
+        older = [[old.path, old.device, old.inode, old.offset, old.fingerprint]
+                 for old in self.older]  # fmt: skip
+        return json.dumps({"seen_at": self.seen_at, "older": older}, separators=(",", ":"))
+
+    @classmethod
+    def from_row(cls, path, device, inode, offset, fingerprint, generations) -> Checkpoint:
+        """A checkpoint as the `sources` table stores it."""
+        checkpoint = cls(path, device, inode, offset or 0, fingerprint)
+        if generations:
+            extra = json.loads(generations)
+            checkpoint.seen_at = extra.get("seen_at")
+            checkpoint.older = tuple(cls(*old) for old in extra.get("older", ()))
+        return checkpoint
 
 
 @dataclass(slots=True)
@@ -48,6 +111,10 @@ class Batch:
     #: A change in the feed's health to record (following, waiting, connected, disconnected...).
     status: str | None = None
     status_detail: str | None = None
+    #: What could not be read and never will be, recorded with this batch.
+    losses: list[FeedLoss] = field(default_factory=list)
+    #: The byte of its file at which the batch's first line starts, when it is lines.
+    start: int | None = None
     #: The lines the events came from, when each line became one event, in order, as is (the
     #: common case): the writer stores the events from these (the format's `stored_row`)
     #: rather than being sent every event.

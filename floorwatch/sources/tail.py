@@ -1,43 +1,66 @@
 """Follow a log file by its path, the way an operator's PBX writes and rotates it.
 
-- Only complete lines are handed out: a line still being written (no newline yet) waits.
-- Rotation by rename + create (logrotate's default): the old file is read to its end, then the
-  new one from its start.
-- copytruncate: a file that shrank, or whose first bytes changed, is read again from 0.
+- Only complete lines are handed out: a line still being written (no newline yet) waits. A
+  line longer than `max_line_bytes` is not read: it becomes a reject (its offset and first
+  bytes), found without holding it in memory, and reading goes on after it.
+- Rotation by rename + create (logrotate's default): Asterisk keeps writing to the renamed
+  file until `logger reload` makes it reopen its log, which logrotate's postrotate runs after
+  `create`. So a rotated file is a generation of its own, still read (before the new one)
+  until it has been quiet for `rotation_grace` seconds after the new file appeared. Two
+  rotations between two looks: the file in the middle is found beside the others by its
+  inode (a file we do not know, changed after the rotated one was last seen at the path).
+- copytruncate: a file that shrank, or whose first bytes changed, is read again from 0; the
+  copy logrotate made is found beside it by its first bytes, and what was not read of the
+  file before it was truncated is read from the copy.
 - A file that does not exist yet is waited for.
-- After a restart, the checkpoint (device, inode, offset, first bytes) says where to resume;
-  if the file was rotated while we were down, the old one is found by its inode beside it and
-  finished first.
+- The checkpoint (device, inode, offset, first bytes of the file, and the same for each
+  rotated file still being read) says where to resume after a restart; generations rotated
+  while we were down are found by inode beside the file and finished first.
+- What cannot be read any more (a rotated file compressed or deleted before it was finished,
+  a truncated file with no copy beside it) is said: `FeedLoss`es, on the next chunk.
 
-watchdog (inotify on Linux) wakes the reader as soon as the file changes; a poll every
+watchdog (inotify on Linux) wakes the reader as soon as the directory changes; a poll every
 `poll_interval` seconds covers filesystems where it reports nothing (NFS, some containers).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from floorwatch.sources.base import Checkpoint
+from floorwatch.sources.base import Checkpoint, FeedLoss, Reject
+from floorwatch.sources.generations import FINGERPRINT_BYTES, Generation, Siblings
 
 log = logging.getLogger(__name__)
 
-#: How many leading bytes identify a file across truncation and replacement.
-FINGERPRINT_BYTES = 64
+#: The longest line read (1 MiB: Asterisk writes queue_log lines of at most a few KiB; a JSON
+#: Lines record is an event, not a document). A longer one is a reject, and reading goes on.
+MAX_LINE_BYTES = 1 << 20
+#: How long a rotated file is still read after the new one appeared and it went quiet.
+ROTATION_GRACE_S = 5.0
+#: How much of an over-long line its reject keeps.
+REJECT_HEAD_BYTES = 4096
+
+__all__ = ["FINGERPRINT_BYTES", "MAX_LINE_BYTES", "ROTATION_GRACE_S", "Chunk", "FileTail"]
 
 
 @dataclass(slots=True)
 class Chunk:
-    """Complete lines read from one file: `data` starts at byte `start` and ends with b"\\n"."""
+    """Complete lines read from one file: `data` starts at byte `start` and ends with b"\\n"
+    (or is empty when the chunk only carries rejects, losses or a new checkpoint)."""
 
     data: bytes
     start: int
     checkpoint: Checkpoint
     #: Set when the chunk ends a file that was rotated away (its last line may lack "\\n").
     rotated: bool = False
+    #: Lines not read (over-long), and what could not be read and never will be.
+    rejects: list[Reject] = field(default_factory=list)
+    losses: list[FeedLoss] = field(default_factory=list)
 
 
 class _Wakeup:
@@ -67,178 +90,249 @@ class _Wakeup:
             self.observer.join(timeout=2)
 
 
-def _fingerprint(handle) -> str:
-    """The hex of the file's first bytes, read without moving the handle."""
-    return os.pread(handle.fileno(), FINGERPRINT_BYTES, 0).hex()
-
-
 class FileTail:
     """Reads complete lines from a path as it grows, rotates and gets truncated."""
 
     def __init__(self, path: str | Path, checkpoint: Checkpoint | None = None,
-                 poll_interval: float = 0.5, watch: bool = True):  # fmt: skip
+                 poll_interval: float = 0.5, watch: bool = True, *,
+                 rotation_grace: float = ROTATION_GRACE_S,
+                 max_line_bytes: int = MAX_LINE_BYTES,
+                 clock: Callable[[], float] = time.time):  # fmt: skip
         self.path = Path(path)
         self.poll_interval = poll_interval
+        self.rotation_grace = rotation_grace
+        self.max_line_bytes = max_line_bytes
+        self.clock = clock
         self._wake = threading.Event()
         self._watcher = _Wakeup(self.path.parent, self._wake) if watch else None
-        self._handle = None
-        self._offset = 0  # bytes of this file already handed out
-        self._identity: tuple[int, int] | None = None
-        self._fingerprint: str | None = None
-        self._pending_old: tuple[object, int, Checkpoint] | None = None
+        self._siblings = Siblings(self.path)
+        self._current: Generation | None = None
+        self._older: list[Generation] = []  # rotated away, still read; oldest first
+        self._seen_at: float | None = None  # when the current file was last seen at the path
+        self._losses: list[FeedLoss] = []
+        self._changed = False  # state worth a checkpoint of its own (a file finished...)
         self.notes: list[str] = []  # things an operator should hear about (lost tails)
         self._resume(checkpoint)
 
     # ----------------------------------------------------------------- opening
     def _resume(self, checkpoint: Checkpoint | None) -> None:
-        if checkpoint is None or checkpoint.inode is None:
-            return
-        try:
-            stat = self.path.stat()
-        except FileNotFoundError:
-            stat = None
-        if stat is not None and (stat.st_dev, stat.st_ino) == (checkpoint.device, checkpoint.inode):
-            if self._open_current():
-                same = self._matches(checkpoint.fingerprint)
-                if same and stat.st_size >= checkpoint.offset:
-                    self._offset = checkpoint.offset
-                else:
-                    self.notes.append(f"{self.path}: truncated while stopped; reading it again")
-            return
-        # Rotated while we were down: finish the old file if it is still beside the new one.
-        old = self._find_by_inode(checkpoint.device, checkpoint.inode)
-        if old is not None:
-            handle = open(old, "rb")
-            if os.fstat(handle.fileno()).st_size > checkpoint.offset:
-                handle.seek(checkpoint.offset)
-                self._pending_old = (handle, checkpoint.offset, checkpoint)
-            else:
-                handle.close()
-        else:
-            self.notes.append(
-                f"{self.path}: the file read before the restart is gone; lines written to it "
-                f"after byte {checkpoint.offset} could not be read"
-            )
+        if checkpoint is not None:
+            for old in checkpoint.older:
+                self._resume_older(old)
+            if checkpoint.inode is not None:
+                self._resume_current(checkpoint)
+        # Everything else beside the file now is from before us or read already: only files
+        # that appear from here on can be generations of their own.
+        self._siblings.ignore_present()
+        if self._current is None:
+            self._open_current()
 
-    def _find_by_inode(self, device: int | None, inode: int) -> Path | None:
-        try:
-            candidates = list(self.path.parent.iterdir())
-        except OSError:
-            return None
-        for candidate in candidates:
-            try:
-                stat = candidate.stat()
-            except OSError:
-                continue
-            if (stat.st_dev, stat.st_ino) == (device, inode) and candidate.is_file():
-                return candidate
-        return None
-
-    def _open_current(self) -> bool:
-        try:
-            handle = open(self.path, "rb")
-        except FileNotFoundError:
+    def _resume_older(self, old: Checkpoint) -> bool:
+        """Carry on reading a rotated file from the checkpoint, found again by its inode."""
+        found = self._siblings.find(old.device, old.inode, old.fingerprint)
+        generation = Generation.open(found, old.offset, old.fingerprint) if found else None
+        if generation is None:
+            self._lose(old.path, old.offset, "the file is gone: it was rotated away, then "
+                       "deleted or compressed before it was read to its end")  # fmt: skip
             return False
-        stat = os.fstat(handle.fileno())
-        self._handle = handle
-        self._identity = (stat.st_dev, stat.st_ino)
-        self._offset = 0
-        self._fingerprint = None
+        self._older.append(generation)
         return True
 
-    def _matches(self, fingerprint: str | None) -> bool:
-        """Whether the open file still starts with the bytes it started with."""
-        if not fingerprint:
-            return True
-        current = _fingerprint(self._handle)
-        shorter = min(len(current), len(fingerprint))
-        return current[:shorter] == fingerprint[:shorter] and len(current) >= len(fingerprint)
+    def _resume_current(self, checkpoint: Checkpoint) -> None:
+        stat = self._siblings.stat(self.path)
+        if stat is not None and (stat.st_dev, stat.st_ino) == (checkpoint.device, checkpoint.inode):
+            if not self._open_current():
+                return
+            current = self._current
+            if current.matches(checkpoint.fingerprint) and current.size() >= checkpoint.offset:
+                current.offset, current.fingerprint = checkpoint.offset, checkpoint.fingerprint
+            else:
+                self._truncated(checkpoint.offset, checkpoint.fingerprint, "while stopped")
+            return
+        # Rotated while we were down: finish the old file if it is still beside the new one,
+        # then any generation rotated after it, then the new file.
+        if self._resume_older(checkpoint):
+            self._adopt_middle(checkpoint.seen_at)
+
+    def _open_current(self) -> bool:
+        current = Generation.open(self.path, 0, None)
+        if current is None:
+            return False
+        self._current = current
+        self._seen_at = self.clock()
+        return True
+
+    def _known(self) -> list[Generation]:
+        return [*self._older, *([self._current] if self._current is not None else [])]
+
+    def _lose(self, path: str | Path | None, start: int | None, reason: str,
+              end: int | None = None) -> None:  # fmt: skip
+        loss = FeedLoss(str(path) if path is not None else None, start, end, reason)
+        self._losses.append(loss)
+        self.notes.append(f"{self.path}: {loss.describe()}")  # said by whoever runs us
 
     # ----------------------------------------------------------------- reading
     @property
     def exists(self) -> bool:
-        return self._handle is not None or self.path.exists()
+        return self._current is not None or self.path.exists()
 
     def checkpoint(self) -> Checkpoint:
-        identity = self._identity or (None, None)
-        return Checkpoint(str(self.path), identity[0], identity[1], self._offset,
-                          self._fingerprint)  # fmt: skip
+        current = self._current
+        checkpoint = (current.checkpoint(str(self.path)) if current is not None
+                      else Checkpoint(str(self.path)))  # fmt: skip
+        checkpoint.older = tuple(old.checkpoint() for old in self._older)
+        checkpoint.seen_at = self._seen_at
+        return checkpoint
+
+    def partial_lines(self) -> int:
+        """Files that end with a line not yet complete (no newline yet): read once it ends."""
+        return sum(1 for generation in self._known() if generation.size() > generation.offset)
 
     def read(self, max_bytes: int = 4 << 20) -> Chunk | None:
-        """The next complete lines (at most about max_bytes), or None when there are none."""
-        if self._pending_old is not None:
-            return self._read_old(max_bytes)
-        if self._handle is None and not self._open_current():
-            return None
-        handle = self._handle
-        size = os.fstat(handle.fileno()).st_size
-        if size < self._offset or not self._matches(self._fingerprint):
-            log.info("%s was truncated or replaced in place; reading it from the start", self.path)
-            self._offset = 0
-            self._fingerprint = None
-        if size > self._offset:
-            chunk = self._read_lines(handle, self._offset, min(size, self._offset + max_bytes))
+        """The next complete lines (at most about max_bytes, or one line of up to
+        max_line_bytes), or None when there are none. Rotated files come first, oldest first."""
+        now = self.clock()
+        self._look_at_path(now)
+        for old in list(self._older):
+            chunk = self._read_lines(old, max_bytes)
             if chunk is not None:
                 return chunk
-        # Nothing complete here: has the path moved on to a new file (rename + create)?
-        if self._rotated():
-            old_offset = self._offset
-            tail = self._read_to_end(handle, old_offset)
-            handle.close()
-            self._handle, self._identity, self._offset, self._fingerprint = None, None, 0, None
-            self._open_current()
-            if tail:
-                return Chunk(tail, old_offset, self.checkpoint(), rotated=True)
-            return self.read(max_bytes)
+            if old.quiet(now, self.rotation_grace):
+                return self._finish(old)
+        current = self._current
+        if current is not None:
+            if current.size() < current.offset or not current.matches(current.fingerprint):
+                self._truncated(current.offset, current.fingerprint, "while it was read")
+            chunk = self._read_lines(current, max_bytes)
+            if chunk is not None:
+                return chunk
+        if self._losses or self._changed:
+            return self._chunk(current, b"", current.offset if current else 0)
         return None
 
-    def _rotated(self) -> bool:
-        try:
-            stat = self.path.stat()
-        except FileNotFoundError:
-            return False  # moved away and not yet recreated: keep the old one until it is
-        return (stat.st_dev, stat.st_ino) != self._identity
+    def _look_at_path(self, now: float) -> None:
+        """Has the path moved on to a new file (rename + create) since we last looked?"""
+        stat = self._siblings.stat(self.path)
+        if stat is None:
+            return  # moved away and not yet recreated: keep the old one until it is
+        current = self._current
+        if current is None:
+            self._open_current()
+            return
+        if (stat.st_dev, stat.st_ino) == current.identity:
+            self._seen_at = now
+            return
+        log.info("%s was rotated; reading the old file until it is quiet", self.path)
+        current.rotated_at = now
+        self._older.append(current)
+        self._current = None
+        self._adopt_middle(self._seen_at)
+        self._open_current()
 
-    def _read_lines(self, handle, start: int, stop: int) -> Chunk | None:
-        data = os.pread(handle.fileno(), stop - start, start)
-        end = data.rfind(b"\n")
-        if end < 0:
-            if stop - start >= 1 << 24:  # a 16 MiB "line": hand it out rather than stall
-                end = len(data) - 1
-            else:
-                return None
-        data = data[: end + 1]
-        self._offset = start + len(data)
-        if self._fingerprint is None or len(self._fingerprint) < 2 * FINGERPRINT_BYTES:
-            self._fingerprint = _fingerprint(handle)
-        return Chunk(data, start, self.checkpoint())
+    def _adopt_middle(self, seen_at: float | None) -> None:
+        """Generations rotated between two looks (or while we were down): files beside ours
+        that we do not know and that changed after our file was last seen at the path."""
+        if seen_at is None:
+            return
+        for path in self._siblings.newer_unknown(seen_at, self._known()):
+            generation = Generation.open(path, 0, None)
+            if generation is not None:
+                log.info("%s: reading %s, rotated in between", self.path, path)
+                self._older.append(generation)
+                self._siblings.ignore(generation)
 
-    @staticmethod
-    def _read_to_end(handle, start: int) -> bytes:
-        handle.seek(start)
-        data = handle.read()
-        return data if data.endswith(b"\n") or not data else data + b"\n"
-
-    def _read_old(self, max_bytes: int) -> Chunk | None:
-        handle, offset, old = self._pending_old
-        data = handle.read(max_bytes)
-        if len(data) == max_bytes and b"\n" in data:
-            keep = data.rfind(b"\n") + 1
-            handle.seek(offset + keep)
-            data = data[:keep]
+    def _truncated(self, offset: int, fingerprint: str | None, when: str) -> None:
+        """The current file was truncated in place (copytruncate): read it again from 0, and
+        what was not read of it from logrotate's copy beside it, when there is one."""
+        current = self._current
+        assert current is not None
+        copy = self._siblings.copy_of(fingerprint, offset, self._known())
+        generation = Generation.open(copy, offset, fingerprint) if copy is not None else None
+        if generation is not None:
+            log.info("%s was truncated %s; reading the rest of it from %s", self.path, when, copy)
+            self._older.append(generation)
+            self._siblings.ignore(generation)
+        elif offset:
+            self._lose(self.path, offset, f"it was truncated in place {when} (copytruncate) "
+                       "and no copy of it was found beside it: lines written after that byte "
+                       "before the truncation, if any, were not read")  # fmt: skip
         else:
-            data += handle.read()
-            if data and not data.endswith(b"\n"):
-                data += b"\n"
-            handle.close()
-            self._pending_old = None
-        start = offset
-        checkpoint = Checkpoint(old.path, old.device, old.inode, offset + len(data), old.fingerprint)
-        if self._pending_old is not None:
-            self._pending_old = (handle, offset + len(data), old)
-        if not data:
-            return self.read(max_bytes)
-        return Chunk(data, start, checkpoint, rotated=self._pending_old is None)
+            log.info("%s was truncated or replaced in place; reading it from the start", self.path)
+        current.offset, current.fingerprint, current.scanned = 0, None, 0
+        self._changed = True
+
+    def _read_lines(self, generation: Generation, max_bytes: int) -> Chunk | None:
+        size = generation.size()
+        start = generation.offset
+        if size <= start:
+            return None
+        if generation.scanned:  # inside a line too long to read: look for its end
+            return self._skip_long_line(generation, size)
+        data = generation.pread(min(max_bytes, size - start), start)
+        end = data.rfind(b"\n")
+        if end < 0 and len(data) < min(size - start, self.max_line_bytes + 1):
+            # One line longer than a batch: read up to the longest line there can be.
+            data = generation.pread(min(size - start, self.max_line_bytes + 1), start)
+            end = data.find(b"\n")
+        if end < 0:
+            if size - start > self.max_line_bytes:
+                generation.scanned = len(data)
+                return self._skip_long_line(generation, size)
+            return None  # a line still being written
+        data = data[: end + 1]
+        generation.offset = start + len(data)
+        generation.take_fingerprint()
+        return self._chunk(generation, data, start)
+
+    def _skip_long_line(self, generation: Generation, size: int) -> Chunk | None:
+        """Scan for the end of an over-long line, a block at a time, never holding it."""
+        start = generation.offset
+        position = start + generation.scanned
+        while position < size:
+            block = generation.pread(min(1 << 20, size - position), position)
+            newline = block.find(b"\n")
+            if newline >= 0:
+                return self._long_line_rejected(generation, position + newline + 1)
+            position += len(block)
+        generation.scanned = position - start
+        return None  # its end is not written yet
+
+    def _long_line_rejected(self, generation: Generation, end: int) -> Chunk:
+        start = generation.offset
+        head = generation.pread(REJECT_HEAD_BYTES, start)
+        length = end - start - 1
+        reject = Reject(start, head.decode("utf-8", "backslashreplace")[:2000],
+                        f"line too long: {length:,} bytes (at most {self.max_line_bytes:,} "
+                        "are read); not read", head)  # fmt: skip
+        generation.offset, generation.scanned = end, 0
+        generation.take_fingerprint()
+        chunk = self._chunk(generation, b"", start)
+        chunk.rejects.append(reject)
+        return chunk
+
+    def _finish(self, generation: Generation) -> Chunk | None:
+        """A rotated file gone quiet: its last line (if it lacks a newline) is handed out as
+        it is, and it is closed."""
+        start = generation.offset
+        size = generation.size()
+        self._older.remove(generation)
+        self._siblings.ignore(generation)
+        self._changed = True
+        if size - start > self.max_line_bytes:
+            chunk = self._long_line_rejected(generation, size + 1)
+        else:
+            data = generation.pread(size - start, start) if size > start else b""
+            generation.offset = start + len(data)
+            chunk = self._chunk(generation, data + b"\n" if data else b"", start)
+        generation.close()
+        chunk.rotated = True
+        return chunk
+
+    def _chunk(self, generation: Generation | None, data: bytes, start: int) -> Chunk:
+        """A chunk with the whole tail's checkpoint after it, and any losses still unsaid."""
+        chunk = Chunk(data, start, self.checkpoint(), losses=self._losses)
+        self._losses, self._changed = [], False
+        return chunk
 
     # ----------------------------------------------------------------- waiting
     def wait(self, timeout: float | None = None) -> None:
@@ -253,9 +347,6 @@ class FileTail:
     def close(self) -> None:
         if self._watcher is not None:
             self._watcher.close()
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-        if self._pending_old is not None:
-            self._pending_old[0].close()
-            self._pending_old = None
+        for generation in self._known():
+            generation.close()
+        self._current, self._older = None, []
