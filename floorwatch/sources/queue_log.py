@@ -305,7 +305,10 @@ RANGES: dict[str, tuple[int, int]] = {
 def _explain(name: str, parts: Parts) -> str:
     """Why the data fields of a line did not fit its event's layout."""
     fields = parts[5:]
-    for index, spec in enumerate(LAYOUTS.get(name, ())):
+    layout = LAYOUTS.get(name, ())
+    if name == "ATTENDEDTRANSFER" and fields[:1] in (["BRIDGE"], ["APP"]):
+        layout = tuple(spec for spec in layout if spec != "...")  # only LINK names two channels
+    for index, spec in enumerate(layout):
         optional = spec.endswith("?")
         label = spec.strip("#?")
         if index >= len(fields) or (not fields[index] and spec.startswith("#")):
