@@ -28,7 +28,7 @@ import numpy as np
 from floorwatch.burnout import RANK, AgentFacts, CallFact, Flag, Span, overall_level
 from floorwatch.config import Config, ServiceLevel
 from floorwatch.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
-from floorwatch.erlang import agents_needed
+from floorwatch.erlang import Staffing, staffing_for
 from floorwatch import metrics
 from floorwatch.metrics import VECTOR_SIZE, WindowStats, contribution, occupancy
 from floorwatch.snapshot import (
@@ -358,7 +358,7 @@ class FloorModel:
         #: Per queue: its waiting callers as the snapshot shows them (None: to sort again).
         self._waiting_sorted: dict[str, tuple[WaitingCall, ...]] = {}
         #: Per queue: the staffing model's last inputs and its answer.
-        self._staffing_memo: dict[str, tuple[tuple, int]] = {}
+        self._staffing_memo: dict[str, tuple[tuple, Staffing | None]] = {}
         #: Running sums of the shown agents' _ShownAgent.counts: per queue, per state.
         self._queue_counts: dict[str, list[int]] = {}
         self._queue_paused: dict[str, dict[str, int]] = {}
@@ -906,7 +906,7 @@ class FloorModel:
             queues=book.queues,
             paused_in={q: p.reason for q, p in book.pauses.items()} if book.pauses else {},
             calls_today=book.calls_today,
-            aht_today_s=(book.talk_today + book.wrapup_today) / handled if handled else None,
+            aht_today_s=metrics.mean_seconds(book.talk_today + book.wrapup_today, handled),
             ring_no_answers_today=book.misses_today,
             talk_closed_s=book.talk_today,
             login_closed_s=book.closed_login,
@@ -1023,8 +1023,9 @@ class FloorModel:
         totals: the same number as the snapshot's windows["today"].aht_s."""
         handled = self._today[:, metrics.HANDLED]
         handle = self._today[:, metrics.TALK] + self._today[:, metrics.WRAPUP]
-        return {queue: float(handle[q] / handled[q]) for queue, q in self._queue_index.items()
-                if handled[q] > 0 and handle[q] > 0}  # fmt: skip
+        means = {queue: metrics.mean_seconds(float(handle[q]), float(handled[q]))
+                 for queue, q in self._queue_index.items()}  # fmt: skip
+        return {queue: mean for queue, mean in means.items() if mean}
 
     def agent_facts(self, name: str, now: float,
                     queue_aht: dict[str, float]) -> AgentFacts | None:  # fmt: skip
@@ -1164,22 +1165,20 @@ class FloorModel:
             q = self._queue_index[name]
             offered = float(arrivals[q][metrics.OFFERED])
             handled = float(handles[q][metrics.HANDLED])
-            aht = (float(handles[q][metrics.TALK] + handles[q][metrics.WRAPUP]) / handled if handled
+            handle_s = float(handles[q][metrics.TALK] + handles[q][metrics.WRAPUP])
+            aht = (metrics.mean_seconds(handle_s, handled) if handled
                    else queue.windows["today"].aht_s)  # fmt: skip
             staffed = queue.agents_staffed
-            if not aht or offered == 0:
-                needed = 0
-                traffic_erlangs = 0.0
+            # No calls, no AHT, or one no floor can have (a bad stored row): no staffing figure.
+            inputs = (offered, aht, queue.target, queue.threshold_s, settings.max_occupancy)
+            memo = self._staffing_memo.get(name)
+            if memo is not None and memo[0] == inputs:
+                staffing = memo[1]
             else:
-                traffic_erlangs = offered / arrival_s * aht
-                inputs = (traffic_erlangs, aht, queue.target, queue.threshold_s,
-                          settings.max_occupancy)  # fmt: skip
-                memo = self._staffing_memo.get(name)
-                if memo is not None and memo[0] == inputs:
-                    needed = memo[1]
-                else:
-                    needed = agents_needed(*inputs).agents
-                    self._staffing_memo[name] = (inputs, needed)
+                staffing = staffing_for(offered, arrival_s, *inputs[1:])
+                self._staffing_memo[name] = (inputs, staffing)
+            needed = staffing.agents if staffing is not None else 0
+            traffic_erlangs = staffing.traffic if staffing is not None else 0.0
             queue.staffing = {
                 "model": "erlang_c",
                 "calls_per_hour": offered / arrival_s * 3600,

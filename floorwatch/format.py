@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from floorwatch.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
 
 #: A symbol per agent state, so a state never relies on colour alone (NO_COLOR, 16 colours,
@@ -29,8 +31,9 @@ SPARK = "▁▂▃▄▅▆▇█"
 
 
 def seconds(value: float | None) -> str:
-    """12s, 4m05s, 1h02m: short enough for a table cell; '-' for no value."""
-    if value is None:
+    """12s, 4m05s, 1h02m: short enough for a table cell; '-' for no value (or for one that is
+    not a finite number, which only a damaged store can hold: it must not stop the view)."""
+    if value is None or not math.isfinite(value):
         return "-"
     value = int(round(value))
     if value < 0:
@@ -44,7 +47,7 @@ def seconds(value: float | None) -> str:
 
 def clock(value: float | None) -> str:
     """m:ss (or h:mm:ss) for big digits."""
-    if value is None:
+    if value is None or not math.isfinite(value):
         return "-:--"
     value = int(round(value))
     if value < 3600:

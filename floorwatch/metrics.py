@@ -8,6 +8,7 @@ sum of its queues (weighted by calls, never an average of percentages).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -67,6 +68,17 @@ def contribution(call: CallLike, level: ServiceLevel) -> list[float] | None:
 
 def _ratio(part: float, whole: float) -> float | None:
     return part / whole if whole > 0 else None
+
+
+def mean_seconds(total: float, count: float) -> float | None:
+    """A mean time (ASA, AHT): total / count, None with no count. A mean that comes out
+    negative or not finite is None too, shown as unknown: only a bad stored row gives one (a
+    store written before the parsers checked ranges can hold a talk time of -100000 s), and
+    it must not reach what is computed from it (Erlang C) or make the floor unreadable."""
+    if not count > 0:
+        return None
+    mean = total / count
+    return mean if 0 <= mean < math.inf else None
 
 
 @dataclass(frozen=True)
@@ -133,12 +145,12 @@ class WindowStats:
     @property
     def asa_s(self) -> float | None:
         """Average speed of answer: mean wait of answered calls."""
-        return _ratio(self.wait_answered_s, self.answered)
+        return mean_seconds(self.wait_answered_s, self.answered)
 
     @property
     def aht_s(self) -> float | None:
         """Average handle time: mean talk plus wrap-up of answered calls that have ended."""
-        return _ratio(self.talk_s + self.wrapup_s, self.handled)
+        return mean_seconds(self.talk_s + self.wrapup_s, self.handled)
 
     def to_dict(self) -> dict[str, Any]:
         return {

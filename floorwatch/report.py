@@ -17,7 +17,7 @@ import pandas as pd
 
 from floorwatch.config import Config
 from floorwatch.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, WRAPUP
-from floorwatch.erlang import agents_needed
+from floorwatch.erlang import staffing_for
 from floorwatch.floor import CallRow, IntervalRow, local_day_end
 from floorwatch.metrics import (
     ABANDONED,
@@ -36,6 +36,7 @@ from floorwatch.metrics import (
     WRAPUP as WRAPUP_SUM,
     WindowStats,
     contribution,
+    mean_seconds,
 )
 from floorwatch.reader import _CALL_COLUMNS, _INTERVAL_COLUMNS
 from floorwatch.store import Store
@@ -125,10 +126,9 @@ def queue_report(store: Store, config: Config, day: Day,
 def _queue_record(queue: str, interval: str, vector: np.ndarray, max_wait: float, level,
                   interval_s: int | None) -> dict:  # fmt: skip
     stats = WindowStats.from_vector(vector, max_wait or None, level.formula)
-    required = None
-    if interval_s and stats.aht_s and stats.offered:
-        traffic = stats.offered / interval_s * stats.aht_s
-        required = agents_needed(traffic, stats.aht_s, level.target, level.threshold_s).agents
+    staffing = staffing_for(stats.offered, interval_s, stats.aht_s, level.target,
+                            level.threshold_s) if interval_s else None  # fmt: skip
+    required = staffing.agents if staffing is not None else None
     return {
         "queue": queue,
         "interval": interval,
@@ -260,7 +260,7 @@ def _agent_record(agent: str, interval: str, seconds: dict[str, float], calls: f
         "pause_s": sum(pauses.values()),
         "occupancy": _ratio(talk + wrapup, talk + wrapup + idle),
         "calls": int(calls),
-        "aht_s": _ratio(handle, handled),
+        "aht_s": mean_seconds(handle, handled),
         "ring_no_answers": int(missed),
     }
     for reason, value in sorted(pauses.items()):

@@ -12,14 +12,19 @@ Two things need a little state, kept here and nowhere else:
   before it becomes "left the queue".
 - A `QueueStatus` reply is a snapshot: at its `QueueStatusComplete` a per-queue sync event lists
   who is there, so calls and members that vanished while we were not connected are closed.
+
+Whatever a server sends is checked as a feed line is: a number is plain digits, every event's
+data has the types and ranges of the event schema (`events.SCHEMA`), a `Timestamp` is a time
+in its range, no field holds a NUL byte. A block that fails is a reject (`BlockError`).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 
-from floorwatch.events import Event, Kind
+from floorwatch.events import TS_MAX, TS_MIN, Event, EventError, Kind, check_data
 from floorwatch.sources.ami_protocol import Block
 
 #: QUEUESTATUS values (dialplan VarSet) that tell how an unanswered caller left.
@@ -27,6 +32,11 @@ QUEUESTATUS_REASONS = {"TIMEOUT": "timeout", "LEAVEEMPTY": "empty", "WITHDRAW": 
 
 #: How many recently finished callers are remembered (for a late QUEUESTATUS or transfer).
 RECENT = 2000
+
+#: A number as AMI writes one (a penalty may be negative; ranges are the schema's to check).
+_NUMBER = re.compile(r"-?[0-9]{1,19}\Z").match
+#: A `Timestamp` (timestampevents = yes): epoch seconds with microseconds.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,9})?\Z").match
 
 
 class BlockError(ValueError):
@@ -39,10 +49,9 @@ def _int(fields: dict[str, str], key: str, default: int | None = None) -> int | 
         if default is not None:
             return default
         raise BlockError(f"{key} missing")
-    try:
+    if _NUMBER(value):  # int() alone would also take "1_000", " 7" and other scripts' digits
         return int(value)
-    except ValueError:
-        raise BlockError(f"{key} is not a number: {value[:20]!r}") from None
+    raise BlockError(f"{key} is not a number: {value[:20]!r}")
 
 
 def _need(fields: dict[str, str], key: str) -> str:
@@ -104,8 +113,14 @@ class AmiTranslator:
         if handler is None:
             self.ignored[name] += 1
             return out
-        ts = self._time(fields)
-        handler(self, fields, ts, out)
+        try:
+            if "\x00" in block.text:
+                raise BlockError("a field holds a NUL byte")
+            handler(self, fields, self._time(fields), out)
+        except BlockError:
+            if out and out[0] is pending:
+                self._pending_leave = pending  # not lost with this block: it goes with the next
+            raise
         return out
 
     def used(self, name: str) -> bool:
@@ -131,13 +146,16 @@ class AmiTranslator:
     def _time(self, fields: dict[str, str]) -> float:
         stamp = fields.get("Timestamp")
         if stamp:
-            try:
+            if _TIMESTAMP(stamp) and TS_MIN <= float(stamp) < TS_MAX:
                 return float(stamp)
-            except ValueError:
-                pass
+            raise BlockError(f"Timestamp is not a time from 2001 to 2099: {stamp[:30]!r}")
         return self.clock()
 
     def _event(self, ts: float, kind: Kind, call_id=None, queue=None, agent=None, **data) -> Event:
+        try:
+            check_data(kind, data)
+        except EventError as error:
+            raise BlockError(str(error)) from None
         return Event(ts, self.source, kind, call_id, queue, agent, data)
 
     def _remember(self, store: OrderedDict, key, value) -> None:

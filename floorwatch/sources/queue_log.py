@@ -7,16 +7,31 @@ form is accepted. Durations are seconds, except the ring times of RINGNOANSWER a
 RINGCANCELED, which Asterisk writes in milliseconds.
 
 This is the ingest's hot path: each builder reads its fields straight from the split line and
-lets a bad number raise; only then does `_explain` work out which field was wrong.
+lets a bad number raise; only then does `_explain` work out which field was wrong. A number is
+ASCII digits and nothing else (`int()` would also take `1_000`, ` 7`, `+7` and the digits of
+other scripts) within the range the event schema gives its field (`events.SCHEMA`): a negative
+or absurd duration is a reject here, not a stored row that breaks the floor maths later.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
 
-from floorwatch.events import Event, EventError, Kind
+from floorwatch.events import (
+    MAX_CALL_S,
+    MAX_LOGIN_S,
+    MAX_POSITION,
+    PENALTY_MAX,
+    PENALTY_MIN,
+    TS_MAX,
+    TS_MIN,
+    Event,
+    EventError,
+    Kind,
+)
 
 FORMAT = "queue_log"
 
@@ -24,7 +39,12 @@ FORMAT = "queue_log"
 _NO_CALL = frozenset({"NONE", "MANAGER", "REALTIME", "CLI", ""})
 _NO_NAME = frozenset({"NONE", ""})
 _EVENT_NAME = re.compile(r"[A-Z][A-Z0-9_]{1,39}\Z")
-_MAX_TS = 2**33
+#: A timestamp: epoch seconds, ASCII digits with an optional fraction (and, as Asterisk never
+#: writes but int() always took, spaces around). The sign only to say "out of range".
+_STAMP = re.compile(r"[ \t]*-?[0-9]{1,15}(?:\.[0-9]{1,9})?[ \t]*\Z").match
+_SIGNED = re.compile(r"-?[0-9]+\Z").match
+_SURROGATE = re.compile("[\ud800-\udfff]").search
+_SECONDS, _POSITION, _RING_MS = MAX_CALL_S, MAX_POSITION, MAX_CALL_S * 1000
 
 Parts = list[str]  # the whole split line: data fields start at index 5
 Builder = Callable[[Parts], dict[str, Any]]
@@ -68,15 +88,34 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _opt_int(parts: Parts, index: int) -> int | None:
-    """An optional trailing number: absent or empty is None, anything else must parse."""
+def _uint(text: str, high: int) -> int:
+    """A number that cannot be negative (a time, a position): ValueError unless plain ASCII
+    digits up to `high`. Two string methods and a comparison: cheap on the hot path."""
+    if text.isdigit() and text.isascii():
+        value = int(text)
+        if value <= high:
+            return value
+    raise ValueError(text)
+
+
+def _ranged(text: str, low: int, high: int) -> int:
+    """A number that may be negative (a penalty), in low..high; ValueError otherwise."""
+    if _SIGNED(text):
+        value = int(text)
+        if low <= value <= high:
+            return value
+    raise ValueError(text)
+
+
+def _opt_pos(parts: Parts, index: int) -> int | None:
+    """An optional trailing position: absent or empty is None, anything else must parse."""
     if len(parts) > index and parts[index]:
-        return int(parts[index])
+        return _uint(parts[index], _POSITION)
     return None
 
 
 def _enter(p: Parts) -> dict[str, Any]:
-    data: dict[str, Any] = {"caller": p[6], "position": int(p[7])}
+    data: dict[str, Any] = {"caller": p[6], "position": _uint(p[7], _POSITION)}
     if p[5]:
         data["url"] = p[5]
     if len(p) > 8 and p[8]:
@@ -85,30 +124,32 @@ def _enter(p: Parts) -> dict[str, Any]:
 
 
 def _connect(p: Parts) -> dict[str, Any]:
-    data: dict[str, Any] = {"wait_s": int(p[5]), "member_uniqueid": p[6]}
+    data: dict[str, Any] = {"wait_s": _uint(p[5], _SECONDS), "member_uniqueid": p[6]}
     if len(p) > 7 and p[7]:
-        data["ring_s"] = int(p[7])
+        data["ring_s"] = _uint(p[7], _SECONDS)
     return data
 
 
 def _complete_agent(p: Parts) -> dict[str, Any]:
-    return {"ended_by": "agent", "wait_s": int(p[5]), "talk_s": int(p[6]),
-            "position": _opt_int(p, 7)}  # fmt: skip
+    return {"ended_by": "agent", "wait_s": _uint(p[5], _SECONDS),
+            "talk_s": _uint(p[6], _SECONDS), "position": _opt_pos(p, 7)}  # fmt: skip
 
 
 def _complete_caller(p: Parts) -> dict[str, Any]:
-    return {"ended_by": "caller", "wait_s": int(p[5]), "talk_s": int(p[6]),
-            "position": _opt_int(p, 7)}  # fmt: skip
+    return {"ended_by": "caller", "wait_s": _uint(p[5], _SECONDS),
+            "talk_s": _uint(p[6], _SECONDS), "position": _opt_pos(p, 7)}  # fmt: skip
 
 
 def _abandon(p: Parts) -> dict[str, Any]:
-    return {"position": int(p[5]), "orig_position": int(p[6]), "wait_s": int(p[7])}
+    return {"position": _uint(p[5], _POSITION), "orig_position": _uint(p[6], _POSITION),
+            "wait_s": _uint(p[7], _SECONDS)}  # fmt: skip
 
 
 def _leave(reason: str) -> Builder:
     def build(p: Parts) -> dict[str, Any]:
-        data: dict[str, Any] = {"reason": reason, "position": int(p[5]),
-                                "orig_position": int(p[6]), "wait_s": int(p[7])}  # fmt: skip
+        data: dict[str, Any] = {"reason": reason, "position": _uint(p[5], _POSITION),
+                                "orig_position": _uint(p[6], _POSITION),
+                                "wait_s": _uint(p[7], _SECONDS)}  # fmt: skip
         if reason == "withdraw" and len(p) > 8 and p[8]:
             data["info"] = p[8]
         return data
@@ -117,20 +158,20 @@ def _leave(reason: str) -> Builder:
 
 
 def _exit_with_key(p: Parts) -> dict[str, Any]:
-    return {"reason": "key", "key": p[5], "position": int(p[6]), "orig_position": int(p[7]),
-            "wait_s": int(p[8])}  # fmt: skip
+    return {"reason": "key", "key": p[5], "position": _uint(p[6], _POSITION),
+            "orig_position": _uint(p[7], _POSITION), "wait_s": _uint(p[8], _SECONDS)}  # fmt: skip
 
 
 def _ring(p: Parts) -> dict[str, Any]:
-    return {"ring_ms": int(p[5])}
+    return {"ring_ms": _uint(p[5], _RING_MS)}
 
 
 def _transfer(mode: str) -> Builder:
     """TRANSFER and BLINDTRANSFER: extension|context|holdtime|calltime|origposition."""
 
     def build(p: Parts) -> dict[str, Any]:
-        return {"mode": mode, "target": f"{p[5]}@{p[6]}", "wait_s": int(p[7]),
-                "talk_s": int(p[8]), "position": _opt_int(p, 9)}  # fmt: skip
+        return {"mode": mode, "target": f"{p[5]}@{p[6]}", "wait_s": _uint(p[7], _SECONDS),
+                "talk_s": _uint(p[8], _SECONDS), "position": _opt_pos(p, 9)}  # fmt: skip
 
     return build
 
@@ -145,8 +186,8 @@ def _attended_transfer(p: Parts) -> dict[str, Any]:
     else:
         raise EventError(f"ATTENDEDTRANSFER of unknown form {form[:20]!r}")
     return {"mode": "attended", "target_type": form.lower(), "target": target,
-            "wait_s": int(p[rest]), "talk_s": int(p[rest + 1]),
-            "position": _opt_int(p, rest + 2)}  # fmt: skip
+            "wait_s": _uint(p[rest], _SECONDS), "talk_s": _uint(p[rest + 1], _SECONDS),
+            "position": _opt_pos(p, rest + 2)}  # fmt: skip
 
 
 def _reason(p: Parts) -> dict[str, Any]:
@@ -169,20 +210,19 @@ def _login(callback: bool) -> Builder:
 
 def _logoff(p: Parts) -> dict[str, Any]:
     data: dict[str, Any] = {"channel": p[5] if len(p) > 5 else ""}
-    logged_in = _opt_int(p, 6)
-    if logged_in is not None:
-        data["logged_in_s"] = logged_in
+    if len(p) > 6 and p[6]:
+        data["logged_in_s"] = _uint(p[6], MAX_LOGIN_S)
     if len(p) > 7 and p[7]:
         data["reason"] = p[7]
     return data
 
 
 def _penalty(p: Parts) -> dict[str, Any]:
-    return {"penalty": int(p[5])}
+    return {"penalty": _ranged(p[5], PENALTY_MIN, PENALTY_MAX)}
 
 
 def _ring_in_use(p: Parts) -> dict[str, Any]:
-    return {"action": "ringinuse", "value": int(p[5])}
+    return {"action": "ringinuse", "value": _ranged(p[5], 0, 1)}
 
 
 def _queue_config(action: str) -> Builder:
@@ -240,15 +280,35 @@ SPECS: dict[str, tuple[Kind, Builder, bool, bool]] = {
     "DID": (Kind.CALL_INFO, _info("did"), False, False),
 }
 EVENT_TYPES = tuple(SPECS)
+
+
+def kind_origins() -> dict[Kind, list[str]]:
+    """The event types each kind comes from (for the README's event schema table)."""
+    origins: dict[Kind, list[str]] = {}
+    for name, spec in SPECS.items():
+        origins.setdefault(spec[0], []).append(name)
+    return origins
 #: Each event type's kind as stored (a plain string); any other well-formed name is "other".
 _STORED_KIND = {name: spec[0].value for name, spec in SPECS.items()}
 _OTHER = Kind.OTHER.value
 
 
+#: The range of each number field of LAYOUTS (the event schema's, for the field it fills).
+RANGES: dict[str, tuple[int, int]] = {
+    "holdtime": (0, MAX_CALL_S), "calltime": (0, MAX_CALL_S), "waittime": (0, MAX_CALL_S),
+    "ringtime": (0, MAX_CALL_S), "ringtime_ms": (0, _RING_MS),
+    "position": (0, MAX_POSITION), "origposition": (0, MAX_POSITION),
+    "logintime": (0, MAX_LOGIN_S), "penalty": (PENALTY_MIN, PENALTY_MAX), "ringinuse": (0, 1),
+}  # fmt: skip
+
+
 def _explain(name: str, parts: Parts) -> str:
     """Why the data fields of a line did not fit its event's layout."""
     fields = parts[5:]
-    for index, spec in enumerate(LAYOUTS.get(name, ())):
+    layout = LAYOUTS.get(name, ())
+    if name == "ATTENDEDTRANSFER" and fields[:1] in (["BRIDGE"], ["APP"]):
+        layout = tuple(spec for spec in layout if spec != "...")  # only LINK names two channels
+    for index, spec in enumerate(layout):
         optional = spec.endswith("?")
         label = spec.strip("#?")
         if index >= len(fields) or (not fields[index] and spec.startswith("#")):
@@ -256,19 +316,32 @@ def _explain(name: str, parts: Parts) -> str:
                 break
             return f"{name}: missing {label}"
         if spec.startswith("#"):
-            try:
-                int(fields[index])
-            except ValueError:
-                return f"{name}: {label} is not a number: {fields[index][:40]!r}"
+            text = fields[index]
+            if not _SIGNED(text):
+                return f"{name}: {label} is not a number: {text[:40]!r}"
+            low, high = RANGES[label]
+            if len(text) > 20 or not low <= int(text) <= high:  # (int() stops at 4,300 digits)
+                return f"{name}: {label} {text[:40]} is out of range ({low}..{high})"
     return f"{name}: data fields do not match its layout"
 
 
 def from_stored(ts: float, call_id: str | None, queue: str | None, agent: str | None,
                 stored: str, source: str) -> Event:  # fmt: skip
-    """Rebuild the Event the store kept as its columns plus `EVENT|fields` (`Event.raw`)."""
-    stamp = int(ts) if ts == int(ts) else ts
-    return parse_line(f"{stamp}|{call_id or 'NONE'}|{queue or 'NONE'}|{agent or 'NONE'}|{stored}",
-                      source)  # fmt: skip
+    """Rebuild the Event the store kept as its columns plus `EVENT|fields` (`Event.raw`).
+
+    A row that today's parser refuses (kept by an older floorwatch that let a negative talk
+    time or a 1970 timestamp through) comes back as an `other` event with its fields as
+    stored: still there to audit, never derived from.
+    """
+    stamp = int(ts) if math.isfinite(ts) and ts == int(ts) else ts
+    try:
+        return parse_line(f"{stamp}|{call_id or 'NONE'}|{queue or 'NONE'}|{agent or 'NONE'}|"
+                          f"{stored}", source)  # fmt: skip
+    except EventError:
+        name, _, fields = stored.partition("|")
+        return Event(ts, source, Kind.OTHER, call_id, queue, agent,
+                     {"event": name, "fields": fields.split("|") if fields else []},
+                     stored)  # fmt: skip
 
 
 def parse_line(line: str, source: str = FORMAT) -> Event:
@@ -277,15 +350,14 @@ def parse_line(line: str, source: str = FORMAT) -> Event:
     if len(parts) < 5:
         raise EventError("fewer than 5 fields")
     stamp, call_id, queue, agent, name = parts[0], parts[1], parts[2], parts[3], parts[4]
-    try:
+    if stamp.isdigit() and stamp.isascii() and len(stamp) < 16:  # the common case: seconds
         ts: float = int(stamp)
-    except ValueError:
-        try:
-            ts = float(stamp)
-        except ValueError:
-            raise EventError(f"timestamp is not a number: {stamp[:40]!r}") from None
-    if not 0 < ts < _MAX_TS:
-        raise EventError(f"timestamp {stamp[:40]} is out of range")
+    elif _STAMP(stamp):
+        ts = float(stamp) if "." in stamp else int(stamp)
+    else:
+        raise EventError(f"timestamp is not a number: {stamp[:40]!r}")
+    if not TS_MIN <= ts < TS_MAX:
+        raise EventError(f"timestamp {stamp[:40]} is out of range (2001-01-01 to 2099-12-31 UTC)")
     # What the store keeps: the event name and its fields as written ("CONNECT|3|...|3").
     raw = line[len(stamp) + len(call_id) + len(queue) + len(agent) + 4 :]
     if call_id in _NO_CALL:
@@ -295,9 +367,13 @@ def parse_line(line: str, source: str = FORMAT) -> Event:
     if agent in _NO_NAME:
         agent = None
     spec = SPECS.get(name)
+    if spec is None and not _EVENT_NAME.match(name):
+        raise EventError(f"not an event type: {name[:40]!r}")
+    if "\x00" in line:
+        raise EventError("a field holds a NUL byte")
+    if not line.isascii() and _SURROGATE(line):
+        raise EventError("a field is not valid UTF-8 (a lone surrogate)")
     if spec is None:
-        if not _EVENT_NAME.match(name):
-            raise EventError(f"not an event type: {name[:40]!r}")
         kind, data = Kind.OTHER, {"event": name, "fields": parts[5:]}
     else:
         kind, builder, needs_call, needs_agent = spec
