@@ -18,7 +18,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -187,11 +187,17 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
                 key = None
             if painted.get(y) != key:
                 painted[y] = key
-                self.refresh_lines(y, 1)
+                self._refresh_screen_line(y)
         header = (tuple(c.key for c in columns), self.sort_column, self.sort_reverse)
         if painted.get(0) != header:
             painted[0] = header
-            self.refresh_lines(0, 1)
+            self._refresh_screen_line(0)
+
+    def _refresh_screen_line(self, y: int) -> None:
+        """Repaint line `y` of the widget as it is on screen. (ScrollView.refresh_lines takes
+        a line of the content and subtracts the scroll offset itself: given a screen line, a
+        scrolled board repainted lines off screen and showed stale ones, some rows twice.)"""
+        self.refresh(Region(0, y, max(self.virtual_size.width, self.size.width), 1))
 
     def set_sort(self, column: str | None, reverse: bool = False) -> None:
         self.sort_column, self.sort_reverse = column, reverse
