@@ -377,7 +377,8 @@ def burnout_command(db_path: str | None, config_path: str | None, since: str, ag
                                "flags": [dict(f.to_dict(), agent=f.agent) for f in flags]},
                               indent=2))  # fmt: skip
         return
-    Console(width=160).print(history_table(history, flags if agent else [], config))
+    Console(width=160, markup=False, emoji=False).print(
+        history_table(history, flags if agent else [], config))
 
 
 def _floor_size(command):
