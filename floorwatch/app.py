@@ -73,6 +73,18 @@ class FloorwatchApp(App):
         self.rotate_s = rotate_s
         self._stop = threading.Event()
         self._latest: FloorUpdate | None = None
+        #: The error that ended the app, if one did (the command line says it in one line).
+        self.failure: BaseException | None = None
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An error nothing caught ends the app, as in Textual, but without the traceback
+        on the terminal: the command line reports `failure` in one line and exits non-zero.
+        (TEXTUAL=debug keeps Textual's traceback, for whoever is looking into it.)"""
+        if self.failure is None:
+            self.failure = error
+        super()._handle_exception(error)
+        if "debug" not in self.features:
+            self._exit_renderables.clear()
 
     def on_mount(self) -> None:
         self.push_screen(FloorScreen())
@@ -108,16 +120,16 @@ class FloorwatchApp(App):
 
     def action_replay_pause(self) -> None:
         self.replay.toggle_pause()
-        self.notify(self.replay.describe(), timeout=1.5)
+        self.notify(self.replay.describe(), timeout=1.5, markup=False)
         self.live.wake()
 
     def action_replay_faster(self) -> None:
         self.replay.faster()
-        self.notify(self.replay.describe(), timeout=1.5)
+        self.notify(self.replay.describe(), timeout=1.5, markup=False)
 
     def action_replay_slower(self) -> None:
         self.replay.slower()
-        self.notify(self.replay.describe(), timeout=1.5)
+        self.notify(self.replay.describe(), timeout=1.5, markup=False)
 
     def action_freeze(self) -> None:
         self.frozen = not self.frozen

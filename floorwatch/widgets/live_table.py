@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -24,12 +25,27 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from floorwatch.safe_text import printable
+
 Row = TypeVar("Row")
 Key = Hashable
 
 #: A cell: its text and an optional style name ("warning", "critical", "state-on_call", ...)
-#: looked up as the component class `live-table--NAME`.
+#: looked up as the component class `live-table--NAME`. The text may be anything a feed sent:
+#: it is made printable (safe_text) when painted, the one place every board's cells pass.
 Cell = tuple[str, str | None]
+
+
+def fit(text: str, width: int, align: Literal["left", "right"] = "left") -> str:
+    """`text` in exactly `width` terminal cells: cut with an ellipsis if longer (wide
+    characters count as two), padded on the side away from `align` if shorter."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    if length == width:
+        return text
+    padding = " " * (width - length)
+    return padding + text if align == "right" else text + padding
 
 
 @dataclass(frozen=True)
@@ -142,6 +158,14 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         #: What each screen line showed when last painted (to repaint only what changed).
         self._painted: dict[int, object] = {}
         self._base_style: Style | None = None
+        #: Why the last update could not be drawn (shown in the header line), if it could not.
+        self.failure: str | None = None
+
+    def show_failure(self, message: str | None) -> None:
+        """Say in the header line why the rows are not current (None: they are again)."""
+        self.failure = message
+        self._painted.pop(0, None)
+        self.refresh()
 
     # ----------------------------------------------------------------- data
     def update_rows(self, rows: Mapping[Key, Row], now: float) -> None:
@@ -182,13 +206,14 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
             if index < len(self.order):
                 row = self.rows[self.order[index]]
                 key = (self.order[index], index == self.cursor,
-                       tuple(column.cell(row, self.now) for column in columns))  # fmt: skip
+                       tuple(self._cells(columns, row)))  # fmt: skip
             else:
                 key = None
             if painted.get(y) != key:
                 painted[y] = key
                 self._refresh_screen_line(y)
-        header = (tuple(c.key for c in columns), self.sort_column, self.sort_reverse)
+        header = (tuple(c.key for c in columns), self.sort_column, self.sort_reverse,
+                  self.failure)  # fmt: skip
         if painted.get(0) != header:
             painted[0] = header
             self._refresh_screen_line(0)
@@ -387,6 +412,19 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
     def _total_width(self, width: int) -> int:
         return sum(self._widths(width)) + len(self.shown(width)) - 1
 
+    def _cells(self, columns: list[Column[Row]], row: Row) -> list[Cell]:
+        """The row's cells; a cell that cannot be computed (an odd value in one row) shows
+        `?` in its column instead of ending the dashboard."""
+        now = self.now
+        cells = []
+        for column in columns:
+            try:
+                cells.append(column.cell(row, now))
+            except Exception as error:
+                self.log.error(f"cell {column.key} failed", error)
+                cells.append(("?", "critical"))
+        return cells
+
     def _style(self, name: str | None) -> Style:
         if name is None:
             return Style()
@@ -400,9 +438,7 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         ):
             if index:
                 segments.append(Segment(" ", base))
-            if len(text) > cell_width:
-                text = text[: max(0, cell_width - 1)] + "…" if cell_width > 1 else text[:cell_width]
-            text = text.rjust(cell_width) if column.align == "right" else text.ljust(cell_width)
+            text = fit(printable(text), cell_width, column.align)
             style = base + self._style(style_name) if style_name else base
             segments.append(Segment(text, style))
         scroll_x = int(self.scroll_x)
@@ -416,6 +452,9 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         columns = self.shown(width)
         if y == 0:
             header = self._style("header")
+            if self.failure:
+                text = fit(printable(f"⚠ not current: {self.failure}"), width)
+                return Strip([Segment(text, base + header + self._style("critical"))])
             labels = []
             for column in columns:
                 mark = ""
@@ -431,8 +470,7 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
                 )
             return Strip.blank(width, base)
         row = self.rows[self.order[index]]
-        now = self.now
-        cells = [column.cell(row, now) for column in columns]
+        cells = self._cells(columns, row)
         style = base
         if index == self.cursor:
             style = base + self._style("cursor")
