@@ -17,6 +17,7 @@ from floorwatch.commands import FloorCommands
 from floorwatch.config import Config
 from floorwatch.live import FeedProblem, FloorUpdate, LiveFloor
 from floorwatch.replay import ReplayControl
+from floorwatch.safe_text import printable
 from floorwatch.screens.agent import AgentScreen
 from floorwatch.screens.floor import FloorScreen
 from floorwatch.screens.help import HelpScreen
@@ -110,6 +111,23 @@ class FloorwatchApp(App):
         self._latest = update
         if not self.frozen:
             self.update = update
+
+    class Notice(Message):
+        """Something to tell the person watching, from another thread (the ingest)."""
+
+        def __init__(self, text: str, title: str):
+            super().__init__()
+            self.text = text
+            self.title = title
+
+    def tell(self, text: str, title: str = "") -> None:
+        """Show `text` as an error notification; safe from any thread, never blocks (an app
+        that has ended simply drops it: the command line reports it then)."""
+        self.post_message(self.Notice(printable(text), printable(title)))
+
+    def on_floorwatch_app_notice(self, message: Notice) -> None:
+        self.notify(message.text, title=message.title, severity="error", timeout=30,
+                    markup=False)  # fmt: skip
 
     # ----------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -52,6 +52,7 @@ class WallboardScreen(Screen):
         self._layout_wanted = False
         self._laying_out = False
         self._failure: str | None = None
+        self._status_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wall-status")
@@ -146,8 +147,12 @@ class WallboardScreen(Screen):
                  "  FROZEN" if self.app.frozen else ""]  # fmt: skip
         if self._failure:
             parts.append(f"  (layout: {self._failure})")
+        text = "".join(parts)
+        if text == self._status_text:
+            return  # the same words: no repaint, and never a layout of the whole wall
         try:
-            self.query_one("#wall-status", Static).update(content("".join(parts)))
+            self.query_one("#wall-status", Static).update(content(text), layout=False)
+            self._status_text = text
         except NoMatches:
             pass
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Digits, Label
 
@@ -38,7 +39,8 @@ class Metric(Vertical):
         return self._digits.value
 
     def set(self, text: str, state: str) -> None:
-        self._digits.update(text)
+        if text != self._digits.value:  # five updates a second: lay out only on a change
+            self._digits.update(text)
         for name in LEVELS:
             self.set_class(name == f"-{state}", name)
 
@@ -55,6 +57,13 @@ class WallPanel(Widget):
         self.oldest = Metric("oldest")
         self.level = Metric("service level")
         self.agents_line = Label("", classes="agents")
+        self._said: dict[int, Content] = {}
+
+    def _say(self, label: Label, text: Content) -> None:
+        """Update a label only when its text changes (each update asks for a layout)."""
+        if self._said.get(id(label)) != text:
+            self._said[id(label)] = text
+            label.update(text)
 
     def compose(self) -> ComposeResult:
         yield self.name_label
@@ -70,10 +79,10 @@ class WallPanel(Widget):
         if queue is None:
             for metric in (self.waiting, self.oldest, self.level):
                 metric.set("-", "ok")
-            self.agents_line.update(content("no calls or agents in this queue yet"))
+            self._say(self.agents_line, content("no calls or agents in this queue yet"))
             return
         colors = self.config.colors
-        self.name_label.update(content(queue.display_name))
+        self._say(self.name_label, content(queue.display_name))
         self.waiting.set(
             str(queue.calls_waiting),
             level(queue.calls_waiting, colors.calls_waiting.warning, colors.calls_waiting.critical),
@@ -86,7 +95,7 @@ class WallPanel(Widget):
         value = queue.windows["today"].service_level
         state = service_level_state(value, queue.target, colors.service_level.critical)
         self.level.set("-" if value is None else f"{value * 100:.0f}%", state)
-        self.agents_line.update(content(
+        self._say(self.agents_line, content(
             f"● {queue.agents_available} free   ◆ {queue.agents_on_call} on call   "
             f"‖ {queue.agents_paused} paused   target {queue.target:.0%} in {queue.threshold_s:g}s"
         ))  # fmt: skip
@@ -94,4 +103,5 @@ class WallPanel(Widget):
     def show_failure(self, message: str | None) -> None:
         self.set_class(message is not None, "-failed")
         if message is not None:
-            self.agents_line.update(content(f"⚠ cannot show this queue: {message}", "bold $error"))
+            self._say(self.agents_line, content(f"⚠ cannot show this queue: {message}",
+                                                "bold $error"))  # fmt: skip
