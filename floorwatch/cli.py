@@ -761,10 +761,14 @@ def serve_web(db_path: str | None, config_path: str | None, host: str, port: int
         command += ["--queue", wall_queue]
     if rotate_s:
         command += ["--rotate", str(rotate_s)]
-    from textual_serve.server import Server
+    from floorwatch.web import FloorServer
 
-    Server(shlex.join(command), host=host, port=port, title="floorwatch",
-           public_url=public_url).serve()  # fmt: skip
+    try:
+        server = FloorServer(shlex.join(command), host=host, port=port, title="floorwatch",
+                             public_url=public_url)  # fmt: skip
+    except ValueError as error:
+        raise FloorwatchError(str(error)) from None
+    server.serve()
 
 
 # --- new commands go above this line ---
