@@ -468,3 +468,40 @@ def _events(db: Path) -> int:
             return store.count("events")
     except Exception:
         return 0
+
+
+# ----------------------------------------------------------------- item 13: a store replaced
+async def test_a_viewer_follows_its_store_when_it_is_replaced_or_deleted(tmp_path):
+    """The store file is replaced under a running dashboard (a copy renamed over it, as a
+    restore does): the viewer shows the new floor. Deleted: the header says the store is
+    gone, the last floor stays. Back: the viewer reopens it and the problem clears."""
+    now = int(time.time())
+    first = ingest_file(tmp_path / "floor.db", _write(tmp_path / "a.ql", [
+        f"{now - 60}|MANAGER|sales|Zoe|ADDMEMBER|"]))  # fmt: skip
+    second = ingest_file(tmp_path / "other.db", _write(tmp_path / "b.ql", [
+        f"{now - 50}|MANAGER|sales|Yann|ADDMEMBER|",
+        f"{now - 40}|c1|sales|NONE|ENTERQUEUE||5550100|1"]))  # fmt: skip
+    backup = tmp_path / "backup.db"
+    shutil.copy(first, backup)
+    config = Config(timezone="UTC")
+    app = FloorwatchApp(LiveFloor(first, config, poll_s=0.02), config)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: app.update is not None
+                    and "Zoe" in app.update.snapshot.agents, what="the first floor")  # fmt: skip
+        incoming = tmp_path / "incoming.db"
+        shutil.copy(second, incoming)
+        os.replace(incoming, first)
+        await until(pilot, lambda: "Yann" in app.update.snapshot.agents, timeout=5,
+                    what="the replaced store's floor")  # fmt: skip
+        assert "Zoe" not in app.update.snapshot.agents and app.problem is None
+        assert app.update.snapshot.queues["sales"].calls_waiting == 1
+        first.unlink()
+        await until(pilot, lambda: app.problem is not None, timeout=5, what="the problem")
+        assert "the store is gone" in app.problem
+        await pilot.pause(0.1)
+        header = str(app.screen.query_one("#floor-header").render())
+        assert "the store is gone" in header
+        assert "Yann" in app.update.snapshot.agents  # the last floor, marked as such
+        shutil.copy(backup, first)
+        await until(pilot, lambda: app.problem is None and "Zoe" in app.update.snapshot.agents,
+                    timeout=8, what="the store back")  # fmt: skip
