@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import click
 
 from floorwatch.config import Config, ConfigError
+from floorwatch.safe_text import printable
 from floorwatch.sources.base import SourceError
 from floorwatch.store import StoreError
 
@@ -28,7 +29,8 @@ class FloorwatchError(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file=None) -> None:
-        click.echo(f"floorwatch: error: {self.format_message()}", err=True)
+        # (An error can quote what a feed sent: it is shown printable, like every name.)
+        click.echo(f"floorwatch: error: {printable(self.format_message())}", err=True)
 
 
 class DashboardFailed(FloorwatchError):
@@ -785,7 +787,8 @@ def run() -> None:
         sys.exit(1)
     except click.UsageError as error:
         where = error.ctx.command_path if error.ctx is not None else "floorwatch"
-        click.echo(f"floorwatch: error: {error.format_message()} (see {where} --help)", err=True)
+        click.echo(f"floorwatch: error: {printable(error.format_message())} (see {where} --help)",
+                   err=True)  # fmt: skip
         sys.exit(EXIT_USAGE)
     except click.ClickException as error:
         error.show()

@@ -16,7 +16,7 @@ import pytest
 
 from floorwatch.app import FloorwatchApp
 from floorwatch.config import Config
-from floorwatch.live import FeedProblem, FloorUpdate, LiveFloor
+from floorwatch.live import LiveFloor
 from floorwatch.store import Store
 from floorwatch.widgets.agent_board import AgentBoard
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 
 import pytest

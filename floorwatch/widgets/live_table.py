@@ -10,11 +10,9 @@ rows move.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from collections.abc import Callable, Mapping
+from typing import ClassVar, Generic
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -26,41 +24,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from floorwatch.safe_text import printable
+from floorwatch.widgets.columns import Cell, Column, ColumnLayout, Key, Row, fit
 
-Row = TypeVar("Row")
-Key = Hashable
-
-#: A cell: its text and an optional style name ("warning", "critical", "state-on_call", ...)
-#: looked up as the component class `live-table--NAME`. The text may be anything a feed sent:
-#: it is made printable (safe_text) when painted, the one place every board's cells pass.
-Cell = tuple[str, str | None]
-
-
-def fit(text: str, width: int, align: Literal["left", "right"] = "left") -> str:
-    """`text` in exactly `width` terminal cells: cut with an ellipsis if longer (wide
-    characters count as two), padded on the side away from `align` if shorter."""
-    length = cell_len(text)
-    if length > width:
-        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
-    if length == width:
-        return text
-    padding = " " * (width - length)
-    return padding + text if align == "right" else text + padding
-
-
-@dataclass(frozen=True)
-class Column(Generic[Row]):
-    key: str
-    label: str
-    width: int
-    cell: Callable[[Row, float], Cell]
-    align: Literal["left", "right"] = "left"
-    #: Sort key (None: the column cannot be sorted on).
-    sort: Callable[[Row], Any] | None = None
-    #: The flexible column takes the width the others leave (at least `width`).
-    flex: bool = False
-    #: 0: always shown; higher numbers give way first when the terminal is too narrow.
-    drop: int = 0
+__all__ = ["Cell", "Column", "LiveTable", "fit"]
 
 
 class LiveTable(ScrollView, Generic[Row], can_focus=True):
@@ -151,7 +117,7 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         self.sort_reverse = False
         self.filter: Callable[[Row], bool] | None = None
         self.empty_message = "nothing to show"
-        self._layout_cache: dict[tuple[str, int], list] = {}
+        self.layout = ColumnLayout(columns)
         #: (sort value, str(key), key) of the shown rows, ascending; None when unsorted.
         self._sorted: list[tuple] | None = None
         self._sort: Column[Row] | None = None
@@ -381,36 +347,13 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
     # ----------------------------------------------------------------- painting
     def shown(self, width: int) -> list[Column[Row]]:
         """The columns that fit `width`: those that give way first are left out first."""
-        cached = self._layout_cache.get(("shown", width))
-        if cached is not None:
-            return cached
-        columns = list(self.columns)
-        while len(columns) > 1:
-            needed = sum(c.width for c in columns) + len(columns) - 1
-            droppable = [c for c in columns if c.drop > 0]
-            if needed <= width or not droppable:
-                break
-            columns.remove(max(droppable, key=lambda c: (c.drop, self.columns.index(c))))
-        self._layout_cache[("shown", width)] = columns
-        return columns
+        return self.layout.shown(width)
 
     def _widths(self, width: int) -> list[int]:
-        cached = self._layout_cache.get(("widths", width))
-        if cached is not None:
-            return cached
-        columns = self.shown(width)
-        widths = [column.width for column in columns]
-        spare = width - sum(widths) - (len(widths) - 1)
-        flex = [index for index, column in enumerate(columns) if column.flex]
-        if spare > 0 and flex:
-            share, extra = divmod(spare, len(flex))
-            for position, index in enumerate(flex):
-                widths[index] += share + (1 if position < extra else 0)
-        self._layout_cache[("widths", width)] = widths
-        return widths
+        return self.layout.widths(width)
 
     def _total_width(self, width: int) -> int:
-        return sum(self._widths(width)) + len(self.shown(width)) - 1
+        return self.layout.total_width(width)
 
     def _cells(self, columns: list[Column[Row]], row: Row) -> list[Cell]:
         """The row's cells; a cell that cannot be computed (an odd value in one row) shows
