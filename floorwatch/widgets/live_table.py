@@ -117,7 +117,7 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         self.sort_reverse = False
         self.filter: Callable[[Row], bool] | None = None
         self.empty_message = "nothing to show"
-        self.layout = ColumnLayout(columns)
+        self.column_layout = ColumnLayout(columns)
         #: (sort value, str(key), key) of the shown rows, ascending; None when unsorted.
         self._sorted: list[tuple] | None = None
         self._sort: Column[Row] | None = None
@@ -347,13 +347,13 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
     # ----------------------------------------------------------------- painting
     def shown(self, width: int) -> list[Column[Row]]:
         """The columns that fit `width`: those that give way first are left out first."""
-        return self.layout.shown(width)
+        return self.column_layout.shown(width)
 
     def _widths(self, width: int) -> list[int]:
-        return self.layout.widths(width)
+        return self.column_layout.widths(width)
 
     def _total_width(self, width: int) -> int:
-        return self.layout.total_width(width)
+        return self.column_layout.total_width(width)
 
     def _cells(self, columns: list[Column[Row]], row: Row) -> list[Cell]:
         """The row's cells; a cell that cannot be computed (an odd value in one row) shows

@@ -60,10 +60,12 @@ class WallPanel(Widget):
         self._said: dict[int, Content] = {}
 
     def _say(self, label: Label, text: Content) -> None:
-        """Update a label only when its text changes (each update asks for a layout)."""
-        if self._said.get(id(label)) != text:
+        """Update a label only when its text changes, and lay the wall out again only when
+        its length does (a layout of a big wall costs far more than a repaint)."""
+        before = self._said.get(id(label))
+        if before != text:
             self._said[id(label)] = text
-            label.update(text)
+            label.update(text, layout=before is None or before.cell_length != text.cell_length)
 
     def compose(self) -> ComposeResult:
         yield self.name_label
