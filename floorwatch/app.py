@@ -17,6 +17,7 @@ from floorwatch.commands import FloorCommands
 from floorwatch.config import Config
 from floorwatch.live import FeedProblem, FloorUpdate, LiveFloor
 from floorwatch.replay import ReplayControl
+from floorwatch.safe_text import printable
 from floorwatch.screens.agent import AgentScreen
 from floorwatch.screens.floor import FloorScreen
 from floorwatch.screens.help import HelpScreen
@@ -73,6 +74,18 @@ class FloorwatchApp(App):
         self.rotate_s = rotate_s
         self._stop = threading.Event()
         self._latest: FloorUpdate | None = None
+        #: The error that ended the app, if one did (the command line says it in one line).
+        self.failure: BaseException | None = None
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An error nothing caught ends the app, as in Textual, but without the traceback
+        on the terminal: the command line reports `failure` in one line and exits non-zero.
+        (TEXTUAL=debug keeps Textual's traceback, for whoever is looking into it.)"""
+        if self.failure is None:
+            self.failure = error
+        super()._handle_exception(error)
+        if "debug" not in self.features:
+            self._exit_renderables.clear()
 
     def on_mount(self) -> None:
         self.push_screen(FloorScreen())
@@ -99,6 +112,23 @@ class FloorwatchApp(App):
         if not self.frozen:
             self.update = update
 
+    class Notice(Message):
+        """Something to tell the person watching, from another thread (the ingest)."""
+
+        def __init__(self, text: str, title: str):
+            super().__init__()
+            self.text = text
+            self.title = title
+
+    def tell(self, text: str, title: str = "") -> None:
+        """Show `text` as an error notification; safe from any thread, never blocks (an app
+        that has ended simply drops it: the command line reports it then)."""
+        self.post_message(self.Notice(printable(text), printable(title)))
+
+    def on_floorwatch_app_notice(self, message: Notice) -> None:
+        self.notify(message.text, title=message.title, severity="error", timeout=30,
+                    markup=False)  # fmt: skip
+
     # ----------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The replay keys exist only in a replay."""
@@ -108,16 +138,16 @@ class FloorwatchApp(App):
 
     def action_replay_pause(self) -> None:
         self.replay.toggle_pause()
-        self.notify(self.replay.describe(), timeout=1.5)
+        self.notify(self.replay.describe(), timeout=1.5, markup=False)
         self.live.wake()
 
     def action_replay_faster(self) -> None:
         self.replay.faster()
-        self.notify(self.replay.describe(), timeout=1.5)
+        self.notify(self.replay.describe(), timeout=1.5, markup=False)
 
     def action_replay_slower(self) -> None:
         self.replay.slower()
-        self.notify(self.replay.describe(), timeout=1.5)
+        self.notify(self.replay.describe(), timeout=1.5, markup=False)
 
     def action_freeze(self) -> None:
         self.frozen = not self.frozen

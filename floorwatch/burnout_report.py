@@ -1,4 +1,8 @@
-"""Burnout flag history per agent (for `floorwatch burnout`): how often, how bad, how long."""
+"""Burnout flag history per agent (for `floorwatch burnout`): how often, how bad, how long.
+
+Agent names and flag summaries (which quote pause reasons) are shown as text
+(`safe_text.rich_text`), never as markup or raw control characters.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from rich.table import Table
 from floorwatch.burnout import RANK, RULES, SEVERITIES, Flag
 from floorwatch.config import Config
 from floorwatch.format import seconds
+from floorwatch.safe_text import rich_text
 
 
 def flag_history(flags: list[Flag], now: float) -> dict[str, dict[str, Any]]:
@@ -42,16 +47,16 @@ def history_table(history: dict[str, dict[str, Any]], flags: list[Flag], config:
         by = entry["by_severity"]
         rules = ", ".join(f"{RULES[r].title if r in RULES else r} {n}"
                           for r, n in sorted(entry["by_rule"].items()))  # fmt: skip
-        table.add_row(config.agent_name(agent), str(entry["flags"]), entry["worst"],
-                      str(by["critical"]), str(by["warning"]), str(by["watch"]),
-                      seconds(entry["flagged_s"]), str(entry["open"]), rules)  # fmt: skip
+        _add_row(table, config.agent_name(agent), str(entry["flags"]), entry["worst"],
+                 str(by["critical"]), str(by["warning"]), str(by["watch"]),
+                 seconds(entry["flagged_s"]), str(entry["open"]), rules)  # fmt: skip
     parts: list = [table]
     if flags:
         listing = Table(title="flags", title_justify="left")
         for column in ("raised", "cleared", "rule", "severity", "why"):
             listing.add_column(column)
         for flag in flags:
-            listing.add_row(
+            _add_row(listing,
                 f"{datetime.fromtimestamp(flag.raised_at, config.tzinfo()):%a %H:%M}",
                 f"{datetime.fromtimestamp(flag.cleared_at, config.tzinfo()):%a %H:%M}"
                 if flag.cleared_at else "open",
@@ -60,3 +65,7 @@ def history_table(history: dict[str, dict[str, Any]], flags: list[Flag], config:
             )  # fmt: skip
         parts.append(listing)
     return Group(*parts)
+
+
+def _add_row(table: Table, *cells: object) -> None:
+    table.add_row(*[rich_text(cell) for cell in cells])

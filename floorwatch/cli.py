@@ -18,6 +18,7 @@ import click
 
 from floorwatch.faults import sqlite_fault
 from floorwatch.config import Config, ConfigError
+from floorwatch.safe_text import printable
 from floorwatch.sources.base import SourceError
 from floorwatch.store import StoreError
 
@@ -30,7 +31,23 @@ class FloorwatchError(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file=None) -> None:
-        click.echo(f"floorwatch: error: {self.format_message()}", err=True)
+        # (An error can quote what a feed sent: it is shown printable, like every name.)
+        click.echo(f"floorwatch: error: {printable(self.format_message())}", err=True)
+
+
+class DashboardFailed(FloorwatchError):
+    """The dashboard ended on an internal error: one line, exit status 1."""
+
+    exit_code = 1
+
+
+def _check_dashboard(app, ingest_note: str | None = None) -> None:
+    """After `app.run()`: an app that ended on an error is one line and a non-zero exit."""
+    from floorwatch.dashboard_run import failure_line
+
+    failed = failure_line(app)
+    if failed:
+        raise DashboardFailed(f"{failed}; {ingest_note}" if ingest_note else failed)
 
 
 @contextmanager
@@ -310,6 +327,7 @@ def dash(db_path: str | None, config_path: str | None, wall: bool, wall_queue: s
     app = FloorwatchApp(LiveFloor(database, config), config, wall=wall, wall_queue=wall_queue,
                         rotate_s=rotate_s)  # fmt: skip
     app.run()
+    _check_dashboard(app)
 
 
 @main.command("run")
@@ -321,6 +339,7 @@ def run_command(config_path: str, wall: bool, wall_queue: str | None,
     """Ingest the config's sources and show the dashboard, in one process (one screen)."""
     from floorwatch.app import FloorwatchApp
     from floorwatch.burnout_monitor import BurnoutMonitor
+    from floorwatch.dashboard_run import BackgroundIngest
     from floorwatch.ingest import Ingest
     from floorwatch.live import LiveFloor
     from floorwatch.sources import open_source
@@ -340,34 +359,23 @@ def run_command(config_path: str, wall: bool, wall_queue: str | None,
         store = Store.open(database, config.derive_config())
     app = FloorwatchApp(LiveFloor(database, config), config, wall=wall, wall_queue=wall_queue,
                         rotate_s=rotate_s)  # fmt: skip
-    stop = threading.Event()
     monitor = BurnoutMonitor(database, config, every_s=5.0, clock=time.time)
-    ingest_run = Ingest(store, feeds, monitor=monitor)
 
-    def ingest_thread() -> None:
-        try:
-            ingest_run.run(stop)
-        finally:
-            monitor.close()
-            store.close()
-        for name, error in ingest_run.errors:
-            try:
-                app.call_from_thread(app.notify, f"{name}: {error}", title="ingest stopped",
-                                     severity="error", timeout=30)  # fmt: skip
-            except RuntimeError:  # the dashboard has already closed
-                click.echo(f"floorwatch: error: {name}: {error}", err=True)
+    def closed() -> None:
+        monitor.close()
+        store.close()
 
-    thread = threading.Thread(target=ingest_thread, name="ingest", daemon=True)
-    thread.start()
+    background = BackgroundIngest(Ingest(store, feeds, monitor=monitor), feeds,
+                                  on_error=lambda line: app.tell(line, "ingest stopped"),
+                                  on_end=closed)  # fmt: skip
+    background.start()
     try:
         app.run()
     finally:
-        stop.set()
-        for feed in feeds:
-            wake = getattr(feed, "wake", None)
-            if wake is not None:
-                wake()
-        thread.join(timeout=10)
+        stopped = background.stop()
+    _check_dashboard(app, stopped)
+    if background.errors:
+        raise FloorwatchError(f"ingest: {background.errors[0]}")
 
 
 @main.command("burnout")
@@ -408,7 +416,8 @@ def burnout_command(db_path: str | None, config_path: str | None, since: str, ag
                                "flags": [dict(f.to_dict(), agent=f.agent) for f in flags]},
                               indent=2))  # fmt: skip
         return
-    Console(width=160).print(history_table(history, flags if agent else [], config))
+    Console(width=160, markup=False, emoji=False).print(
+        history_table(history, flags if agent else [], config))
 
 
 def _floor_size(command):
@@ -493,13 +502,17 @@ def demo(folder: str, speed: float, headless: bool, seconds: float, as_json: boo
     except OSError as error:
         raise FloorwatchError(f"{folder}: {error.strerror or error}") from None
     run.start()
+    app = None
     try:
         if headless:
             _headless_demo(run, seconds, as_json)
         else:
-            _show_floor(run.database, run.config, run.clock.now, banner=f"demo {speed:g}x")
+            app = _show_floor(run.database, run.config, run.clock.now, banner=f"demo {speed:g}x")
     finally:
-        run.stop()
+        stopped = run.stop()
+    if app is not None:
+        _check_dashboard(app, "the demo's ingest stopped cleanly, its commits kept" if stopped
+                         else "the demo's ingest did not stop in time")  # fmt: skip
     for error in run.ingest_errors:
         raise FloorwatchError(error)
 
@@ -523,12 +536,15 @@ def _headless_demo(run, seconds: float, as_json: bool) -> None:
         click.echo(f"{len(floor.queues)} queues, {len(floor.agents)} agents, {flags} burnout flags")
 
 
-def _show_floor(database, config, clock, banner: str | None = None, replay=None) -> None:
+def _show_floor(database, config, clock, banner: str | None = None, replay=None):
+    """Run the dashboard until it ends; returns the app (to ask how it ended)."""
     from floorwatch.app import FloorwatchApp
     from floorwatch.live import LiveFloor
 
-    FloorwatchApp(LiveFloor(database, config, clock=clock), config, banner=banner,
-                  replay=replay).run()  # fmt: skip
+    app = FloorwatchApp(LiveFloor(database, config, clock=clock), config, banner=banner,
+                        replay=replay)  # fmt: skip
+    app.run()
+    return app
 
 
 @main.command()
@@ -576,6 +592,7 @@ def replay(file: str, speed: float, jump: str | None, db_path: str | None, forma
     thread = threading.Thread(target=ingest.run, args=(stop,), name="replay ingest", daemon=True)
     clock.pause(False)
     thread.start()
+    app = None
     try:
         if headless:
             source.done.wait()
@@ -583,14 +600,19 @@ def replay(file: str, speed: float, jump: str | None, db_path: str | None, forma
             floor_at = max(source.last, clock.now()) if jump is None else clock.now()
             _print_floor(db_path, config, source.last if floor_at else source.last)
         else:
-            _show_floor(db_path, config, clock.now, replay=ReplayControl(clock, source))
+            app = _show_floor(db_path, config, clock.now, replay=ReplayControl(clock, source))
     finally:
         stop.set()
-        thread.join(timeout=10)
+        thread.join(timeout=60)
+        stopped = not thread.is_alive()
         monitor.close()
-        store.close()
-        if scratch is not None:
+        if stopped:
+            store.close()
+        if scratch is not None and stopped:
             scratch.cleanup()
+    if app is not None:
+        _check_dashboard(app, "the replay's ingest stopped" if stopped
+                         else "the replay's ingest did not stop in time")  # fmt: skip
 
 
 def _print_floor(database, config, at: float) -> None:
@@ -772,10 +794,14 @@ def serve_web(db_path: str | None, config_path: str | None, host: str, port: int
         command += ["--queue", wall_queue]
     if rotate_s:
         command += ["--rotate", str(rotate_s)]
-    from textual_serve.server import Server
+    from floorwatch.web import FloorServer
 
-    Server(shlex.join(command), host=host, port=port, title="floorwatch",
-           public_url=public_url).serve()  # fmt: skip
+    try:
+        server = FloorServer(shlex.join(command), host=host, port=port, title="floorwatch",
+                             public_url=public_url)  # fmt: skip
+    except ValueError as error:
+        raise FloorwatchError(str(error)) from None
+    server.serve()
 
 
 # --- new commands go above this line ---
@@ -792,7 +818,8 @@ def run() -> None:
         sys.exit(1)
     except click.UsageError as error:
         where = error.ctx.command_path if error.ctx is not None else "floorwatch"
-        click.echo(f"floorwatch: error: {error.format_message()} (see {where} --help)", err=True)
+        click.echo(f"floorwatch: error: {printable(error.format_message())} (see {where} --help)",
+                   err=True)  # fmt: skip
         sys.exit(EXIT_USAGE)
     except click.ClickException as error:
         error.show()

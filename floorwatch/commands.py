@@ -1,7 +1,9 @@
 """The command palette (ctrl+p): the dashboard's viewing actions, searchable by name.
 
 Only actions that change what is shown are offered; nothing here writes or runs anything, so a
-manager restricted to the dashboard over SSH can use the palette freely.
+manager restricted to the dashboard over SSH can use the palette freely. Queue and agent names
+are shown as text: the palette reads a str prompt or help as markup, so prompts are Content
+(highlighted here) and help is escaped.
 """
 
 from __future__ import annotations
@@ -10,7 +12,11 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from floorwatch.safe_text import printable
 
 if TYPE_CHECKING:
     from floorwatch.app import FloorwatchApp
@@ -31,10 +37,12 @@ class FloorCommands(Provider):
         update = app.update
         if update is not None:
             for name, queue in update.snapshot.queues.items():
-                yield (f"Filter: queue {queue.display_name}", f"Only agents serving {name}",
+                yield (f"Filter: queue {printable(queue.display_name)}",
+                       f"Only agents serving {printable(name)}",
                        partial(app.filter_agents, queue=name))  # fmt: skip
             for name, agent in update.snapshot.agents.items():
-                yield (f"Open agent {agent.display_name}", "Today's timeline, calls and pauses",
+                yield (f"Open agent {printable(agent.display_name)}",
+                       "Today's timeline, calls and pauses",
                        partial(app.open_agent, name))  # fmt: skip
         for column in app.agent_sort_columns():
             yield (f"Sort agents by {column}", "Sort the agent board",
@@ -43,11 +51,25 @@ class FloorCommands(Provider):
     async def discover(self) -> Hits:
         for name, help_text, action in self._commands():
             if not name.startswith(("Open agent", "Filter: queue")):
-                yield DiscoveryHit(name, action, help=help_text)
+                yield DiscoveryHit(Content(name), action, text=name, help=escape(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, action in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), action, help=help_text)
+                yield Hit(score, highlight(matcher, name), action, text=name,
+                          help=escape(help_text))
+
+
+def highlight(matcher: Matcher, text: str) -> Content:
+    """`text` with the matched letters styled, as Content (Matcher.highlight reads its
+    argument as markup, so a name such as `[link=...]` would become a link)."""
+    shown = Content(text)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    if not score:
+        return shown
+    for offset in offsets:
+        if not text[offset].isspace():
+            shown = shown.stylize(matcher.match_style, offset, offset + 1)
+    return shown

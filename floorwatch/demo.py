@@ -160,10 +160,14 @@ class Demo:
             store.close()
         self.ingest_errors = [f"{name}: {error}" for name, error in run.errors]
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 60.0) -> bool:
+        """Stop the floor and the ingest (which commits what it has); False if a thread is
+        still running after `timeout_s`."""
         self._stop.set()
+        deadline = time.monotonic() + timeout_s
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in self._threads)
 
     def wait(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

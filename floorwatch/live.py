@@ -6,10 +6,16 @@ and never writes. Polling `PRAGMA data_version` ten times a second costs microse
 idle viewer does next to nothing; a commit is on screen within about 200 ms (at most five
 updates a second: a burst of commits is drawn once, which is what keeps twenty viewers over
 SSH under one core).
+
+A store replaced under the viewer (restored from a backup, recreated by a demo) or deleted
+would go on being read through the file the viewer opened, showing a floor that is no more:
+each poll also compares the path's device and inode with the file that was opened, reopens
+the new file, and says so while the path has no store (FeedProblem) until one is back.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -69,6 +75,14 @@ class LiveFloor:
         store = Store.open_readonly(self.db_path)
         return FloorReader(store, self.config, clock=self.clock)
 
+    def identity(self) -> tuple[int, int] | None:
+        """The store path's (device, inode), None if nothing is there."""
+        try:
+            status = os.stat(self.db_path)
+        except FileNotFoundError:
+            return None
+        return status.st_dev, status.st_ino
+
     def update(self, reader: FloorReader) -> FloorUpdate:
         """A snapshot now, with the focused agent's details and day."""
         now = self.clock()
@@ -110,9 +124,17 @@ class LiveFloor:
         last_published = 0.0
         last_focus: str | None = None
         pending = False
+        opened: tuple[int, int] | None = None
         while not stop.is_set():
             try:
+                if reader is not None and self.identity() != opened:
+                    reader.store.close()  # replaced or deleted: that file is not the floor
+                    reader = None
                 if reader is None:
+                    opened = self.identity()  # before opening: a swap in between is seen next
+                    if opened is None and self.last_update is not None:
+                        raise StoreError(f"{self.db_path}: the store is gone (deleted or "
+                                         "moved); showing the floor as it last was")  # fmt: skip
                     reader = self.open()
                     changed = True
                 else:
@@ -132,6 +154,8 @@ class LiveFloor:
                     publish(self.focus_update(reader))
             except (StoreError, OSError) as error:
                 publish(FeedProblem(str(error)))
+                if reader is not None:
+                    reader.store.close()
                 reader = None
                 stop.wait(2.0)
                 continue

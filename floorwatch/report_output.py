@@ -1,4 +1,10 @@
-"""Writing an interval report: a rich table, CSV, JSON or a spreadsheet."""
+"""Writing an interval report: a rich table, CSV, JSON or a spreadsheet.
+
+Queue and agent names (and pause reasons, which become column names) come from the feed: the
+table shows them as text (`safe_text.rich_text`), CSV and spreadsheets get them printable and
+never as a formula (`safe_text.spreadsheet_cell`); numbers are written as they are, and JSON
+keeps every name exactly as it came.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from rich.table import Table
 
 from floorwatch.config import Config
 from floorwatch.format import percent, seconds
+from floorwatch.safe_text import printable, rich_text, spreadsheet_cell
 
 PERCENT_COLUMNS = {"service_level", "abandon_rate", "occupancy"}
 
@@ -27,10 +34,21 @@ def _cell(column: str, value) -> str:
     return str(value)
 
 
+def for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
+    """The report with its text cells and column names printable and never a formula."""
+    safe = frame.copy()
+    safe.columns = [printable(column) for column in frame.columns]
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = [spreadsheet_cell(value) if isinstance(value, str) else value
+                            for value in safe[column]]  # fmt: skip
+    return safe
+
+
 def write_report(frame: pd.DataFrame, format: str, out: str | None, by: str,
                  config: Config) -> None:  # fmt: skip
     if format == "csv":
-        frame.to_csv(out if out else sys.stdout, index=False)
+        for_spreadsheet(frame).to_csv(out if out else sys.stdout, index=False)
     elif format == "json":
         text = frame.to_json(orient="records", indent=2)
         if out:
@@ -39,11 +57,11 @@ def write_report(frame: pd.DataFrame, format: str, out: str | None, by: str,
         else:
             sys.stdout.write(text + "\n")
     elif format == "xlsx":
-        frame.to_excel(out, index=False)
+        for_spreadsheet(frame).to_excel(out, index=False)
     else:
         table = Table(title=f"interval report by {by}", title_justify="left")
         for column in frame.columns:
-            table.add_column(column.removesuffix("_s"), justify="left" if column in (
+            table.add_column(rich_text(column.removesuffix("_s")), justify="left" if column in (
                 "queue", "agent", "interval") else "right")  # fmt: skip
         key = "queue" if by == "queue" else "agent"
         for record in frame.to_dict(orient="records"):
@@ -51,5 +69,5 @@ def write_report(frame: pd.DataFrame, format: str, out: str | None, by: str,
             record[key] = (config.queue_name(name) if by == "queue" else config.agent_name(name)
                            ) if name != "ALL" else "ALL"  # fmt: skip
             style = "bold" if record["interval"] == "total" else None
-            table.add_row(*[_cell(c, record[c]) for c in frame.columns], style=style)
-        Console(width=max(100, 14 * len(frame.columns))).print(table)
+            table.add_row(*[rich_text(_cell(c, record[c])) for c in frame.columns], style=style)
+        Console(width=max(100, 14 * len(frame.columns)), markup=False, emoji=False).print(table)

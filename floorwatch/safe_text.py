@@ -6,16 +6,25 @@ set the clipboard (OSC 52), the window title or a hyperlink, clear the screen or
 cursor; bidi overrides can make one name read as another. `printable` makes every control
 character visible and drops the bidi controls, so what is shown is exactly the text, and nothing
 the terminal would act on. (Markup is the renderer's part: show the result as plain text, never
-as Rich or Textual markup.) `--json` keeps the names as they are: JSON escapes them itself.
+as Rich or Textual markup: `rich_text` and `content` below build the renderers' text objects,
+which are never parsed.) `--json` keeps the names as they are: JSON escapes them itself.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.text import Text
+    from textual.content import Content
 
 #: C0 controls, DEL, C1 controls, and the invisible bidi formatting characters (LRM, RLM, ALM,
-#: the embeddings, overrides and isolates) plus the line and paragraph separators.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: the embeddings, overrides and isolates) plus the line and paragraph separators; and lone
+#: surrogates (JSON can carry "\\ud800"), which no terminal encoding can write.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
@@ -40,3 +49,31 @@ def printable(text: object) -> str:
     if value.isprintable() and value.isascii():
         return value
     return _UNSAFE.sub(_visible, value)
+
+
+def rich_text(text: object, style: str = "") -> Text:
+    """`text` made printable, as a Rich Text: a table cell or line that is never read as
+    markup (a str given to Rich is: `[link=...]` in a name would become a hyperlink)."""
+    from rich.text import Text
+
+    return Text(printable(text), style=style)
+
+
+def content(text: object, style: str = "") -> Content:
+    """`text` made printable, as Textual Content (a str given to a Static, Label or Option is
+    parsed as markup; Content is not)."""
+    from textual.content import Content
+
+    shown = printable(text)
+    return Content.styled(shown, style) if style else Content(shown)
+
+
+#: What a spreadsheet reads as the start of a formula.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def spreadsheet_cell(text: object) -> str:
+    """`text` made printable and never a formula: a name such as `=HYPERLINK(...)` opened in a
+    spreadsheet is a formula unless it starts with an apostrophe, which spreadsheets hide."""
+    shown = printable(text)
+    return "'" + shown if shown.startswith(_FORMULA_START) else shown

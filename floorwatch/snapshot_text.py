@@ -1,4 +1,8 @@
-"""The snapshot as compact text tables (for `floorwatch snapshot` and headless runs)."""
+"""The snapshot as compact text tables (for `floorwatch snapshot` and headless runs).
+
+Every cell is a Rich Text made by `safe_text.rich_text`: names from the feed are shown as
+text (no escape sequence, no markup read), whatever they hold.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from floorwatch.format import seconds
+from floorwatch.safe_text import rich_text
 from floorwatch.format import percent as _percent
 from floorwatch.snapshot import FloorSnapshot
 
@@ -37,7 +42,7 @@ def render(snapshot: FloorSnapshot, tz=None) -> Group:
         queues.add_column(column, justify="left" if column == "queue" else "right")
     for queue in snapshot.queues.values():
         day, half = queue.windows["today"], queue.windows["30m"]
-        queues.add_row(
+        _add_row(queues,
             queue.display_name, str(queue.calls_waiting), seconds(queue.longest_wait_s),
             percent(day.service_level), percent(half.service_level),
             f"{queue.target:.0%}/{queue.threshold_s:g}s", seconds(day.asa_s), seconds(day.aht_s),
@@ -51,7 +56,7 @@ def render(snapshot: FloorSnapshot, tz=None) -> Group:
         agents.add_column(column, justify="left" if column in ("agent", "state", "reason",
                                                                "queue") else "right")  # fmt: skip
     for agent in snapshot.agents.values():
-        agents.add_row(
+        _add_row(agents,
             agent.display_name, agent.state.replace("_", " "), seconds(agent.time_in_state_s(snapshot.at)),
             agent.reason or "", agent.queue or "", str(agent.calls_today),
             seconds(agent.aht_today_s), str(agent.ring_no_answers_today),
@@ -61,10 +66,14 @@ def render(snapshot: FloorSnapshot, tz=None) -> Group:
     for column in ("feed", "status", "events", "rejects", "last event", "lag"):
         feeds.add_column(column)
     for feed in snapshot.feeds:
-        feeds.add_row(feed.name, feed.status or "", str(feed.events), str(feed.rejects),
+        _add_row(feeds, feed.name, feed.status or "", str(feed.events), str(feed.rejects),
                       seconds(feed.last_event_age_s), seconds(feed.lag_s))  # fmt: skip
     return Group(header, queues, agents, feeds)
 
 
+def _add_row(table: Table, *cells: object) -> None:
+    table.add_row(*[rich_text(cell) for cell in cells])
+
+
 def print_snapshot(snapshot: FloorSnapshot, tz=None, width: int = 160) -> None:
-    Console(width=width, soft_wrap=False).print(render(snapshot, tz))
+    Console(width=width, soft_wrap=False, markup=False, emoji=False).print(render(snapshot, tz))

@@ -10,6 +10,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -17,8 +18,10 @@ from floorwatch.floor import IntervalRow
 from floorwatch.format import percent, seconds, state_label
 from floorwatch.live import FloorUpdate
 from floorwatch.reader import AgentDay
+from floorwatch.safe_text import content
 from floorwatch.snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.timeline import agent_stretches
+from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import Column, LiveTable
 from floorwatch.widgets.timeline import Timeline
 
@@ -114,30 +117,44 @@ class AgentScreen(Screen):
             return
         snapshot = update.snapshot
         agent = snapshot.agents.get(self.agent)
-        self._title(agent, snapshot)
-        self._numbers(agent, snapshot)
-        self._flags(agent)
+        self.guarded(self._title, agent, snapshot)
+        self.guarded(self._numbers, agent, snapshot)
+        self.guarded(self._flags, agent)
         day = update.agent_day
         if day is not None and day.agent == self.agent:
-            self._day(day, snapshot)
+            self.guarded(self._day, day, snapshot)
+
+    def guarded(self, part, *args) -> None:
+        """Draw one part of the screen; a part that fails says so in the title line, and the
+        rest of the screen (and the app) goes on."""
+        try:
+            part(*args)
+        except Exception as error:
+            self.log.error(f"agent screen: {part.__name__} failed", error)
+            self._set("#agent-title", content(
+                f"{self.app.config.agent_name(self.agent)}: cannot show this part of the day: "
+                f"{describe(error)}", "bold $error"))  # fmt: skip
+
+    def _set(self, selector: str, text: Content) -> None:
+        self.query_one(selector, Static).update(text)
 
     def _title(self, agent: AgentSnapshot | None, snapshot: FloorSnapshot) -> None:
         name = self.app.config.agent_name(self.agent)
         if agent is None:
-            self.query_one("#agent-title", Static).update(f"{name}: not logged in today")
+            self._set("#agent-title", content(f"{name}: not logged in today"))
             return
         call = ""
         if agent.call is not None:
             call = f"  on {agent.call.queue} with {agent.call.caller or 'a caller'}"
         reason = f" ({agent.reason})" if agent.reason else ""
-        self.query_one("#agent-title", Static).update(
+        self._set("#agent-title", content(
             f"{name}  {state_label(agent.state)}{reason} for "
-            f"{seconds(agent.time_in_state_s(snapshot.at))}{call}   queues: {', '.join(agent.queues) or '-'}"
-        )
+            f"{seconds(agent.time_in_state_s(snapshot.at))}{call}   "
+            f"queues: {', '.join(agent.queues) or '-'}"))  # fmt: skip
 
     def _numbers(self, agent: AgentSnapshot | None, snapshot: FloorSnapshot) -> None:
         if agent is None:
-            self.query_one("#agent-numbers", Static).update("")
+            self._set("#agent-numbers", Content(""))
             return
         at = snapshot.at
         count = 0
@@ -167,20 +184,20 @@ class AgentScreen(Screen):
         ]
         pauses = ", ".join(f"{reason} {seconds(value)}"
                            for reason, value in pause_today.items())  # fmt: skip
-        text = "\n".join(f"{a:<15}{b:>9}{c:>11}" for a, b, c in rows)
+        lines = [f"{a:<15}{b:>9}{c:>11}" for a, b, c in rows]
         if pauses:
-            text += f"\npauses: {pauses}"
-        self.query_one("#agent-numbers", Static).update(text)
+            lines.append(f"pauses: {pauses}")
+        self._set("#agent-numbers", Content("\n").join(content(line) for line in lines))
 
     def _flags(self, agent: AgentSnapshot | None) -> None:
         if agent is None or not agent.flags:
-            self.query_one("#agent-flags", Static).update("no burnout flags")
+            self._set("#agent-flags", Content("no burnout flags"))
             return
         lines = []
         for flag in agent.flags:
-            describe = getattr(flag, "describe", None)
-            lines.append(describe() if describe else str(flag))
-        self.query_one("#agent-flags", Static).update("\n".join(lines))
+            summary = getattr(flag, "describe", None)
+            lines.append(summary() if summary else str(flag))
+        self._set("#agent-flags", Content("\n").join(content(line) for line in lines))
 
     def _day(self, day: AgentDay, snapshot: FloorSnapshot) -> None:
         starts = [i.start for i in day.availability if i.state != "offline"]

@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
 from floorwatch.live import FloorUpdate
@@ -45,7 +45,7 @@ class FloorScreen(Screen):
         self.watch(self.app, "problem", self._problem_changed)
 
     def show_update(self, update: FloorUpdate | None) -> None:
-        if update is None:
+        if update is None or self._hidden():
             return
         snapshot = update.snapshot
         header = self.query_one(FloorHeader)
@@ -57,6 +57,20 @@ class FloorScreen(Screen):
             self.query_one(AgentBoard).show(snapshot)
             self.query_one(BurnoutPanel).show(snapshot)
         self.sub_title = self._subtitle()
+
+    def _hidden(self) -> bool:
+        """Under another full screen (the wallboard, an agent, a report). Textual counts the
+        screen just below the top one as visible, so every floor update would repaint the
+        wallboard above it: a hidden floor is drawn again when it is back on top instead."""
+        stack = self.app.screen_stack
+        if self not in stack:
+            return True
+        above = stack[stack.index(self) + 1 :]
+        return any(not isinstance(screen, ModalScreen) for screen in above)
+
+    def on_screen_resume(self) -> None:
+        if self.app.update is not None:
+            self.show_update(self.app.update)
 
     def _subtitle(self) -> str:
         board = self.query_one(AgentBoard)

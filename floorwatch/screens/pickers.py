@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from floorwatch.derive import AGENT_STATES
 from floorwatch.format import state_label
+from floorwatch.safe_text import content
 
 
 class SearchScreen(ModalScreen[str | None]):
@@ -52,8 +53,8 @@ class SearchScreen(ModalScreen[str | None]):
         ]  # fmt: skip
         results = self.query_one(OptionList)
         results.clear_options()
-        results.add_options([Option(shown if shown == name else f"{shown}  ({name})", id=name)
-                             for name, shown in matches[:200]])  # fmt: skip
+        results.add_options([Option(content(shown if shown == name else f"{shown}  ({name})"),
+                                    id=name) for name, shown in matches[:200]])  # fmt: skip
         if matches:
             results.highlighted = 0
 
@@ -89,7 +90,7 @@ class FilterScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         options = [Option("all agents", id="all")]
-        options += [Option(f"queue: {shown}", id=f"queue:{name}")
+        options += [Option(content(f"queue: {shown}"), id=f"queue:{name}")
                     for name, shown in self.queues.items()]  # fmt: skip
         options += [Option(f"state: {state_label(state)}", id=f"state:{state}")
                     for state in AGENT_STATES]  # fmt: skip

@@ -14,7 +14,9 @@ from textual.widgets import Footer, Static
 
 from floorwatch.format import percent, seconds
 from floorwatch.report import queue_report, report_day
+from floorwatch.safe_text import content
 from floorwatch.store import Store
+from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import Column, LiveTable
 
 
@@ -97,13 +99,28 @@ class ReportScreen(Screen):
 
         config = self.app.config
         day = datetime.fromtimestamp(update.snapshot.at, config.tzinfo()).date()
-        with Store.open_readonly(self.app.live.db_path) as store:
-            frame = queue_report(store, config, report_day(config, day, self.interval))
-        frame = frame.astype(object).where(frame.notna(), None)
-        records = [r for r in frame.to_dict(orient="records") if r["queue"] == self.queue]
+        try:
+            with Store.open_readonly(self.app.live.db_path) as store:
+                frame = queue_report(store, config, report_day(config, day, self.interval))
+            frame = frame.astype(object).where(frame.notna(), None)
+            records = [r for r in frame.to_dict(orient="records") if r["queue"] == self.queue]
+        except Exception as error:  # said on the screen; the dashboard goes on
+            self.app.call_from_thread(self._failed, describe(error))
+            return
         self.app.call_from_thread(self._show, records)
 
+    def _failed(self, message: str) -> None:
+        self.query_one("#report-title", Static).update(content(
+            f"cannot build today's report: {message}   (escape: back)", "bold $error"))
+
     def _show(self, records: list[dict]) -> None:
+        try:
+            self._draw(records)
+        except Exception as error:
+            self.log.error("report screen failed", error)
+            self._failed(describe(error))
+
+    def _draw(self, records: list[dict]) -> None:
         rows = [r for r in records if r["interval"] != "total"]
         total = next((r for r in records if r["interval"] == "total"), None)
         name = self.app.config.queue_name(self.queue)
@@ -111,8 +128,8 @@ class ReportScreen(Screen):
         if total is not None:
             summary = (f"   today: {total['offered']} offered, {total['answered']} answered, "
                        f"SL {percent(total['service_level'])}, ASA {seconds(total['asa_s'])}")  # fmt: skip
-        self.query_one("#report-title", Static).update(
-            f"{name}: today by {self.interval} intervals{summary}   (i: interval, escape: back)")
+        self.query_one("#report-title", Static).update(content(
+            f"{name}: today by {self.interval} intervals{summary}   (i: interval, escape: back)"))
         table = self.query_one("#report-table", LiveTable)
         table.update_rows({r["interval"]: r for r in rows + ([total] if total else [])}, 0)
         bars = self.query_one("#report-bars", Static)

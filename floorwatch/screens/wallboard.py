@@ -8,16 +8,25 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Static
 
 from floorwatch.live import FloorUpdate
+from floorwatch.safe_text import content
+from floorwatch.snapshot import FloorSnapshot
+from floorwatch.widgets.guard import describe
 from floorwatch.widgets.wall_panel import WallPanel
 
 
 class WallboardScreen(Screen):
     """One panel per queue (or the chosen one); rotates through pages of panels every
-    `rotate_s` seconds when asked, or when they do not fit."""
+    `rotate_s` seconds when asked, or when they do not fit.
+
+    Laying out a page (removing panels, mounting others) takes several steps of the event
+    loop, so it runs in one task at a time that awaits each step; a resize, a page turn or a
+    new queue arriving meanwhile asks for one more pass, never a second layout at once. Panels
+    take a snapshot whenever it comes, composed or not."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,w", "app.pop_screen", "Floor"),
@@ -38,6 +47,12 @@ class WallboardScreen(Screen):
         self.page = 0
         self.queues: list[str] = []
         self._per_page = 1
+        #: The queues of the panels mounted now, in order.
+        self.shown: list[str] = []
+        self._layout_wanted = False
+        self._laying_out = False
+        self._failure: str | None = None
+        self._status_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wall-status")
@@ -46,44 +61,73 @@ class WallboardScreen(Screen):
     def on_mount(self) -> None:
         self.watch(self.app, "update", self.show_update)
         self.set_interval(self.rotate_s or self.PAGE_TURN_S, self._turn)
+        self.request_layout()
 
     def _turn(self) -> None:
         if self._pages() > 1:
             self.action_next_page()
 
     def on_resize(self) -> None:
-        self._layout(force=True)
+        self.request_layout()
 
     def _pages(self) -> int:
         return max(1, math.ceil(len(self.queues) / self._per_page))
 
-    def _layout(self, force: bool = False) -> None:
-        """Choose how many panels fit and arrange the grid for the current page."""
+    # ----------------------------------------------------------------- layout
+    def request_layout(self) -> None:
+        """Lay the current page out again (soon, after any layout under way)."""
+        self._layout_wanted = True
+        if not self._laying_out:
+            self._laying_out = True
+            self.run_worker(self._lay_out(), group="wall-layout", exit_on_error=False)
+
+    async def _lay_out(self) -> None:
+        try:
+            while self._layout_wanted:
+                self._layout_wanted = False
+                await self._mount_page()
+            self._failure = None
+        except Exception as error:  # said on the status line; the next request tries again
+            self.log.error("wallboard layout failed", error)
+            self._failure = describe(error)
+        finally:
+            self._laying_out = False
+        self._refill()
+
+    async def _mount_page(self) -> None:
+        """Choose how many panels fit, and mount the current page's (awaiting each step)."""
+        try:
+            grid = self.query_one("#wall-grid", Grid)
+        except NoMatches:  # not composed yet: on_mount asks again
+            return
         width, height = self.size.width, max(1, self.size.height - 1)
         across = max(1, width // self.PANEL_SIZE[0])
         down = max(1, height // self.PANEL_SIZE[1])
         # Rotating shows one queue at a time, as big as the screen; otherwise all that fit.
-        per_page = 1 if self.rotate_s and len(self.queues) > 1 else max(1, across * down)
-        if per_page != self._per_page or force:
-            self._per_page = per_page
-            self.page %= self._pages()
-            self._mount_page()
-
-    def _mount_page(self) -> None:
-        grid = self.query_one("#wall-grid", Grid)
-        shown = self.queues[self.page * self._per_page : (self.page + 1) * self._per_page]
-        count = max(1, len(shown))
-        columns = min(count, max(1, self.size.width // self.PANEL_SIZE[0]))
+        self._per_page = 1 if self.rotate_s and len(self.queues) > 1 else max(1, across * down)
+        self.page %= self._pages()
+        start = self.page * self._per_page
+        wanted = self.queues[start : start + self._per_page]
+        count = max(1, len(wanted))
+        columns = min(count, across)
         grid.styles.grid_size_columns = columns
         grid.styles.grid_size_rows = math.ceil(count / columns)
-        grid.remove_children()
-        grid.mount_all([WallPanel(self.app.config, queue) for queue in shown])
-        self.call_after_refresh(self._refill)
+        if wanted != self.shown:
+            await grid.remove_children()
+            self.shown = []
+            panels = [WallPanel(self.app.config, queue) for queue in wanted]
+            latest = self.app.update
+            if latest is not None:  # drawn before they are even composed
+                for panel in panels:
+                    panel.show(latest.snapshot.queues.get(panel.queue))
+            await grid.mount_all(panels)
+            self.shown = wanted
 
     def _refill(self) -> None:
         if self.app.update is not None:
             self.show_update(self.app.update)
 
+    # ----------------------------------------------------------------- drawing
     def show_update(self, update: FloorUpdate | None) -> None:
         if update is None:
             return
@@ -91,23 +135,31 @@ class WallboardScreen(Screen):
         queues = [self.only_queue] if self.only_queue else list(snapshot.queues)
         if queues != self.queues:
             self.queues = queues
-            self._layout(force=True)
-            return
+            self.request_layout()
         for panel in self.query(WallPanel):
-            queue = snapshot.queues.get(panel.queue)
-            if queue is not None:
-                panel.show(queue)
+            panel.show(snapshot.queues.get(panel.queue))
+        self._status(snapshot)
+
+    def _status(self, snapshot: FloorSnapshot) -> None:
         pages = self._pages()
-        status = f"page {self.page + 1}/{pages}  " if pages > 1 else ""
-        frozen = "  FROZEN" if self.app.frozen else ""
-        self.query_one("#wall-status", Static).update(
-            f"{status}floor: {snapshot.totals.calls_waiting} waiting{frozen}"
-        )
+        parts = [f"page {self.page + 1}/{pages}  " if pages > 1 else "",
+                 f"floor: {snapshot.totals.calls_waiting} waiting",
+                 "  FROZEN" if self.app.frozen else ""]  # fmt: skip
+        if self._failure:
+            parts.append(f"  (layout: {self._failure})")
+        text = "".join(parts)
+        if text == self._status_text:
+            return  # the same words: no repaint, and never a layout of the whole wall
+        try:
+            self.query_one("#wall-status", Static).update(content(text), layout=False)
+            self._status_text = text
+        except NoMatches:
+            pass
 
     def action_next_page(self) -> None:
         self.page = (self.page + 1) % self._pages()
-        self._mount_page()
+        self.request_layout()
 
     def action_previous_page(self) -> None:
         self.page = (self.page - 1) % self._pages()
-        self._mount_page()
+        self.request_layout()

@@ -13,6 +13,7 @@ from floorwatch.config import Config
 from floorwatch.derive import ON_CALL, PAUSED, WRAPUP
 from floorwatch.format import STATE_ORDER, level, seconds, state_label
 from floorwatch.snapshot import AgentSnapshot, FloorSnapshot
+from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column, LiveTable
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "watch": 2}
@@ -96,6 +97,7 @@ class AgentBoard(LiveTable[AgentSnapshot]):
         self.filter_label: str | None = None
         self.sort_column = "state"
 
+    @shielded
     def show(self, snapshot: FloorSnapshot) -> None:
         self.update_rows(snapshot.agents, snapshot.at)
 
@@ -103,7 +105,7 @@ class AgentBoard(LiveTable[AgentSnapshot]):
         keys = [column.key for column in self.sortable()]
         index = keys.index(self.sort_column) if self.sort_column in keys else -1
         self.set_sort(keys[(index + 1) % len(keys)], self.sort_reverse)
-        self.notify(f"sorted by {self.sort_label()}", timeout=1.5)
+        self.notify(f"sorted by {self.sort_label()}", timeout=1.5, markup=False)
 
     def action_reverse_sort(self) -> None:
         self.set_sort(self.sort_column, not self.sort_reverse)

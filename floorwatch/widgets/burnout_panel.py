@@ -7,6 +7,7 @@ from floorwatch.config import Config
 from floorwatch.format import seconds
 from floorwatch.snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.widgets.agent_board import SEVERITY_MARK, burnout_level
+from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column, LiveTable
 
 
@@ -49,6 +50,7 @@ class BurnoutPanel(LiveTable[AgentSnapshot]):
         self.sort_column = "level"
         self.empty_message = "no burnout flags"
 
+    @shielded
     def show(self, snapshot: FloorSnapshot) -> None:
         flagged = {name: agent for name, agent in snapshot.agents.items() if agent.flags}
         self.update_rows(flagged, snapshot.at)

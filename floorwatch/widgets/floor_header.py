@@ -10,7 +10,9 @@ from textual.widget import Widget
 
 from floorwatch.config import Config
 from floorwatch.format import STATE_SYMBOLS, clock, level, percent, seconds
+from floorwatch.safe_text import printable
 from floorwatch.snapshot import FloorSnapshot
+from floorwatch.widgets.guard import shielded
 
 _LEVEL_STYLE = {"ok": "", "warning": "bold $warning", "critical": "bold reverse $error"}
 
@@ -41,6 +43,7 @@ class FloorHeader(Widget):
         self.banner: str | None = None
         self._zone: ZoneInfo | None = config.tzinfo()
 
+    @shielded
     def show(self, snapshot: FloorSnapshot) -> None:
         config = self.config
         colors = config.colors
@@ -70,7 +73,7 @@ class FloorHeader(Widget):
         ]
         parts += self._feed_parts(snapshot)
         if self.banner:
-            parts += ["  ", Content.styled(f" {self.banner} ", "bold reverse $accent")]
+            parts += ["  ", Content.styled(f" {printable(self.banner)} ", "bold reverse $accent")]
         if self.frozen:
             parts += ["  ", Content.styled(" FROZEN ", "bold reverse $warning")]
         self.update(Content.assemble(*parts))
@@ -85,24 +88,29 @@ class FloorHeader(Widget):
     def render(self) -> Content:
         return self._content
 
+    def show_failure(self, message: str | None) -> None:
+        if message is not None:
+            self.update(Content.styled(f"cannot show the floor's numbers: {message}",
+                                       "bold reverse $error"))  # fmt: skip
+
     def show_problem(self, problem: str) -> None:
         """Before any floor could be read: say what is wrong (and that it keeps trying)."""
         self.update(Content.assemble(
-            Content.styled(f"cannot read the floor: {problem}", "bold reverse $error"),
+            Content.styled(f"cannot read the floor: {printable(problem)}", "bold reverse $error"),
             "  (trying again every 2 s)",
         ))  # fmt: skip
 
     def _feed_parts(self, snapshot: FloorSnapshot) -> list:
         colors = self.config.colors
         if self.problem:
-            return ["  ", Content.styled(f"feed: {self.problem}", "bold reverse $error")]
+            return ["  ", Content.styled(f"feed: {printable(self.problem)}", "bold reverse $error")]
         if not snapshot.feeds:
             return ["  ", Content.styled("feed: no data yet", "$text-muted")]
         ages = [f.last_event_age_s for f in snapshot.feeds if f.last_event_age_s is not None]
         age = min(ages) if ages else None
         quiet = level(age, colors.feed_quiet_s.warning, colors.feed_quiet_s.critical)
         rejects = sum(f.rejects for f in snapshot.feeds)
-        down = [f.name for f in snapshot.feeds if f.status == "disconnected"]
+        down = [printable(f.name) for f in snapshot.feeds if f.status == "disconnected"]
         parts: list = ["  feed ", styled(f"{seconds(age)} ago", _LEVEL_STYLE[quiet])]
         if rejects:
             parts += ["  ", Content.styled(f"{rejects} rejects", "$warning")]

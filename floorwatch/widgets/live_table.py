@@ -10,41 +10,23 @@ rows move.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from collections.abc import Callable, Mapping
+from typing import ClassVar, Generic
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-Row = TypeVar("Row")
-Key = Hashable
+from floorwatch.safe_text import printable
+from floorwatch.widgets.columns import Cell, Column, ColumnLayout, Key, Row, fit
 
-#: A cell: its text and an optional style name ("warning", "critical", "state-on_call", ...)
-#: looked up as the component class `live-table--NAME`.
-Cell = tuple[str, str | None]
-
-
-@dataclass(frozen=True)
-class Column(Generic[Row]):
-    key: str
-    label: str
-    width: int
-    cell: Callable[[Row, float], Cell]
-    align: Literal["left", "right"] = "left"
-    #: Sort key (None: the column cannot be sorted on).
-    sort: Callable[[Row], Any] | None = None
-    #: The flexible column takes the width the others leave (at least `width`).
-    flex: bool = False
-    #: 0: always shown; higher numbers give way first when the terminal is too narrow.
-    drop: int = 0
+__all__ = ["Cell", "Column", "LiveTable", "fit"]
 
 
 class LiveTable(ScrollView, Generic[Row], can_focus=True):
@@ -135,13 +117,21 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         self.sort_reverse = False
         self.filter: Callable[[Row], bool] | None = None
         self.empty_message = "nothing to show"
-        self._layout_cache: dict[tuple[str, int], list] = {}
+        self.column_layout = ColumnLayout(columns)
         #: (sort value, str(key), key) of the shown rows, ascending; None when unsorted.
         self._sorted: list[tuple] | None = None
         self._sort: Column[Row] | None = None
         #: What each screen line showed when last painted (to repaint only what changed).
         self._painted: dict[int, object] = {}
         self._base_style: Style | None = None
+        #: Why the last update could not be drawn (shown in the header line), if it could not.
+        self.failure: str | None = None
+
+    def show_failure(self, message: str | None) -> None:
+        """Say in the header line why the rows are not current (None: they are again)."""
+        self.failure = message
+        self._painted.pop(0, None)
+        self.refresh()
 
     # ----------------------------------------------------------------- data
     def update_rows(self, rows: Mapping[Key, Row], now: float) -> None:
@@ -182,16 +172,23 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
             if index < len(self.order):
                 row = self.rows[self.order[index]]
                 key = (self.order[index], index == self.cursor,
-                       tuple(column.cell(row, self.now) for column in columns))  # fmt: skip
+                       tuple(self._cells(columns, row)))  # fmt: skip
             else:
                 key = None
             if painted.get(y) != key:
                 painted[y] = key
-                self.refresh_lines(y, 1)
-        header = (tuple(c.key for c in columns), self.sort_column, self.sort_reverse)
+                self._refresh_screen_line(y)
+        header = (tuple(c.key for c in columns), self.sort_column, self.sort_reverse,
+                  self.failure)  # fmt: skip
         if painted.get(0) != header:
             painted[0] = header
-            self.refresh_lines(0, 1)
+            self._refresh_screen_line(0)
+
+    def _refresh_screen_line(self, y: int) -> None:
+        """Repaint line `y` of the widget as it is on screen. (ScrollView.refresh_lines takes
+        a line of the content and subtracts the scroll offset itself: given a screen line, a
+        scrolled board repainted lines off screen and showed stale ones, some rows twice.)"""
+        self.refresh(Region(0, y, max(self.virtual_size.width, self.size.width), 1))
 
     def set_sort(self, column: str | None, reverse: bool = False) -> None:
         self.sort_column, self.sort_reverse = column, reverse
@@ -350,36 +347,26 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
     # ----------------------------------------------------------------- painting
     def shown(self, width: int) -> list[Column[Row]]:
         """The columns that fit `width`: those that give way first are left out first."""
-        cached = self._layout_cache.get(("shown", width))
-        if cached is not None:
-            return cached
-        columns = list(self.columns)
-        while len(columns) > 1:
-            needed = sum(c.width for c in columns) + len(columns) - 1
-            droppable = [c for c in columns if c.drop > 0]
-            if needed <= width or not droppable:
-                break
-            columns.remove(max(droppable, key=lambda c: (c.drop, self.columns.index(c))))
-        self._layout_cache[("shown", width)] = columns
-        return columns
+        return self.column_layout.shown(width)
 
     def _widths(self, width: int) -> list[int]:
-        cached = self._layout_cache.get(("widths", width))
-        if cached is not None:
-            return cached
-        columns = self.shown(width)
-        widths = [column.width for column in columns]
-        spare = width - sum(widths) - (len(widths) - 1)
-        flex = [index for index, column in enumerate(columns) if column.flex]
-        if spare > 0 and flex:
-            share, extra = divmod(spare, len(flex))
-            for position, index in enumerate(flex):
-                widths[index] += share + (1 if position < extra else 0)
-        self._layout_cache[("widths", width)] = widths
-        return widths
+        return self.column_layout.widths(width)
 
     def _total_width(self, width: int) -> int:
-        return sum(self._widths(width)) + len(self.shown(width)) - 1
+        return self.column_layout.total_width(width)
+
+    def _cells(self, columns: list[Column[Row]], row: Row) -> list[Cell]:
+        """The row's cells; a cell that cannot be computed (an odd value in one row) shows
+        `?` in its column instead of ending the dashboard."""
+        now = self.now
+        cells = []
+        for column in columns:
+            try:
+                cells.append(column.cell(row, now))
+            except Exception as error:
+                self.log.error(f"cell {column.key} failed", error)
+                cells.append(("?", "critical"))
+        return cells
 
     def _style(self, name: str | None) -> Style:
         if name is None:
@@ -394,9 +381,7 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         ):
             if index:
                 segments.append(Segment(" ", base))
-            if len(text) > cell_width:
-                text = text[: max(0, cell_width - 1)] + "…" if cell_width > 1 else text[:cell_width]
-            text = text.rjust(cell_width) if column.align == "right" else text.ljust(cell_width)
+            text = fit(printable(text), cell_width, column.align)
             style = base + self._style(style_name) if style_name else base
             segments.append(Segment(text, style))
         scroll_x = int(self.scroll_x)
@@ -410,6 +395,9 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         columns = self.shown(width)
         if y == 0:
             header = self._style("header")
+            if self.failure:
+                text = fit(printable(f"⚠ not current: {self.failure}"), width)
+                return Strip([Segment(text, base + header + self._style("critical"))])
             labels = []
             for column in columns:
                 mark = ""
@@ -425,8 +413,7 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
                 )
             return Strip.blank(width, base)
         row = self.rows[self.order[index]]
-        now = self.now
-        cells = [column.cell(row, now) for column in columns]
+        cells = self._cells(columns, row)
         style = base
         if index == self.cursor:
             style = base + self._style("cursor")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from floorwatch.config import Config
 from floorwatch.format import level, percent, seconds, service_level_state, sparkline
 from floorwatch.snapshot import FloorSnapshot, QueueSnapshot
+from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column, LiveTable
 
 
@@ -86,5 +87,6 @@ class QueueBoard(LiveTable[QueueSnapshot]):
         super().__init__(queue_columns(config), id=id)
         self.empty_message = "no queues yet"
 
+    @shielded
     def show(self, snapshot: FloorSnapshot) -> None:
         self.update_rows(snapshot.queues, snapshot.at)

@@ -11,6 +11,7 @@ from textual.widget import Widget
 from floorwatch.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
 from floorwatch.format import STATE_SYMBOLS, STATE_WORDS
 from floorwatch.timeline import Stretch, dominant_states
+from floorwatch.widgets.guard import describe
 
 #: Theme variables per state, for the bar and the legend.
 STATE_COLORS = {
@@ -51,6 +52,13 @@ class Timeline(Widget):
         return datetime.fromtimestamp(ts, self.zone).astimezone(self.zone)
 
     def render(self) -> Content:
+        try:
+            return self._bar()
+        except Exception as error:  # an odd stretch must not end the dashboard
+            self.log.error("timeline failed", error)
+            return Content.styled(f"cannot draw the timeline: {describe(error)}", "$error")
+
+    def _bar(self) -> Content:
         width = max(10, self.size.width - 2)
         if self.end <= self.start:
             return Content("no activity today")

@@ -1,0 +1,79 @@
+"""Running the dashboard, alone or with an ingest beside it, and saying in one line how it ended.
+
+`floorwatch run`, `demo` and `replay` show a dashboard while an ingest writes the store in a
+thread of the same process. However the dashboard ends (q, a signal, an internal error), the
+ingest is then asked to stop and given the time to commit what it has read: a commit is one
+transaction with its checkpoint, so what it had not committed is read again on the next start.
+An internal error that ended the dashboard is one line, and a non-zero exit, for the command.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+
+from textual.app import App
+
+from floorwatch.ingest import Ingest, IngestSummary
+from floorwatch.safe_text import printable
+from floorwatch.widgets.guard import describe
+
+
+def failure_line(app: App) -> str | None:
+    """None if the app ended normally, else why it did not, in one line."""
+    if not app.return_code:
+        return None
+    error = getattr(app, "failure", None)
+    if error is None:
+        return f"the dashboard stopped with status {app.return_code}"
+    return f"the dashboard stopped on an internal error: {describe(error)}"
+
+
+class BackgroundIngest:
+    """An Ingest in a thread; `stop` ends it cleanly and says what it did."""
+
+    #: How long a stop waits for the last commit (a commit is at most 20,000 events).
+    STOP_TIMEOUT_S = 60.0
+
+    def __init__(self, ingest: Ingest, sources: Sequence[object], *,
+                 on_error: Callable[[str], None], on_end: Callable[[], None]):  # fmt: skip
+        self.ingest = ingest
+        self.sources = sources
+        self.on_error = on_error
+        self.on_end = on_end
+        self.summary: IngestSummary | None = None
+        #: Why the ingest itself stopped early (a source or the store failed), one line each.
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ingest", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.summary = self.ingest.run(self._stop)
+        except Exception as error:  # the store failed: said, never a traceback on the screen
+            self.errors.append(describe(error))
+        finally:
+            self.on_end()
+        self.errors += [f"{printable(name)}: {describe(error)}" for name, error in
+                        self.ingest.errors]  # fmt: skip
+        for line in self.errors:
+            self.on_error(line)
+
+    def stop(self) -> str:
+        """Ask the ingest to stop, wait for its last commit, and say how it went."""
+        self._stop.set()
+        for source in self.sources:
+            wake = getattr(source, "wake", None)
+            if wake is not None:
+                wake()
+        self._thread.join(timeout=self.STOP_TIMEOUT_S)
+        if self._thread.is_alive():
+            return (f"the ingest did not stop within {self.STOP_TIMEOUT_S:g} s; what it had "
+                    "not committed is read again on the next start")  # fmt: skip
+        if self.summary is None:
+            return "the ingest had stopped already"
+        return (f"the ingest stopped cleanly after committing {self.summary.events} events "
+                f"({self.summary.rejects} rejects) this run")  # fmt: skip
