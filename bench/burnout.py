@@ -48,11 +48,11 @@ def load(feed_lines: list[str], work: Path) -> Path:
 def play(db: Path, tail: list[str], rounds: int, full: bool) -> tuple[list[float], list[int], set]:
     """Commit the tail 5 s of feed time at a time; after each commit one monitor round.
     Returns the rounds' times, agents evaluated per round, and every flag raised."""
-    from floorwatch.burnout_monitor import BurnoutMonitor
+    from floorwatch.ingest.burnout_monitor import BurnoutMonitor
     from floorwatch.config import Config
     from floorwatch.sources.base import Batch
     from floorwatch.sources.queue_log import parse_line
-    from floorwatch.store import Store
+    from floorwatch.store.database import Store
 
     config = Config(timezone="UTC")
     store = Store.open(str(db), config.derive_config())
@@ -87,8 +87,8 @@ def main() -> None:
     from snapshot import build
 
     from floorwatch.config import Config
-    from floorwatch.reader import FloorReader
-    from floorwatch.store import Store
+    from floorwatch.snapshot.reader import FloorReader
+    from floorwatch.store.database import Store
 
     feed, _ = build(100_000)
     lines = feed.read_text().splitlines()

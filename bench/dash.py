@@ -35,7 +35,7 @@ def writer(db: str, queues: list[str], seconds: float, out: str, start: multipro
     """Commit 100 callers a second, ten at a time, and write down when each was committed."""
     from floorwatch.sources.queue_log import parse_line
     from floorwatch.sources.base import Batch
-    from floorwatch.store import Store
+    from floorwatch.store.database import Store
 
     store = Store.open(db)
     start.wait()
@@ -63,7 +63,7 @@ def writer(db: str, queues: list[str], seconds: float, out: str, start: multipro
 async def run_viewer(db: Path, seconds: float, start: multiprocessing.Event, seen: dict) -> dict:
     from floorwatch.app import FloorwatchApp
     from floorwatch.config import Config
-    from floorwatch.live import LiveFloor
+    from floorwatch.snapshot.live import LiveFloor
     from floorwatch.screens.agent import AgentScreen
     from floorwatch.screens.floor import FloorScreen
     from floorwatch.widgets.agent_board import AgentBoard
@@ -164,7 +164,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="fw-dash-"))
     db = work / "floor.db"
     shutil.copy(cached, db)
-    from floorwatch.store import Store
+    from floorwatch.store.database import Store
 
     with Store.open_readonly(db) as store:
         queues = [q for (q,) in store.conn.execute("SELECT DISTINCT queue FROM calls")]

@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from ingest import CACHE, generate  # noqa: E402
 
 from floorwatch.config import Config  # noqa: E402
-from floorwatch.reader import FloorReader  # noqa: E402
+from floorwatch.snapshot.reader import FloorReader  # noqa: E402
 from floorwatch.sources import open_source  # noqa: E402
 from floorwatch.sources.base import Batch  # noqa: E402
-from floorwatch.store import Store  # noqa: E402
+from floorwatch.store.database import Store  # noqa: E402
 
 AGENTS, QUEUES = 5000, 200
 #: 5,000 agents taking a call about every 6 minutes each: a call every 0.072 s.

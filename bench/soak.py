@@ -2,7 +2,7 @@
 
     python bench/soak.py [--minutes 5] [--speed 100] [--agents 60] [--queues 6]
 
-The floor is `floorwatch demo`'s machinery (floorwatch.demo.Demo): a simulator writes
+The floor is `floorwatch demo`'s machinery (floorwatch.modes.demo.Demo): a simulator writes
 Asterisk queue_log lines to a file at `--speed` simulated seconds per second, and an ingest
 follows it into the store (burnout rules included). Its clock is set so that the simulated
 span ends at the wall clock's start time, in a time zone where that span is one local working
@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from floorwatch.demo import Demo, DemoOptions  # noqa: E402
+from floorwatch.modes.demo import Demo, DemoOptions  # noqa: E402
 
 from viewers import cpu_seconds, memory_mb  # noqa: E402  (bench/viewers.py)
 

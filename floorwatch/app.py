@@ -13,10 +13,10 @@ from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 
-from floorwatch.commands import FloorCommands
+from floorwatch.screens.palette import FloorCommands
 from floorwatch.config import Config
-from floorwatch.live import FeedProblem, FloorUpdate, LiveFloor
-from floorwatch.replay import ReplayControl
+from floorwatch.snapshot.live import FeedProblem, FloorUpdate, LiveFloor
+from floorwatch.sources.replay import ReplayControl
 from floorwatch.safe_text import printable
 from floorwatch.screens.agent import AgentScreen
 from floorwatch.screens.floor import FloorScreen

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from floorwatch.burnout import BurnoutConfig
-from floorwatch.derive import DEFAULT_WRAPUP_REASONS, DeriveConfig
+from floorwatch.snapshot.burnout import BurnoutConfig
+from floorwatch.store.derive import DEFAULT_WRAPUP_REASONS, DeriveConfig
 
 SERVICE_LEVEL_FORMULAS = ("abandoned", "answered", "offered")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from floorwatch.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
+from floorwatch.store.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
 
 #: A symbol per agent state, so a state never relies on colour alone (NO_COLOR, 16 colours,
 #: colour-blind readers), and a short word for narrow columns.

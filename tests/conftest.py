@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from floorwatch.config import Config
-from floorwatch.ingest import Ingest
+from floorwatch.ingest.pipeline import Ingest
 from floorwatch.sources import open_source
-from floorwatch.store import Store
+from floorwatch.store.database import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples"

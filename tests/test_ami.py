@@ -17,13 +17,13 @@ import pytest
 
 from tests.ami_server import AMI, SAMPLES, SECRET, AmiServer
 from floorwatch.config import Config
-from floorwatch.ingest import Ingest
-from floorwatch.reader import FloorReader
+from floorwatch.ingest.pipeline import Ingest
+from floorwatch.snapshot.reader import FloorReader
 from floorwatch.sources import open_source
-from floorwatch.sources.ami import AmiSource, parse_address, read_secret
-from floorwatch.sources.ami_protocol import BlockFramer, parse_block
+from floorwatch.sources.ami.client import AmiSource, parse_address, read_secret
+from floorwatch.sources.ami.protocol import BlockFramer, parse_block
 from floorwatch.sources.base import SourceError
-from floorwatch.store import Store
+from floorwatch.store.database import Store
 
 CAPTURE = SAMPLES / "asterisk22_three_queues.ami.log"
 QUEUE_LOG = SAMPLES / "asterisk22_three_queues.queue_log"
@@ -426,7 +426,7 @@ def test_no_server_is_disconnected_with_backoff_not_a_crash(tmp_path):
 
 
 def _capture_events(clock_start: float = 1795530190.0) -> list:
-    from floorwatch.sources.ami_events import AmiTranslator
+    from floorwatch.sources.ami.translate import AmiTranslator
 
     ticks = iter(range(10**6))
     translator = AmiTranslator("ami", lambda: clock_start + next(ticks) * 0.1)
@@ -455,7 +455,7 @@ def test_either_feed_first_gives_the_queue_log_numbers(tmp_path, queue_log_db, a
 
 def test_a_surer_fact_replaces_an_inferred_outcome(tmp_path):
     """QueueCallerAbandon may be a timeout: QUEUESTATUS (or a queue_log line) says which."""
-    from floorwatch.sources.ami_events import AmiTranslator
+    from floorwatch.sources.ami.translate import AmiTranslator
     from floorwatch.sources.base import Batch
 
     translator = AmiTranslator("ami", lambda: 1000.0)

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from floorwatch.burnout import (
+from floorwatch.snapshot.burnout import (
     CRITICAL,
     RULES,
     WARNING,
@@ -21,12 +21,12 @@ from floorwatch.burnout import (
     evaluate,
     overall_level,
 )
-from floorwatch.burnout_monitor import BurnoutMonitor
+from floorwatch.ingest.burnout_monitor import BurnoutMonitor
 from floorwatch.config import Config
-from floorwatch.ingest import Ingest
-from floorwatch.reader import FloorReader, load_flags
+from floorwatch.ingest.pipeline import Ingest
+from floorwatch.snapshot.reader import FloorReader, load_flags
 from floorwatch.sources import open_source
-from floorwatch.store import Store
+from floorwatch.store.database import Store
 
 DAY = 1_795_478_400.0  # 2026-11-24 00:00 UTC
 H = 3600.0
@@ -331,7 +331,7 @@ def test_incremental_rounds_raise_and_clear_exactly_what_full_rounds_do(tmp_path
 def test_baselines_are_each_agents_mean_handle_time_over_the_days_before(tmp_path):
     """agent_baselines: each agent's mean talk + wrap-up over answered calls whose wait ended
     in the 14 days before the day, and their count (worked out here from the rows)."""
-    from floorwatch.burnout_monitor import agent_baselines
+    from floorwatch.ingest.burnout_monitor import agent_baselines
     from floorwatch.sources.base import Batch
     from floorwatch.sources.queue_log import parse_line
     from floorwatch.sources.simulator import SimConfig, Simulator

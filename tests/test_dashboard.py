@@ -12,7 +12,7 @@ import pytest
 
 from floorwatch.app import FloorwatchApp
 from floorwatch.config import load
-from floorwatch.live import LiveFloor
+from floorwatch.snapshot.live import LiveFloor
 from floorwatch.screens.agent import AgentScreen
 from floorwatch.screens.floor import FloorScreen
 from floorwatch.screens.help import HelpScreen

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import pytest
 
-from floorwatch.erlang import agents_needed, around, erlang_b, erlang_c, traffic
+from floorwatch.snapshot.erlang import agents_needed, around, erlang_b, erlang_c, traffic
 
 
 def exact_wait_probability(agents: int, erlangs: Fraction) -> float:

@@ -29,7 +29,7 @@ from floorwatch.events import (
 from floorwatch.sources import jsonl, queue_log
 from floorwatch.sources.base import Batch
 from floorwatch.sources.linefeed import parse_lines
-from floorwatch.store import Store
+from floorwatch.store.database import Store
 
 FUZZ = settings(max_examples=300, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow,

@@ -18,7 +18,7 @@ from floorwatch.sources.base import Batch
 from floorwatch.sources.linefeed import parse_lines
 from floorwatch.sources.queue_log import parse_line
 from floorwatch.sources.tail import MAX_LINE_BYTES, FileTail
-from floorwatch.store import Store
+from floorwatch.store.database import Store
 
 from .test_ingest import call_lines, children, count_events, run, stored_lines, wait_for
 

@@ -19,9 +19,9 @@ import pytest
 from floorwatch.config import Config
 from floorwatch.events import Event, EventError, Kind
 from floorwatch.sources import jsonl, queue_log
-from floorwatch.sources.ami_events import AmiTranslator, BlockError
-from floorwatch.sources.ami_protocol import parse_block
-from floorwatch.store import Store
+from floorwatch.sources.ami.translate import AmiTranslator, BlockError
+from floorwatch.sources.ami.protocol import parse_block
+from floorwatch.store.database import Store
 
 from .ami_server import SECRET, AmiServer
 from .conftest import ROOT, THREE_QUEUES, ingest_file
@@ -185,7 +185,7 @@ def test_a_bad_row_already_in_the_store_leaves_snapshot_report_and_reader_workin
         aht = queue["windows"]["today"]["aht_s"]
         assert aht is None or 0 <= aht < math.inf
     config = Config(timezone="UTC")
-    from floorwatch.reader import FloorReader
+    from floorwatch.snapshot.reader import FloorReader
 
     with Store.open_readonly(db) as store:
         # The old line comes back as an `other` event: kept for audit, never derived from.
@@ -211,7 +211,7 @@ def test_a_bad_row_already_in_the_store_leaves_snapshot_report_and_reader_workin
 
 
 def test_staffing_from_a_figure_no_floor_can_have_is_no_figure_not_an_error():
-    from floorwatch.erlang import agents_needed, staffing_for
+    from floorwatch.snapshot.erlang import agents_needed, staffing_for
 
     assert staffing_for(100, 1800, 180, 0.8, 20).agents == 14
     for aht in (None, 0.0, -3000.0, math.nan, math.inf, -math.inf, 1e300):

@@ -25,11 +25,11 @@ from rich.console import Console
 
 from floorwatch.app import FloorwatchApp
 from floorwatch.config import Config, load
-from floorwatch.live import LiveFloor
-from floorwatch.reader import FloorReader
+from floorwatch.snapshot.live import LiveFloor
+from floorwatch.snapshot.reader import FloorReader
 from floorwatch.safe_text import printable
-from floorwatch.snapshot_text import render
-from floorwatch.store import Store
+from floorwatch.reports.snapshot_text import render
+from floorwatch.store.database import Store
 
 from .conftest import ingest_file
 
@@ -208,8 +208,8 @@ def test_report_csv_is_text_and_no_formula(hostile):
 def test_burnout_table_shows_names_as_text(hostile):
     """`floorwatch burnout`'s tables, built from a flag of a hostile agent with a hostile
     summary (the rules quote pause reasons)."""
-    from floorwatch.burnout import Flag
-    from floorwatch.burnout_report import flag_history, history_table
+    from floorwatch.snapshot.burnout import Flag
+    from floorwatch.reports.burnout_history import flag_history, history_table
 
     db, config, now = hostile
     flag = Flag(agent=OSC52, rule="long_calls", severity="warning", since=float(now - 200),
@@ -247,7 +247,7 @@ async def until(pilot, condition, timeout: float = 10.0) -> None:
 
 
 async def test_the_dashboard_shows_names_as_text(hostile):
-    from floorwatch.commands import FloorCommands
+    from floorwatch.screens.palette import FloorCommands
     from floorwatch.screens.agent import AgentScreen
     from floorwatch.screens.pickers import FilterScreen, SearchScreen
     from floorwatch.screens.wallboard import WallboardScreen

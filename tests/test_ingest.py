@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from floorwatch.events import Event, Kind
-from floorwatch.ingest import Ingest
-from floorwatch.store import SCHEMA_VERSION, Store, StoreError
+from floorwatch.ingest.pipeline import Ingest
+from floorwatch.store.database import SCHEMA_VERSION, Store, StoreError
 
 from .conftest import ingest_file
 
@@ -361,7 +361,7 @@ def kill_the_writer_and_hear_it(ingest: subprocess.Popen, db: Path, timeout: flo
 
 
 def test_only_one_ingest_writes_a_database_and_its_writer_process_holds_the_lock(tmp_path):
-    from floorwatch.writer import WriterProcess
+    from floorwatch.store.writer import WriterProcess
 
     db = tmp_path / "floor.db"
     first = Store.open(db)
@@ -417,7 +417,7 @@ def test_a_writer_process_killed_mid_load_loses_nothing_once_the_ingest_runs_aga
 def test_the_events_table_keeps_the_feeds_spelling_of_an_agent_aliases_apply_to_the_rest(tmp_path):
     """Raw events are the truth: an alias (one member under two spellings) renames the agent
     in the derived tables only, whether a chunk is stored from its lines or from its events."""
-    from floorwatch.derive import DeriveConfig
+    from floorwatch.store.derive import DeriveConfig
     from floorwatch.sources import open_source
 
     feed, db = tmp_path / "queue_log", tmp_path / "floor.db"

@@ -1,11 +1,11 @@
-"""The definitions in floorwatch/metrics.py, on single calls and on sums."""
+"""The definitions in floorwatch/snapshot/metrics.py, on single calls and on sums."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from floorwatch.config import ServiceLevel
-from floorwatch.metrics import (
+from floorwatch.snapshot.metrics import (
     ABANDONED,
     ANSWERED,
     HANDLED,

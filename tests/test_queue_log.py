@@ -213,7 +213,7 @@ def test_blind_transfer_reentry_is_a_new_call_in_the_other_queue(make_store):
 
 
 def test_events_come_back_from_the_store_as_they_went_in(tmp_path, samples):
-    from floorwatch.store import Store
+    from floorwatch.store.database import Store
 
     feed = samples / "asterisk22_three_queues.queue_log"
     db = ingest_file(tmp_path / "x.db", feed)
@@ -255,7 +255,7 @@ def test_a_clean_chunk_is_stored_from_its_lines_exactly_as_from_its_events(tmp_p
     events: identical events, derived tables and source rows."""
     from floorwatch.sources.base import Batch
     from floorwatch.sources.linefeed import parse_lines
-    from floorwatch.store import Store
+    from floorwatch.store.database import Store
 
     data = (samples / "asterisk22_three_queues.queue_log").read_bytes()
     events, rejects, lines = parse_lines(data, 0, parse_line, "pbx")

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from floorwatch.config import from_table, load
-from floorwatch.reader import FloorReader
-from floorwatch.report import agent_report, queue_report, report_day
+from floorwatch.snapshot.reader import FloorReader
+from floorwatch.reports.intervals import agent_report, queue_report, report_day
 from floorwatch.sources.simulator import SimConfig, write_floor
-from floorwatch.store import Store
+from floorwatch.store.database import Store
 
 from .conftest import ROOT, ingest_file
 
@@ -92,7 +92,7 @@ def test_live_staffing_gap_in_the_snapshot(tmp_path):
         half = queue.windows["30m"]
         assert gap["calls_per_hour"] == pytest.approx(half.offered * 2)
         assert gap["aht_s"] == pytest.approx(half.aht_s)
-        from floorwatch.erlang import agents_needed
+        from floorwatch.snapshot.erlang import agents_needed
 
         expected = agents_needed(half.offered / 1800 * half.aht_s, half.aht_s, queue.target,
                                  queue.threshold_s).agents  # fmt: skip
@@ -138,7 +138,7 @@ def test_report_command_formats_and_errors(tmp_path, samples):
 
 async def test_the_report_view(tmp_path, samples):
     from floorwatch.app import FloorwatchApp
-    from floorwatch.live import LiveFloor
+    from floorwatch.snapshot.live import LiveFloor
     from floorwatch.screens.report import ReportScreen
     from floorwatch.widgets.live_table import LiveTable
 

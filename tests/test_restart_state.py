@@ -19,7 +19,7 @@ from pathlib import Path
 from floorwatch.events import Event, Kind
 from floorwatch.sources.base import Batch
 from floorwatch.sources.queue_log import parse_line
-from floorwatch.store import Store
+from floorwatch.store.database import Store
 
 from .test_ingest import children, count_events, run, wait_for
 
@@ -128,7 +128,7 @@ def test_a_restart_between_any_two_events_derives_the_same_floor(tmp_path):
 def test_recent_calls_are_the_same_after_a_restart_as_in_one_run(tmp_path):
     """Late lines find the calls that finished lately: the last RECENT_CALLS // 2 closes, in
     memory or read back from the store (only the rows changed since the oldest of them)."""
-    from floorwatch.derive import Deriver
+    from floorwatch.store.derive import Deriver
 
     size = Deriver.RECENT_CALLS // 2
     lines = []

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from floorwatch.burnout import RULES
+from floorwatch.snapshot.burnout import RULES
 from floorwatch.clock import FeedClock
 from floorwatch.config import from_table
-from floorwatch.demo import Demo, DemoOptions
-from floorwatch.ingest import Ingest
-from floorwatch.reader import FloorReader
-from floorwatch.replay import ReplaySource, jump_target
+from floorwatch.modes.demo import Demo, DemoOptions
+from floorwatch.ingest.pipeline import Ingest
+from floorwatch.snapshot.reader import FloorReader
+from floorwatch.sources.replay import ReplaySource, jump_target
 from floorwatch.sources.simulator import SimConfig, Simulator, day_bounds, write_floor
-from floorwatch.store import Store
+from floorwatch.store.database import Store
 
 from .conftest import ingest_file
 
@@ -147,7 +147,7 @@ def test_demo_headless_prints_a_busy_floor(tmp_path):
 
 async def test_the_demo_app(tmp_path):
     from floorwatch.app import FloorwatchApp
-    from floorwatch.live import LiveFloor
+    from floorwatch.snapshot.live import LiveFloor
     from floorwatch.widgets.agent_board import AgentBoard
     from floorwatch.widgets.burnout_panel import BurnoutPanel
 

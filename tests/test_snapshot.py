@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from floorwatch.config import from_table
-from floorwatch.floor import FloorModel, local_day_end, local_day_start
-from floorwatch.reader import FloorReader
+from floorwatch.snapshot.floor_model import FloorModel, local_day_end, local_day_start
+from floorwatch.snapshot.reader import FloorReader
 from floorwatch.sources import open_source
 from floorwatch.sources.base import Batch
-from floorwatch.store import Store
+from floorwatch.store.database import Store
 
 from .conftest import ingest_file
 

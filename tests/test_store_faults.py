@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from floorwatch.store import Store, StoreError
+from floorwatch.store.database import Store, StoreError
 
 from .ami_server import SECRET, AmiServer
 from .test_ingest import call_lines, children, count_events, run, stored_lines, wait_for

@@ -16,8 +16,8 @@ import pytest
 
 from floorwatch.app import FloorwatchApp
 from floorwatch.config import Config
-from floorwatch.live import LiveFloor
-from floorwatch.store import Store
+from floorwatch.snapshot.live import LiveFloor
+from floorwatch.store.database import Store
 from floorwatch.widgets.agent_board import AgentBoard
 
 from .conftest import ingest_file

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from floorwatch.store import Store
+from floorwatch.store.database import Store
 
 from .conftest import ROOT
 
@@ -313,7 +313,7 @@ def test_dash_on_a_database_it_cannot_read_exits_2(tmp_path, target, message):
 
 def test_an_unreadable_database_is_refused(tmp_path, live_floor, monkeypatch):
     """As root every file is readable, so the permission check itself is exercised directly."""
-    from floorwatch.store import StoreError
+    from floorwatch.store.database import StoreError
 
     db, _ = live_floor
     monkeypatch.setattr(os, "access", lambda path, mode: False)
@@ -323,9 +323,9 @@ def test_an_unreadable_database_is_refused(tmp_path, live_floor, monkeypatch):
 
 async def test_the_command_palette_offers_only_viewing_actions(live_floor):
     from floorwatch.app import FloorwatchApp
-    from floorwatch.commands import FloorCommands
+    from floorwatch.screens.palette import FloorCommands
     from floorwatch.config import load
-    from floorwatch.live import LiveFloor
+    from floorwatch.snapshot.live import LiveFloor
 
     db, config_path = live_floor
     config = load(config_path)
@@ -387,7 +387,7 @@ async def test_a_store_that_breaks_is_reported_not_fatal(tmp_path, live_floor):
     keeps running and recovers when the store is readable again."""
     from floorwatch.app import FloorwatchApp
     from floorwatch.config import Config
-    from floorwatch.live import LiveFloor
+    from floorwatch.snapshot.live import LiveFloor
 
     db, _ = live_floor
     broken = tmp_path / "broken.db"

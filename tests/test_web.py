@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from floorwatch.web import RECONNECT_SCRIPT, Authority, SiteCheck
+from floorwatch.modes.web import RECONNECT_SCRIPT, Authority, SiteCheck
 
 from .test_viewers import FLOORWATCH, _listening, free_port, live_floor, wait_for  # noqa: F401
 

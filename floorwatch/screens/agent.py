@@ -14,13 +14,13 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from floorwatch.floor import IntervalRow
+from floorwatch.snapshot.floor_model import IntervalRow
 from floorwatch.format import percent, seconds, state_label
-from floorwatch.live import FloorUpdate
-from floorwatch.reader import AgentDay
+from floorwatch.snapshot.live import FloorUpdate
+from floorwatch.snapshot.reader import AgentDay
 from floorwatch.safe_text import content
-from floorwatch.snapshot import AgentSnapshot, FloorSnapshot
-from floorwatch.timeline import agent_stretches
+from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
+from floorwatch.snapshot.timeline import agent_stretches
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import Column, LiveTable
 from floorwatch.widgets.timeline import Timeline

@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
-from floorwatch.live import FloorUpdate
+from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.agent_board import AgentBoard
 from floorwatch.widgets.burnout_panel import BurnoutPanel
 from floorwatch.widgets.floor_header import FloorHeader

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from floorwatch.derive import AGENT_STATES
+from floorwatch.store.derive import AGENT_STATES
 from floorwatch.format import state_label
 from floorwatch.safe_text import content
 

@@ -13,9 +13,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from floorwatch.format import percent, seconds
-from floorwatch.report import queue_report, report_day
+from floorwatch.reports.intervals import queue_report, report_day
 from floorwatch.safe_text import content
-from floorwatch.store import Store
+from floorwatch.store.database import Store
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import Column, LiveTable
 

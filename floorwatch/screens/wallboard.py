@@ -12,9 +12,9 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Static
 
-from floorwatch.live import FloorUpdate
+from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.safe_text import content
-from floorwatch.snapshot import FloorSnapshot
+from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.wall_panel import WallPanel
 

@@ -68,7 +68,7 @@ def open_source(spec: str, *, name: str | None = None, follow: bool = True,
     # gives the feed in the store must be text SQLite can hold.
     name = (name or spec).encode("utf-8", "backslashreplace").decode("utf-8")
     if kind == "ami":
-        from floorwatch.sources.ami import AmiSource
+        from floorwatch.sources.ami.client import AmiSource
 
         return AmiSource(name, location, secret_file=secret_file, fatal_login=fatal_login,
                          follow=follow)

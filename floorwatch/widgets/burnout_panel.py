@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from floorwatch.burnout import RANK, RULES
+from floorwatch.snapshot.burnout import RANK, RULES
 from floorwatch.config import Config
 from floorwatch.format import seconds
-from floorwatch.snapshot import AgentSnapshot, FloorSnapshot
+from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.widgets.agent_board import SEVERITY_MARK, burnout_level
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column, LiveTable

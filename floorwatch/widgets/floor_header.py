@@ -11,7 +11,7 @@ from textual.widget import Widget
 from floorwatch.config import Config
 from floorwatch.format import STATE_SYMBOLS, clock, level, percent, seconds
 from floorwatch.safe_text import printable
-from floorwatch.snapshot import FloorSnapshot
+from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.widgets.guard import shielded
 
 _LEVEL_STYLE = {"ok": "", "warning": "bold $warning", "critical": "bold reverse $error"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from floorwatch.config import Config
 from floorwatch.format import level, percent, seconds, service_level_state, sparkline
-from floorwatch.snapshot import FloorSnapshot, QueueSnapshot
+from floorwatch.snapshot.floor_snapshot import FloorSnapshot, QueueSnapshot
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column, LiveTable
 

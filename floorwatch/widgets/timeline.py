@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from textual.content import Content
 from textual.widget import Widget
 
-from floorwatch.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
+from floorwatch.store.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
 from floorwatch.format import STATE_SYMBOLS, STATE_WORDS
-from floorwatch.timeline import Stretch, dominant_states
+from floorwatch.snapshot.timeline import Stretch, dominant_states
 from floorwatch.widgets.guard import describe
 
 #: Theme variables per state, for the bar and the legend.

@@ -16,7 +16,7 @@ from textual.widgets import Digits, Label
 from floorwatch.config import Config
 from floorwatch.format import clock, level, service_level_state
 from floorwatch.safe_text import content
-from floorwatch.snapshot import QueueSnapshot
+from floorwatch.snapshot.floor_snapshot import QueueSnapshot
 from floorwatch.widgets.guard import shielded
 
 LEVELS = ("-ok", "-warning", "-critical")

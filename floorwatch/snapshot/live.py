@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from floorwatch.config import Config
-from floorwatch.reader import AgentDay, FloorReader, load_agent_day
-from floorwatch.snapshot import FloorSnapshot
-from floorwatch.store import Store, StoreError
+from floorwatch.snapshot.reader import AgentDay, FloorReader, load_agent_day
+from floorwatch.snapshot.floor_snapshot import FloorSnapshot
+from floorwatch.store.database import Store, StoreError
 
 
 @dataclass

@@ -17,13 +17,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from floorwatch.burnout_monitor import BurnoutMonitor
+from floorwatch.ingest.burnout_monitor import BurnoutMonitor
 from floorwatch.clock import FeedClock
 from floorwatch.config import Config, from_table
-from floorwatch.ingest import Ingest
+from floorwatch.ingest.pipeline import Ingest
 from floorwatch.sources import open_source
 from floorwatch.sources.simulator import SimConfig, Simulator, day_bounds
-from floorwatch.store import Store
+from floorwatch.store.database import Store
 
 FEED = "queue_log"
 DATABASE = "floorwatch.db"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from floorwatch.metrics import WindowStats
+from floorwatch.snapshot.metrics import WindowStats
 
 #: The windows every queue is counted over: today since local midnight, and rolling.
 WINDOWS = {"today": None, "15m": 900, "30m": 1800, "60m": 3600}

@@ -32,7 +32,7 @@ from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-log = logging.getLogger("floorwatch.web")
+log = logging.getLogger("floorwatch.modes.web")
 
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")

@@ -2,7 +2,7 @@
 
 Each source runs in its own thread and hands over batches (events + checkpoint); the ingest
 derives from them, several at a time, and hands each commit (events, derived rows and
-checkpoints, one transaction) to its writer process (floorwatch.writer), deriving the next
+checkpoints, one transaction) to its writer process (floorwatch.store.writer), deriving the next
 while that one is written. A stop request (SIGINT/SIGTERM) ends the sources, commits what they
 had already handed over, and returns.
 """
@@ -18,12 +18,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from floorwatch.burnout_monitor import BurnoutMonitor
-from floorwatch.commit import BatchRows
-from floorwatch.faults import sqlite_fault
+from floorwatch.ingest.burnout_monitor import BurnoutMonitor
+from floorwatch.store.commit import BatchRows
+from floorwatch.store.faults import sqlite_fault
 from floorwatch.sources.base import Batch, FeedLoss, Source, SourceError
-from floorwatch.store import Store, StoreError
-from floorwatch.writer import WriterError, WriterProcess
+from floorwatch.store.database import Store, StoreError
+from floorwatch.store.writer import WriterError, WriterProcess
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from floorwatch.burnout import (
+from floorwatch.snapshot.burnout import (
     FlagChanges,
     FlagTracker,
     evaluate,
@@ -21,9 +21,9 @@ from floorwatch.burnout import (
     next_check,
 )
 from floorwatch.config import Config
-from floorwatch.floor import FloorModel, local_day_start
-from floorwatch.reader import FloorReader, load_flags
-from floorwatch.store import Store
+from floorwatch.snapshot.floor_model import FloorModel, local_day_start
+from floorwatch.snapshot.reader import FloorReader, load_flags
+from floorwatch.store.database import Store
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from contextlib import contextmanager
 
 import click
 
-from floorwatch.faults import sqlite_fault
+from floorwatch.store.faults import sqlite_fault
 from floorwatch.config import Config, ConfigError
 from floorwatch.safe_text import printable
 from floorwatch.sources.base import SourceError
-from floorwatch.store import StoreError
+from floorwatch.store.database import StoreError
 
 EXIT_USAGE = 2
 
@@ -43,7 +43,7 @@ class DashboardFailed(FloorwatchError):
 
 def _check_dashboard(app, ingest_note: str | None = None) -> None:
     """After `app.run()`: an app that ended on an error is one line and a non-zero exit."""
-    from floorwatch.dashboard_run import failure_line
+    from floorwatch.modes.dashboard_run import failure_line
 
     failed = failure_line(app)
     if failed:
@@ -191,12 +191,12 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
     SOURCE is KIND:LOCATION, for example queue_log:/var/log/asterisk/queue_log, or jsonl:-
     for canonical JSON Lines on standard input. Without SOURCE, the config's [[sources]].
     """
-    from floorwatch.burnout_monitor import BurnoutMonitor
-    from floorwatch.ingest import Ingest
-    from floorwatch.progress import IngestProgress
+    from floorwatch.ingest.burnout_monitor import BurnoutMonitor
+    from floorwatch.ingest.pipeline import Ingest
+    from floorwatch.ingest.progress import IngestProgress
     from floorwatch.sources import open_source
     from floorwatch.sources.base import scrub_secrets
-    from floorwatch.store import Store
+    from floorwatch.store.database import Store
 
     config = load_config(config_path)
     database = database_path(db_path, config)
@@ -269,9 +269,9 @@ def snapshot(db_path: str | None, as_json: bool, at: str | None,
     """Print the floor once (now, or --at a past instant) and exit."""
     import json
 
-    from floorwatch.reader import FloorReader
-    from floorwatch.snapshot_text import print_snapshot
-    from floorwatch.store import Store
+    from floorwatch.snapshot.reader import FloorReader
+    from floorwatch.reports.snapshot_text import print_snapshot
+    from floorwatch.store.database import Store
 
     config = load_config(config_path)
     database = database_path(db_path, config)
@@ -312,8 +312,8 @@ def dash(db_path: str | None, config_path: str | None, wall: bool, wall_queue: s
          rotate_s: float | None) -> None:  # fmt: skip
     """Open the floor dashboard: a read-only viewer (any number may run beside the ingest)."""
     from floorwatch.app import FloorwatchApp
-    from floorwatch.live import LiveFloor
-    from floorwatch.store import Store
+    from floorwatch.snapshot.live import LiveFloor
+    from floorwatch.store.database import Store
 
     import os
 
@@ -338,12 +338,12 @@ def run_command(config_path: str, wall: bool, wall_queue: str | None,
                 rotate_s: float | None) -> None:  # fmt: skip
     """Ingest the config's sources and show the dashboard, in one process (one screen)."""
     from floorwatch.app import FloorwatchApp
-    from floorwatch.burnout_monitor import BurnoutMonitor
-    from floorwatch.dashboard_run import BackgroundIngest
-    from floorwatch.ingest import Ingest
-    from floorwatch.live import LiveFloor
+    from floorwatch.ingest.burnout_monitor import BurnoutMonitor
+    from floorwatch.modes.dashboard_run import BackgroundIngest
+    from floorwatch.ingest.pipeline import Ingest
+    from floorwatch.snapshot.live import LiveFloor
     from floorwatch.sources import open_source
-    from floorwatch.store import Store
+    from floorwatch.store.database import Store
 
     config = load_config(config_path)
     database = database_path(None, config)
@@ -394,9 +394,9 @@ def burnout_command(db_path: str | None, config_path: str | None, since: str, ag
 
     from rich.console import Console
 
-    from floorwatch.burnout_report import flag_history, history_table
-    from floorwatch.reader import load_flags
-    from floorwatch.store import Store
+    from floorwatch.reports.burnout_history import flag_history, history_table
+    from floorwatch.snapshot.reader import load_flags
+    from floorwatch.store.database import Store
 
     config = load_config(config_path)
     database = database_path(db_path, config)
@@ -490,7 +490,7 @@ def demo(folder: str, speed: float, headless: bool, seconds: float, as_json: boo
     """A living floor: simulator -> queue_log -> ingest -> dashboard, in one command."""
     from pathlib import Path
 
-    from floorwatch.demo import Demo, DemoOptions
+    from floorwatch.modes.demo import Demo, DemoOptions
 
     options = DemoOptions(folder=Path(folder), agents=agents, queues=queues, seed=seed,
                           speed=speed)  # fmt: skip
@@ -520,9 +520,9 @@ def demo(folder: str, speed: float, headless: bool, seconds: float, as_json: boo
 def _headless_demo(run, seconds: float, as_json: bool) -> None:
     import json
 
-    from floorwatch.reader import FloorReader
-    from floorwatch.snapshot_text import print_snapshot
-    from floorwatch.store import Store
+    from floorwatch.snapshot.reader import FloorReader
+    from floorwatch.reports.snapshot_text import print_snapshot
+    from floorwatch.store.database import Store
 
     run.wait(seconds)
     time.sleep(0.6)  # the ingest's last poll
@@ -539,7 +539,7 @@ def _headless_demo(run, seconds: float, as_json: bool) -> None:
 def _show_floor(database, config, clock, banner: str | None = None, replay=None):
     """Run the dashboard until it ends; returns the app (to ask how it ended)."""
     from floorwatch.app import FloorwatchApp
-    from floorwatch.live import LiveFloor
+    from floorwatch.snapshot.live import LiveFloor
 
     app = FloorwatchApp(LiveFloor(database, config, clock=clock), config, banner=banner,
                         replay=replay)  # fmt: skip
@@ -566,11 +566,11 @@ def replay(file: str, speed: float, jump: str | None, db_path: str | None, forma
     import tempfile
     from pathlib import Path
 
-    from floorwatch.burnout_monitor import BurnoutMonitor
+    from floorwatch.ingest.burnout_monitor import BurnoutMonitor
     from floorwatch.clock import FeedClock
-    from floorwatch.ingest import Ingest
-    from floorwatch.replay import ReplayControl, ReplaySource, jump_target
-    from floorwatch.store import Store
+    from floorwatch.ingest.pipeline import Ingest
+    from floorwatch.sources.replay import ReplayControl, ReplaySource, jump_target
+    from floorwatch.store.database import Store
 
     config = load_config(config_path)
     scratch = None
@@ -616,9 +616,9 @@ def replay(file: str, speed: float, jump: str | None, db_path: str | None, forma
 
 
 def _print_floor(database, config, at: float) -> None:
-    from floorwatch.reader import FloorReader
-    from floorwatch.snapshot_text import print_snapshot
-    from floorwatch.store import Store
+    from floorwatch.snapshot.reader import FloorReader
+    from floorwatch.reports.snapshot_text import print_snapshot
+    from floorwatch.store.database import Store
 
     with Store.open_readonly(database) as store:
         print_snapshot(FloorReader(store, config, at=at).snapshot(), config.tzinfo())
@@ -646,7 +646,7 @@ def staffing(calls: float, per: float, aht: float, target: float, within: float,
     from rich.console import Console
     from rich.table import Table
 
-    from floorwatch.erlang import agents_needed, around, traffic
+    from floorwatch.snapshot.erlang import agents_needed, around, traffic
     from floorwatch.format import percent, seconds
 
     erlangs = traffic(calls, per, aht)
@@ -696,9 +696,9 @@ def report(db_path: str | None, config_path: str | None, day: str, interval: str
     idle, occupancy, calls, AHT, ring-no-answers), with totals."""
     from datetime import date as date_type
 
-    from floorwatch.progress import IngestProgress
-    from floorwatch.report import agent_report, queue_report, report_day
-    from floorwatch.report_output import write_report
+    from floorwatch.ingest.progress import IngestProgress
+    from floorwatch.reports.intervals import agent_report, queue_report, report_day
+    from floorwatch.reports.output import write_report
 
     config = load_config(config_path)
     database = database_path(db_path, config)
@@ -720,7 +720,7 @@ def report(db_path: str | None, config_path: str | None, day: str, interval: str
                     "--out .xlsx needs openpyxl, which is not installed "
                     "(pip install openpyxl), or use .csv"
                 ) from None
-    from floorwatch.store import Store
+    from floorwatch.store.database import Store
 
     show = sys.stderr.isatty() if progress is None else progress
     bar = IngestProgress(enabled=show)
@@ -762,7 +762,7 @@ def serve_web(db_path: str | None, config_path: str | None, host: str, port: int
     import shlex
     from pathlib import Path
 
-    from floorwatch.store import Store
+    from floorwatch.store.database import Store
 
     config = load_config(config_path)
     database = str(Path(database_path(db_path, config)).absolute())
@@ -794,7 +794,7 @@ def serve_web(db_path: str | None, config_path: str | None, host: str, port: int
         command += ["--queue", wall_queue]
     if rotate_s:
         command += ["--rotate", str(rotate_s)]
-    from floorwatch.web import FloorServer
+    from floorwatch.modes.web import FloorServer
 
     try:
         server = FloorServer(shlex.join(command), host=host, port=port, title="floorwatch",

@@ -25,13 +25,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from floorwatch.burnout import RANK, AgentFacts, CallFact, Flag, Span, overall_level
+from floorwatch.snapshot.burnout import RANK, AgentFacts, CallFact, Flag, Span, overall_level
 from floorwatch.config import Config, ServiceLevel
-from floorwatch.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
-from floorwatch.erlang import Staffing, staffing_for
-from floorwatch import metrics
-from floorwatch.metrics import VECTOR_SIZE, WindowStats, contribution, occupancy
-from floorwatch.snapshot import (
+from floorwatch.store.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
+from floorwatch.snapshot.erlang import Staffing, staffing_for
+from floorwatch.snapshot import metrics
+from floorwatch.snapshot.metrics import VECTOR_SIZE, WindowStats, contribution, occupancy
+from floorwatch.snapshot.floor_snapshot import (
     TREND_POINTS,
     TREND_STEP_S,
     WINDOWS,

@@ -1,7 +1,7 @@
 """One commit of the ingest: the rows a group of batches writes, and writing them.
 
 The ingest derives in its own process and hands each commit to the database writer (a
-process of its own, `floorwatch.writer`, so that SQLite works on one core while Python parses
+process of its own, `floorwatch.store.writer`, so that SQLite works on one core while Python parses
 and derives on the other); `Store.write` applies the same commits in-process. Either way the
 rows are built here and written here, in one transaction with the sources' checkpoints.
 
@@ -18,7 +18,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 
-from floorwatch.derive import (
+from floorwatch.store.derive import (
     AGENT_COLUMNS,
     INTERVAL_COLUMNS,
     MISS_COLUMNS,
@@ -27,7 +27,7 @@ from floorwatch.derive import (
     Membership,
 )
 from floorwatch.events import Event, Kind
-from floorwatch.faults import VALUE_ERRORS, rollback, sqlite_fault, storable
+from floorwatch.store.faults import VALUE_ERRORS, rollback, sqlite_fault, storable
 from floorwatch.sources import stored_row_for
 from floorwatch.sources.base import Batch, Checkpoint, FeedLoss
 

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Group
 from rich.table import Table
 
-from floorwatch.burnout import RANK, RULES, SEVERITIES, Flag
+from floorwatch.snapshot.burnout import RANK, RULES, SEVERITIES, Flag
 from floorwatch.config import Config
 from floorwatch.format import seconds
 from floorwatch.safe_text import rich_text

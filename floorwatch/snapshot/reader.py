@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from floorwatch.burnout import Flag
+from floorwatch.snapshot.burnout import Flag
 from floorwatch.config import Config
-from floorwatch.floor import (
+from floorwatch.snapshot.floor_model import (
     ALL,
     LOOKBACK_S,
     AgentRow,
@@ -30,8 +30,8 @@ from floorwatch.floor import (
     clip_changes,
     local_day_start,
 )
-from floorwatch.snapshot import FloorSnapshot
-from floorwatch.store import Store
+from floorwatch.snapshot.floor_snapshot import FloorSnapshot
+from floorwatch.store.database import Store
 
 _CALL_COLUMNS = (
     "id, call_id, queue, caller, enqueued_at, status, outcome, wait_end_at, wait_s, "
@@ -340,7 +340,7 @@ def load_agent_day(store: Store, agent: str, day_start: float, now: float) -> Ag
 
 def clip_agent_day(day: AgentDay, at: float) -> AgentDay:
     """The day as it stood at `at` (for past snapshots and replays)."""
-    from floorwatch.floor import clip_call, clip_interval
+    from floorwatch.snapshot.floor_model import clip_call, clip_interval
 
     return AgentDay(
         day.agent,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from textual.app import App
 
-from floorwatch.ingest import Ingest, IngestSummary
+from floorwatch.ingest.pipeline import Ingest, IngestSummary
 from floorwatch.safe_text import printable
 from floorwatch.widgets.guard import describe
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from floorwatch.derive import OFFLINE, ON_CALL
-from floorwatch.floor import CallRow, IntervalRow
+from floorwatch.store.derive import OFFLINE, ON_CALL
+from floorwatch.snapshot.floor_model import CallRow, IntervalRow
 
 
 @dataclass(frozen=True)

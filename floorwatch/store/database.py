@@ -21,16 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from floorwatch.commit import (
+from floorwatch.store.commit import (
     BatchRows,
     Commit,
     CommitWriter,
     compact_json,
     configure_writer,
 )
-from floorwatch.derive import INTERVAL_COLUMNS, DeriveConfig, Deriver, LoadedState
+from floorwatch.store.derive import INTERVAL_COLUMNS, DeriveConfig, Deriver, LoadedState
 from floorwatch.events import Event, Kind
-from floorwatch.faults import rollback, sqlite_fault
+from floorwatch.store.faults import rollback, sqlite_fault
 from floorwatch.sources.base import Batch, Checkpoint
 
 #: Marks a SQLite file as floorwatch's (PRAGMA application_id): "FlWt".
@@ -444,7 +444,7 @@ class Store:
         self.deriver.load(self._load_state())
 
     def write_flags(self, changes) -> int | None:
-        """Record burnout flags raised, updated and cleared (floorwatch.burnout.FlagChanges)."""
+        """Record burnout flags raised, updated and cleared (floorwatch.snapshot.burnout.FlagChanges)."""
         if not changes:
             return None
         conn = self.conn

@@ -15,7 +15,7 @@ from rich.text import Text
 from floorwatch.format import seconds
 from floorwatch.safe_text import rich_text
 from floorwatch.format import percent as _percent
-from floorwatch.snapshot import FloorSnapshot
+from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 
 
 def percent(value: float | None) -> str:

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from floorwatch.events import Event
-from floorwatch.sources.ami_events import AmiTranslator, BlockError
-from floorwatch.sources.ami_protocol import BlockFramer, action, event_name, parse_block
+from floorwatch.sources.ami.translate import AmiTranslator, BlockError
+from floorwatch.sources.ami.protocol import BlockFramer, action, event_name, parse_block
 from floorwatch.sources.base import SECRET_ENV, Batch, Checkpoint, Emit, Reject, SourceError
 
 FORMAT = "ami"

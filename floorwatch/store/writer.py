@@ -4,7 +4,7 @@ Python runs one thread at a time, and SQLite's inserts hand it back after every 
 process parsing, deriving and writing take turns on one core. Here the ingest parses and
 derives the next commit while this process writes the last one, on the other core.
 
-The ingest sends each commit (`floorwatch.commit.Commit`) down this process's standard input,
+The ingest sends each commit (`floorwatch.store.commit.Commit`) down this process's standard input,
 as an 8-byte length and a pickle; it answers each with ("ok", seq) or ("error", message) on
 standard output. It reads the next commit while it writes the last. It ends at the end of its
 input: a commit it has read whole is written, one cut off by the ingest's death is not. It
@@ -27,8 +27,8 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from floorwatch.commit import Commit, CommitWriter, configure_writer
-from floorwatch.faults import sqlite_fault
+from floorwatch.store.commit import Commit, CommitWriter, configure_writer
+from floorwatch.store.faults import sqlite_fault
 from floorwatch.sources.base import environment_without_secrets
 
 _LENGTH_BYTES = 8
@@ -93,7 +93,7 @@ class WriterProcess:
         self.pending = 0
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "floorwatch.writer", str(self.db_path)],
+                [sys.executable, "-m", "floorwatch.store.writer", str(self.db_path)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 pass_fds=inherit_fds,

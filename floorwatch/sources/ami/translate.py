@@ -25,7 +25,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 
 from floorwatch.events import TS_MAX, TS_MIN, Event, EventError, Kind, check_data
-from floorwatch.sources.ami_protocol import Block
+from floorwatch.sources.ami.protocol import Block
 
 #: QUEUESTATUS values (dialplan VarSet) that tell how an unanswered caller left.
 QUEUESTATUS_REASONS = {"TIMEOUT": "timeout", "LEAVEEMPTY": "empty", "WITHDRAW": "withdraw"}

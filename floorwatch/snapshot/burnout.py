@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from floorwatch.derive import AVAILABLE, OFFLINE, PAUSED, WRAPUP
+from floorwatch.store.derive import AVAILABLE, OFFLINE, PAUSED, WRAPUP
 
 WATCH, WARNING, CRITICAL = "watch", "warning", "critical"
 SEVERITIES = (WATCH, WARNING, CRITICAL)

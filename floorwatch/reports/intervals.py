@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from floorwatch.config import Config
-from floorwatch.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, WRAPUP
-from floorwatch.erlang import staffing_for
-from floorwatch.floor import CallRow, IntervalRow, local_day_end
-from floorwatch.metrics import (
+from floorwatch.store.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, WRAPUP
+from floorwatch.snapshot.erlang import staffing_for
+from floorwatch.snapshot.floor_model import CallRow, IntervalRow, local_day_end
+from floorwatch.snapshot.metrics import (
     ABANDONED,
     ANSWERED,
     HANDLED,
@@ -38,9 +38,9 @@ from floorwatch.metrics import (
     contribution,
     mean_seconds,
 )
-from floorwatch.reader import _CALL_COLUMNS, _INTERVAL_COLUMNS
-from floorwatch.store import Store
-from floorwatch.timeline import agent_stretches
+from floorwatch.snapshot.reader import _CALL_COLUMNS, _INTERVAL_COLUMNS
+from floorwatch.store.database import Store
+from floorwatch.snapshot.timeline import agent_stretches
 
 Progress = Callable[[int, int], None]
 INTERVALS = {"15m": 900, "30m": 1800, "60m": 3600}

@@ -1,0 +1,1 @@
+"""Ways to run the whole pipeline in one command: the demo, a replay, the browser wall."""
