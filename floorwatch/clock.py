@@ -1,4 +1,4 @@
-"""Clocks that are not the wall clock: a simulated day and a replayed one.
+"""Clocks that are not the wall clock (a simulated day, a replayed one), and local days.
 
 Everything that asks "what time is it" (the dashboard, the burnout rules, the simulator's
 writer) takes a callable; these are the callables for demos and replays, so the whole floor
@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
+from datetime import time as dtime
+from zoneinfo import ZoneInfo
 
 
 class FeedClock:
@@ -60,3 +63,18 @@ class FeedClock:
         with self._lock:
             self._base = to
             self._wall = time.monotonic()
+
+
+# ----------------------------------------------------------------- local days
+def local_day_start(ts: float, tz: ZoneInfo | None) -> float:
+    """Local midnight (in tz, or this machine's zone) of the day containing ts."""
+    moment = datetime.fromtimestamp(ts, tz) if tz else datetime.fromtimestamp(ts).astimezone()
+    midnight = datetime.combine(moment.date(), dtime(0), moment.tzinfo if tz else None)
+    if tz is None:
+        midnight = midnight.astimezone()
+    return midnight.timestamp()
+
+
+def local_day_end(day_start: float, tz: ZoneInfo | None) -> float:
+    """The next local midnight (days are 23 to 25 hours long around DST changes)."""
+    return local_day_start(day_start + 26 * 3600, tz)

@@ -18,8 +18,58 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from floorwatch.snapshot.burnout import BurnoutConfig
-from floorwatch.store.derive import DEFAULT_WRAPUP_REASONS, DeriveConfig
+
+DEFAULT_WRAPUP_REASONS = ("ACW", "Wrap-up", "Wrapup", "Wrap up", "After call work")
+
+
+@dataclass
+class DeriveConfig:
+    """What derivation needs to know that the feed does not say."""
+
+    #: Pause reasons that mean after-call work: time paused with them counts as wrap-up.
+    wrapup_reasons: tuple[str, ...] = DEFAULT_WRAPUP_REASONS
+    #: Other spellings of an agent (an interface such as Local/202@agents/n) -> the name used.
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._wrapup = {reason.casefold() for reason in self.wrapup_reasons}
+
+    def is_wrapup(self, reason: str | None) -> bool:
+        return bool(reason) and reason.casefold() in self._wrapup
+
+
+@dataclass
+class BurnoutConfig:
+    """`[burnout]` in floorwatch.toml: every threshold of every rule."""
+
+    #: Rules not to run (by name).
+    disabled: list[str] = field(default_factory=list)
+    #: A flag clears when its condition has stayed clear this long (minutes).
+    clear_after_min: float = 10.0
+    #: This many watch flags raise the agent's overall level one step.
+    watch_escalation_count: int = 3
+    no_break_warning_h: float = 2.0
+    no_break_critical_h: float = 3.0
+    break_min_minutes: float = 5.0
+    occupancy_warning: float = 0.90
+    occupancy_min_logged_in_min: float = 45.0
+    back_to_back_calls: int = 8
+    back_to_back_gap_s: float = 10.0
+    hard_calls_count: int = 3
+    hard_calls_window_min: float = 60.0
+    hard_calls_factor: float = 2.0
+    slowing_factor: float = 1.5
+    slowing_window_h: float = 2.0
+    slowing_min_calls: int = 4
+    slowing_baseline_days: int = 14
+    slowing_baseline_min_calls: int = 20
+    missing_calls_count: int = 3
+    missing_calls_window_min: float = 30.0
+    long_day_warning_h: float = 9.0
+    long_day_critical_h: float = 10.0
+    short_wrapup_s: float = 5.0
+    short_wrapup_calls: int = 10
+
 
 SERVICE_LEVEL_FORMULAS = ("abandoned", "answered", "offered")
 

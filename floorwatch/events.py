@@ -8,11 +8,12 @@ and a few extra fields in `data`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 import math
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 
 class Kind(StrEnum):
@@ -47,8 +48,63 @@ class Kind(StrEnum):
     OTHER = "other"  # a well-formed line of a type floorwatch does not use (kept, not rejected)
 
 
+class AgentState(StrEnum):
+    """What an agent is doing, as stored and as every view names it."""
+
+    OFFLINE = "offline"
+    AVAILABLE = "available"
+    RINGING = "ringing"
+    ON_CALL = "on_call"
+    WRAPUP = "wrapup"
+    PAUSED = "paused"
+
+
+class CallStatus(StrEnum):
+    """Where a call's stay in a queue is: waiting, talking to an agent, or over."""
+
+    WAITING = "waiting"
+    TALKING = "talking"
+    DONE = "done"
+
+
+class Outcome(StrEnum):
+    """How a call's wait ended: answered, abandoned, or one of the ways it left the queue."""
+
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    TIMEOUT = "timeout"
+    KEY = "key"
+    EMPTY = "empty"
+    WITHDRAW = "withdraw"
+
+
+class _Answered(Protocol):
+    id: int
+    answered_at: float | None
+
+
+CallT = TypeVar("CallT", bound=_Answered)
+
+
+def shown_state(availability: str | None, calls: Iterable[CallT],
+                ringing: bool) -> tuple[str, CallT | None]:  # fmt: skip
+    """The state an agent shows, and the call they are on: the one rule for the store's
+    `agents` table and for every view. Logged out shows offline whatever else is known; then a
+    call (the latest answered, the newest entry on a tie) wins over a ring, and a ring over the
+    availability underneath (available, paused, wrap-up)."""
+    if availability is None or availability == AgentState.OFFLINE:
+        return AgentState.OFFLINE.value, None
+    current = max(calls, key=lambda call: (call.answered_at or 0.0, call.id), default=None)
+    if current is not None:
+        return AgentState.ON_CALL.value, current
+    if ringing:
+        return AgentState.RINGING.value, None
+    return availability, None
+
+
 #: Ways a waiting call leaves a queue without being answered or abandoned.
-LEAVE_REASONS = ("timeout", "key", "empty", "withdraw")
+LEAVE_REASONS = (Outcome.TIMEOUT.value, Outcome.KEY.value, Outcome.EMPTY.value,
+                 Outcome.WITHDRAW.value)
 
 # The values a sane feed stays within. Anything outside is a reject where the line is parsed,
 # so no stored event can stop the writer (SQLite holds integers up to 2^63) or the floor maths

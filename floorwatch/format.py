@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 
-from floorwatch.store.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
+from floorwatch.events import AgentState
+
+AVAILABLE, OFFLINE, ON_CALL = AgentState.AVAILABLE, AgentState.OFFLINE, AgentState.ON_CALL
+PAUSED, RINGING, WRAPUP = AgentState.PAUSED, AgentState.RINGING, AgentState.WRAPUP
 
 #: A symbol per agent state, so a state never relies on colour alone (NO_COLOR, 16 colours,
 #: colour-blind readers), and a short word for narrow columns.

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from floorwatch.config import from_table
-from floorwatch.snapshot.floor_model import FloorModel, local_day_end, local_day_start
+from floorwatch.snapshot.floor_model import FloorModel
+from floorwatch.clock import local_day_end, local_day_start
 from floorwatch.snapshot.reader import FloorReader
 from floorwatch.sources import open_source
 from floorwatch.sources.base import Batch

@@ -21,7 +21,8 @@ from floorwatch.snapshot.burnout import (
     next_check,
 )
 from floorwatch.config import Config
-from floorwatch.snapshot.floor_model import FloorModel, local_day_start
+from floorwatch.snapshot.floor_model import FloorModel
+from floorwatch.clock import local_day_start
 from floorwatch.snapshot.reader import FloorReader, load_flags
 from floorwatch.store.database import Store
 

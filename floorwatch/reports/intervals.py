@@ -18,7 +18,8 @@ import pandas as pd
 from floorwatch.config import Config
 from floorwatch.store.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, WRAPUP
 from floorwatch.snapshot.erlang import staffing_for
-from floorwatch.snapshot.floor_model import CallRow, IntervalRow, local_day_end
+from floorwatch.store.rows import CallRow, IntervalRow
+from floorwatch.clock import local_day_end
 from floorwatch.snapshot.metrics import (
     ABANDONED,
     ANSWERED,

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from floorwatch.snapshot.floor_model import IntervalRow
+from floorwatch.store.rows import IntervalRow
 from floorwatch.format import percent, seconds, state_label
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.snapshot.reader import AgentDay

@@ -15,44 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from floorwatch.config import BurnoutConfig
 from floorwatch.store.derive import AVAILABLE, OFFLINE, PAUSED, WRAPUP
 
 WATCH, WARNING, CRITICAL = "watch", "warning", "critical"
 SEVERITIES = (WATCH, WARNING, CRITICAL)
 RANK = {WATCH: 1, WARNING: 2, CRITICAL: 3}
-
-
-@dataclass
-class BurnoutConfig:
-    """`[burnout]` in floorwatch.toml: every threshold of every rule."""
-
-    #: Rules not to run (by name).
-    disabled: list[str] = field(default_factory=list)
-    #: A flag clears when its condition has stayed clear this long (minutes).
-    clear_after_min: float = 10.0
-    #: This many watch flags raise the agent's overall level one step.
-    watch_escalation_count: int = 3
-    no_break_warning_h: float = 2.0
-    no_break_critical_h: float = 3.0
-    break_min_minutes: float = 5.0
-    occupancy_warning: float = 0.90
-    occupancy_min_logged_in_min: float = 45.0
-    back_to_back_calls: int = 8
-    back_to_back_gap_s: float = 10.0
-    hard_calls_count: int = 3
-    hard_calls_window_min: float = 60.0
-    hard_calls_factor: float = 2.0
-    slowing_factor: float = 1.5
-    slowing_window_h: float = 2.0
-    slowing_min_calls: int = 4
-    slowing_baseline_days: int = 14
-    slowing_baseline_min_calls: int = 20
-    missing_calls_count: int = 3
-    missing_calls_window_min: float = 30.0
-    long_day_warning_h: float = 9.0
-    long_day_critical_h: float = 10.0
-    short_wrapup_s: float = 5.0
-    short_wrapup_calls: int = 10
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from floorwatch.clock import local_day_end, local_day_start
+from floorwatch.events import shown_state
+from floorwatch.store.rows import AgentRow, CallRow, IntervalRow, MembershipRow, MissRow, SourceStatus
 from floorwatch.snapshot.burnout import RANK, AgentFacts, CallFact, Flag, Span, overall_level
 from floorwatch.config import Config, ServiceLevel
 from floorwatch.store.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
@@ -51,80 +54,6 @@ LOOKBACK_S = 3 * 3600
 #: Answered calls kept per agent whatever their age (burnout rules look at the last calls).
 RECENT_CALLS = 48
 ALL = "all"
-
-
-# ----------------------------------------------------------------- rows
-@dataclass(slots=True)
-class CallRow:
-    id: int
-    call_id: str
-    queue: str
-    caller: str | None
-    enqueued_at: float
-    status: str
-    outcome: str | None
-    wait_end_at: float | None
-    wait_s: float | None
-    answered_at: float | None
-    agent: str | None
-    ended_at: float | None
-    talk_s: float | None
-    ended_by: str | None
-    transfer_target: str | None
-    ring_no_answers: int
-    synced: int
-    wrapup_s: float | None
-    position: int | None = None
-
-
-@dataclass(slots=True)
-class IntervalRow:
-    """An agent's availability (agent_states) or a per-queue pause (pauses)."""
-
-    id: int
-    agent: str
-    state: str
-    reason: str | None
-    queue: str | None
-    start: float
-    end: float | None
-
-
-@dataclass(slots=True)
-class MembershipRow:
-    id: int
-    agent: str
-    queue: str
-    joined_at: float
-    left_at: float | None
-    penalty: int | None
-
-
-@dataclass(slots=True)
-class MissRow:
-    id: int
-    agent: str
-    queue: str | None
-    ts: float
-    canceled: int
-
-
-@dataclass(slots=True)
-class AgentRow:
-    name: str
-    ringing: str | None
-    last_event_at: float | None
-
-
-@dataclass(slots=True)
-class SourceStatus:
-    name: str
-    status: str | None
-    detail: str | None
-    events: int
-    rejects: int
-    last_event_ts: float | None
-    last_received_at: float | None
 
 
 @dataclass
@@ -176,20 +105,6 @@ def clip_membership(membership: MembershipRow, at: float) -> MembershipRow | Non
     if membership.left_at is not None and membership.left_at > at:
         return replace(membership, left_at=None)
     return membership
-
-
-def local_day_start(ts: float, tz: ZoneInfo | None) -> float:
-    """Local midnight (in tz, or this machine's zone) of the day containing ts."""
-    moment = datetime.fromtimestamp(ts, tz) if tz else datetime.fromtimestamp(ts).astimezone()
-    midnight = datetime.combine(moment.date(), dtime(0), moment.tzinfo if tz else None)
-    if tz is None:
-        midnight = midnight.astimezone()
-    return midnight.timestamp()
-
-
-def local_day_end(day_start: float, tz: ZoneInfo | None) -> float:
-    """The next local midnight (days are 23 to 25 hours long around DST changes)."""
-    return local_day_start(day_start + 26 * 3600, tz)
 
 
 # ----------------------------------------------------------------- the model
@@ -810,13 +725,14 @@ class FloorModel:
     ]:  # fmt: skip
         """(state, since, reason, queue, call) of an agent at `now`."""
         interval = book.availability_at(now)
-        if interval is None or interval.state == OFFLINE:
-            return OFFLINE, interval.start if interval else None, None, None, None
-        if book.talking:
-            call = max(book.talking.values(), key=lambda c: c.answered_at or 0)
-            return ON_CALL, call.answered_at, None, call.queue, call
         row = book.row
-        if row is not None and row.ringing:
+        state, call = shown_state(interval.state if interval is not None else None,
+                                  book.talking.values(), bool(row is not None and row.ringing))  # fmt: skip
+        if state == OFFLINE:
+            return OFFLINE, interval.start if interval else None, None, None, None
+        if call is not None:
+            return ON_CALL, call.answered_at, None, call.queue, call
+        if state == RINGING:
             return RINGING, row.last_event_at, None, row.ringing, None
         since = interval.start
         if book.last_call_end is not None and book.last_call_end > since:
@@ -1292,7 +1208,3 @@ def clip_changes(changes: Changes, at: float) -> Changes:
                    changes.settled, flags)
 
 
-__all__ = [
-    "ALL", "AgentRow", "CallRow", "Changes", "FloorModel", "IntervalRow", "MembershipRow",
-    "MissRow", "SourceStatus", "clip_changes", "local_day_start", "local_day_end",
-]  # fmt: skip

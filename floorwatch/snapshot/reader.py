@@ -15,21 +15,9 @@ from dataclasses import dataclass
 
 from floorwatch.snapshot.burnout import Flag
 from floorwatch.config import Config
-from floorwatch.snapshot.floor_model import (
-    ALL,
-    LOOKBACK_S,
-    AgentRow,
-    CallRow,
-    Changes,
-    FloorModel,
-    IntervalRow,
-    MembershipRow,
-    MissRow,
-    Settled,
-    SourceStatus,
-    clip_changes,
-    local_day_start,
-)
+from floorwatch.snapshot.floor_model import ALL, LOOKBACK_S, Changes, FloorModel, Settled, clip_changes
+from floorwatch.store.rows import AgentRow, CallRow, IntervalRow, MembershipRow, MissRow, SourceStatus
+from floorwatch.clock import local_day_start
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.store.database import Store
 

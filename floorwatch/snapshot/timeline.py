@@ -11,7 +11,7 @@ import bisect
 from dataclasses import dataclass
 
 from floorwatch.store.derive import OFFLINE, ON_CALL
-from floorwatch.snapshot.floor_model import CallRow, IntervalRow
+from floorwatch.store.rows import CallRow, IntervalRow
 
 
 @dataclass(frozen=True)

@@ -17,41 +17,15 @@ import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from floorwatch.events import Event, Kind
+from floorwatch.config import DEFAULT_WRAPUP_REASONS, DeriveConfig
+from floorwatch.events import AgentState, CallStatus, Event, Kind, Outcome, shown_state
 
-# Agent states, in the words the dashboard shows.
-OFFLINE, AVAILABLE, RINGING, ON_CALL, WRAPUP, PAUSED = (
-    "offline",
-    "available",
-    "ringing",
-    "on_call",
-    "wrapup",
-    "paused",
-)
-AGENT_STATES = (OFFLINE, AVAILABLE, RINGING, ON_CALL, WRAPUP, PAUSED)
-
-# Call status while it lives, and the outcomes that end its wait.
-WAITING, TALKING, DONE = "waiting", "talking", "done"
-ANSWERED, ABANDONED = "answered", "abandoned"
-
-DEFAULT_WRAPUP_REASONS = ("ACW", "Wrap-up", "Wrapup", "Wrap up", "After call work")
-
-
-@dataclass
-class DeriveConfig:
-    """What derivation needs to know that the feed does not say."""
-
-    #: Pause reasons that mean after-call work: time paused with them counts as wrap-up.
-    wrapup_reasons: tuple[str, ...] = DEFAULT_WRAPUP_REASONS
-    #: Other spellings of an agent (an interface such as Local/202@agents/n) -> the name used.
-    aliases: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._wrapup = {reason.casefold() for reason in self.wrapup_reasons}
-
-    def is_wrapup(self, reason: str | None) -> bool:
-        return bool(reason) and reason.casefold() in self._wrapup
-
+# The vocabulary of events.py as plain strings: they are written into every derived row and
+# cross to the writer process, where a str costs less than an enum member.
+OFFLINE, AVAILABLE, RINGING, ON_CALL, WRAPUP, PAUSED = (state.value for state in AgentState)
+AGENT_STATES = tuple(state.value for state in AgentState)
+WAITING, TALKING, DONE = (status.value for status in CallStatus)
+ANSWERED, ABANDONED = Outcome.ANSWERED.value, Outcome.ABANDONED.value
 
 class CallEntry:
     """One call's stay in one queue (a transferred call that re-enters is a new entry)."""
@@ -870,16 +844,15 @@ class Deriver:
     def _refresh_state(self, agent: AgentState, ts: float) -> None:
         """The state shown: on a call, ringing, or the availability underneath."""
         interval = agent.interval
-        call_ref = reason = None
-        if interval is None or interval.state == OFFLINE:
-            state, queue = OFFLINE, None
-        elif agent.calls:
-            entry = next(reversed(agent.calls.values()))
-            state, queue, call_ref = ON_CALL, entry.queue, entry.id
-        elif agent.ringing:
-            state, queue = RINGING, agent.ringing
-        else:
-            state, reason, queue = interval.state, interval.reason, interval.queue
+        call_ref = reason = queue = None
+        state, entry = shown_state(interval.state if interval is not None else None,
+                                   agent.calls.values(), bool(agent.ringing))  # fmt: skip
+        if entry is not None:
+            queue, call_ref = entry.queue, entry.id
+        elif state == RINGING:
+            queue = agent.ringing
+        elif state != OFFLINE:
+            reason, queue = interval.reason, interval.queue
         self._dirty_agents[agent.name] = agent
         if (state != agent.state or call_ref != agent.call_ref or queue != agent.queue
                 or reason != agent.reason):  # fmt: skip

@@ -1,0 +1,81 @@
+"""Rows of the derived tables as the readers use them: plain dataclasses, no SQLite.
+
+The floor model, the reports and the drill-down take these; the store's queries make them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class CallRow:
+    id: int
+    call_id: str
+    queue: str
+    caller: str | None
+    enqueued_at: float
+    status: str
+    outcome: str | None
+    wait_end_at: float | None
+    wait_s: float | None
+    answered_at: float | None
+    agent: str | None
+    ended_at: float | None
+    talk_s: float | None
+    ended_by: str | None
+    transfer_target: str | None
+    ring_no_answers: int
+    synced: int
+    wrapup_s: float | None
+    position: int | None = None
+
+
+@dataclass(slots=True)
+class IntervalRow:
+    """An agent's availability (agent_states) or a per-queue pause (pauses)."""
+
+    id: int
+    agent: str
+    state: str
+    reason: str | None
+    queue: str | None
+    start: float
+    end: float | None
+
+
+@dataclass(slots=True)
+class MembershipRow:
+    id: int
+    agent: str
+    queue: str
+    joined_at: float
+    left_at: float | None
+    penalty: int | None
+
+
+@dataclass(slots=True)
+class MissRow:
+    id: int
+    agent: str
+    queue: str | None
+    ts: float
+    canceled: int
+
+
+@dataclass(slots=True)
+class AgentRow:
+    name: str
+    ringing: str | None
+    last_event_at: float | None
+
+
+@dataclass(slots=True)
+class SourceStatus:
+    name: str
+    status: str | None
+    detail: str | None
+    events: int
+    rejects: int
+    last_event_ts: float | None
+    last_received_at: float | None
