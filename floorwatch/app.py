@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -16,7 +16,6 @@ from textual.screen import Screen
 from floorwatch.screens.palette import FloorCommands
 from floorwatch.config import Config
 from floorwatch.snapshot.live import FeedProblem, FloorUpdate, LiveFloor
-from floorwatch.sources.replay import ReplayControl
 from floorwatch.safe_text import printable
 from floorwatch.screens.agent import AgentScreen
 from floorwatch.screens.floor import FloorScreen
@@ -24,6 +23,18 @@ from floorwatch.screens.help import HelpScreen
 from floorwatch.screens.pickers import FilterScreen, SearchScreen
 from floorwatch.screens.wallboard import WallboardScreen
 from floorwatch.widgets.agent_board import AgentBoard
+
+
+class ReplayKeys(Protocol):
+    """What the replay keys act on (floorwatch.modes.replay.ReplayControl)."""
+
+    def toggle_pause(self) -> None: ...
+
+    def faster(self) -> None: ...
+
+    def slower(self) -> None: ...
+
+    def describe(self) -> str: ...
 
 
 class FloorwatchApp(App):
@@ -61,7 +72,7 @@ class FloorwatchApp(App):
 
     def __init__(self, live: LiveFloor, config: Config, *, wall: bool = False,
                  wall_queue: str | None = None, rotate_s: float | None = None,
-                 replay: ReplayControl | None = None, banner: str | None = None):  # fmt: skip
+                 replay: ReplayKeys | None = None, banner: str | None = None):  # fmt: skip
         super().__init__()
         self.live = live
         #: The replay's pause and speed, when showing a replay.
