@@ -1,4 +1,9 @@
-"""The dashboard application: wires the live floor to the screens. Nothing else lives here."""
+"""The dashboard application: wires the live floor to the screens. Nothing else lives here.
+
+It holds what every screen shares: the latest floor (`update`), whether it is frozen, why the
+store cannot be read (`problem`) and the replay's keys. The agent board's filter, sort and
+search belong to the floor screen (screens/floor.py).
+"""
 
 from __future__ import annotations
 
@@ -13,16 +18,14 @@ from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 
-from floorwatch.screens.palette import FloorCommands
 from floorwatch.config import Config
-from floorwatch.snapshot.live import FeedProblem, FloorUpdate, LiveFloor
 from floorwatch.safe_text import printable
 from floorwatch.screens.agent import AgentScreen
 from floorwatch.screens.floor import FloorScreen
 from floorwatch.screens.help import HelpScreen
-from floorwatch.screens.pickers import FilterScreen, SearchScreen
+from floorwatch.screens.palette import FloorCommands
 from floorwatch.screens.wallboard import WallboardScreen
-from floorwatch.widgets.agent_board import AgentBoard
+from floorwatch.snapshot.live import FeedProblem, FloorUpdate, LiveFloor
 
 
 class ReplayKeys(Protocol):
@@ -176,72 +179,9 @@ class FloorwatchApp(App):
             self.push_screen(HelpScreen(self.screen))
 
     def open_agent(self, name: str) -> None:
-        board = self._agent_board()
-        if board is not None:
-            board.move_to(name)
-        self.live.focus(name)  # the live thread loads the day while the screen is built
+        """Drill into an agent: the live thread loads the day while the screen is built."""
+        self.live.focus(name)
         self.push_screen(AgentScreen(name))
-
-    def action_search(self) -> None:
-        snapshot = self.update.snapshot if self.update else None
-        names = {n: a.display_name for n, a in snapshot.agents.items()} if snapshot else {}
-
-        def chosen(name: str | None) -> None:
-            if name:
-                self.open_agent(name)
-
-        self.push_screen(SearchScreen(names), chosen)
-
-    def action_filter(self) -> None:
-        snapshot = self.update.snapshot if self.update else None
-        queues = {n: q.display_name for n, q in snapshot.queues.items()} if snapshot else {}
-
-        def chosen(choice: str | None) -> None:
-            if choice is None:
-                return
-            kind, _, value = choice.partition(":")
-            if kind == "queue":
-                self.filter_agents(queue=value)
-            elif kind == "state":
-                self.filter_agents(state=value)
-            else:
-                self.filter_agents()
-
-        self.push_screen(FilterScreen(queues), chosen)
-
-    def filter_agents(self, queue: str | None = None, state: str | None = None) -> None:
-        board = self._agent_board()
-        if board is None:
-            return
-        if queue is not None:
-            board.apply_filter(f"queue {self.config.queue_name(queue)}",
-                               lambda agent: queue in agent.queues or agent.queue == queue)
-        elif state is not None:
-            board.apply_filter(f"state {state}", lambda agent: agent.state == state)
-        else:
-            board.apply_filter(None, None)
-        self._refresh_floor()
-
-    def sort_agents(self, column: str) -> None:
-        board = self._agent_board()
-        if board is not None:
-            board.set_sort(column, board.sort_reverse)
-            self._refresh_floor()
-
-    def agent_sort_columns(self) -> list[str]:
-        board = self._agent_board()
-        return [column.key for column in board.sortable()] if board is not None else []
-
-    def _agent_board(self) -> AgentBoard | None:
-        for screen in self.screen_stack:
-            if isinstance(screen, FloorScreen):
-                return screen.query_one(AgentBoard)
-        return None
-
-    def _refresh_floor(self) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, FloorScreen) and self.update is not None:
-                screen.show_update(self.update)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Theme, keys and quit only: a viewer offers nothing that writes (no screenshots to
