@@ -1,8 +1,8 @@
 """The dashboard application: wires the live floor to the screens. Nothing else lives here.
 
 It holds what every screen shares: the latest floor (`update`), whether it is frozen, why the
-store cannot be read (`problem`) and the replay's keys. The agent board's filter, sort and
-search belong to the floor screen (screens/floor.py).
+store cannot be read (`problem`), the replay's keys, and the one handler of worker failures.
+The agent board's filter, sort and search belong to the floor screen (screens/floor.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from floorwatch.config import Config
 from floorwatch.safe_text import printable
@@ -26,6 +27,7 @@ from floorwatch.screens.help import HelpScreen
 from floorwatch.screens.palette import FloorCommands
 from floorwatch.screens.wallboard import WallboardScreen
 from floorwatch.snapshot.live import FeedProblem, FloorUpdate, LiveFloor
+from floorwatch.widgets.guard import describe
 
 
 class ReplayKeys(Protocol):
@@ -65,6 +67,8 @@ class FloorwatchApp(App):
     frozen: var[bool] = var(False)
     #: Why the store cannot be read right now, if it cannot.
     problem: var[str | None] = var(None)
+    #: Seconds before a live-floor worker that failed is started again.
+    LIVE_RETRY_S = 2.0
 
     class UpdateReady(Message):
         """A new floor from the live worker (posted from its thread)."""
@@ -182,6 +186,42 @@ class FloorwatchApp(App):
         """Drill into an agent: the live thread loads the day while the screen is built."""
         self.live.focus(name)
         self.push_screen(AgentScreen(name))
+
+    # ----------------------------------------------------------------- worker failures
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.worker_state_changed(event)
+
+    def worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a worker's failure is handled, for the app's workers and those of its
+        screens (which hand their Worker.StateChanged here: Textual tells only the worker's
+        own node, and with exit_on_error=False a failure nobody handles is lost).
+
+        The live floor says it in the header and starts again; a worker whose node can show
+        it (`show_worker_failure`, e.g. the report screen's title) says it there; any other
+        is a notification. A worker already superseded (cancelled) is not news."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.is_cancelled:
+            return
+        error = worker.error
+        what = worker.name or worker.group
+        self.log.error(f"worker {what} failed", error)
+        line = describe(error) if error is not None else "failed"
+        if worker.group == "live":
+            self.problem = f"the live floor stopped: {line}"
+            if not self._stop.is_set():
+                self.set_timer(self.LIVE_RETRY_S, self._follow_again)
+            return
+        node = worker.node
+        show = getattr(node, "show_worker_failure", None)
+        if show is not None and node.is_attached:
+            show(line)
+        else:
+            self.notify(f"{what}: {line}", title="failed", severity="error", timeout=30,
+                        markup=False)  # fmt: skip
+
+    def _follow_again(self) -> None:
+        if not self._stop.is_set():
+            self.follow()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Theme, keys and quit only: a viewer offers nothing that writes (no screenshots to
