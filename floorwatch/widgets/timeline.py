@@ -30,10 +30,6 @@ STATE_GLYPHS = {AVAILABLE: "░", RINGING: "▒", ON_CALL: "█", WRAPUP: "▓",
 class Timeline(Widget):
     """A bar of the day from the first login hour to now; an optional stretch is marked."""
 
-    DEFAULT_CSS = """
-    Timeline { height: 4; padding: 0 1; }
-    """
-
     def __init__(self, zone: ZoneInfo | None, *, id: str | None = None):
         super().__init__(id=id)
         self.zone = zone
