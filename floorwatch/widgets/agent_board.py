@@ -10,8 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from floorwatch.config import Config
-from floorwatch.store.derive import ON_CALL, PAUSED, WRAPUP
-from floorwatch.format import STATE_ORDER, level, seconds, state_label
+from floorwatch.format import ON_CALL, PAUSED, STATE_ORDER, WRAPUP, level, seconds, state_label
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column, LiveTable

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from textual.content import Content
 from textual.widget import Widget
 
-from floorwatch.store.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
-from floorwatch.format import STATE_SYMBOLS, STATE_WORDS
+from floorwatch.format import (AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, STATE_SYMBOLS,
+                               STATE_WORDS, WRAPUP)
 from floorwatch.snapshot.timeline import Stretch, dominant_states
 from floorwatch.widgets.guard import describe
 
