@@ -1,10 +1,15 @@
-"""The dashboard application: wires the live floor to the screens. Nothing else lives here."""
+"""The dashboard application: wires the live floor to the screens. Nothing else lives here.
+
+It holds what every screen shares: the latest floor (`update`), whether it is frozen, why the
+store cannot be read (`problem`), the replay's keys, and the one handler of worker failures.
+The agent board's filter, sort and search belong to the floor screen (screens/floor.py).
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -12,18 +17,29 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
-from floorwatch.screens.palette import FloorCommands
 from floorwatch.config import Config
-from floorwatch.snapshot.live import FeedProblem, FloorUpdate, LiveFloor
-from floorwatch.sources.replay import ReplayControl
 from floorwatch.safe_text import printable
 from floorwatch.screens.agent import AgentScreen
 from floorwatch.screens.floor import FloorScreen
 from floorwatch.screens.help import HelpScreen
-from floorwatch.screens.pickers import FilterScreen, SearchScreen
+from floorwatch.screens.palette import FloorCommands
 from floorwatch.screens.wallboard import WallboardScreen
-from floorwatch.widgets.agent_board import AgentBoard
+from floorwatch.snapshot.live import FeedProblem, FloorUpdate, LiveFloor
+from floorwatch.widgets.guard import describe
+
+
+class ReplayKeys(Protocol):
+    """What the replay keys act on (floorwatch.modes.replay.ReplayControl)."""
+
+    def toggle_pause(self) -> None: ...
+
+    def faster(self) -> None: ...
+
+    def slower(self) -> None: ...
+
+    def describe(self) -> str: ...
 
 
 class FloorwatchApp(App):
@@ -51,6 +67,8 @@ class FloorwatchApp(App):
     frozen: var[bool] = var(False)
     #: Why the store cannot be read right now, if it cannot.
     problem: var[str | None] = var(None)
+    #: Seconds before a live-floor worker that failed is started again.
+    LIVE_RETRY_S = 2.0
 
     class UpdateReady(Message):
         """A new floor from the live worker (posted from its thread)."""
@@ -61,7 +79,7 @@ class FloorwatchApp(App):
 
     def __init__(self, live: LiveFloor, config: Config, *, wall: bool = False,
                  wall_queue: str | None = None, rotate_s: float | None = None,
-                 replay: ReplayControl | None = None, banner: str | None = None):  # fmt: skip
+                 replay: ReplayKeys | None = None, banner: str | None = None):  # fmt: skip
         super().__init__()
         self.live = live
         #: The replay's pause and speed, when showing a replay.
@@ -165,72 +183,45 @@ class FloorwatchApp(App):
             self.push_screen(HelpScreen(self.screen))
 
     def open_agent(self, name: str) -> None:
-        board = self._agent_board()
-        if board is not None:
-            board.move_to(name)
-        self.live.focus(name)  # the live thread loads the day while the screen is built
+        """Drill into an agent: the live thread loads the day while the screen is built."""
+        self.live.focus(name)
         self.push_screen(AgentScreen(name))
 
-    def action_search(self) -> None:
-        snapshot = self.update.snapshot if self.update else None
-        names = {n: a.display_name for n, a in snapshot.agents.items()} if snapshot else {}
+    # ----------------------------------------------------------------- worker failures
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.worker_state_changed(event)
 
-        def chosen(name: str | None) -> None:
-            if name:
-                self.open_agent(name)
+    def worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a worker's failure is handled, for the app's workers and those of its
+        screens (which hand their Worker.StateChanged here: Textual tells only the worker's
+        own node, and with exit_on_error=False a failure nobody handles is lost).
 
-        self.push_screen(SearchScreen(names), chosen)
-
-    def action_filter(self) -> None:
-        snapshot = self.update.snapshot if self.update else None
-        queues = {n: q.display_name for n, q in snapshot.queues.items()} if snapshot else {}
-
-        def chosen(choice: str | None) -> None:
-            if choice is None:
-                return
-            kind, _, value = choice.partition(":")
-            if kind == "queue":
-                self.filter_agents(queue=value)
-            elif kind == "state":
-                self.filter_agents(state=value)
-            else:
-                self.filter_agents()
-
-        self.push_screen(FilterScreen(queues), chosen)
-
-    def filter_agents(self, queue: str | None = None, state: str | None = None) -> None:
-        board = self._agent_board()
-        if board is None:
+        The live floor says it in the header and starts again; a worker whose node can show
+        it (`show_worker_failure`, e.g. the report screen's title) says it there; any other
+        is a notification. A worker already superseded (cancelled) is not news."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.is_cancelled:
             return
-        if queue is not None:
-            board.apply_filter(f"queue {self.config.queue_name(queue)}",
-                               lambda agent: queue in agent.queues or agent.queue == queue)
-        elif state is not None:
-            board.apply_filter(f"state {state}", lambda agent: agent.state == state)
+        error = worker.error
+        what = worker.name or worker.group
+        self.log.error(f"worker {what} failed", error)
+        line = describe(error) if error is not None else "failed"
+        if worker.group == "live":
+            self.problem = f"the live floor stopped: {line}"
+            if not self._stop.is_set():
+                self.set_timer(self.LIVE_RETRY_S, self._follow_again)
+            return
+        node = worker.node
+        show = getattr(node, "show_worker_failure", None)
+        if show is not None and node.is_attached:
+            show(line)
         else:
-            board.apply_filter(None, None)
-        self._refresh_floor()
+            self.notify(f"{what}: {line}", title="failed", severity="error", timeout=30,
+                        markup=False)  # fmt: skip
 
-    def sort_agents(self, column: str) -> None:
-        board = self._agent_board()
-        if board is not None:
-            board.set_sort(column, board.sort_reverse)
-            self._refresh_floor()
-
-    def agent_sort_columns(self) -> list[str]:
-        board = self._agent_board()
-        return [column.key for column in board.sortable()] if board is not None else []
-
-    def _agent_board(self) -> AgentBoard | None:
-        for screen in self.screen_stack:
-            if isinstance(screen, FloorScreen):
-                return screen.query_one(AgentBoard)
-        return None
-
-    def _refresh_floor(self) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, FloorScreen) and self.update is not None:
-                screen.show_update(self.update)
+    def _follow_again(self) -> None:
+        if not self._stop.is_set():
+            self.follow()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Theme, keys and quit only: a viewer offers nothing that writes (no screenshots to

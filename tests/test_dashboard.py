@@ -123,9 +123,9 @@ async def test_sort_filter_and_search(sample_db):
         await until(pilot, lambda: isinstance(app.screen, FloorScreen))
         assert sorted(agents.order) == ["Ana", "Dev"]
         # Filter by state.
-        app.filter_agents(state="offline")
+        app.screen.filter_agents(state="offline")
         assert agents.order == ["Local/207@agents/n"]
-        app.filter_agents()
+        app.screen.filter_agents()
         assert len(agents.order) == 7
         # Search by display name ("Gus" is Local/207's display name) and open.
         await pilot.press("slash")

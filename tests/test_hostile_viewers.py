@@ -249,6 +249,7 @@ async def until(pilot, condition, timeout: float = 10.0) -> None:
 async def test_the_dashboard_shows_names_as_text(hostile):
     from floorwatch.screens.palette import FloorCommands
     from floorwatch.screens.agent import AgentScreen
+    from floorwatch.screens.floor import FloorScreen
     from floorwatch.screens.pickers import FilterScreen, SearchScreen
     from floorwatch.screens.wallboard import WallboardScreen
 
@@ -281,7 +282,7 @@ async def test_the_dashboard_shows_names_as_text(hostile):
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, AgentScreen))
         # The pickers list names as text.
-        app.action_search()
+        FloorScreen.of(app).action_search()
         await until(pilot, lambda: isinstance(app.screen, SearchScreen))
         await pilot.pause(0.05)
         options = app.screen.query_one("#search-results")
@@ -290,7 +291,7 @@ async def test_the_dashboard_shows_names_as_text(hostile):
         assert OSC52_SHOWN in prompts and LINK in prompts and EMOJI in prompts, prompts
         assert LINK in screen_text(app)
         await pilot.press("escape")
-        app.action_filter()
+        FloorScreen.of(app).action_filter()
         await until(pilot, lambda: isinstance(app.screen, FilterScreen))
         await pilot.pause(0.05)
         options = app.screen.query_one("#filter-options")

@@ -22,7 +22,8 @@ from floorwatch.config import from_table
 from floorwatch.modes.demo import Demo, DemoOptions
 from floorwatch.ingest.pipeline import Ingest
 from floorwatch.snapshot.reader import FloorReader
-from floorwatch.sources.replay import ReplaySource, jump_target
+from floorwatch.modes.replay import jump_target
+from floorwatch.sources.replay import ReplaySource
 from floorwatch.sources.simulator import SimConfig, Simulator, day_bounds, write_floor
 from floorwatch.store.database import Store
 

@@ -1,22 +1,32 @@
 """Running the dashboard, alone or with an ingest beside it, and saying in one line how it ended.
 
-`floorwatch run`, `demo` and `replay` show a dashboard while an ingest writes the store in a
-thread of the same process. However the dashboard ends (q, a signal, an internal error), the
-ingest is then asked to stop and given the time to commit what it has read: a commit is one
-transaction with its checkpoint, so what it had not committed is read again on the next start.
-An internal error that ended the dashboard is one line, and a non-zero exit, for the command.
+`floorwatch dash` shows a dashboard alone; `floorwatch run`, `demo` and `replay` show one while
+an ingest writes the store in a thread of the same process. However the dashboard ends (q, a
+signal, an internal error), the ingest is then asked to stop and given the time to commit what
+it has read: a commit is one transaction with its checkpoint, so what it had not committed is
+read again on the next start. An internal error that ended the dashboard is one line, and a
+non-zero exit, for the command.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from textual.app import App
-
+from floorwatch.config import Config
 from floorwatch.ingest.pipeline import Ingest, IngestSummary
+from floorwatch.modes.view import ViewerOptions
 from floorwatch.safe_text import printable
 from floorwatch.widgets.guard import describe
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from floorwatch.app import FloorwatchApp, ReplayKeys
 
 
 def failure_line(app: App) -> str | None:
@@ -27,6 +37,44 @@ def failure_line(app: App) -> str | None:
     if error is None:
         return f"the dashboard stopped with status {app.return_code}"
     return f"the dashboard stopped on an internal error: {describe(error)}"
+
+
+@dataclass
+class DashboardOutcome:
+    """How a dashboard run ended, for the command to say in one line."""
+
+    #: Why the dashboard ended on an error (and what became of its ingest); None: it did not.
+    failure: str | None = None
+    #: Why the ingest beside it stopped early, one line each.
+    ingest_errors: list[str] = field(default_factory=list)
+
+
+def ended(app: App, ingest_note: str | None = None) -> str | None:
+    """`failure_line`, followed by what became of the ingest beside it when one ran."""
+    failed = failure_line(app)
+    if failed and ingest_note:
+        return f"{failed}; {ingest_note}"
+    return failed
+
+
+def dashboard_app(database: str | Path, config: Config, view: ViewerOptions = ViewerOptions(),
+                  *, clock: Callable[[], float] = time.time, banner: str | None = None,
+                  replay: ReplayKeys | None = None) -> FloorwatchApp:  # fmt: skip
+    """A dashboard following the store at `database` read-only, by `clock`'s time."""
+    from floorwatch.app import FloorwatchApp
+    from floorwatch.snapshot.live import LiveFloor
+
+    return FloorwatchApp(LiveFloor(database, config, clock=clock), config, wall=view.wall,
+                         wall_queue=view.wall_queue, rotate_s=view.rotate_s, banner=banner,
+                         replay=replay)  # fmt: skip
+
+
+def run_dashboard(database: str | Path, config: Config, view: ViewerOptions = ViewerOptions(),
+                  **options) -> App:  # fmt: skip
+    """Run a dashboard until it ends (q, a signal, an error); the app, to ask how it ended."""
+    app = dashboard_app(database, config, view, **options)
+    app.run()
+    return app
 
 
 class BackgroundIngest:

@@ -15,15 +15,21 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from floorwatch.ingest.burnout_monitor import BurnoutMonitor
 from floorwatch.clock import FeedClock
 from floorwatch.config import Config, from_table
 from floorwatch.ingest.pipeline import Ingest
+from floorwatch.modes.one_shot import read_floor
+from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.sources import open_source
 from floorwatch.sources.simulator import SimConfig, Simulator, day_bounds
 from floorwatch.store.database import Store
+
+if TYPE_CHECKING:
+    from floorwatch.modes.dashboard_run import DashboardOutcome
 
 FEED = "queue_log"
 DATABASE = "floorwatch.db"
@@ -173,3 +179,27 @@ class Demo:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and not self._stop.is_set():
             time.sleep(min(0.2, deadline - time.monotonic()))
+
+    # ----------------------------------------------------------------- after start()
+    def floor_after(self, seconds: float) -> FloorSnapshot:
+        """--headless: the floor live for `seconds`, then stopped; the floor as it was then."""
+        try:
+            self.wait(seconds)
+            time.sleep(0.6)  # the ingest's last poll
+            return read_floor(self.database, self.config, clock=self.clock.now)
+        finally:
+            self.stop()
+
+    def show(self) -> DashboardOutcome:
+        """The dashboard on the demo floor until it ends; then the floor and its ingest stop."""
+        from floorwatch.modes.dashboard_run import DashboardOutcome, ended, run_dashboard
+
+        try:
+            app = run_dashboard(self.database, self.config, clock=self.clock.now,
+                                banner=f"demo {self.options.speed:g}x")  # fmt: skip
+        finally:
+            stopped = self.stop()
+        note = ("the demo's ingest stopped cleanly, its commits kept" if stopped
+                else "the demo's ingest did not stop in time")  # fmt: skip
+        return DashboardOutcome(ended(app, note), list(self.ingest_errors))
+

@@ -23,14 +23,20 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import shlex
 import socket
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
+
+from floorwatch.config import Config
+from floorwatch.modes.view import ViewerOptions
 
 log = logging.getLogger("floorwatch.modes.web")
 
@@ -201,3 +207,25 @@ class FloorServer(Server):
         if process is not None:
             await process.wait()
             await websocket.close()
+
+
+def dashboard_command(database: str | Path, config: Config, view: ViewerOptions) -> str:
+    """The command each page's session runs: `floorwatch dash` on the same store and config."""
+    command = [sys.executable, "-m", "floorwatch", "dash", "--db", str(database)]
+    if config.path is not None:
+        command += ["--config", str(config.path)]
+    if view.wall:
+        command.append("--wall")
+    if view.wall_queue:
+        command += ["--queue", view.wall_queue]
+    if view.rotate_s:
+        command += ["--rotate", str(view.rotate_s)]
+    return shlex.join(command)
+
+
+def dashboard_server(database: str | Path, config: Config, view: ViewerOptions, *, host: str,
+                     port: int, public_url: str | None = None) -> FloorServer:  # fmt: skip
+    """The server of `floorwatch serve-web` (call its `serve`); ValueError for a --public-url
+    that is not a URL."""
+    return FloorServer(dashboard_command(database, config, view), host=host, port=port,
+                       title="floorwatch", public_url=public_url)  # fmt: skip

@@ -1,8 +1,12 @@
-"""The floor: header, queue board with trends, agent board. The screen a supervisor lives in."""
+"""The floor: header, queue board with trends, agent board. The screen a supervisor lives in.
+
+It owns what acts on its boards: the agent board's filter, sort and search (from its keys, the
+queue board's Enter and the command palette), and opening an agent from either board.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,12 +15,16 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
+from floorwatch.screens.pickers import FilterScreen, SearchScreen
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.agent_board import AgentBoard
 from floorwatch.widgets.burnout_panel import BurnoutPanel
 from floorwatch.widgets.floor_header import FloorHeader
 from floorwatch.widgets.live_table import LiveTable
 from floorwatch.widgets.queue_board import QueueBoard
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 
 class FloorScreen(Screen):
@@ -28,6 +36,11 @@ class FloorScreen(Screen):
         Binding("tab", "focus_next", "Next board", show=False),
         Binding("shift+tab", "focus_previous", "Previous board", show=False),
     ]
+
+    @classmethod
+    def of(cls, app: App) -> FloorScreen | None:
+        """The app's floor screen, whatever is above it (None before it is pushed)."""
+        return next((screen for screen in app.screen_stack if isinstance(screen, cls)), None)
 
     def compose(self) -> ComposeResult:
         config = self.app.config
@@ -109,19 +122,70 @@ class FloorScreen(Screen):
         else:
             panel.focus()
 
+    # ----------------------------------------------------------------- the agent board
+    def open_agent(self, name: str) -> None:
+        """Drill into `name`, the agent board's cursor on it for when we are back."""
+        self.query_one(AgentBoard).move_to(name)
+        self.app.open_agent(name)
+
+    def action_search(self) -> None:
+        """Find an agent by name and open it."""
+        snapshot = self.app.update.snapshot if self.app.update else None
+        names = {n: a.display_name for n, a in snapshot.agents.items()} if snapshot else {}
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.open_agent(name)
+
+        self.app.push_screen(SearchScreen(names), chosen)
+
+    def action_filter(self) -> None:
+        """Choose a queue or a state to show the agents of (or all of them)."""
+        snapshot = self.app.update.snapshot if self.app.update else None
+        queues = {n: q.display_name for n, q in snapshot.queues.items()} if snapshot else {}
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                return
+            kind, _, value = choice.partition(":")
+            if kind == "queue":
+                self.filter_agents(queue=value)
+            elif kind == "state":
+                self.filter_agents(state=value)
+            else:
+                self.filter_agents()
+
+        self.app.push_screen(FilterScreen(queues), chosen)
+
+    def filter_agents(self, queue: str | None = None, state: str | None = None) -> None:
+        """Only `queue`'s agents, or only those in `state`; neither: every agent."""
+        self.query_one(AgentBoard).filter_agents(queue=queue, state=state)
+        self._redraw()
+
+    def sort_agents(self, column: str) -> None:
+        self.query_one(AgentBoard).sort_by(column)
+        self._redraw()
+
+    def agent_sort_columns(self) -> list[str]:
+        return self.query_one(AgentBoard).sort_columns()
+
+    def _redraw(self) -> None:
+        if self.app.update is not None:
+            self.show_update(self.app.update)
+
     @on(LiveTable.Selected, "#agents, #burnout")
-    def open_agent(self, event: LiveTable.Selected) -> None:
-        self.app.open_agent(str(event.key))
+    def _agent_selected(self, event: LiveTable.Selected) -> None:
+        self.open_agent(str(event.key))
 
     @on(LiveTable.Selected, "#queues")
     def filter_by_queue(self, event: LiveTable.Selected) -> None:
         """Enter on a queue: show its agents (Enter again on `all` in the filter to undo)."""
-        self.app.filter_agents(queue=str(event.key))
+        self.filter_agents(queue=str(event.key))
 
     @on(AgentBoard.SearchRequested)
     def search(self) -> None:
-        self.app.action_search()
+        self.action_search()
 
     @on(AgentBoard.FilterRequested)
     def choose_filter(self) -> None:
-        self.app.action_filter()
+        self.action_filter()

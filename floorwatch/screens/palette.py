@@ -10,43 +10,57 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 from textual.markup import escape
 
 from floorwatch.safe_text import printable
+from floorwatch.screens.floor import FloorScreen
 
 if TYPE_CHECKING:
     from floorwatch.app import FloorwatchApp
 
 
-class FloorCommands(Provider):
-    """Wallboard, freeze, help, search, filters, sorting and opening an agent."""
+class PaletteCommand(NamedTuple):
+    name: str
+    help: str
+    action: Callable[[], object]
 
-    def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
+
+class FloorCommands(Provider):
+    """Wallboard, freeze, help (the app's); search, filters, sorting and opening an agent (the
+    floor screen's, whichever screen the palette is opened on)."""
+
+    def _commands(self) -> Iterator[PaletteCommand]:
         app: FloorwatchApp = self.app  # type: ignore[assignment]
-        yield "Wallboard", "Big digits for the wall (w)", app.action_wallboard
-        yield "Freeze updates", "Hold the screen still, or let it move again (space)", \
-            app.action_freeze
-        yield "Keys", "Every key of this screen (?)", app.action_help
-        yield "Find agent", "Search agents by name and open one (/)", app.action_search
-        yield "Filter agents", "Show one queue's or one state's agents (f)", app.action_filter
-        yield "Show all agents", "Remove the agent filter", partial(app.filter_agents)
+        yield PaletteCommand("Wallboard", "Big digits for the wall (w)", app.action_wallboard)
+        yield PaletteCommand("Freeze updates", "Hold the screen still, or let it move again "
+                             "(space)", app.action_freeze)  # fmt: skip
+        yield PaletteCommand("Keys", "Every key of this screen (?)", app.action_help)
+        floor = FloorScreen.of(app)
+        if floor is None:
+            return
+        yield PaletteCommand("Find agent", "Search agents by name and open one (/)",
+                             floor.action_search)  # fmt: skip
+        yield PaletteCommand("Filter agents", "Show one queue's or one state's agents (f)",
+                             floor.action_filter)  # fmt: skip
+        yield PaletteCommand("Show all agents", "Remove the agent filter",
+                             partial(floor.filter_agents))  # fmt: skip
         update = app.update
         if update is not None:
             for name, queue in update.snapshot.queues.items():
-                yield (f"Filter: queue {printable(queue.display_name)}",
-                       f"Only agents serving {printable(name)}",
-                       partial(app.filter_agents, queue=name))  # fmt: skip
+                yield PaletteCommand(f"Filter: queue {printable(queue.display_name)}",
+                                     f"Only agents serving {printable(name)}",
+                                     partial(floor.filter_agents, queue=name))  # fmt: skip
             for name, agent in update.snapshot.agents.items():
-                yield (f"Open agent {printable(agent.display_name)}",
-                       "Today's timeline, calls and pauses",
-                       partial(app.open_agent, name))  # fmt: skip
-        for column in app.agent_sort_columns():
-            yield (f"Sort agents by {column}", "Sort the agent board",
-                   partial(app.sort_agents, column))  # fmt: skip
+                yield PaletteCommand(f"Open agent {printable(agent.display_name)}",
+                                     "Today's timeline, calls and pauses",
+                                     partial(floor.open_agent, name))  # fmt: skip
+        for column in floor.agent_sort_columns():
+            yield PaletteCommand(f"Sort agents by {column}", "Sort the agent board",
+                                 partial(floor.sort_agents, column))  # fmt: skip
 
     async def discover(self) -> Hits:
         for name, help_text, action in self._commands():

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from floorwatch.store.derive import AGENT_STATES
+from floorwatch.events import AgentState
 from floorwatch.format import state_label
 from floorwatch.safe_text import content
 
@@ -92,8 +92,8 @@ class FilterScreen(ModalScreen[str | None]):
         options = [Option("all agents", id="all")]
         options += [Option(content(f"queue: {shown}"), id=f"queue:{name}")
                     for name, shown in self.queues.items()]  # fmt: skip
-        options += [Option(f"state: {state_label(state)}", id=f"state:{state}")
-                    for state in AGENT_STATES]  # fmt: skip
+        options += [Option(f"state: {state_label(state.value)}", id=f"state:{state.value}")
+                    for state in AgentState]  # fmt: skip
         with Vertical(id="picker"):
             yield Static("filter the agent board", classes="picker-title")
             yield OptionList(*options, id="filter-options")

@@ -11,12 +11,12 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker
 
 from floorwatch.format import percent, seconds
 from floorwatch.reports.intervals import queue_report, report_day
 from floorwatch.safe_text import content
 from floorwatch.store.database import Store
-from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import Column, LiveTable
 
 
@@ -89,9 +89,11 @@ class ReportScreen(Screen):
         self.interval = choices[(choices.index(self.interval) + 1) % len(choices)]
         self.load()
 
-    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False, name="report")
     def load(self) -> None:
-        """Read today's calls in a thread (its own read-only connection), then draw."""
+        """Read today's calls in a thread (its own read-only connection), then draw. A failure
+        here or in the drawing goes to the app's one handler, which shows it in the title
+        (`show_worker_failure`); the dashboard goes on."""
         update = self.app.update
         if update is None:
             return
@@ -99,26 +101,18 @@ class ReportScreen(Screen):
 
         config = self.app.config
         day = datetime.fromtimestamp(update.snapshot.at, config.tzinfo()).date()
-        try:
-            with Store.open_readonly(self.app.live.db_path) as store:
-                frame = queue_report(store, config, report_day(config, day, self.interval))
-            frame = frame.astype(object).where(frame.notna(), None)
-            records = [r for r in frame.to_dict(orient="records") if r["queue"] == self.queue]
-        except Exception as error:  # said on the screen; the dashboard goes on
-            self.app.call_from_thread(self._failed, describe(error))
-            return
-        self.app.call_from_thread(self._show, records)
+        with Store.open_readonly(self.app.live.db_path) as store:
+            frame = queue_report(store, config, report_day(config, day, self.interval))
+        frame = frame.astype(object).where(frame.notna(), None)
+        records = [r for r in frame.to_dict(orient="records") if r["queue"] == self.queue]
+        self.app.call_from_thread(self._draw, records)
 
-    def _failed(self, message: str) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.worker_state_changed(event)
+
+    def show_worker_failure(self, message: str) -> None:
         self.query_one("#report-title", Static).update(content(
             f"cannot build today's report: {message}   (escape: back)", "bold $error"))
-
-    def _show(self, records: list[dict]) -> None:
-        try:
-            self._draw(records)
-        except Exception as error:
-            self.log.error("report screen failed", error)
-            self._failed(describe(error))
 
     def _draw(self, records: list[dict]) -> None:
         rows = [r for r in records if r["interval"] != "total"]

@@ -11,6 +11,7 @@ from textual.containers import Grid
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import Worker
 
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.safe_text import content
@@ -79,7 +80,11 @@ class WallboardScreen(Screen):
         self._layout_wanted = True
         if not self._laying_out:
             self._laying_out = True
-            self.run_worker(self._lay_out(), group="wall-layout", exit_on_error=False)
+            self.run_worker(self._lay_out(), group="wall-layout", exit_on_error=False,
+                            name="wallboard layout")  # fmt: skip
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.worker_state_changed(event)  # (a layout's own failures are said below)
 
     async def _lay_out(self) -> None:
         try:

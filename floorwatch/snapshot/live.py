@@ -43,6 +43,14 @@ class FeedProblem:
     message: str
 
 
+@dataclass(frozen=True)
+class FileIdentity:
+    """Which file a path names (a store replaced under the same path is another file)."""
+
+    device: int
+    inode: int
+
+
 Publish = Callable[[FloorUpdate | FeedProblem], None]
 
 
@@ -75,13 +83,13 @@ class LiveFloor:
         store = Store.open_readonly(self.db_path)
         return FloorReader(store, self.config, clock=self.clock)
 
-    def identity(self) -> tuple[int, int] | None:
-        """The store path's (device, inode), None if nothing is there."""
+    def identity(self) -> FileIdentity | None:
+        """The file at the store's path, None if nothing is there."""
         try:
             status = os.stat(self.db_path)
         except FileNotFoundError:
             return None
-        return status.st_dev, status.st_ino
+        return FileIdentity(status.st_dev, status.st_ino)
 
     def update(self, reader: FloorReader) -> FloorUpdate:
         """A snapshot now, with the focused agent's details and day."""
@@ -124,7 +132,7 @@ class LiveFloor:
         last_published = 0.0
         last_focus: str | None = None
         pending = False
-        opened: tuple[int, int] | None = None
+        opened: FileIdentity | None = None
         while not stop.is_set():
             try:
                 if reader is not None and self.identity() != opened:

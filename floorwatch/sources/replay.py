@@ -1,17 +1,15 @@
-"""`floorwatch replay FILE`: a recorded day fed into a fresh store at N times its speed.
+"""The source of `floorwatch replay FILE`: a recorded day, released at N times its speed.
 
 The file is parsed once (queue_log or canonical JSON Lines); its events are handed to the
 ingest as the replay clock passes their time, so the dashboard, whose clock is the same replay
 clock, sees the floor as it was: a supervisor can watch yesterday at 10x and see what went wrong
 at 14:00. The events go in the file's order, exactly as a `--once` load would store them, so the
-final floor is the same.
+final floor is the same. (The replay itself, its store and its keys: floorwatch/modes/replay.py.)
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from datetime import datetime, time as dtime
 from pathlib import Path
 
 from floorwatch.clock import FeedClock
@@ -108,37 +106,3 @@ class ReplaySource:
     def wake(self) -> None:
         pass
 
-
-def jump_target(text: str, first: float, zone) -> float:
-    """--to HH:MM on the replayed day (the local day of the file's first event)."""
-    try:
-        hour, minute = (int(part) for part in text.split(":"))
-        wanted = dtime(hour, minute)
-    except ValueError:
-        raise SourceError(f"--to {text!r}: not a time such as 14:00") from None
-    day = datetime.fromtimestamp(first, zone).date() if zone else datetime.fromtimestamp(first).date()
-    moment = datetime.combine(day, wanted, zone) if zone else datetime.combine(day, wanted)
-    return moment.astimezone().timestamp() if zone is None else moment.timestamp()
-
-
-class ReplayControl:
-    """What the dashboard's replay keys act on: pause, faster, slower."""
-
-    def __init__(self, clock: FeedClock, source: ReplaySource,
-                 on_change: Callable[[], None] | None = None):  # fmt: skip
-        self.clock = clock
-        self.source = source
-        self.on_change = on_change
-
-    def toggle_pause(self) -> None:
-        self.clock.pause(not self.clock.paused)
-
-    def faster(self) -> None:
-        self.clock.set_speed(self.clock.speed * 2)
-
-    def slower(self) -> None:
-        self.clock.set_speed(self.clock.speed / 2)
-
-    def describe(self) -> str:
-        state = "paused" if self.clock.paused else f"{self.clock.speed:g}x"
-        return f"replay {state}"

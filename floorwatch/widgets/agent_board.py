@@ -10,8 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from floorwatch.config import Config
-from floorwatch.store.derive import ON_CALL, PAUSED, WRAPUP
-from floorwatch.format import STATE_ORDER, level, seconds, state_label
+from floorwatch.format import ON_CALL, PAUSED, STATE_ORDER, WRAPUP, level, seconds, state_label
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column, LiveTable
@@ -93,6 +92,7 @@ class AgentBoard(LiveTable[AgentSnapshot]):
 
     def __init__(self, config: Config, *, id: str | None = None):
         super().__init__(agent_columns(config), id=id)
+        self.config = config
         self.empty_message = "no agents logged in today"
         self.filter_label: str | None = None
         self.sort_column = "state"
@@ -102,7 +102,7 @@ class AgentBoard(LiveTable[AgentSnapshot]):
         self.update_rows(snapshot.agents, snapshot.at)
 
     def action_next_sort(self) -> None:
-        keys = [column.key for column in self.sortable()]
+        keys = self.sort_columns()
         index = keys.index(self.sort_column) if self.sort_column in keys else -1
         self.set_sort(keys[(index + 1) % len(keys)], self.sort_reverse)
         self.notify(f"sorted by {self.sort_label()}", timeout=1.5, markup=False)
@@ -121,7 +121,25 @@ class AgentBoard(LiveTable[AgentSnapshot]):
     def action_search(self) -> None:
         self.post_message(self.SearchRequested())
 
+    def filter_agents(self, queue: str | None = None, state: str | None = None) -> None:
+        """Only the agents serving `queue`, or only those in `state`; neither: every agent."""
+        if queue is not None:
+            self.apply_filter(f"queue {self.config.queue_name(queue)}",
+                              lambda agent: queue in agent.queues or agent.queue == queue)
+        elif state is not None:
+            self.apply_filter(f"state {state}", lambda agent: agent.state == state)
+        else:
+            self.apply_filter(None, None)
+
     def apply_filter(self, label: str | None,
                      predicate: Callable[[AgentSnapshot], bool] | None) -> None:  # fmt: skip
         self.filter_label = label
         self.set_filter(predicate)
+
+    def sort_by(self, column: str) -> None:
+        """Sort on `column`, the direction kept."""
+        self.set_sort(column, self.sort_reverse)
+
+    def sort_columns(self) -> list[str]:
+        """The keys of the columns the board can be sorted on."""
+        return [column.key for column in self.sortable()]

@@ -28,10 +28,6 @@ class FloorHeader(Widget):
     layout unless its text needs another line: an idle viewer stays nearly free.
     """
 
-    DEFAULT_CSS = """
-    FloorHeader { height: auto; background: $panel; color: $foreground; padding: 0 1; }
-    """
-
     def __init__(self, config: Config, *, id: str | None = None):
         super().__init__(id=id)
         self._content: Content = Content("floorwatch: loading the floor...")

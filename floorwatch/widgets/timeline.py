@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from textual.content import Content
 from textual.widget import Widget
 
-from floorwatch.store.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
-from floorwatch.format import STATE_SYMBOLS, STATE_WORDS
+from floorwatch.format import (AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, STATE_SYMBOLS,
+                               STATE_WORDS, WRAPUP)
 from floorwatch.snapshot.timeline import Stretch, dominant_states
 from floorwatch.widgets.guard import describe
 
@@ -29,10 +29,6 @@ STATE_GLYPHS = {AVAILABLE: "░", RINGING: "▒", ON_CALL: "█", WRAPUP: "▓",
 
 class Timeline(Widget):
     """A bar of the day from the first login hour to now; an optional stretch is marked."""
-
-    DEFAULT_CSS = """
-    Timeline { height: 4; padding: 0 1; }
-    """
 
     def __init__(self, zone: ZoneInfo | None, *, id: str | None = None):
         super().__init__(id=id)

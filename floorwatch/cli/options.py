@@ -1,0 +1,98 @@
+"""What several commands parse alike: the config and the database they name, durations,
+instants, and the options the dashboard commands and the simulated floor share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+
+from floorwatch.cli.errors import FloorwatchError, errors
+from floorwatch.config import Config
+from floorwatch.modes.view import ViewerOptions
+
+Command = TypeVar("Command", bound=Callable)
+
+
+def load_config(path: str | None) -> Config:
+    """--config FILE, else $FLOORWATCH_CONFIG or ./floorwatch.toml, else the defaults."""
+    from floorwatch import config
+
+    with errors():
+        return config.load(path if path is not None else config.default_config_path())
+
+
+def database_path(db_path: str | None, config: Config) -> str:
+    """--db, else the config file's `database` (relative to the file)."""
+    if db_path is not None:
+        return db_path
+    if config.path is not None:
+        return str(config.resolve(config.database))
+    raise FloorwatchError("no database: give --db PATH or --config FILE")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from 90, 90s, 15m, 2h or 7d."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value, unit = (text[:-1], text[-1]) if text and text[-1] in units else (text, "s")
+    try:
+        seconds = float(value) * units[unit]
+    except ValueError:
+        raise FloorwatchError(f"{text!r}: not a duration such as 90s, 15m, 2h or 7d") from None
+    if seconds <= 0:
+        raise FloorwatchError(f"{text!r}: a duration must be positive")
+    return seconds
+
+
+def parse_instant(text: str, config: Config) -> float:
+    """Epoch seconds, or an ISO 8601 local time (in the config's zone) such as 2026-11-24T14:00."""
+    from datetime import datetime
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise FloorwatchError(
+            f"--at {text!r}: not epoch seconds or an ISO 8601 time such as 2026-11-24T14:00"
+        ) from None
+    if moment.tzinfo is None:
+        zone = config.tzinfo()
+        moment = moment.replace(tzinfo=zone) if zone else moment.astimezone()
+    return moment.timestamp()
+
+
+def viewer_options(command: Command) -> Command:
+    """Options every dashboard command shares (see `viewer`)."""
+    options = [
+        click.option("--wall", is_flag=True, help="Start in wallboard mode (big digits)."),
+        click.option("--queue", "wall_queue", default=None, metavar="QUEUE",
+                     help="Wallboard for this queue only."),
+        click.option("--rotate", "rotate_s", default=None, type=click.FloatRange(min=1),
+                     metavar="SECONDS", help="Wallboard: show one queue at a time, rotating."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def viewer(wall: bool, wall_queue: str | None, rotate_s: float | None) -> ViewerOptions:
+    """The `viewer_options` flags, as the modes take them."""
+    return ViewerOptions(wall=wall, wall_queue=wall_queue, rotate_s=rotate_s)
+
+
+def floor_size(command: Command) -> Command:
+    """--agents, --queues, --seed: the simulated floor's size and its dice."""
+    for option in reversed([
+        click.option("--agents", default=24, show_default=True, type=click.IntRange(1, 5000),
+                     help="Agents on the simulated floor."),
+        click.option("--queues", default=3, show_default=True, type=click.IntRange(1, 200),
+                     help="Queues on the simulated floor."),
+        click.option("--seed", default=1, show_default=True, type=int,
+                     help="The same seed gives the same day."),
+    ]):  # fmt: skip
+        command = option(command)
+    return command

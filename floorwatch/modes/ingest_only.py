@@ -1,0 +1,79 @@
+"""`floorwatch ingest`: feeds into the store, exactly once, with no screen.
+
+Following (the default) runs until `stop` is set, committing as the feeds grow; once (`--once`)
+loads each feed to its end and returns. The burnout rules are evaluated beside the ingest:
+following, every few seconds by the clock; once, by the feed's own time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from floorwatch.config import Config
+from floorwatch.ingest.burnout_monitor import BurnoutMonitor
+from floorwatch.ingest.pipeline import Ingest, IngestSummary
+from floorwatch.ingest.progress import IngestProgress
+from floorwatch.modes.feeds import FeedSpec, open_feeds
+from floorwatch.sources.base import FeedLoss, scrub_secrets
+from floorwatch.store.database import Store
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    follow: bool = True
+    #: A progress bar on stderr (for a load to the end).
+    progress: bool = False
+    #: Seconds between checks of a file when notifications say nothing.
+    poll_interval: float = 0.5
+    #: How long a rotated file is still read after the new one appeared and it went quiet.
+    rotation_grace: float = 5.0
+    burnout: bool = True
+    #: How often to evaluate burnout (following: clock seconds; once: feed seconds); None:
+    #: every 5 s following, once at the end otherwise.
+    burnout_every_s: float | None = None
+
+
+@dataclass
+class IngestOutcome:
+    summary: IngestSummary
+    #: The sources that stopped on an error, with it (the others ran to their end).
+    errors: list[tuple[str, BaseException]]
+
+
+def ingest_feeds(database: str | Path, config: Config, specs: Sequence[FeedSpec],
+                 options: IngestOptions, stop: threading.Event, *,
+                 on_loss: Callable[[str, FeedLoss], None] | None = None) -> IngestOutcome:  # fmt: skip
+    """Open and check every feed, then the store, and ingest until the feeds end or `stop`.
+
+    Raises SourceError or StoreError (a wrong feed, a store that is not ours) before anything
+    is written; `on_loss` hears at once of a part of a feed that cannot be read.
+    """
+    follow = options.follow
+    bar = IngestProgress(enabled=options.progress)
+    feeds = open_feeds(specs, follow=follow, poll_interval=options.poll_interval,
+                       progress=bar.update if bar.enabled else None,
+                       rotation_grace=options.rotation_grace)  # fmt: skip
+    scrub_secrets()  # read by now: nothing started from here on inherits it
+    store = Store.open(database, config.derive_config())
+    try:
+        with bar:
+            for feed in feeds:
+                bar.add(feed.name, feed.size())
+            monitor = None
+            if options.burnout:
+                every = options.burnout_every_s or (5.0 if follow else None)
+                monitor = BurnoutMonitor(database, config, every_s=every,
+                                         clock=time.time if follow else None)  # fmt: skip
+            run = Ingest(store, feeds, monitor=monitor, on_loss=on_loss)
+            try:
+                summary = run.run(stop)
+            finally:
+                if monitor is not None:
+                    monitor.close()
+    finally:
+        store.close()
+    return IngestOutcome(summary, run.errors)

@@ -1,0 +1,52 @@
+"""What the one-shot commands read, once, read-only: the floor (`floorwatch snapshot`, and the
+demo and the replay run with --headless) and the burnout flags of a past window (`floorwatch
+burnout`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from floorwatch.config import Config
+from floorwatch.snapshot.burnout import Flag
+from floorwatch.snapshot.floor_snapshot import FloorSnapshot
+from floorwatch.snapshot.reader import FloorReader, load_flags
+from floorwatch.store.database import Store
+
+
+def read_floor(database: str | Path, config: Config, *, at: float | None = None,
+               clock: Callable[[], float] = time.time) -> FloorSnapshot:  # fmt: skip
+    """The floor at `at` (a past instant), else now by `clock`, from a read-only connection.
+
+    Raises StoreError for a database that is missing or not floorwatch's.
+    """
+    with Store.open_readonly(database) as store:
+        return FloorReader(store, config, at=at, clock=clock).snapshot()
+
+
+@dataclass
+class FlagWindow:
+    """The burnout flags raised from `since` to `until`."""
+
+    since: float
+    until: float
+    flags: list[Flag]
+
+
+def read_flags(database: str | Path, agent: str | None, window_s: float) -> FlagWindow:
+    """The flags of the last `window_s` seconds (of `agent` only, if given). The window ends
+    now, or, for a store of a past day, a day after its last event (never before it).
+
+    Raises StoreError for a database that is missing or not floorwatch's.
+    """
+    store = Store.open_readonly(database)
+    try:
+        latest = store.conn.execute("SELECT max(ts) FROM events").fetchone()[0]
+        now = max(time.time() if latest is None else min(time.time(), latest + 86400),
+                  latest or 0)  # fmt: skip
+        flags = load_flags(store, agent, now - window_s)
+    finally:
+        store.close()
+    return FlagWindow(now - window_s, now, flags)

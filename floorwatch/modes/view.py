@@ -1,0 +1,16 @@
+"""How a dashboard opens, as the viewing commands' flags say it (--wall, --queue, --rotate)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ViewerOptions:
+    """On the floor, or on the wallboard: every queue, one queue, or one at a time."""
+
+    wall: bool = False
+    #: The wallboard for this queue only (opens the wallboard).
+    wall_queue: str | None = None
+    #: The wallboard shows one queue at a time, turning every this many seconds.
+    rotate_s: float | None = None
