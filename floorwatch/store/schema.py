@@ -1,0 +1,242 @@
+"""Every table of the store, its columns declared once: name, order, SQL type.
+
+The DDL of a fresh store, the migrations of an older one, the column lists of every insert and
+every read, and the row dataclasses' queries are all made from these declarations, so nothing
+has to agree with anything else by position. No SQLite here (a pure module can import it).
+
+A column added by a later schema version says so (`since`): a store upgraded from an older
+version has it at the end of its table, after the columns it already had (`physical`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass
+
+#: The schema version this floorwatch writes (PRAGMA user_version).
+SCHEMA_VERSION = 2
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # INTEGER, REAL, TEXT or BLOB
+    not_null: bool = False
+    default: str | None = None  # an SQL literal
+    primary_key: bool = False
+    unique: bool = False
+    since: int = 1  # the schema version that added it
+
+    def ddl(self) -> str:
+        parts = [f'"{self.name}"', self.type]
+        if self.primary_key:
+            parts.append("PRIMARY KEY")
+        if self.unique:
+            parts.append("UNIQUE")
+        if self.not_null:
+            parts.append("NOT NULL")
+        if self.default is not None:
+            parts.append(f"DEFAULT {self.default}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    on: str  # the indexed columns, and a WHERE clause for a partial index
+
+    def ddl(self, table: str) -> str:
+        return f"CREATE INDEX {self.name} ON {table} {self.on}"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    indexes: tuple[Index, ...] = ()
+    #: A primary key of several columns (a single one is marked on its column).
+    primary_key: tuple[str, ...] = ()
+    since: int = 1
+
+    @functools.cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    def without(self, *names: str) -> tuple[str, ...]:
+        """The column names but these (what a writer supplies, e.g. all but `seq`)."""
+        for name in names:
+            self.column(name)
+        return tuple(name for name in self.names if name not in names)
+
+    def create(self) -> list[str]:
+        """The statements that create the table as this version declares it."""
+        body = [column.ddl() for column in self.columns]
+        if self.primary_key:
+            body.append(f"PRIMARY KEY ({', '.join(self.primary_key)})")
+        return [f"CREATE TABLE {self.name} ({', '.join(body)})"] + [
+            index.ddl(self.name) for index in self.indexes
+        ]
+
+    def physical(self, created: int = SCHEMA_VERSION) -> tuple[Column, ...]:
+        """The columns in the order a store created at schema `created` (and upgraded since)
+        holds them: its own columns as declared, then those added since, as they were added."""
+        own = [column for column in self.columns if column.since <= created]
+        added = sorted((c for c in self.columns if c.since > created), key=lambda c: c.since)
+        return tuple(own + added)
+
+
+def quoted(names: tuple[str, ...] | list[str]) -> str:
+    """A column list for SQL: every name quoted (`offset` and `end` are keywords)."""
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def row_columns(row_type: type) -> tuple[str, ...]:
+    """The columns a row dataclass is read from, in its fields' order: a field's own name, or
+    the column its metadata names (`field(metadata={"column": ...})`)."""
+    return tuple(
+        field.metadata.get("column", field.name) for field in dataclasses.fields(row_type)
+    )
+
+
+def _c(name: str, type: str, **options) -> Column:
+    return Column(name, type, **options)
+
+
+def _seq() -> Column:
+    """The commit that last changed the row: readers fetch what changed since they looked."""
+    return _c("seq", "INTEGER")
+
+
+META = Table("meta", (_c("key", "TEXT", primary_key=True), _c("value", "TEXT")))
+ORIGINS = Table("origins", (
+    _c("id", "INTEGER", primary_key=True), _c("name", "TEXT", unique=True, not_null=True),
+    _c("format", "TEXT"),
+))  # fmt: skip
+EVENTS = Table("events", (
+    _c("id", "INTEGER", primary_key=True), _c("ts", "REAL", not_null=True),
+    _c("origin", "INTEGER", not_null=True), _c("kind", "TEXT", not_null=True),
+    _c("call_id", "TEXT"), _c("queue", "TEXT"), _c("agent", "TEXT"), _c("data", "TEXT"),
+))  # fmt: skip
+REJECTS = Table("rejects", (
+    _c("id", "INTEGER", primary_key=True), _c("source", "TEXT", not_null=True),
+    _c("offset", "INTEGER"), _c("raw", "TEXT"), _c("reason", "TEXT"), _c("received_at", "REAL"),
+    _c("raw_bytes", "BLOB", since=2),
+))  # fmt: skip
+SOURCES = Table("sources", (
+    _c("name", "TEXT", primary_key=True), _c("path", "TEXT"), _c("device", "INTEGER"),
+    _c("inode", "INTEGER"), _c("offset", "INTEGER"), _c("fingerprint", "TEXT"),
+    _c("events", "INTEGER", not_null=True, default="0"),
+    _c("rejects", "INTEGER", not_null=True, default="0"),
+    _c("first_event_ts", "REAL"), _c("last_event_ts", "REAL"), _c("last_received_at", "REAL"),
+    _c("status", "TEXT"), _c("status_detail", "TEXT"), _c("generations", "TEXT", since=2),
+    _seq(),
+))  # fmt: skip
+FEED_LOSSES = Table("feed_losses", (
+    _c("id", "INTEGER", primary_key=True), _c("source", "TEXT", not_null=True),
+    _c("at", "REAL", not_null=True), _c("path", "TEXT"), _c("start", "INTEGER"),
+    _c("end", "INTEGER"), _c("reason", "TEXT", not_null=True), _seq(),
+), since=2)  # fmt: skip
+RECENT_MARKS = Table("recent_marks", (
+    _c("closes", "INTEGER", primary_key=True), _c("seq", "INTEGER", not_null=True),
+), since=2)  # fmt: skip
+CALLS = Table("calls", (
+    _c("id", "INTEGER", primary_key=True), _c("call_id", "TEXT"), _c("queue", "TEXT"),
+    _c("source", "TEXT"), _c("caller", "TEXT"), _c("enqueued_at", "REAL"),
+    _c("position", "INTEGER"), _c("status", "TEXT"), _c("outcome", "TEXT"),
+    _c("wait_end_at", "REAL"), _c("wait_s", "REAL"), _c("answered_at", "REAL"),
+    _c("agent", "TEXT"), _c("ended_at", "REAL"), _c("talk_s", "REAL"), _c("ended_by", "TEXT"),
+    _c("transfer_target", "TEXT"), _c("ring_no_answers", "INTEGER"), _c("synced", "INTEGER"),
+    _c("wrapup_s", "REAL"),
+    # What derivation needs to resume exactly after a restart (store/derive/calls.py).
+    _c("seen_by", "TEXT", since=2), _c("inferred", "INTEGER", since=2),
+    _c("closed_no", "INTEGER", since=2), _c("miss_counts", "TEXT", since=2),
+    _seq(),
+), indexes=(
+    Index("calls_wait_end", "(wait_end_at)"),
+    Index("calls_agent", "(agent, answered_at)"),
+    Index("calls_open", "(status) WHERE status != 'done'"),
+    Index("calls_seq", "(seq)"),
+))  # fmt: skip
+AGENTS = Table("agents", (
+    _c("name", "TEXT", primary_key=True), _c("state", "TEXT"), _c("since", "REAL"),
+    _c("reason", "TEXT"), _c("queue", "TEXT"), _c("call_ref", "INTEGER"),
+    _c("explicit_login", "INTEGER"), _c("login_since", "REAL"), _c("ringing", "TEXT"),
+    _c("last_event_at", "REAL"), _c("last_call_ref", "INTEGER", since=2), _seq(),
+))  # fmt: skip
+PENDING_PENALTIES = Table("pending_penalties", (
+    _c("agent", "TEXT"), _c("queue", "TEXT"), _c("penalty", "INTEGER"), _seq(),
+), primary_key=("agent", "queue"), since=2)  # fmt: skip
+
+
+def _intervals(name: str) -> Table:
+    """An agent's availability (agent_states) or a per-queue pause (pauses): one shape."""
+    return Table(name, (
+        _c("id", "INTEGER", primary_key=True), _c("agent", "TEXT"), _c("state", "TEXT"),
+        _c("reason", "TEXT"), _c("queue", "TEXT"), _c("call_ref", "INTEGER"),
+        _c("start", "REAL"), _c("end", "REAL"), _seq(),
+    ), indexes=(
+        Index(f"{name}_agent", "(agent, start)"),
+        Index(f"{name}_end", '("end")'),
+        Index(f"{name}_open", '(agent) WHERE "end" IS NULL'),
+        Index(f"{name}_seq", "(seq)"),
+    ))  # fmt: skip
+
+
+AGENT_STATES = _intervals("agent_states")
+PAUSES = _intervals("pauses")
+MEMBERSHIPS = Table("memberships", (
+    _c("id", "INTEGER", primary_key=True), _c("agent", "TEXT"), _c("queue", "TEXT"),
+    _c("joined_at", "REAL"), _c("left_at", "REAL"), _c("penalty", "INTEGER"),
+    _c("dynamic", "INTEGER"), _seq(),
+), indexes=(
+    Index("memberships_agent", "(agent, joined_at)"),
+    Index("memberships_active", "(agent) WHERE left_at IS NULL"),
+    Index("memberships_seq", "(seq)"),
+))  # fmt: skip
+MISSES = Table("misses", (
+    _c("id", "INTEGER", primary_key=True), _c("agent", "TEXT"), _c("queue", "TEXT"),
+    _c("call_ref", "INTEGER"), _c("ts", "REAL"), _c("ring_ms", "INTEGER"),
+    _c("canceled", "INTEGER"), _seq(),
+), indexes=(Index("misses_ts", "(ts)"),))  # fmt: skip
+BURNOUT_FLAGS = Table("burnout_flags", (
+    _c("id", "INTEGER", primary_key=True), _c("agent", "TEXT", not_null=True),
+    _c("rule", "TEXT", not_null=True), _c("severity", "TEXT", not_null=True),
+    _c("since", "REAL"), _c("raised_at", "REAL", not_null=True), _c("cleared_at", "REAL"),
+    _c("last_true_at", "REAL"), _c("summary", "TEXT"), _c("evidence", "TEXT"),
+    _c("stretch_start", "REAL"), _c("stretch_end", "REAL"), _seq(),
+), indexes=(
+    Index("burnout_flags_open", "(agent) WHERE cleared_at IS NULL"),
+    Index("burnout_flags_raised", "(raised_at)"),
+    Index("burnout_flags_seq", "(seq)"),
+))  # fmt: skip
+
+#: Every table, in the order a fresh store creates them.
+TABLES: tuple[Table, ...] = (
+    META, ORIGINS, EVENTS, REJECTS, SOURCES, FEED_LOSSES, RECENT_MARKS, CALLS, AGENTS,
+    PENDING_PENALTIES, AGENT_STATES, PAUSES, MEMBERSHIPS, MISSES, BURNOUT_FLAGS,
+)  # fmt: skip
+
+
+def create_statements() -> list[str]:
+    """A fresh store's schema, every table and index."""
+    return [statement for table in TABLES for statement in table.create()]
+
+
+def migration(version: int) -> list[str]:
+    """What upgrades a store of schema `version` to `version + 1`: the tables that version
+    added, created whole, and the columns it added to older tables, at their end."""
+    statements: list[str] = []
+    for table in TABLES:
+        if table.since == version + 1:
+            statements += table.create()
+        elif table.since <= version:
+            statements += [f'ALTER TABLE {table.name} ADD COLUMN {column.ddl()}'
+                           for column in table.columns if column.since == version + 1]  # fmt: skip
+    return statements
