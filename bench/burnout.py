@@ -19,6 +19,7 @@ Targets (issue 6): a full evaluation under 100 ms, or an incremental round under
 
 from __future__ import annotations
 
+import sqlite3
 import argparse
 import statistics
 import subprocess
@@ -56,7 +57,7 @@ def play(db: Path, tail: list[str], rounds: int, full: bool) -> tuple[list[float
 
     config = Config(timezone="UTC")
     store = Store.open(str(db), config.derive_config())
-    now = store.conn.execute("SELECT max(ts) FROM events").fetchone()[0]
+    now = store.queries.last_event_ts()
     monitor = BurnoutMonitor(db, config, clock=None, every_s=None)
     monitor.run(store, now, full=True)  # loads the model and the baselines
     timings, evaluated = [], []
@@ -74,7 +75,7 @@ def play(db: Path, tail: list[str], rounds: int, full: bool) -> tuple[list[float
         timings.append(time.perf_counter() - started)
         evaluated.append(monitor.last_evaluated)
     monitor.close()
-    raised = {(row[0], row[1], row[2]) for row in store.conn.execute(
+    raised = {(row[0], row[1], row[2]) for row in sqlite3.connect(store.path).execute(
         "SELECT agent, rule, raised_at FROM burnout_flags")}  # fmt: skip
     store.close()
     return timings, evaluated, raised
@@ -107,7 +108,7 @@ def main() -> None:
 
     config = Config(timezone="UTC")
     reader = FloorReader(Store.open_readonly(db), config)
-    now = reader.store.conn.execute("SELECT max(ts) FROM events").fetchone()[0]
+    now = reader.store.queries.last_event_ts()
     plain = []
     for _ in range(args.rounds):
         started = time.perf_counter()

@@ -50,7 +50,7 @@ def build(events: int) -> tuple[Path, Path]:
 
 def measure(db: Path, label: str) -> float:
     store = Store.open_readonly(db)
-    last_ts = store.conn.execute("SELECT max(ts) FROM events").fetchone()[0]
+    last_ts = store.queries.last_event_ts()
     events = store.count("events")
     config = Config(timezone="UTC")
     started = time.perf_counter()
@@ -79,7 +79,7 @@ def measure_refresh(feed: Path, db: Path) -> None:
     copy.write_bytes(db.read_bytes())
     writer = Store.open(copy)
     reader_store = Store.open_readonly(copy)
-    last_ts = reader_store.conn.execute("SELECT max(ts) FROM events").fetchone()[0]
+    last_ts = reader_store.queries.last_event_ts()
     reader = FloorReader(reader_store, Config(timezone="UTC"), clock=lambda: last_ts + 60)
     source = open_source(f"queue_log:{feed}", follow=False)
     lines = feed.read_text().splitlines()[-100:]

@@ -3,6 +3,7 @@ no history, several queues; and the monitor in a real ingest writing flags to a 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 import pytest
@@ -279,7 +280,7 @@ def test_disabled_rules_do_not_run(rule):
 
 # ----------------------------------------------------------------- incremental rounds
 def _flag_rows(store: Store) -> list[tuple]:
-    return store.conn.execute(
+    return sqlite3.connect(store.path).execute(
         "SELECT agent, rule, severity, since, raised_at, cleared_at, summary FROM burnout_flags "
         "ORDER BY agent, rule, raised_at").fetchall()  # fmt: skip
 
@@ -342,13 +343,13 @@ def test_baselines_are_each_agents_mean_handle_time_over_the_days_before(tmp_pat
     store.write([Batch("sim", "queue_log", [parse_line(line, "sim")
                                             for line in simulator.lines(DAY)])])  # fmt: skip
     handled: dict[str, list[float]] = {}
-    for agent, talk, wrapup, wait_end, outcome in store.conn.execute(
+    for agent, talk, wrapup, wait_end, outcome in sqlite3.connect(store.path).execute(
             "SELECT agent, talk_s, wrapup_s, wait_end_at, outcome FROM calls"):
         if (outcome == "answered" and talk is not None and agent is not None
                 and DAY - 14 * 86400 <= wait_end < DAY):
             handled.setdefault(agent, []).append(talk + (wrapup or 0))
     assert len(handled) >= 10 and all(len(times) > 20 for times in handled.values())
-    assert any(wrapup for (wrapup,) in store.conn.execute("SELECT wrapup_s FROM calls"))
+    assert any(wrapup for (wrapup,) in sqlite3.connect(store.path).execute("SELECT wrapup_s FROM calls"))
     found = agent_baselines(store, DAY, 14)
     store.close()
     assert found.keys() == handled.keys()

@@ -175,7 +175,7 @@ def test_an_event_derivation_cannot_take_becomes_a_reject_and_the_rest_is_stored
         assert store.events() == good
         ((offset, raw, reason, _),) = rejects(db)
         assert '"wait_s":"abc"' in raw and reason.startswith("could not be derived (TypeError")
-        assert store.conn.execute("SELECT call_id, agent FROM calls").fetchall() == [("g1", "Ben")]
+        assert sqlite3.connect(store.path).execute("SELECT call_id, agent FROM calls").fetchall() == [("g1", "Ben")]
 
 
 def test_a_value_sqlite_cannot_hold_does_not_fail_the_commit_nor_every_restart(tmp_path):
@@ -203,8 +203,8 @@ def test_a_value_sqlite_cannot_hold_does_not_fail_the_commit_nor_every_restart(t
         stored = store.events()
         assert [e for e in stored if e.call_id and e.call_id.startswith("g")] == good
         assert all(e.agent != "Ana\udcff" for e in stored)
-        reasons = [r for (r,) in store.conn.execute("SELECT reason FROM rejects")]
-        position = store.conn.execute(
+        reasons = [r for (r,) in sqlite3.connect(store.path).execute("SELECT reason FROM rejects")]
+        position = sqlite3.connect(store.path).execute(
             "SELECT position FROM calls WHERE call_id = 'huge'").fetchone()
     assert reasons and position in (None, (None,))  # a parser's reject, or stored empty
     again = run("ingest", "--db", str(db), "--once", "--no-burnout", f"jsonl:{feed}")
@@ -220,9 +220,9 @@ def test_the_writer_stores_a_commit_with_a_value_it_cannot_hold_carefully(tmp_pa
     with Store.open(db) as store:
         store.write([Batch("pbx", "jsonl", [huge, ok])])
         assert store.events() == [huge, ok]  # the events are the truth, kept as they came
-        calls = store.conn.execute("SELECT call_id, position FROM calls ORDER BY id").fetchall()
-        ((raw, reason),) = store.conn.execute("SELECT raw, reason FROM rejects").fetchall()
-        assert store.conn.execute("SELECT rejects FROM sources").fetchone() == (1,)
+        calls = sqlite3.connect(store.path).execute("SELECT call_id, position FROM calls ORDER BY id").fetchall()
+        ((raw, reason),) = sqlite3.connect(store.path).execute("SELECT raw, reason FROM rejects").fetchall()
+        assert sqlite3.connect(store.path).execute("SELECT rejects FROM sources").fetchone() == (1,)
     assert calls == [("huge", None), ("ok", 2)]
     assert raw.startswith("calls row 1: position=100000000000000000000")
     assert reason == "derived value SQLite cannot hold; stored empty"

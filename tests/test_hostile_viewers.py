@@ -5,6 +5,7 @@ the pilot-driven dashboard, and by fuzzing the sanitiser and the snapshot tables
 
 from __future__ import annotations
 
+import sqlite3
 import csv
 import io
 import json
@@ -77,7 +78,7 @@ def make_hostile_store(folder: Path, now: int) -> tuple[Path, Path]:
     config.write_text('timezone = "UTC"\n')
     db = ingest_file(folder / "hostile.db", feed, load(config))
     with Store.open_readonly(db) as store:  # the feed's text is stored as it came
-        names = {row[0] for row in store.conn.execute("SELECT name FROM agents")}
+        names = {row[0] for row in sqlite3.connect(store.path).execute("SELECT name FROM agents")}
     assert OSC52 in names and LINK in names, f"the test store lacks the hostile names: {names}"
     return db, config
 

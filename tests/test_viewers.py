@@ -292,7 +292,7 @@ def test_a_viewer_cannot_write(live_floor):
     before = db.read_bytes()
     with Store.open_readonly(db) as store:
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
-            store.conn.execute("DELETE FROM events")
+            store._conn.execute("DELETE FROM events")  # its own connection
         assert store.count("events") == 5
     assert db.read_bytes() == before
 

@@ -4,7 +4,6 @@ for a dashboard that ended on an internal error; never a traceback for these."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,7 +13,7 @@ from floorwatch.config import ConfigError
 from floorwatch.safe_text import printable
 from floorwatch.sources.base import SourceError
 from floorwatch.store.database import StoreError
-from floorwatch.store.faults import sqlite_fault
+from floorwatch.store.faults import DATABASE_FAULTS, sqlite_fault
 
 EXIT_USAGE = 2
 
@@ -52,5 +51,5 @@ def errors(database: str | None = None) -> Iterator[None]:
         yield
     except (StoreError, SourceError, ConfigError) as error:
         raise FloorwatchError(str(error)) from None
-    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
+    except DATABASE_FAULTS as error:
         raise FloorwatchError(sqlite_fault(database or "the database", error, "read")) from None

@@ -33,13 +33,8 @@ def agent_baselines(store: Store, day_start: float, days: int) -> dict[str, tupl
     """Each agent's AHT (talk + wrap-up) over the `days` days before `day_start`, with its
     number of calls: the yardstick of the "slowing down" rule, once a day. SQLite sums them
     as it reads, so two weeks of a busy floor never sit in memory (the ingest's budget)."""
-    rows = store.conn.execute(
-        "SELECT agent, sum(talk_s + coalesce(wrapup_s, 0)), count(*) FROM calls "
-        "WHERE wait_end_at >= ? AND wait_end_at < ? AND outcome = 'answered' "
-        "AND talk_s IS NOT NULL AND agent IS NOT NULL GROUP BY agent",
-        (day_start - days * 86400, day_start),
-    )
-    return {agent: (total / count, count) for agent, total, count in rows}
+    sums = store.queries.handle_sums(day_start - days * 86400, day_start)
+    return {agent: (total / count, count) for agent, (total, count) in sums.items()}
 
 
 class BurnoutMonitor:
@@ -76,7 +71,7 @@ class BurnoutMonitor:
         self.last_evaluated = 0
 
     def _feed_time(self, store: Store) -> float | None:
-        return store.conn.execute("SELECT max(last_event_ts) FROM sources").fetchone()[0]
+        return store.queries.feed_time()
 
     def now(self, store: Store) -> float | None:
         return self.clock() if self.clock is not None else self._feed_time(store)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import logging
 import queue
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 
 from floorwatch.ingest.burnout_monitor import BurnoutMonitor
 from floorwatch.store.commit import BatchRows
-from floorwatch.store.faults import sqlite_fault
+from floorwatch.store.faults import DATABASE_FAULTS, sqlite_fault
 from floorwatch.sources.base import Batch, FeedLoss, Source, SourceError
 from floorwatch.store.database import Store, StoreError
 from floorwatch.store.writer import WriterError, WriterProcess
@@ -191,7 +190,7 @@ class Ingest:
             return
         try:
             step()
-        except (sqlite3.DatabaseError, UnicodeDecodeError) as error:  # the store, not a bug
+        except DATABASE_FAULTS as error:  # the store, not a bug
             log.warning("burnout evaluation failed (%s); ingest carries on",
                         sqlite_fault(self.store.path, error, "read"))
         except Exception:

@@ -43,7 +43,7 @@ def read_flags(database: str | Path, agent: str | None, window_s: float) -> Flag
     """
     store = Store.open_readonly(database)
     try:
-        latest = store.conn.execute("SELECT max(ts) FROM events").fetchone()[0]
+        latest = store.queries.last_event_ts()
         now = max(time.time() if latest is None else min(time.time(), latest + 86400),
                   latest or 0)  # fmt: skip
         flags = load_flags(store, agent, now - window_s)

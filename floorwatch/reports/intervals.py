@@ -39,8 +39,8 @@ from floorwatch.snapshot.metrics import (
     contribution,
     mean_seconds,
 )
-from floorwatch.snapshot.reader import _CALL_COLUMNS, _INTERVAL_COLUMNS
 from floorwatch.store.database import Store
+from floorwatch.store.schema import AGENT_STATES
 from floorwatch.snapshot.timeline import agent_stretches
 
 Progress = Callable[[int, int], None]
@@ -78,15 +78,12 @@ def _ratio(part: float, whole: float) -> float | None:
 def queue_report(store: Store, config: Config, day: Day,
                  progress: Progress | None = None) -> pd.DataFrame:  # fmt: skip
     """Per queue per interval, then a day total per queue and a floor total (interval "total")."""
-    rows = store.conn.execute(
-        f"SELECT {_CALL_COLUMNS} FROM calls WHERE wait_end_at >= ? AND wait_end_at < ? "
-        "AND outcome IS NOT NULL", (day.start, day.end)).fetchall()  # fmt: skip
+    rows = store.queries.calls_with_outcome(day.start, day.end)
     sums: dict[tuple[str, int], np.ndarray] = defaultdict(lambda: np.zeros(VECTOR_SIZE))
     top: dict[tuple[str, int], float] = {}
     levels = {}
     buckets = day.buckets
-    for index, row in enumerate(rows):
-        call = CallRow(*row)
+    for index, call in enumerate(rows):
         level = levels.get(call.queue) or levels.setdefault(
             call.queue, config.queue_service_level(call.queue))  # fmt: skip
         vector = contribution(call, level)
@@ -152,23 +149,17 @@ def agent_report(store: Store, config: Config, day: Day,
                  progress: Progress | None = None) -> pd.DataFrame:  # fmt: skip
     """Per agent per interval: login, talk, wrap-up, pauses by reason, idle, occupancy, calls,
     AHT, ring-no-answers; then each agent's day total and the floor's."""
-    conn = store.conn
+    queries = store.queries
     availability: dict[str, list[IntervalRow]] = defaultdict(list)
-    for row in conn.execute(
-        f'SELECT {_INTERVAL_COLUMNS} FROM agent_states WHERE start < ? '
-        'AND ("end" IS NULL OR "end" > ?) ORDER BY start', (day.end, day.start)):  # fmt: skip
-        availability[row[1]].append(IntervalRow(*row))
+    for interval in queries.intervals_overlapping(AGENT_STATES, day.start, day.end):
+        availability[interval.agent].append(interval)
     calls: dict[str, list[CallRow]] = defaultdict(list)
-    for row in conn.execute(
-        f"SELECT {_CALL_COLUMNS} FROM calls WHERE wait_end_at >= ? AND wait_end_at < ? "
-        "AND outcome = 'answered'", (day.start - 4 * 3600, day.end)):  # fmt: skip
-        if row[10]:
-            calls[row[10]].append(CallRow(*row))
+    for call in queries.answered_calls(day.start - 4 * 3600, day.end):
+        if call.agent:
+            calls[call.agent].append(call)
     misses: dict[str, list[float]] = defaultdict(list)
-    for agent, ts in conn.execute(
-        "SELECT agent, ts FROM misses WHERE ts >= ? AND ts < ? AND NOT canceled",
-        (day.start, day.end)):  # fmt: skip
-        misses[agent].append(ts)
+    for miss in queries.missed_rings(day.start, day.end):
+        misses[miss.agent].append(miss.ts)
     now = min(day.end, max([day.start] + [c.ended_at or c.answered_at for cs in calls.values()
                                           for c in cs if c.answered_at]  # fmt: skip
                            + [i.end or i.start for rows in availability.values() for i in rows]))

@@ -9,6 +9,7 @@ sum of its queues (weighted by calls, never an average of percentages).
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -34,6 +35,22 @@ VECTOR_SIZE = 14
 LEFT_OUTCOMES = {"timeout": TIMED_OUT, "key": LEFT_KEY, "empty": LEFT_EMPTY, "withdraw": WITHDRAWN}
 
 
+# The service-level rule, once, in both of its forms (Python here, SQL for the store's sums):
+# an answered call is within the threshold when its wait <= threshold_s (a wait of exactly T
+# counts); an abandoned call is short when its wait < short_abandon_s (exactly S is counted
+# as abandoned). A wait not known counts as 0.
+_WITHIN = (operator.le, "<=")
+_SHORT = (operator.lt, "<")
+
+
+def answered_within(wait: float, level: ServiceLevel) -> bool:
+    return _WITHIN[0](wait, level.threshold_s)
+
+
+def short_abandon(wait: float, level: ServiceLevel) -> bool:
+    return _SHORT[0](wait, level.short_abandon_s)
+
+
 class CallLike(Protocol):
     outcome: str | None
     wait_s: float | None
@@ -53,16 +70,39 @@ def contribution(call: CallLike, level: ServiceLevel) -> list[float] | None:
     if outcome == "answered":
         vector[ANSWERED] = 1
         vector[WAIT_ANSWERED] = wait
-        if wait <= level.threshold_s:
+        if answered_within(wait, level):
             vector[WITHIN] = 1
         if call.talk_s is not None:
             vector[HANDLED] = 1
             vector[TALK] = call.talk_s
             vector[WRAPUP] = call.wrapup_s or 0.0
     elif outcome == "abandoned":
-        vector[SHORT if wait < level.short_abandon_s else ABANDONED] = 1
+        vector[SHORT if short_abandon(wait, level) else ABANDONED] = 1
     elif outcome in LEFT_OUTCOMES:
         vector[LEFT_OUTCOMES[outcome]] = 1
+    return vector
+
+
+def contribution_sql(threshold: str, short: str) -> list[str]:
+    """`contribution` as SQL over a `calls` row, one expression per position of the vector
+    (SQLite sums them over the calls settled long ago). `threshold` and `short` are SQL
+    expressions of the row's limits (a CASE on its queue); the rule is the one above."""
+    wait = "coalesce(wait_s, 0)"
+    answered = "outcome = 'answered'"
+    handled = f"({answered} AND talk_s IS NOT NULL)"
+    vector = ["0"] * VECTOR_SIZE
+    vector[OFFERED] = "outcome IS NOT NULL"
+    vector[ANSWERED] = answered
+    vector[WITHIN] = f"({answered} AND {wait} {_WITHIN[1]} ({threshold}))"
+    vector[ABANDONED] = f"(outcome = 'abandoned' AND NOT {wait} {_SHORT[1]} ({short}))"
+    vector[SHORT] = f"(outcome = 'abandoned' AND {wait} {_SHORT[1]} ({short}))"
+    for outcome, position in LEFT_OUTCOMES.items():
+        vector[position] = f"outcome = '{outcome}'"
+    vector[WAIT_ANSWERED] = f"CASE WHEN {answered} THEN {wait} ELSE 0 END"
+    vector[HANDLED] = handled
+    vector[TALK] = f"CASE WHEN {handled} THEN talk_s ELSE 0 END"
+    vector[WRAPUP] = f"CASE WHEN {handled} THEN coalesce(wrapup_s, 0) ELSE 0 END"
+    vector[WAIT_ALL] = wait
     return vector
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -16,48 +17,45 @@ from dataclasses import dataclass
 from floorwatch.snapshot.burnout import Flag
 from floorwatch.config import Config
 from floorwatch.snapshot.floor_model import ALL, LOOKBACK_S, Changes, FloorModel, Settled, clip_changes
-from floorwatch.store.rows import AgentRow, CallRow, IntervalRow, MembershipRow, MissRow, SourceStatus
+from floorwatch.snapshot.metrics import contribution_sql
+from floorwatch.store.rows import CallRow, FlagRow, IntervalRow, MissRow
+from floorwatch.store.schema import AGENT_STATES, PAUSES
 from floorwatch.clock import local_day_start
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.store.database import Store
 
-_CALL_COLUMNS = (
-    "id, call_id, queue, caller, enqueued_at, status, outcome, wait_end_at, wait_s, "
-    "answered_at, agent, ended_at, talk_s, ended_by, transfer_target, ring_no_answers, "
-    "synced, wrapup_s, position"
-)
-_INTERVAL_COLUMNS = 'id, agent, state, reason, queue, start, "end"'
-_MEMBERSHIP_COLUMNS = "id, agent, queue, joined_at, left_at, penalty"
-_SOURCE_COLUMNS = (
-    "name, status, status_detail, events, rejects, last_event_ts, last_received_at"
-)
-_FLAG_COLUMNS = (
-    "id, agent, rule, severity, since, raised_at, cleared_at, last_true_at, summary, evidence, "
-    "stretch_start, stretch_end"
-)
-
-
-def _flag(row: tuple) -> Flag:
+def _flag(row: FlagRow) -> Flag:
     """A burnout_flags row as a Flag."""
-    (flag_id, agent, rule, severity, since, raised_at, cleared_at, last_true_at, summary,
-     evidence, stretch_start, stretch_end) = row  # fmt: skip
-    stretch = (stretch_start, stretch_end) if stretch_start is not None else None
-    return Flag(agent, rule, severity, since, raised_at, summary or "",
-                json.loads(evidence) if evidence else {}, stretch, cleared_at,
-                last_true_at or raised_at, flag_id)  # fmt: skip
+    stretch = (row.stretch_start, row.stretch_end) if row.stretch_start is not None else None
+    return Flag(row.agent, row.rule, row.severity, row.since, row.raised_at, row.summary or "",
+                json.loads(row.evidence) if row.evidence else {}, stretch, row.cleared_at,
+                row.last_true_at or row.raised_at, row.id)  # fmt: skip
 
 
 def load_flags(store: Store, agent: str | None = None, since: float | None = None) -> list[Flag]:
     """Flag history: every flag raised after `since` (or still open), optionally one agent's."""
-    sql = f"SELECT {_FLAG_COLUMNS} FROM burnout_flags WHERE 1"
-    params: list = []
-    if since is not None:
-        sql += " AND (raised_at >= ? OR cleared_at IS NULL OR cleared_at >= ?)"
-        params += [since, since]
-    if agent is not None:
-        sql += " AND agent = ?"
-        params.append(agent)
-    return [_flag(row) for row in store.conn.execute(sql + " ORDER BY raised_at", params)]
+    return [_flag(row) for row in store.queries.flags(agent, since)]
+
+
+def settled_sums_sql(config: Config) -> tuple[list[str], list]:
+    """The SQL of `metrics.contribution` with each call's queue's limits (a CASE on the queue
+    where a queue has its own), and the parameters in the order the expressions take them."""
+    overridden = [q for q, c in config.queues.items() if c.service_level]
+    levels = [config.queue_service_level(queue) for queue in overridden]
+    default = config.service_level
+    case = ("CASE queue " + "WHEN ? THEN ? " * len(overridden) + "ELSE ? END") if overridden else "?"
+    limits = {
+        "{T}": [v for q, l in zip(overridden, levels) for v in (q, l.threshold_s)]
+        + [default.threshold_s],
+        "{S}": [v for q, l in zip(overridden, levels) for v in (q, l.short_abandon_s)]
+        + [default.short_abandon_s],
+    }
+    sums, params = [], []
+    for expression in contribution_sql("{T}", "{S}"):
+        for token in re.findall(r"\{[TS]\}", expression):
+            params += limits[token]
+        sums.append(expression.replace("{T}", case).replace("{S}", case))
+    return sums, params
 
 
 class FloorReader:
@@ -97,53 +95,23 @@ class FloorReader:
         before = max(day_start, now - FloorModel.KEEP_S)
         # Rolling windows reach an hour back, across midnight if need be.
         low = max(model.horizon, min(before, now - 3660))
-        conn = self.store.conn
-        conn.execute("BEGIN")
-        try:
-            self._data_version = self.store.data_version()
-            seq = self.store.seq()
-            max_call_id = conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0]
-            settled = self._settled(day_start, before, max_call_id)
-            call_rows = {}
-            for sql, params in (
-                (f"SELECT {_CALL_COLUMNS} FROM calls WHERE wait_end_at >= ?", (before,)),
-                (f"SELECT {_CALL_COLUMNS} FROM calls WHERE status != 'done'", ()),
-                (f"SELECT {_CALL_COLUMNS} FROM calls WHERE wait_end_at >= ? AND wait_end_at < ? "
-                 "AND (wait_end_at < ? OR ended_at >= ?)",
-                 (low, before, day_start, before)),
-                # Calls whose wait ended before the cut but which ended after it (long calls):
-                # not settled, so read as rows however long ago they were answered.
-                (f"SELECT {_CALL_COLUMNS} FROM calls WHERE wait_end_at >= ? AND wait_end_at < ? "
-                 "AND ended_at >= ?", (model.horizon, before, before)),
-            ):  # fmt: skip
-                for row in conn.execute(sql, params):
-                    call_rows[row[0]] = row
+        queries = self.store.queries
+        with queries.read_transaction():
+            self._data_version = queries.data_version()
+            seq = queries.seq()
+            settled = self._settled(day_start, before, queries.last_call_id())
             changes = Changes(
-                calls=[CallRow(*row) for _, row in sorted(call_rows.items())],
-                availability=[IntervalRow(*row) for row in conn.execute(
-                    f'SELECT {_INTERVAL_COLUMNS} FROM agent_states '
-                    'WHERE "end" IS NULL OR "end" >= ? ORDER BY start', (model.horizon,))],
-                pauses=[IntervalRow(*row) for row in conn.execute(
-                    f'SELECT {_INTERVAL_COLUMNS} FROM pauses '
-                    'WHERE "end" IS NULL OR "end" >= ? ORDER BY start', (model.horizon,))],
-                memberships=[MembershipRow(*row) for row in conn.execute(
-                    f"SELECT {_MEMBERSHIP_COLUMNS} FROM memberships "
-                    "WHERE left_at IS NULL OR left_at >= ? ORDER BY joined_at", (model.horizon,))],
-                misses=[MissRow(*row) for row in conn.execute(
-                    "SELECT id, agent, queue, ts, canceled FROM misses WHERE ts >= ?",
-                    (before,))],
-                agents=[AgentRow(*row) for row in conn.execute(
-                    "SELECT name, ringing, last_event_at FROM agents")],
-                sources=[SourceStatus(*row) for row in conn.execute(
-                    f"SELECT {_SOURCE_COLUMNS} FROM sources")],
+                calls=queries.calls_to_load(before, low, day_start, model.horizon),
+                availability=queries.intervals_since(AGENT_STATES, model.horizon),
+                pauses=queries.intervals_since(PAUSES, model.horizon),
+                memberships=queries.memberships_since(model.horizon),
+                misses=queries.misses_from(before),
+                agents=queries.agents(),
+                sources=queries.sources(),
                 settled=settled,
-                flags=[_flag(row) for row in conn.execute(
-                    f"SELECT {_FLAG_COLUMNS} FROM burnout_flags "
-                    "WHERE cleared_at IS NULL OR cleared_at >= ?", (model.horizon,))],
-            )  # fmt: skip
-            self._miss_id = conn.execute("SELECT coalesce(max(id), 0) FROM misses").fetchone()[0]
-        finally:
-            conn.execute("COMMIT")
+                flags=[_flag(row) for row in queries.flags_open_or_cleared_since(model.horizon)],
+            )
+            self._miss_id = queries.last_miss_id()
         if self.at is not None:
             changes = clip_changes(changes, self.at)
         model.apply(changes)
@@ -157,66 +125,11 @@ class FloorReader:
     def _settled(self, day_start: float, before: float, max_call_id: int) -> Settled:
         """Today's settled calls summed per queue and per agent, and misses per agent, by SQL
         that counts exactly as metrics.contribution does (tests hold the two together)."""
-        config = self.config
-        threshold, short = ["?"], ["?"]
-        threshold_params: list = []
-        short_params: list = []
-        overridden = [q for q, c in config.queues.items() if c.service_level]
-        if overridden:
-            threshold = ["CASE queue"] + ["WHEN ? THEN ?"] * len(overridden) + ["ELSE ? END"]
-            short = list(threshold)
-            for queue in overridden:
-                level = config.queue_service_level(queue)
-                threshold_params += [queue, level.threshold_s]
-                short_params += [queue, level.short_abandon_s]
-        threshold_params.append(config.service_level.threshold_s)
-        short_params.append(config.service_level.short_abandon_s)
-        t_expr, s_expr = " ".join(threshold), " ".join(short)
-        answered = "outcome = 'answered'"
-        handled = f"({answered} AND talk_s IS NOT NULL)"
-        wait = "coalesce(wait_s, 0)"
-        sql = f"""
-            SELECT queue,
-                count(*),
-                sum({answered}),
-                sum({answered} AND {wait} <= ({t_expr})),
-                sum(outcome = 'abandoned' AND {wait} >= ({s_expr})),
-                sum(outcome = 'abandoned' AND {wait} < ({s_expr})),
-                sum(outcome = 'timeout'), sum(outcome = 'key'), sum(outcome = 'empty'),
-                sum(outcome = 'withdraw'),
-                sum(CASE WHEN {answered} THEN {wait} ELSE 0 END),
-                sum({handled}),
-                sum(CASE WHEN {handled} THEN talk_s ELSE 0 END),
-                sum(CASE WHEN {handled} THEN coalesce(wrapup_s, 0) ELSE 0 END),
-                sum({wait}),
-                max({wait})
-            FROM calls
-            WHERE status = 'done' AND outcome IS NOT NULL
-              AND wait_end_at >= ? AND wait_end_at < ? AND (ended_at IS NULL OR ended_at < ?)
-            GROUP BY queue
-        """
-        conn = self.store.conn
-        params = threshold_params + short_params + short_params + [day_start, before, before]
-        queues = {
-            row[0]: ([float(value or 0) for value in row[1:15]], row[15])
-            for row in conn.execute(sql, params)
-        }
-        agents = {
-            row[0]: (row[1], row[2] or 0, row[3] or 0.0, row[4] or 0.0)
-            for row in conn.execute(
-                f"""SELECT agent, count(*), sum(talk_s IS NOT NULL), sum(coalesce(talk_s, 0)),
-                           sum(CASE WHEN talk_s IS NOT NULL THEN coalesce(wrapup_s, 0) ELSE 0 END)
-                    FROM calls
-                    WHERE status = 'done' AND {answered} AND agent IS NOT NULL
-                      AND answered_at >= ? AND wait_end_at >= ? AND wait_end_at < ?
-                      AND (ended_at IS NULL OR ended_at < ?)
-                    GROUP BY agent""",
-                (day_start, day_start, before, before),
-            )
-        }  # fmt: skip
-        misses = dict(conn.execute(
-            "SELECT agent, count(*) FROM misses WHERE ts >= ? AND ts < ? AND NOT canceled "
-            "GROUP BY agent", (day_start, before)))  # fmt: skip
+        queries = self.store.queries
+        sums, params = settled_sums_sql(self.config)
+        queues = queries.settled_queue_sums(sums, params, day_start, before)
+        agents = queries.settled_agent_sums(day_start, before)
+        misses = queries.missed_rings_per_agent(day_start, before)
         return Settled(before, max_call_id, queues, agents, misses)
 
     def refresh(self) -> bool:
@@ -226,40 +139,25 @@ class FloorReader:
         if self.model is not None and self.model.needs_reload(self.now()):
             self.load()
             return True
-        version = self.store.data_version()
-        if version == self._data_version:
+        queries = self.store.queries
+        if queries.data_version() == self._data_version:
             return False
-        conn = self.store.conn
-        conn.execute("BEGIN")
-        try:
-            self._data_version = self.store.data_version()
-            seq = self.store.seq()
+        with queries.read_transaction():
+            self._data_version = queries.data_version()
+            seq = queries.seq()
             if seq == self._seq:
                 return False
             last = self._seq
             changes = Changes(
-                calls=[CallRow(*row) for row in conn.execute(
-                    f"SELECT {_CALL_COLUMNS} FROM calls WHERE seq > ?", (last,))],
-                availability=[IntervalRow(*row) for row in conn.execute(
-                    f"SELECT {_INTERVAL_COLUMNS} FROM agent_states WHERE seq > ? ORDER BY start",
-                    (last,))],
-                pauses=[IntervalRow(*row) for row in conn.execute(
-                    f"SELECT {_INTERVAL_COLUMNS} FROM pauses WHERE seq > ? ORDER BY start",
-                    (last,))],
-                memberships=[MembershipRow(*row) for row in conn.execute(
-                    f"SELECT {_MEMBERSHIP_COLUMNS} FROM memberships WHERE seq > ?", (last,))],
-                misses=[MissRow(*row) for row in conn.execute(
-                    "SELECT id, agent, queue, ts, canceled FROM misses WHERE id > ?",
-                    (self._miss_id,))],
-                agents=[AgentRow(*row) for row in conn.execute(
-                    "SELECT name, ringing, last_event_at FROM agents WHERE seq > ?", (last,))],
-                sources=[SourceStatus(*row) for row in conn.execute(
-                    f"SELECT {_SOURCE_COLUMNS} FROM sources WHERE seq > ?", (last,))],
-                flags=[_flag(row) for row in conn.execute(
-                    f"SELECT {_FLAG_COLUMNS} FROM burnout_flags WHERE seq > ?", (last,))],
-            )  # fmt: skip
-        finally:
-            conn.execute("COMMIT")
+                calls=queries.calls_changed(last),
+                availability=queries.intervals_changed(AGENT_STATES, last),
+                pauses=queries.intervals_changed(PAUSES, last),
+                memberships=queries.memberships_changed(last),
+                misses=queries.misses_after(self._miss_id),
+                agents=queries.agents_changed(last),
+                sources=queries.sources_changed(last),
+                flags=[_flag(row) for row in queries.flags_changed(last)],
+            )
         if changes.misses:
             self._miss_id = max(miss.id for miss in changes.misses)
         self.model.apply(changes)
@@ -288,40 +186,12 @@ class AgentDay:
 
 def load_agent_day(store: Store, agent: str, day_start: float, now: float) -> AgentDay:
     """Read one agent's day from the store (indexed by agent; a few rows)."""
-    conn = store.conn
-    availability = [
-        IntervalRow(*row)
-        for row in conn.execute(
-            f'SELECT {_INTERVAL_COLUMNS} FROM agent_states WHERE agent = ? AND start <= ? '
-            'AND ("end" IS NULL OR "end" >= ?) ORDER BY start',
-            (agent, now, day_start),
-        )
-    ]
-    calls = [
-        CallRow(*row)
-        for row in conn.execute(
-            f"SELECT {_CALL_COLUMNS} FROM calls WHERE agent = ? AND answered_at >= ? "
-            "AND answered_at <= ? ORDER BY answered_at",
-            (agent, day_start - 4 * 3600, now),
-        )
-        if (row[11] is None or row[11] >= day_start)  # ended today or still going
-    ]
-    pauses = [
-        IntervalRow(*row)
-        for row in conn.execute(
-            f'SELECT {_INTERVAL_COLUMNS} FROM pauses WHERE agent = ? AND start <= ? '
-            'AND ("end" IS NULL OR "end" >= ?) ORDER BY start',
-            (agent, now, day_start),
-        )
-    ]
-    misses = [
-        MissRow(*row)
-        for row in conn.execute(
-            "SELECT id, agent, queue, ts, canceled FROM misses WHERE ts >= ? AND ts <= ? "
-            "AND agent = ? ORDER BY ts",
-            (day_start, now, agent),
-        )
-    ]
+    queries = store.queries
+    availability = queries.agent_intervals(AGENT_STATES, agent, day_start, now)
+    calls = [call for call in queries.agent_calls(agent, day_start - 4 * 3600, now)
+             if call.ended_at is None or call.ended_at >= day_start]  # ended today or going
+    pauses = queries.agent_intervals(PAUSES, agent, day_start, now)
+    misses = queries.agent_misses(agent, day_start, now)
     day = AgentDay(agent, day_start, now, availability, calls, pauses, misses)
     return clip_agent_day(day, now)
 

@@ -1,23 +1,28 @@
-"""One commit of the ingest: the rows a group of batches writes, and writing them.
+"""Writing one commit of the ingest: its rows, in one transaction with the checkpoints.
 
-The ingest derives in its own process and hands each commit to the database writer (a
-process of its own, `floorwatch.store.writer`, so that SQLite works on one core while Python parses
-and derives on the other); `Store.write` applies the same commits in-process. Either way the
-rows are built here and written here, in one transaction with the sources' checkpoints.
-
-A commit is plain data (lists of column values, tuples of derived rows) so that it crosses the
-process boundary cheaply, and this module imports nothing heavy: the writer process starts in
-milliseconds.
+The ingest derives in its own process and hands each commit (store/commit_rows.py) to the
+database writer (a process of its own, `floorwatch.store.writer`, so that SQLite works on one
+core while Python parses and derives on the other); `Store.write` applies the same commits
+in-process. Either way they are written here. This module imports nothing heavy: the writer
+process starts in milliseconds. Every column list comes from store/schema.py.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import sqlite3
 import time
-from dataclasses import dataclass, field
 
+from floorwatch.sources import stored_row_for
+from floorwatch.store import schema
+from floorwatch.store.commit_rows import (
+    MAX_REJECT_TEXT,
+    BatchRows,
+    Commit,
+    EventColumns,
+    EventLines,
+    compact_json,
+)
 from floorwatch.store.derive import (
     AGENT_COLUMNS,
     INTERVAL_COLUMNS,
@@ -26,26 +31,18 @@ from floorwatch.store.derive import (
     Changes,
     Membership,
 )
-from floorwatch.events import Event, Kind
-from floorwatch.store.faults import VALUE_ERRORS, rollback, sqlite_fault, storable
-from floorwatch.sources import stored_row_for
-from floorwatch.sources.base import Batch, Checkpoint, FeedLoss
+from floorwatch.store.faults import VALUE_ERRORS, rollback, storable
 
-#: Kinds as the plain strings stored: one shared object per kind, which binds faster than the
-#: enum and pickles once per commit however many events carry it.
-_KIND_TEXT = {kind: kind.value for kind in Kind}
-#: Compact JSON, as every JSON column of the store holds it.
-compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-#: A reject keeps at most this much of its line's text.
-MAX_REJECT_TEXT = 2000
+__all__ = ["BatchRows", "Commit", "CommitWriter", "EventColumns", "EventLines", "compact_json",
+           "configure_writer"]  # fmt: skip
 
 #: Derived tables in the order they are written, with their columns (without `seq`).
 DERIVED_TABLES = (
-    ("calls", CallEntry.COLUMNS),
-    ("agents", AGENT_COLUMNS),
-    ("agent_states", INTERVAL_COLUMNS),
-    ("pauses", INTERVAL_COLUMNS),
-    ("memberships", Membership.COLUMNS),
+    (schema.CALLS.name, CallEntry.COLUMNS),
+    (schema.AGENTS.name, AGENT_COLUMNS),
+    (schema.AGENT_STATES.name, INTERVAL_COLUMNS),
+    (schema.PAUSES.name, INTERVAL_COLUMNS),
+    (schema.MEMBERSHIPS.name, Membership.COLUMNS),
 )
 
 
@@ -58,127 +55,6 @@ def configure_writer(conn: sqlite3.Connection) -> None:
     # WAL checkpoints keep SQLite from doing the same work twice.
     conn.execute("PRAGMA cache_size = -16384")
     conn.execute("PRAGMA wal_autocheckpoint = 10000")
-
-
-@dataclass(slots=True)
-class EventColumns:
-    """A batch's events as the columns of the `events` table, in order."""
-
-    ts: list[float]
-    kinds: list[str]
-    call_ids: list[str | None]
-    queues: list[str | None]
-    agents: list[str | None]
-    data: list[str | None]
-    #: Each event's origin (its `source`), or None when all are the batch's own.
-    origins: list[str] | None = None
-
-    @classmethod
-    def of(cls, events: list[Event], source: str) -> EventColumns:
-        kind_text = _KIND_TEXT
-        origins = [e.source for e in events]
-        dumps = compact_json
-        return cls(
-            [e.ts for e in events],
-            [kind_text[e.kind] for e in events],
-            [e.call_id for e in events],
-            [e.queue for e in events],
-            [e.agent for e in events],
-            # A source's own compact form when it has one (queue_log's EVENT|fields), or JSON.
-            [e.raw if e.raw is not None else dumps(e.data) if e.data else None for e in events],
-            None if all(origin == source for origin in origins) else origins,
-        )
-
-
-@dataclass(slots=True)
-class EventLines:
-    """A batch's events as the lines they came from, each one event (`Batch.lines`): the
-    writer makes the rows itself with the format's `stored_row`, so the events need not be
-    sent."""
-
-    format: str
-    lines: list[str]
-
-
-@dataclass(slots=True)
-class BatchRows:
-    """What one source batch writes: its events, rejects, checkpoint and health."""
-
-    source: str
-    format: str | None
-    events: EventColumns | EventLines | None
-    #: (offset, text, reason, bytes when the text cannot be them)
-    rejects: list[tuple[int | None, str, str, bytes | None]]
-    checkpoint: Checkpoint | None
-    status: str | None
-    status_detail: str | None
-    losses: list[FeedLoss] = field(default_factory=list)
-    start: int | None = None
-
-    @classmethod
-    def of(cls, batch: Batch) -> BatchRows:
-        events: EventColumns | EventLines | None = None
-        if batch.events:
-            if batch.lines is not None and stored_row_for(batch.format) is not None:
-                events = EventLines(batch.format, batch.lines)
-            else:
-                events = EventColumns.of(batch.events, batch.source)
-        return cls(
-            batch.source,
-            batch.format,
-            events,
-            [(r.offset, r.raw, r.reason, r.raw_bytes) for r in batch.rejects],
-            batch.checkpoint,
-            batch.status,
-            batch.status_detail,
-            batch.losses,
-            batch.start,
-        )
-
-    def drop_events(self, failed: list[tuple[int, str]]) -> None:
-        """Take the events at these indexes out of the batch, as rejects (their reasons given):
-        what derivation could not take must not be stored as if it had (the rare path)."""
-        drop = dict(failed)
-        events = self.events
-        if isinstance(events, EventLines):
-            offset = self.start
-            for index, line in enumerate(events.lines):
-                if index in drop:
-                    self.rejects.append((offset, line[:MAX_REJECT_TEXT], drop[index], None))
-                if offset is not None:
-                    offset += len(line.encode("utf-8", "surrogateescape")) + 1
-            events.lines = [line for i, line in enumerate(events.lines) if i not in drop]
-            if not events.lines:
-                self.events = None
-        elif isinstance(events, EventColumns):
-            columns = ("ts", "kinds", "call_ids", "queues", "agents", "data", "origins")
-            for index in drop:
-                ts, kind, call_id, queue, agent, data = (getattr(events, name)[index]
-                                                         for name in columns[:6])  # fmt: skip
-                if self.format == "queue_log":  # the line as the PBX wrote it
-                    stamp = int(ts) if ts == int(ts) else ts
-                    text = f"{stamp}|{call_id or 'NONE'}|{queue or 'NONE'}|{agent or 'NONE'}|{data}"
-                else:  # the event as JSON Lines has it
-                    source = events.origins[index] if events.origins else self.source
-                    record = {"ts": ts, "source": source, "kind": kind, "call_id": call_id,
-                              "queue": queue, "agent": agent,
-                              "data": json.loads(data) if data else None}  # fmt: skip
-                    text = compact_json({k: v for k, v in record.items() if v is not None})
-                self.rejects.append((None, text[:MAX_REJECT_TEXT], drop[index], None))
-            for name in columns:
-                values = getattr(events, name)
-                if values is not None:
-                    setattr(events, name, [v for i, v in enumerate(values) if i not in drop])
-            if not events.ts:
-                self.events = None
-
-
-@dataclass(slots=True)
-class Commit:
-    """Everything one transaction writes: the batches, then the derived rows they changed."""
-
-    batches: list[BatchRows]
-    changes: Changes = field(default_factory=Changes)
 
 
 @functools.cache
@@ -404,7 +280,8 @@ class CommitWriter:
                 conn.execute("DELETE FROM pending_penalties WHERE agent = ? AND queue = ?",
                              (agent, queue))  # fmt: skip
             else:
-                conn.execute("INSERT OR REPLACE INTO pending_penalties VALUES (?, ?, ?, ?)",
+                conn.execute("INSERT OR REPLACE INTO pending_penalties (agent, queue, penalty, seq) "
+                             "VALUES (?, ?, ?, ?)",
                              (agent, queue, penalty, seq))  # fmt: skip
         # Where the count of closed calls was first reached: a restart reads the recent calls
         # from the commit that closed the oldest of them on (derive._Recent), and no further.

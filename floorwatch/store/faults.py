@@ -14,6 +14,15 @@ from pathlib import Path
 
 from floorwatch.safe_text import printable
 
+class StoreError(Exception):
+    """The database cannot be used: not ours, newer than this version, missing, unreadable."""
+
+
+#: What a damaged or vanished database raises under a reader or the burnout monitor (SQLite's
+#: errors, or flipped bytes in a text column): callers outside store/ catch these, say them
+#: with `sqlite_fault`, and need not import sqlite3.
+DATABASE_FAULTS = (sqlite3.DatabaseError, UnicodeDecodeError)
+
 #: What binding a value SQLite cannot hold raises (the careful second try then sorts it out).
 VALUE_ERRORS = (OverflowError, sqlite3.InterfaceError, sqlite3.ProgrammingError, TypeError,
                 ValueError, UnicodeEncodeError)  # fmt: skip

@@ -1,11 +1,13 @@
 """Rows of the derived tables as the readers use them: plain dataclasses, no SQLite.
 
-The floor model, the reports and the drill-down take these; the store's queries make them.
+The floor model, the reports and the drill-down take these; the store's queries make them
+(store/queries.py), selecting each row's columns by its fields' names (`schema.row_columns`):
+a field is the column of its own name unless its metadata names another.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(slots=True)
@@ -74,8 +76,26 @@ class AgentRow:
 class SourceStatus:
     name: str
     status: str | None
-    detail: str | None
+    detail: str | None = field(metadata={"column": "status_detail"})
     events: int
     rejects: int
     last_event_ts: float | None
     last_received_at: float | None
+
+
+@dataclass(slots=True)
+class FlagRow:
+    """A burnout flag as stored (the reader makes it a snapshot.burnout.Flag)."""
+
+    id: int
+    agent: str
+    rule: str
+    severity: str
+    since: float | None
+    raised_at: float
+    cleared_at: float | None
+    last_true_at: float | None
+    summary: str | None
+    evidence: str | None
+    stretch_start: float | None
+    stretch_end: float | None
