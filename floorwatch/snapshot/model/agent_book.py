@@ -17,9 +17,9 @@ OFFLINE, AVAILABLE, RINGING = (AgentState.OFFLINE.value, AgentState.AVAILABLE.va
 ON_CALL, WRAPUP, PAUSED = AgentState.ON_CALL.value, AgentState.WRAPUP.value, AgentState.PAUSED.value
 
 
-def pause_key(interval: IntervalRow) -> str:
+def pause_key(state: str, reason: str | None) -> str:
     """What a pause or wrap-up is counted under: its reason, or what it is."""
-    return interval.reason or ("Wrap-up" if interval.state == WRAPUP else "Paused")
+    return reason or ("Wrap-up" if state == WRAPUP else "Paused")
 
 
 @dataclass(frozen=True, slots=True)

@@ -161,7 +161,7 @@ class AgentBooks:
         if interval.state != OFFLINE:
             book.closed_login += seconds
         if interval.state in (PAUSED, WRAPUP):
-            key = pause_key(interval)
+            key = pause_key(interval.state, interval.reason)
             book.closed_pause[key] = book.closed_pause.get(key, 0.0) + seconds
         self._closed[interval.id] = ClosedTime(book.name, interval.state, interval.reason, seconds)
 
@@ -169,7 +169,7 @@ class AgentBooks:
         if closed.state != OFFLINE:
             book.closed_login -= closed.seconds
         if closed.state in (PAUSED, WRAPUP):
-            key = closed.reason or ("Wrap-up" if closed.state == WRAPUP else "Paused")
+            key = pause_key(closed.state, closed.reason)
             remaining = book.closed_pause.get(key, 0.0) - closed.seconds
             if remaining <= 1e-9:
                 book.closed_pause.pop(key, None)

@@ -128,7 +128,7 @@ class ShownAgents:
         if interval is not None and interval.end is None and interval.state != OFFLINE:
             open_from = max(interval.start, self.day_start)
             if interval.state in (PAUSED, WRAPUP):
-                open_pause = pause_key(interval)
+                open_pause = pause_key(interval.state, interval.reason)
         handled = book.handled_today
         return AgentSnapshot(
             name=book.name,
