@@ -1,6 +1,10 @@
 """Runs the burnout rules for every agent inside the ingest, once per change of the floor, and
 keeps the flags in the store, so every viewer just reads them (twenty viewers do not evaluate
 the rules twenty times) and `floorwatch burnout` can show the week's history.
+
+The monitor keeps only the agents' side of the floor model (AgentFloor: agents, their burnout
+facts and the queues' AHT of the day), not the viewers' queue windows: the ingest runs without
+numpy.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from floorwatch.snapshot.burnout import (
     next_check,
 )
 from floorwatch.config import Config
-from floorwatch.snapshot.floor_model import FloorModel
+from floorwatch.snapshot.model.agent_floor import AgentFloor
 from floorwatch.clock import local_day_start
 from floorwatch.snapshot.reader import FloorReader, load_flags
 from floorwatch.store.database import Store
@@ -56,7 +60,7 @@ class BurnoutMonitor:
         self._reader: FloorReader | None = None
         self._tracker: FlagTracker | None = None
         self._baselines: tuple[float, dict[str, tuple[float, int]]] | None = None
-        self._model: FloorModel | None = None
+        self._model: AgentFloor | None = None
         self._seen_version = 0  # the model's version at the last round
         #: (instant, agent): when to look at an agent again though nothing happened to them
         #: (burnout.next_check); an entry is stale unless it matches _wake[agent].
@@ -98,7 +102,7 @@ class BurnoutMonitor:
             # beside it, on a connection of their own: SQLite lets go of the GIL for both.
             beside = self._read_baselines_beside(local_day_start(now, self.config.tzinfo()))
             self._reader = FloorReader(Store.open_readonly(self.db_path), self.config,
-                                       clock=lambda: now)  # fmt: skip
+                                       clock=lambda: now, model_type=AgentFloor)  # fmt: skip
             self._tracker = FlagTracker(
                 self.config.burnout,
                 [flag for flag in load_flags(store) if flag.cleared_at is None],
@@ -141,7 +145,7 @@ class BurnoutMonitor:
         self.last_seconds = time.perf_counter() - started
         return changes
 
-    def _due(self, model: FloorModel, now: float, queue_aht: dict[str, float]) -> set[str]:
+    def _due(self, model: AgentFloor, now: float, queue_aht: dict[str, float]) -> set[str]:
         """Agents whose findings could differ from last round's: their book changed, their
         next_check instant has come, or their queue's AHT fell under a hard-call trigger."""
         due = set(model.touched_since(self._seen_version))

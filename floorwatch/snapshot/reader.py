@@ -13,16 +13,22 @@ import re
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from floorwatch.snapshot.burnout import Flag
 from floorwatch.config import Config
-from floorwatch.snapshot.floor_model import ALL, LOOKBACK_S, Changes, FloorModel, Settled, clip_changes
 from floorwatch.snapshot.metrics import contribution_sql
+from floorwatch.snapshot.model.agent_floor import AgentFloor
+from floorwatch.snapshot.model.changes import ALL, LOOKBACK_S, Changes, Settled, clip_changes
 from floorwatch.store.rows import CallRow, FlagRow, IntervalRow, MissRow
 from floorwatch.store.schema import AGENT_STATES, PAUSES
 from floorwatch.clock import local_day_start
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.store.database import Store
+
+if TYPE_CHECKING:
+    from floorwatch.snapshot.model.floor import FloorModel
+
 
 def _flag(row: FlagRow) -> Flag:
     """A burnout_flags row as a Flag."""
@@ -58,19 +64,31 @@ def settled_sums_sql(config: Config) -> tuple[list[str], list]:
     return sums, params
 
 
+def _floor_model() -> type[FloorModel]:
+    """The viewers' model, imported when a reader first needs it: it brings numpy, which a
+    reader of AgentFloor (the ingest) does without."""
+    from floorwatch.snapshot.model.floor import FloorModel
+
+    return FloorModel
+
+
 class FloorReader:
     """A FloorModel kept in step with the store.
 
     `at` fixes the instant (a past snapshot: loaded once, clipped to that instant); without it
-    the reader follows the store live and `clock` gives "now".
+    the reader follows the store live and `clock` gives "now". `model_type` is what the rows
+    feed: FloorModel (the default, a viewer's whole floor) or AgentFloor (the ingest's burnout
+    monitor: the agents without the queues' windows, and without numpy).
     """
 
     def __init__(self, store: Store, config: Config, at: float | None = None,
-                 clock: Callable[[], float] = time.time):  # fmt: skip
+                 clock: Callable[[], float] = time.time,
+                 model_type: type[AgentFloor] | None = None):  # fmt: skip
         self.store = store
         self.config = config
         self.at = at
         self.clock = clock
+        self.model_type = model_type or _floor_model()
         self.model: FloorModel | None = None
         self._seq = 0
         self._miss_id = 0
@@ -89,10 +107,10 @@ class FloorReader:
             self.model = None
             gc.unfreeze()
             gc.collect()
-        model = FloorModel(self.config, now)
+        model = self.model_type(self.config, now)
         day_start = model.day_start
         # Calls settled more than KEEP_S ago are summed by SQLite; the rest are read as rows.
-        before = max(day_start, now - FloorModel.KEEP_S)
+        before = max(day_start, now - model.KEEP_S)
         # Rolling windows reach an hour back, across midnight if need be.
         low = max(model.horizon, min(before, now - 3660))
         queries = self.store.queries
@@ -198,7 +216,7 @@ def load_agent_day(store: Store, agent: str, day_start: float, now: float) -> Ag
 
 def clip_agent_day(day: AgentDay, at: float) -> AgentDay:
     """The day as it stood at `at` (for past snapshots and replays)."""
-    from floorwatch.snapshot.floor_model import clip_call, clip_interval
+    from floorwatch.snapshot.model.changes import clip_call, clip_interval
 
     return AgentDay(
         day.agent,

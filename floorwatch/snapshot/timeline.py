@@ -10,8 +10,10 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from floorwatch.store.derive import OFFLINE, ON_CALL
+from floorwatch.events import AgentState
 from floorwatch.store.rows import CallRow, IntervalRow
+
+OFFLINE, ON_CALL = AgentState.OFFLINE.value, AgentState.ON_CALL.value
 
 
 @dataclass(frozen=True)

@@ -2,129 +2,23 @@
 
 Plain Python. Each rule reads one agent's facts (their day's availability, recent calls, missed
 rings, occupancy, baseline) and returns nothing or a finding: a severity, since when, and the
-evidence behind it (numbers and the calls or intervals that caused it). `FlagTracker` turns
-findings over time into flags that are raised at once and cleared only when the condition has
-stayed clear for `clear_after_min` (no flapping). docs/burnout.md says why each rule matters.
+evidence behind it (numbers and the calls or intervals that caused it). docs/burnout.md says
+why each rule matters.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from floorwatch.config import BurnoutConfig
-from floorwatch.store.derive import AVAILABLE, OFFLINE, PAUSED, WRAPUP
+from floorwatch.events import AgentState
+from floorwatch.snapshot.burnout.facts import CRITICAL, WARNING, WATCH, AgentFacts, Finding, Span
 
-WATCH, WARNING, CRITICAL = "watch", "warning", "critical"
-SEVERITIES = (WATCH, WARNING, CRITICAL)
-RANK = {WATCH: 1, WARNING: 2, CRITICAL: 3}
-
-
-@dataclass(frozen=True)
-class CallFact:
-    """What the rules need of one answered call."""
-
-    call_id: str
-    queue: str
-    answered_at: float
-    ended_at: float | None
-    talk_s: float | None
-    wrapup_s: float | None
-
-    @property
-    def handle_s(self) -> float | None:
-        if self.talk_s is None:
-            return None
-        return self.talk_s + (self.wrapup_s or 0.0)
-
-
-@dataclass(frozen=True)
-class Span:
-    """A stretch of availability: (start, end or None while open, state, reason)."""
-
-    start: float
-    end: float | None
-    state: str
-    reason: str | None
-
-
-@dataclass
-class AgentFacts:
-    """One agent at `now`, as the rules see them."""
-
-    agent: str
-    now: float
-    day_start: float
-    #: Availability today (and the interval open at midnight), oldest first.
-    availability: list[Span]
-    #: Answered calls, oldest first: at least the last two hours' and the last few dozen.
-    calls: list[CallFact]
-    #: Times of today's ring-no-answers (canceled rings excluded).
-    misses: list[float]
-    login_today_s: float
-    occupancy_60m: float | None
-    #: Seconds logged in (not offline) during the last 60 minutes.
-    logged_in_60m_s: float
-    on_call: bool
-    #: Each queue's AHT today (for "hard calls").
-    queue_aht: dict[str, float]
-    #: The agent's own AHT over the previous days, and on how many calls.
-    baseline_aht: float | None = None
-    baseline_calls: int = 0
-    #: The two parts of occupancy_60m: busy (talk + wrap-up) and available idle seconds.
-    busy_60m_s: float = 0.0
-    idle_60m_s: float = 0.0
-    #: Logged in at `now` (time spent now counts towards the long day and the lack of break).
-    logged_in: bool = True
-    #: The earliest fact already known that lies after `now` (an event ahead of the clock).
-    next_fact_at: float | None = None
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: str
-    since: float
-    summary: str
-    evidence: dict[str, Any]
-    #: The stretch of the day that caused it (for the drill-down's timeline).
-    stretch: tuple[float, float] | None = None
-
-
-@dataclass
-class Flag:
-    """A raised burnout flag: what the snapshot, the board and the drill-down show."""
-
-    agent: str
-    rule: str
-    severity: str
-    since: float
-    raised_at: float
-    summary: str
-    evidence: dict[str, Any]
-    stretch: tuple[float, float] | None = None
-    cleared_at: float | None = None
-    #: When the condition was last seen true (for clearing without flapping).
-    last_true_at: float = 0.0
-    #: Its row in the store's burnout_flags, once written.
-    store_id: int | None = None
-
-    def describe(self) -> str:
-        return f"{self.severity.upper():8} {RULES[self.rule].title if self.rule in RULES else self.rule}: {self.summary}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "since": self.since,
-            "raised_at": self.raised_at,
-            "cleared_at": self.cleared_at,
-            "summary": self.summary,
-            "evidence": self.evidence,
-            "stretch": list(self.stretch) if self.stretch else None,
-        }
+OFFLINE, AVAILABLE = AgentState.OFFLINE.value, AgentState.AVAILABLE.value
+PAUSED, WRAPUP = AgentState.PAUSED.value, AgentState.WRAPUP.value
 
 
 # ----------------------------------------------------------------- the rules
@@ -409,74 +303,6 @@ def hard_call_triggers(facts: AgentFacts, config: BurnoutConfig) -> dict[str, fl
         if trigger > triggers.get(call.queue, 0.0):
             triggers[call.queue] = trigger
     return triggers
-
-
-def overall_level(flags: Iterable[Flag], config: BurnoutConfig) -> str | None:
-    """The highest severity; enough watch flags raise it one step."""
-    flags = [flag for flag in flags if flag.cleared_at is None]
-    if not flags:
-        return None
-    top = max(RANK[flag.severity] for flag in flags)
-    watches = sum(1 for flag in flags if flag.severity == WATCH)
-    if watches >= config.watch_escalation_count and top < RANK[CRITICAL]:
-        top += 1
-    return SEVERITIES[top - 1]
-
-
-@dataclass
-class FlagChanges:
-    """What one round of evaluation changed, for the store."""
-
-    raised: list[Flag] = field(default_factory=list)
-    updated: list[Flag] = field(default_factory=list)
-    cleared: list[Flag] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.raised or self.updated or self.cleared)
-
-
-class FlagTracker:
-    """Flags over time: raised when a rule finds something, cleared after it has stayed clear
-    for clear_after_min, so a flag does not flap on and off."""
-
-    def __init__(self, config: BurnoutConfig, open_flags: Iterable[Flag] = ()):
-        self.config = config
-        self.active: dict[tuple[str, str], Flag] = {(f.agent, f.rule): f for f in open_flags}
-
-    def update(self, agent: str, now: float, findings: dict[str, Finding],
-               changes: FlagChanges) -> None:  # fmt: skip
-        """Apply one agent's findings at `now`."""
-        hold = self.config.clear_after_min * 60
-        for rule, finding in findings.items():
-            key = (agent, rule)
-            flag = self.active.get(key)
-            if flag is None:
-                flag = Flag(agent, rule, finding.severity, finding.since, now, finding.summary,
-                            finding.evidence, finding.stretch, last_true_at=now)  # fmt: skip
-                self.active[key] = flag
-                changes.raised.append(flag)
-                continue
-            escalated = RANK[finding.severity] > RANK[flag.severity]
-            flag.last_true_at = now
-            if escalated or finding.summary != flag.summary:
-                if escalated:
-                    flag.severity = finding.severity
-                flag.summary, flag.evidence, flag.stretch = (
-                    finding.summary, finding.evidence, finding.stretch)  # fmt: skip
-                changes.updated.append(flag)
-        for key in [k for k in self.active if k[0] == agent and k[1] not in findings]:
-            flag = self.active[key]
-            if now - flag.last_true_at >= hold:
-                flag.cleared_at = now
-                del self.active[key]
-                changes.cleared.append(flag)
-
-    def flags(self, agent: str) -> list[Flag]:
-        return sorted((f for (a, _), f in self.active.items() if a == agent),
-                      key=lambda f: (-RANK[f.severity], f.rule))  # fmt: skip
-
-    def agents(self) -> set[str]:
-        return {agent for agent, _ in self.active}
 
 
 # Availability states a break can be made of, for readers of this module.
