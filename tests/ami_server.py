@@ -17,9 +17,9 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+from tests.helpers import SAMPLES
+
 AMI = SAMPLES / "ami"
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 SECRET = "s3cret-for-tests"
@@ -46,9 +46,7 @@ class FloorTracker:
     def see(self, block: bytes) -> None:
         if not block.startswith(b"Event: Queue") and not block.startswith(b"Event: Agent"):
             return
-        fields = dict(
-            line.split(": ", 1) for line in block.decode().split("\r\n") if ": " in line
-        )
+        fields = dict(line.split(": ", 1) for line in block.decode().split("\r\n") if ": " in line)
         name, queue = fields.get("Event"), fields.get("Queue", "")
         if name == "QueueCallerJoin":
             self.waiting.setdefault(queue, {})[fields["Uniqueid"]] = fields
@@ -204,13 +202,13 @@ class AmiServer:
             end = min(self.position + self.chunk, len(stream))
             if drop is not None and drop < end:
                 end = max(drop, self.position)
-            piece = stream[self.position:end]
+            piece = stream[self.position : end]
             conn.sendall(piece)
             if drop is not None and end == drop:
                 # Cut here. The next connection resumes at the start of the block we cut.
                 block_start = stream.rfind(b"\r\n\r\n", 0, end)
                 block_start = 0 if block_start < 0 else block_start + 4
-                if stream[end - 4:end] == b"\r\n\r\n":
+                if stream[end - 4 : end] == b"\r\n\r\n":
                     block_start = end
                 self._track(stream, block_start)
                 self.position = block_start
@@ -232,8 +230,20 @@ class AmiServer:
         boundary = stream.rfind(b"\r\n\r\n", self._tracked, end)
         if boundary < 0:
             return
-        for block in stream[self._tracked:boundary].split(b"\r\n\r\n"):
+        for block in stream[self._tracked : boundary].split(b"\r\n\r\n"):
             self.tracker.see(block)
         self._tracked = boundary + 4
 
     _tracked = 0
+
+
+def ami_block(**fields: str) -> bytes:
+    """One AMI message as the server writes it, without its closing blank line."""
+    return "".join(f"{key}: {value}\r\n" for key, value in fields.items()).rstrip().encode()
+
+
+CONNECT = dict(Event="AgentConnect", Queue="orders", Uniqueid="u1", MemberName="Ana",
+               Interface="Local/201@agents/n", HoldTime="4", RingTime="2")  # fmt: skip
+
+COMPLETE = dict(Event="AgentComplete", Queue="orders", Uniqueid="u1", MemberName="Ana",
+                HoldTime="4", TalkTime="20", Reason="agent")  # fmt: skip

@@ -14,8 +14,7 @@ from floorwatch.modes.ingest_only import IngestOptions, ingest_feeds
 from floorwatch.modes.one_shot import read_floor
 from floorwatch.modes.replay import Replay, ReplayOptions
 from floorwatch.store.database import StoreError
-
-from .conftest import ingest_file
+from tests.helpers import ingest_file
 
 UTC = Config(timezone="UTC")
 
@@ -44,7 +43,8 @@ def test_a_replay_from_python_ends_where_a_load_ends_and_cleans_up(tmp_path, sam
     at = floor.at
     assert at == loaded.at == replay.source.last
     assert {n: q.to_dict(at) for n, q in floor.queues.items()} == {
-        n: q.to_dict(at) for n, q in loaded.queues.items()}
+        n: q.to_dict(at) for n, q in loaded.queues.items()
+    }
     assert sorted(floor.agents) == sorted(loaded.agents) and len(floor.agents) == 7
     assert replay.stop() is True  # stopping again is harmless
 

@@ -5,36 +5,25 @@ a last line without its newline, a value that derivation cannot take. Each becom
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
-import sys
-import threading
 import time
-import tracemalloc
-from pathlib import Path
 
 from floorwatch.events import Event, Kind
-from floorwatch.sources.base import Batch
 from floorwatch.sources.linefeed import parse_lines
 from floorwatch.sources.queue_log import parse_line
-from floorwatch.sources.tail import MAX_LINE_BYTES, FileTail
+from floorwatch.sources.tail import MAX_LINE_BYTES
 from floorwatch.store.database import Store
-
-from .test_ingest import call_lines, children, count_events, run, stored_lines, wait_for
-
-FLOORWATCH = [sys.executable, "-m", "floorwatch"]
-
-
-def rejects(db: Path) -> list[tuple]:
-    return sqlite3.connect(db).execute(
-        'SELECT "offset", raw, reason, raw_bytes FROM rejects ORDER BY id').fetchall()
-
-
-# ----------------------------------------------------------------- long lines
-def long_line(size: int) -> bytes:
-    """A queue_log-looking line of `size` bytes (its newline not counted)."""
-    head = b"1795530000|x1|orders|NONE|ENTERQUEUE||"
-    return head + b"9" * (size - len(head))
+from tests.helpers import (
+    FLOORWATCH,
+    call_lines,
+    children,
+    count_events,
+    long_line,
+    rejects,
+    run,
+    stored_lines,
+    wait_for,
+)
 
 
 def test_long_lines_are_rejects_and_the_rest_of_the_file_is_read_once(tmp_path):
@@ -99,29 +88,14 @@ def test_a_long_line_written_slowly_to_a_followed_file_is_one_reject_and_reading
     assert reject[2].startswith("line too long: 6,291,456 bytes")
 
 
-def test_an_over_long_line_is_found_without_holding_it_in_memory(tmp_path):
-    path = tmp_path / "queue_log"
-    line = long_line(64 << 20)
-    path.write_bytes(b"a|1\n" + line + b"\nb|2\n")
-    del line
-    tail = FileTail(path, watch=False)
-    tracemalloc.start()
-    chunks = []
-    while (chunk := tail.read(1 << 18)) is not None:
-        chunks.append((chunk.data, [(r.offset, r.reason[:14]) for r in chunk.rejects]))
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    tail.close()
-    assert chunks == [(b"a|1\n", []), (b"", [(4, "line too long:")]), (b"b|2\n", [])]
-    assert peak < 8 << 20  # a few MiB of reads, never the 64 MiB line
-
-
 # ----------------------------------------------------------------- bytes that are not UTF-8
 def test_lines_that_are_not_utf8_are_rejects_that_keep_their_bytes(tmp_path):
     good = call_lines(100)
-    bad = [b"1795530000|u1|orders|Ana\xff\xfe|CONNECT|2|m|1",
-           b"1795530001|u2|orders|NONE|ENTERQUEUE||\xc3\x28|1",
-           b"\xed\xa0\x80|u3|orders|NONE|ENTERQUEUE||5|1"]  # a UTF-16 surrogate, encoded
+    bad = [
+        b"1795530000|u1|orders|Ana\xff\xfe|CONNECT|2|m|1",
+        b"1795530001|u2|orders|NONE|ENTERQUEUE||\xc3\x28|1",
+        b"\xed\xa0\x80|u3|orders|NONE|ENTERQUEUE||5|1",
+    ]  # a UTF-16 surrogate, encoded
     raw = [line.encode() for line in good[:150]] + bad + [line.encode() for line in good[150:]]
     data = b"".join(line + b"\n" for line in raw)
     feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
@@ -160,24 +134,6 @@ def test_once_says_a_last_line_without_its_newline_was_not_read_and_a_later_run_
     assert stored_lines(db) == lines
 
 
-# ----------------------------------------------------------------- defence in depth
-def test_an_event_derivation_cannot_take_becomes_a_reject_and_the_rest_is_stored(tmp_path):
-    """A value a parser should have refused (here built by hand: a wait that is text) does not
-    end the ingest, nor fail every restart on the same line: that event is a reject."""
-    db = tmp_path / "floor.db"
-    poison = Event(1795530010, "pbx", Kind.CALL_ANSWERED, "p1", "orders", "Ana",
-                   {"wait_s": "abc"})  # fmt: skip
-    good = [Event(1795530000, "pbx", Kind.CALL_QUEUED, "g1", "orders", None, {"caller": "5"}),
-            Event(1795530005, "pbx", Kind.CALL_ANSWERED, "g1", "orders", "Ben", {"wait_s": 5})]
-    with Store.open(db) as store:
-        store.write([Batch("pbx", "jsonl", [good[0], poison, good[1]])])
-    with Store.open_readonly(db) as store:
-        assert store.events() == good
-        ((offset, raw, reason, _),) = rejects(db)
-        assert '"wait_s":"abc"' in raw and reason.startswith("could not be derived (TypeError")
-        assert store.conn.execute("SELECT call_id, agent FROM calls").fetchall() == [("g1", "Ben")]
-
-
 def test_a_value_sqlite_cannot_hold_does_not_fail_the_commit_nor_every_restart(tmp_path):
     """Defence in depth behind the parsers: a number past 2**63 in a derived row, a lone
     surrogate in an event. Before, the writer died (OverflowError, UnicodeEncodeError) with
@@ -205,27 +161,11 @@ def test_a_value_sqlite_cannot_hold_does_not_fail_the_commit_nor_every_restart(t
         assert all(e.agent != "Ana\udcff" for e in stored)
         reasons = [r for (r,) in store.conn.execute("SELECT reason FROM rejects")]
         position = store.conn.execute(
-            "SELECT position FROM calls WHERE call_id = 'huge'").fetchone()
+            "SELECT position FROM calls WHERE call_id = 'huge'"
+        ).fetchone()
     assert reasons and position in (None, (None,))  # a parser's reject, or stored empty
     again = run("ingest", "--db", str(db), "--once", "--no-burnout", f"jsonl:{feed}")
     assert again.returncode == 0 and again.stdout.startswith("0 events, 0 rejects")
-
-
-def test_the_writer_stores_a_commit_with_a_value_it_cannot_hold_carefully(tmp_path):
-    db = tmp_path / "floor.db"
-    huge = Event(1795530100, "pbx", Kind.CALL_QUEUED, "huge", "orders", None,
-                 {"caller": "5", "position": 10**20})  # fmt: skip
-    ok = Event(1795530101, "pbx", Kind.CALL_QUEUED, "ok", "orders", None,
-               {"caller": "6", "position": 2})  # fmt: skip
-    with Store.open(db) as store:
-        store.write([Batch("pbx", "jsonl", [huge, ok])])
-        assert store.events() == [huge, ok]  # the events are the truth, kept as they came
-        calls = store.conn.execute("SELECT call_id, position FROM calls ORDER BY id").fetchall()
-        ((raw, reason),) = store.conn.execute("SELECT raw, reason FROM rejects").fetchall()
-        assert store.conn.execute("SELECT rejects FROM sources").fetchone() == (1,)
-    assert calls == [("huge", None), ("ok", 2)]
-    assert raw.startswith("calls row 1: position=100000000000000000000")
-    assert reason == "derived value SQLite cannot hold; stored empty"
 
 
 def test_a_feed_whose_path_is_not_utf8_is_read_and_resumed(tmp_path):

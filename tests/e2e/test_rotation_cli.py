@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import collections
 import gzip
-import os
 import random
 import signal
 import sqlite3
@@ -16,117 +15,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from floorwatch.sources.tail import FileTail
-
-from .test_ingest import children, count_events, run, stored_lines, wait_for
-
-FLOORWATCH = [sys.executable, "-m", "floorwatch"]
-
-
-class Clock:
-    """A clock the test moves by hand (the rotation grace is measured with it)."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def read_all(tail: FileTail) -> bytes:
-    out = b""
-    while (chunk := tail.read()) is not None:
-        out += chunk.data
-    return out
-
-
-def append(path: Path, data: bytes) -> None:
-    with path.open("ab") as out:
-        out.write(data)
-
-
-# ----------------------------------------------------------------- the reader alone
-def test_the_rotated_file_is_read_until_quiet_while_the_new_one_is_read_too(tmp_path):
-    clock = Clock()
-    path = tmp_path / "queue_log"
-    path.write_bytes(b"a1\n")
-    tail = FileTail(path, watch=False, rotation_grace=5, clock=clock)
-    assert read_all(tail) == b"a1\n"
-    path.rename(tmp_path / "queue_log.1")
-    path.write_bytes(b"")  # logrotate's create: the PBX still writes to the old one
-    append(tmp_path / "queue_log.1", b"a2 after the new file appeared\n")
-    assert read_all(tail) == b"a2 after the new file appeared\n"
-    checkpoint = tail.checkpoint()
-    assert checkpoint.inode == path.stat().st_ino and checkpoint.offset == 0
-    assert [(old.inode, old.offset) for old in checkpoint.older] == [
-        ((tmp_path / "queue_log.1").stat().st_ino, 34)]
-    clock.now += 4  # quiet, but not yet for the grace period
-    append(tmp_path / "queue_log.1", b"a3 just before logger reload\n")
-    append(path, b"b1\n")  # reopened: the PBX writes to the new file now
-    assert read_all(tail) == b"a3 just before logger reload\nb1\n"
-    clock.now += 6
-    assert read_all(tail) == b""  # the old file is finished: nothing more of it
-    assert tail.checkpoint().older == ()
-    tail.close()
-
-
-def test_two_rotations_between_two_looks_read_the_middle_file_too(tmp_path):
-    clock = Clock()
-    path = tmp_path / "queue_log"
-    path.write_bytes(b"g1-1\n")
-    tail = FileTail(path, watch=False, rotation_grace=5, clock=clock)
-    assert read_all(tail) == b"g1-1\n"
-    append(path, b"g1-2\n")
-    path.rename(tmp_path / "queue_log.1")
-    path.write_bytes(b"g2-1\ng2-2\n")
-    (tmp_path / "queue_log.1").rename(tmp_path / "queue_log.2")
-    path.rename(tmp_path / "queue_log.1")
-    path.write_bytes(b"g3-1\n")
-    clock.now += 1
-    assert read_all(tail) == b"g1-2\ng2-1\ng2-2\ng3-1\n"
-    tail.close()
-
-
-def test_a_restart_resumes_every_generation_still_being_read(tmp_path):
-    clock = Clock()
-    path = tmp_path / "queue_log"
-    path.write_bytes(b"old1\n")
-    tail = FileTail(path, watch=False, rotation_grace=5, clock=clock)
-    read_all(tail)
-    path.rename(tmp_path / "queue_log.1")
-    path.write_bytes(b"new1\n")
-    assert read_all(tail) == b"new1\n"
-    checkpoint = tail.checkpoint()
-    tail.close()
-    assert len(checkpoint.older) == 1
-    append(tmp_path / "queue_log.1", b"old2 while we were down\n")
-    append(path, b"new2\n")
-    (tmp_path / "queue_log.1").rename(tmp_path / "queue_log.2")  # rotated again meanwhile
-    path.rename(tmp_path / "queue_log.1")
-    path.write_bytes(b"newest1\n")
-    again = FileTail(path, checkpoint, watch=False, rotation_grace=5, clock=clock)
-    assert read_all(again) == b"old2 while we were down\nnew2\nnewest1\n"
-    assert not again.notes
-    again.close()
-
-
-def test_copytruncate_while_stopped_reads_the_rest_from_the_copy(tmp_path):
-    path = tmp_path / "queue_log"
-    path.write_bytes(b"line1\n")
-    tail = FileTail(path, watch=False)
-    read_all(tail)
-    checkpoint = tail.checkpoint()
-    tail.close()
-    append(path, b"line2 unread\n")
-    (tmp_path / "queue_log.1").write_bytes(path.read_bytes())  # logrotate's copy...
-    with path.open("r+b") as out:  # ...then the truncation, then the PBX writes on
-        out.truncate(0)
-    append(path, b"after1\n")
-    again = FileTail(path, checkpoint, watch=False, rotation_grace=0)
-    assert read_all(again) == b"line2 unread\nafter1\n"
-    assert not again.notes
-    again.close()
-
+from tests.helpers import FLOORWATCH, append, children, count_events, run, stored_lines, wait_for
 
 # ----------------------------------------------------------------- a real PBX, a real ingest
 PBX = textwrap.dedent('''
@@ -221,7 +110,10 @@ def test_a_rotated_file_compressed_while_stopped_is_a_recorded_loss(tmp_path):
     feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
     lines = [f"1795530{n:03d}|z{n}|orders|NONE|ENTERQUEUE||{n}|1" for n in range(30)]
     feed.write_text("".join(line + "\n" for line in lines[:10]))
-    assert run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}").returncode == 0
+    assert (
+        run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}").returncode
+        == 0
+    )
     append(feed, "".join(line + "\n" for line in lines[10:20]).encode())
     size = feed.stat().st_size
     offset = size - len("".join(line + "\n" for line in lines[10:20]))
@@ -241,7 +133,8 @@ def test_a_rotated_file_compressed_while_stopped_is_a_recorded_loss(tmp_path):
     assert "1 lost part of feeds (see above)" in result.stdout
     conn = sqlite3.connect(db)
     assert conn.execute('SELECT source, path, start, "end" FROM feed_losses').fetchall() == [
-        (f"queue_log:{feed}", str(feed), offset, None)]
+        (f"queue_log:{feed}", str(feed), offset, None)
+    ]
     detail = conn.execute("SELECT status_detail FROM sources").fetchone()[0]
     assert detail == warning.split(f"queue_log:{feed}: ", 1)[1]
     assert stored_lines(db) == lines[:10] + lines[20:]
@@ -253,7 +146,10 @@ def test_copytruncate_while_stopped_with_no_copy_is_a_recorded_loss(tmp_path):
     feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
     lines = [f"1795530{n:03d}|t{n}|orders|NONE|ENTERQUEUE||{n}|1" for n in range(20)]
     feed.write_text("".join(line + "\n" for line in lines[:10]))
-    assert run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}").returncode == 0
+    assert (
+        run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}").returncode
+        == 0
+    )
     offset = feed.stat().st_size
     with feed.open("r+b") as out:
         out.truncate(0)  # copytruncate, with the copy compressed away at once

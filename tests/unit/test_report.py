@@ -3,24 +3,24 @@ the report command's formats and errors; the dashboard's report view."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from floorwatch.config import from_table, load
-from floorwatch.snapshot.reader import FloorReader
+from floorwatch.config import from_table
 from floorwatch.reports.intervals import agent_report, queue_report, report_day
+from floorwatch.snapshot.reader import FloorReader
 from floorwatch.sources.simulator import SimConfig, write_floor
 from floorwatch.store.database import Store
-
-from .conftest import ROOT, ingest_file
+from tests.helpers import ingest_file
 
 UTC = from_table({"timezone": "UTC", "queues": {"vip": {"service_level": {"threshold_s": 15}}}})
+
+
 DAY = date(2026, 11, 24)
+
+
 DAY_START = 1_795_478_400
 
 
@@ -99,65 +99,3 @@ def test_live_staffing_gap_in_the_snapshot(tmp_path):
         assert gap["agents_needed"] == expected > 0
         assert gap["agents_staffed"] == queue.agents_staffed
         assert gap["gap"] == queue.agents_staffed - expected
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "floorwatch", "report", *args],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
-
-
-def test_report_command_formats_and_errors(tmp_path, samples):
-    db = ingest_file(tmp_path / "s.db", samples / "asterisk22_three_queues.queue_log", UTC)
-    base = ["--db", str(db), "--date", "2026-11-24"]
-    table = run(*base, "--interval", "15m")
-    assert table.returncode == 0 and "orders" in table.stdout and "total" in table.stdout
-    rows = json.loads(run(*base, "--format", "json").stdout)
-    assert {r["queue"] for r in rows} == {"orders", "returns", "vip", "ALL"}
-    assert next(r for r in rows if r["queue"] == "ALL")["offered"] == 199
-    csv = run(*base, "--by", "agent", "--format", "csv").stdout.splitlines()
-    assert csv[0].startswith("agent,interval,login_s,talk_s,wrapup_s,idle_s,pause_s,occupancy")
-    out = tmp_path / "r.csv"
-    assert run(*base, "--out", str(out)).returncode == 0
-    assert pd.read_csv(out)["offered"].iloc[-1] == 199
-    out_json = tmp_path / "r.json"
-    assert run(*base, "--by", "agent", "--out", str(out_json)).returncode == 0
-    assert json.loads(out_json.read_text())[-1]["agent"] == "ALL"
-    try:
-        import openpyxl  # noqa: F401
-
-        assert run(*base, "--out", str(tmp_path / "r.xlsx")).returncode == 0
-    except ImportError:
-        result = run(*base, "--out", str(tmp_path / "r.xlsx"))
-        assert result.returncode == 2 and "openpyxl" in result.stderr
-    for args, message in ((["--date", "24/11/2026"], "not a date"),
-                          (["--date", "2026-11-24", "--out", str(tmp_path / "r.pdf")],
-                           ".csv, .json or .xlsx")):  # fmt: skip
-        result = run("--db", str(db), *args)
-        assert result.returncode == 2 and message in result.stderr
-
-
-async def test_the_report_view(tmp_path, samples):
-    from floorwatch.app import FloorwatchApp
-    from floorwatch.snapshot.live import LiveFloor
-    from floorwatch.screens.report import ReportScreen
-    from floorwatch.widgets.live_table import LiveTable
-
-    config = load(ROOT / "data" / "floorwatch.toml")
-    db = ingest_file(tmp_path / "s.db", samples / "asterisk22_three_queues.queue_log", config)
-    app = FloorwatchApp(LiveFloor(db, config, clock=lambda: 1795530910.0, poll_s=0.02), config)
-    async with app.run_test(size=(140, 40)) as pilot:
-        while app.update is None:
-            await pilot.pause(0.05)
-        await pilot.press("r")
-        assert isinstance(app.screen, ReportScreen) and app.screen.queue == "orders"
-        table = app.screen.query_one("#report-table", LiveTable)
-        for _ in range(100):
-            if table.rows:
-                break
-            await pilot.pause(0.05)
-        assert [table.rows[k]["offered"] for k in table.order] == [103, 36] or [
-            table.rows[k]["offered"] for k in table.order] == [67, 36, 103]
-        bars = str(app.screen.query_one("#report-bars").render())
-        assert "offered" in bars and "█" in bars
-        await pilot.press("escape")
-        assert not isinstance(app.screen, ReportScreen)

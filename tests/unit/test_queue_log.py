@@ -9,8 +9,7 @@ import pytest
 
 from floorwatch.events import Event, EventError, Kind
 from floorwatch.sources.queue_log import EVENT_TYPES, from_stored, parse_line, stored_row
-
-from .conftest import ingest_file
+from tests.helpers import ingest_file
 
 T = 1795530192
 
@@ -174,8 +173,11 @@ def test_the_real_samples_load_with_zero_rejects_and_their_calls_add_up(tmp_path
     lines = (samples / "asterisk22_three_queues.queue_log").read_text().splitlines()
     assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == len(lines)
     for queue, (entered, answered, abandoned, left, reasons) in expected.items():
-        rows = dict(conn.execute(
-            "SELECT outcome, count(*) FROM calls WHERE queue = ? GROUP BY outcome", (queue,)))
+        rows = dict(
+            conn.execute(
+                "SELECT outcome, count(*) FROM calls WHERE queue = ? GROUP BY outcome", (queue,)
+            )
+        )
         waiting = rows.pop(None, 0)
         assert sum(rows.values()) + waiting == entered
         assert rows.get("answered", 0) == answered
@@ -186,12 +188,14 @@ def test_the_real_samples_load_with_zero_rejects_and_their_calls_add_up(tmp_path
         assert waiting == 0
     # Every ENTERQUEUE line became exactly one call.
     assert conn.execute("SELECT count(*) FROM calls").fetchone()[0] == sum(
-        1 for line in lines if "|ENTERQUEUE|" in line)
+        1 for line in lines if "|ENTERQUEUE|" in line
+    )
     rare = ingest_file(tmp_path / "rare.db", samples / "rare_events.queue_log")
     conn = sqlite3.connect(rare)
     assert conn.execute("SELECT count(*) FROM rejects").fetchone()[0] == 0
     calls = conn.execute(
-        "SELECT outcome, ended_by, transfer_target FROM calls ORDER BY id").fetchall()
+        "SELECT outcome, ended_by, transfer_target FROM calls ORDER BY id"
+    ).fetchall()
     assert calls == [("answered", "transfer", "1795570255.47"),
                      ("answered", "transfer", "700@supervisors"),
                      ("answered", "transfer", "Voicemail")]  # fmt: skip
@@ -206,8 +210,11 @@ def test_blind_transfer_reentry_is_a_new_call_in_the_other_queue(make_store):
         f"{T + 14}|c1|returns|Dev|CONNECT|6|m2|2",
         f"{T + 27}|c1|returns|Dev|COMPLETECALLER|6|13|1",
     ])  # fmt: skip
-    rows = sqlite3.connect(db).execute(
-        "SELECT queue, outcome, agent, ended_by, wait_s, talk_s FROM calls ORDER BY id").fetchall()
+    rows = (
+        sqlite3.connect(db)
+        .execute("SELECT queue, outcome, agent, ended_by, wait_s, talk_s FROM calls ORDER BY id")
+        .fetchall()
+    )
     assert rows == [("orders", "answered", "Ben", "transfer", 4, 4),
                     ("returns", "answered", "Dev", "caller", 6, 13)]  # fmt: skip
 
@@ -273,7 +280,8 @@ def test_a_clean_chunk_is_stored_from_its_lines_exactly_as_from_its_events(tmp_p
             for table in ("events", "calls", "agents", "agent_states", "pauses", "misses")
         }
         tables[mode]["sources"] = conn.execute(
-            "SELECT name, events, first_event_ts, last_event_ts FROM sources").fetchall()
+            "SELECT name, events, first_event_ts, last_event_ts FROM sources"
+        ).fetchall()
     assert tables["lines"] == tables["events"]
     assert len(tables["lines"]["events"]) == len(events)
     assert tables["lines"]["sources"] == [("pbx", len(events), min(e.ts for e in events),

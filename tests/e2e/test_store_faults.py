@@ -6,20 +6,22 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from floorwatch.store.database import Store, StoreError
-
-from .ami_server import SECRET, AmiServer
-from .test_ingest import call_lines, children, count_events, run, stored_lines, wait_for
-
-FLOORWATCH = [sys.executable, "-m", "floorwatch"]
+from tests.ami_server import SECRET, AmiServer
+from tests.helpers import (
+    FLOORWATCH,
+    call_lines,
+    children,
+    count_events,
+    run,
+    stored_lines,
+    wait_for,
+)
 
 
 def one_line_error(result: subprocess.CompletedProcess, *needles: str) -> str:
@@ -51,8 +53,12 @@ def test_a_planted_lock_file_is_refused_and_its_target_untouched(tmp_path, plant
     feed = tmp_path / "queue_log"
     feed.write_text("".join(line + "\n" for line in call_lines(5)))
     result = run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}")
-    expected = {"symlink": "is a symbolic link", "dangling": "is a symbolic link",
-                "hardlink": "has other hard links", "fifo": "is not a regular file"}[planted]
+    expected = {
+        "symlink": "is a symbolic link",
+        "dangling": "is a symbolic link",
+        "hardlink": "has other hard links",
+        "fifo": "is not a regular file",
+    }[planted]
     one_line_error(result, str(lock), expected)
     assert important.read_bytes() == b"precious contents\n"
     assert not (tmp_path / "would-be-created").exists()
@@ -119,8 +125,11 @@ def test_a_store_with_flipped_bytes_is_one_line_for_ingest_and_snapshot(tmp_path
     flip_bytes(good, bad, seed, 1 if region == "every page" else pages // 2)
     with feed.open("a") as out:  # something new to ingest, so the writer has work to do
         out.write("".join(line + "\n" for line in call_lines(50, start=1796300000)))
-    for args in (["ingest", "--db", str(bad), "--once", f"queue_log:{feed}"],
-                 ["snapshot", "--db", str(bad)], ["snapshot", "--db", str(bad), "--json"]):
+    for args in (
+        ["ingest", "--db", str(bad), "--once", f"queue_log:{feed}"],
+        ["snapshot", "--db", str(bad)],
+        ["snapshot", "--db", str(bad), "--json"],
+    ):
         one_line_error(run(*args), str(bad), "the database is damaged", ".recover")
 
 
@@ -184,8 +193,12 @@ def test_a_store_on_a_read_only_filesystem_is_one_line_for_ingest_and_snapshot(t
     with feed.open("a") as out:
         out.write("".join(line + "\n" for line in lines[600:]))
     remount(disk, "ro")
-    one_line_error(run("ingest", "--db", str(db), "--once", f"queue_log:{feed}"),
-                   str(db), "is on a read-only filesystem", "the ingest must write")
+    one_line_error(
+        run("ingest", "--db", str(db), "--once", f"queue_log:{feed}"),
+        str(db),
+        "is on a read-only filesystem",
+        "the ingest must write",
+    )
     one_line_error(run("snapshot", "--db", str(db)), str(db), "is on a read-only filesystem")
     remount(disk, "rw")
     again = run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}")

@@ -23,45 +23,9 @@ from pathlib import Path
 import pytest
 
 from floorwatch.store.database import Store
-
-from .conftest import ROOT
+from tests.helpers import FLOORWATCH, ROOT, free_port, listening, wait_for
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-FLOORWATCH = [sys.executable, "-m", "floorwatch"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(condition, timeout: float = 20.0, what: str = "it") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-@pytest.fixture
-def live_floor(tmp_path) -> tuple[Path, Path]:
-    """A store with a floor happening now: an agent free, one on a call, a caller waiting."""
-    now = int(time.time())
-    feed = tmp_path / "queue_log"
-    feed.write_text("".join(line + "\n" for line in [
-        f"{now - 300}|MANAGER|sales|Zoe|ADDMEMBER|",
-        f"{now - 300}|MANAGER|sales|Yann|ADDMEMBER|",
-        f"{now - 120}|c1|sales|NONE|ENTERQUEUE||5550100|1",
-        f"{now - 110}|c1|sales|Yann|CONNECT|10|m1|2",
-        f"{now - 20}|c2|sales|NONE|ENTERQUEUE||5550101|1",
-    ]))  # fmt: skip
-    db = tmp_path / "floor.db"
-    subprocess.run([*FLOORWATCH, "ingest", "--db", str(db), "--once", f"queue_log:{feed}"],
-                   check=True, capture_output=True)  # fmt: skip
-    config = tmp_path / "floorwatch.toml"
-    config.write_text('[queues.sales]\ndisplay_name = "Sales"\n')
-    return db, config
 
 
 def tmux(*args: str) -> str:
@@ -90,15 +54,17 @@ def sshd(tmp_path, live_floor):
         keys[name] = path
     command = f"{sys.executable} -m floorwatch dash --db {db} --config {config}"
     authorized = tmp_path / "authorized_keys"
-    authorized.write_text(f'command="{command}",restrict,pty {keys["user"].with_suffix(".pub").read_text()}')
+    authorized.write_text(
+        f'command="{command}",restrict,pty {keys["user"].with_suffix(".pub").read_text()}'
+    )
     port = free_port()
     user = os.environ.get("USER") or "root"
     config_file = tmp_path / "sshd_config"
     config_file.write_text(f"""
 Port {port}
 ListenAddress 127.0.0.1
-HostKey {keys['host']}
-PidFile {tmp_path / 'sshd.pid'}
+HostKey {keys["host"]}
+PidFile {tmp_path / "sshd.pid"}
 AuthorizedKeysFile {authorized}
 StrictModes no
 PasswordAuthentication no
@@ -201,14 +167,14 @@ def test_serve_web_in_headless_chromium(live_floor, tmp_path):
                               stderr=subprocess.PIPE)  # fmt: skip
     browser = None
     try:
-        wait_for(lambda: _listening(port), what="serve-web to listen")
+        wait_for(lambda: listening(port), what="serve-web to listen")
         browser = subprocess.Popen([
             chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
             "--no-first-run", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", f"--user-data-dir={tmp_path / 'chrome'}",
             f"--remote-debugging-port={devtools}", "--window-size=1400,900", "about:blank",
         ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        wait_for(lambda: _listening(devtools), what="chromium's devtools")
+        wait_for(lambda: listening(devtools), what="chromium's devtools")
         received, screenshot = asyncio.run(_browse(aiohttp, devtools, f"http://127.0.0.1:{port}/"))
     finally:
         if browser is not None:
@@ -221,14 +187,6 @@ def test_serve_web_in_headless_chromium(live_floor, tmp_path):
     text = received.decode("utf-8", "replace")
     assert "Sales" in text and "on call" in text and "Yann" in text
     assert screenshot.startswith(b"\x89PNG") and len(screenshot) > 20_000  # not a blank page
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 async def _browse(aiohttp, devtools: int, url: str) -> tuple[bytes, bytes]:
@@ -279,7 +237,7 @@ def test_serve_web_refuses_to_listen_beyond_loopback_without_saying_so(live_floo
                                 "--port", str(port), "--allow-remote"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
-        wait_for(lambda: _listening(port), what="serve-web")
+        wait_for(lambda: listening(port), what="serve-web")
     finally:
         allowed.terminate()
         _, stderr = allowed.communicate(timeout=10)
@@ -323,8 +281,8 @@ def test_an_unreadable_database_is_refused(tmp_path, live_floor, monkeypatch):
 
 async def test_the_command_palette_offers_only_viewing_actions(live_floor):
     from floorwatch.app import FloorwatchApp
-    from floorwatch.screens.palette import FloorCommands
     from floorwatch.config import load
+    from floorwatch.screens.palette import FloorCommands
     from floorwatch.snapshot.live import LiveFloor
 
     db, config_path = live_floor

@@ -7,6 +7,9 @@ import threading
 
 import pytest
 
+from floorwatch.config import Config
+from floorwatch.ingest.burnout_monitor import BurnoutMonitor
+from floorwatch.ingest.pipeline import Ingest
 from floorwatch.snapshot.burnout import (
     CRITICAL,
     RULES,
@@ -21,9 +24,6 @@ from floorwatch.snapshot.burnout import (
     evaluate,
     overall_level,
 )
-from floorwatch.ingest.burnout_monitor import BurnoutMonitor
-from floorwatch.config import Config
-from floorwatch.ingest.pipeline import Ingest
 from floorwatch.snapshot.reader import FloorReader, load_flags
 from floorwatch.sources import open_source
 from floorwatch.store.database import Store
@@ -101,7 +101,8 @@ def test_sustained_occupancy_needs_ninety_percent_and_45_minutes_logged_in():
     assert "sustained_occupancy" not in rules(facts(now, occupancy=0.8999))
     assert rules(facts(now, occupancy=0.90))["sustained_occupancy"] == WARNING
     assert "sustained_occupancy" not in rules(
-        facts(now, occupancy=0.97, logged_in_60m_s=45 * 60 - 1))
+        facts(now, occupancy=0.97, logged_in_60m_s=45 * 60 - 1)
+    )
     assert "sustained_occupancy" in rules(facts(now, occupancy=0.97, logged_in_60m_s=45 * 60))
     assert "sustained_occupancy" not in rules(facts(now, occupancy=None))
 
@@ -195,8 +196,11 @@ def test_flags_clear_only_after_staying_clear_and_do_not_flap():
     config = BurnoutConfig(clear_after_min=10)
     tracker = FlagTracker(config)
     now = DAY + 12 * H
-    missed = facts(now, misses=[now - 60, now - 30, now - 1],
-                   availability=[Span(now - 600, None, "available", None)])
+    missed = facts(
+        now,
+        misses=[now - 60, now - 30, now - 1],
+        availability=[Span(now - 600, None, "available", None)],
+    )
     changes = FlagChanges()
     tracker.update("Ana", now, evaluate(missed, config), changes)
     assert [f.rule for f in changes.raised] == ["missing_calls"]
@@ -343,9 +347,14 @@ def test_baselines_are_each_agents_mean_handle_time_over_the_days_before(tmp_pat
                                             for line in simulator.lines(DAY)])])  # fmt: skip
     handled: dict[str, list[float]] = {}
     for agent, talk, wrapup, wait_end, outcome in store.conn.execute(
-            "SELECT agent, talk_s, wrapup_s, wait_end_at, outcome FROM calls"):
-        if (outcome == "answered" and talk is not None and agent is not None
-                and DAY - 14 * 86400 <= wait_end < DAY):
+        "SELECT agent, talk_s, wrapup_s, wait_end_at, outcome FROM calls"
+    ):
+        if (
+            outcome == "answered"
+            and talk is not None
+            and agent is not None
+            and DAY - 14 * 86400 <= wait_end < DAY
+        ):
             handled.setdefault(agent, []).append(talk + (wrapup or 0))
     assert len(handled) >= 10 and all(len(times) > 20 for times in handled.values())
     assert any(wrapup for (wrapup,) in store.conn.execute("SELECT wrapup_s FROM calls"))

@@ -19,18 +19,7 @@ from floorwatch.config import Config
 from floorwatch.snapshot.live import LiveFloor
 from floorwatch.store.database import Store
 from floorwatch.widgets.agent_board import AgentBoard
-
-from .conftest import ingest_file
-
-FLOORWATCH = [sys.executable, "-m", "floorwatch"]
-
-
-async def until(pilot, condition, timeout: float = 10.0, what: str = "it") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the dashboard did not get to {what} in time")
-        await pilot.pause(0.02)
+from tests.helpers import FLOORWATCH, floor_lines, ingest_file, until, write_lines
 
 
 def text_of(strip) -> str:
@@ -46,13 +35,6 @@ def on_screen(widget) -> list[str]:
 def drawn_now(widget) -> list[str]:
     """What the widget would draw now, line by line."""
     return [text_of(widget.render_line(y)) for y in range(widget.size.height)]
-
-
-def floor_lines(now: int, agents: int) -> list[str]:
-    lines = [f"{now - 600}|MANAGER|sales|Agent{n:02d}|ADDMEMBER|" for n in range(agents)]
-    lines += [f"{now - 500 + n}|NONE|sales|Agent{n:02d}|PAUSE|Break"
-              for n in range(0, agents, 3)]  # fmt: skip
-    return lines
 
 
 # ----------------------------------------------------------------- item 12: a scrolled board
@@ -277,6 +259,7 @@ async def test_a_failing_widget_says_so_in_its_place_and_the_app_goes_on(tmp_pat
         lines += new_queue(number, now - 30)[1]
     feed = FollowedFeed(tmp_path, lines)
     try:
+
         def broken_rows(self, rows, now):
             raise RuntimeError("injected fault")
 
@@ -317,7 +300,8 @@ async def test_a_failing_widget_says_so_in_its_place_and_the_app_goes_on(tmp_pat
             panels = {panel.queue: panel for panel in app.screen.query(WallPanel)}
             assert panels["q02"].has_class("-failed")
             assert "cannot show this queue: ArithmeticError: odd number" in str(
-                panels["q02"].agents_line.render())
+                panels["q02"].agents_line.render()
+            )
             for name in ("q00", "q01", "q03"):
                 assert not panels[name].has_class("-failed")
             assert panels_of(app.screen)["q03"] == "4"
@@ -377,17 +361,21 @@ def with_fault(code: str) -> str:
 
 
 def wrapper(injection: str) -> str:
-    return ("import sys; " + injection + "; from floorwatch.cli import run; "
-            "sys.argv[0] = 'floorwatch'; run()")
+    return (
+        "import sys; " + injection + "; from floorwatch.cli import run; "
+        "sys.argv[0] = 'floorwatch'; run()"
+    )
 
 
 def test_a_dashboard_that_dies_exits_non_zero_with_one_line(tmp_path):
     """A real `floorwatch dash` in tmux whose header cannot render (an injected fault, past
     every shield): the process exits with status 1 and says it in one line, no traceback."""
     now = int(time.time())
-    db = ingest_file(tmp_path / "floor.db", _write(tmp_path / "ql", floor_lines(now, 5)))
-    injection = ("from floorwatch.widgets.floor_header import FloorHeader; "
-                 "FloorHeader.render = lambda self: 1 / 0")
+    db = ingest_file(tmp_path / "floor.db", write_lines(tmp_path / "ql", floor_lines(now, 5)))
+    injection = (
+        "from floorwatch.widgets.floor_header import FloorHeader; "
+        "FloorHeader.render = lambda self: 1 / 0"
+    )
     tmux = Tmux(tmp_path)
     try:
         tmux.start(with_fault(wrapper(injection)) + f" dash --db {db}")
@@ -396,13 +384,10 @@ def test_a_dashboard_that_dies_exits_non_zero_with_one_line(tmp_path):
     finally:
         tmux.close()
     assert status == 1, lines
-    assert lines == ["floorwatch: error: the dashboard stopped on an internal error: "
-                     "ZeroDivisionError: division by zero"], lines
-
-
-def _write(path: Path, lines: list[str]) -> Path:
-    path.write_text("".join(line + "\n" for line in lines))
-    return path
+    assert lines == [
+        "floorwatch: error: the dashboard stopped on an internal error: "
+        "ZeroDivisionError: division by zero"
+    ], lines
 
 
 def test_run_stops_its_ingest_cleanly_when_the_dashboard_dies(tmp_path):
@@ -432,8 +417,10 @@ def test_run_stops_its_ingest_cleanly_when_the_dashboard_dies(tmp_path):
                 time.sleep(0.1)
 
     writer = threading.Thread(target=append_the_rest)
-    injection = ("from floorwatch.screens.floor import FloorScreen; "
-                 "FloorScreen.action_burnout = lambda self: 1 / 0")
+    injection = (
+        "from floorwatch.screens.floor import FloorScreen; "
+        "FloorScreen.action_burnout = lambda self: 1 / 0"
+    )
     tmux = Tmux(tmp_path, width=300)
     try:
         tmux.start(with_fault(wrapper(injection)) + f" run --config {config}")
@@ -468,123 +455,3 @@ def _events(db: Path) -> int:
             return store.count("events")
     except Exception:
         return 0
-
-
-# ----------------------------------------------------------------- item 13: a store replaced
-async def test_a_viewer_follows_its_store_when_it_is_replaced_or_deleted(tmp_path):
-    """The store file is replaced under a running dashboard (a copy renamed over it, as a
-    restore does): the viewer shows the new floor. Deleted: the header says the store is
-    gone, the last floor stays. Back: the viewer reopens it and the problem clears."""
-    now = int(time.time())
-    first = ingest_file(tmp_path / "floor.db", _write(tmp_path / "a.ql", [
-        f"{now - 60}|MANAGER|sales|Zoe|ADDMEMBER|"]))  # fmt: skip
-    second = ingest_file(tmp_path / "other.db", _write(tmp_path / "b.ql", [
-        f"{now - 50}|MANAGER|sales|Yann|ADDMEMBER|",
-        f"{now - 40}|c1|sales|NONE|ENTERQUEUE||5550100|1"]))  # fmt: skip
-    backup = tmp_path / "backup.db"
-    shutil.copy(first, backup)
-    config = Config(timezone="UTC")
-    app = FloorwatchApp(LiveFloor(first, config, poll_s=0.02), config)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await until(pilot, lambda: app.update is not None
-                    and "Zoe" in app.update.snapshot.agents, what="the first floor")  # fmt: skip
-        incoming = tmp_path / "incoming.db"
-        shutil.copy(second, incoming)
-        os.replace(incoming, first)
-        await until(pilot, lambda: "Yann" in app.update.snapshot.agents, timeout=5,
-                    what="the replaced store's floor")  # fmt: skip
-        assert "Zoe" not in app.update.snapshot.agents and app.problem is None
-        assert app.update.snapshot.queues["sales"].calls_waiting == 1
-        first.unlink()
-        await until(pilot, lambda: app.problem is not None, timeout=5, what="the problem")
-        assert "the store is gone" in app.problem
-        await pilot.pause(0.1)
-        header = str(app.screen.query_one("#floor-header").render())
-        assert "the store is gone" in header
-        assert "Yann" in app.update.snapshot.agents  # the last floor, marked as such
-        shutil.copy(backup, first)
-        await until(pilot, lambda: app.problem is None and "Zoe" in app.update.snapshot.agents,
-                    timeout=8, what="the store back")  # fmt: skip
-
-
-# ----------------------------------------------------------------- worker failures
-class FailsOnce(LiveFloor):
-    """A live floor whose first run dies outside its own retry loop (as an error in Textual's
-    worker machinery or a bug past LiveFloor's handlers would): what no real store can be
-    made to do on purpose."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.runs = 0
-
-    def run(self, publish, stop) -> None:
-        self.runs += 1
-        if self.runs == 1:
-            raise RuntimeError("injected worker fault")
-        super().run(publish, stop)
-
-
-async def test_a_live_floor_worker_that_fails_is_said_and_started_again(tmp_path):
-    """The live-floor worker dies: the header says so (it was lost before: a floor that never
-    came, with nothing said), and the worker is started again, bringing the floor."""
-    now = int(time.time())
-    db = ingest_file(tmp_path / "floor.db", _write(tmp_path / "ql", floor_lines(now, 3)))
-    config = Config(timezone="UTC")
-    live = FailsOnce(db, config, poll_s=0.02)
-    app = FloorwatchApp(live, config)
-    app.LIVE_RETRY_S = 0.5
-    async with app.run_test(size=(120, 30)) as pilot:
-        await until(pilot, lambda: app.problem is not None, timeout=5, what="the problem")
-        assert app.problem == "the live floor stopped: RuntimeError: injected worker fault"
-        assert app.update is None and app.is_running
-        await pilot.pause(0.05)
-        header = str(app.screen.query_one("#floor-header").render())
-        assert "cannot read the floor: the live floor stopped: RuntimeError: injected" in header
-        await until(pilot, lambda: app.update is not None, timeout=5, what="the floor")
-        assert live.runs == 2 and app.problem is None
-        assert len(app.update.snapshot.agents) == 3
-
-
-async def test_a_report_that_cannot_be_built_says_so_in_its_title(tmp_path):
-    """The report screen's loader fails (its store deleted under the dashboard): the title
-    says why, through the app's one handler of worker failures; the dashboard goes on."""
-    from textual.widgets import Static
-
-    from floorwatch.screens.report import ReportScreen
-
-    now = int(time.time())
-    db = ingest_file(tmp_path / "floor.db", _write(tmp_path / "ql", floor_lines(now, 3)))
-    config = Config(timezone="UTC")
-    app = FloorwatchApp(LiveFloor(db, config, poll_s=0.02), config)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await until(pilot, lambda: app.update is not None, what="the floor")
-        db.unlink()
-        await pilot.press("r")
-        assert isinstance(app.screen, ReportScreen)
-        title = app.screen.query_one("#report-title", Static)
-        await until(pilot, lambda: "cannot build" in str(title.render()), what="the failure")
-        assert str(title.render()).startswith(
-            f"cannot build today's report: StoreError: {db}: no such database")
-        assert app.is_running and app.return_code is None
-        await pilot.press("escape")
-        assert not isinstance(app.screen, ReportScreen)
-
-
-async def test_a_failed_worker_with_no_place_of_its_own_is_a_notification(tmp_path):
-    """A worker of the app that fails and whose node has nowhere to say it: a notification
-    naming it and the error (Textual alone would drop it: exit_on_error=False)."""
-    now = int(time.time())
-    db = ingest_file(tmp_path / "floor.db", _write(tmp_path / "ql", floor_lines(now, 2)))
-    config = Config(timezone="UTC")
-    app = FloorwatchApp(LiveFloor(db, config, poll_s=0.02), config)
-
-    def broken() -> None:
-        raise ValueError("nothing to see")
-
-    async with app.run_test(size=(120, 30)) as pilot:
-        await until(pilot, lambda: app.update is not None, what="the floor")
-        app.run_worker(broken, thread=True, name="probe", exit_on_error=False)
-        await until(pilot, lambda: len(app._notifications) > 0, what="the notification")
-        [note] = list(app._notifications)
-        assert note.message == "probe: ValueError: nothing to see" and note.severity == "error"
-        assert app.is_running and app.problem is None

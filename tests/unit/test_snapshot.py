@@ -3,26 +3,26 @@ ingest and a real store. Times are UTC unless a test says otherwise."""
 
 from __future__ import annotations
 
-import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from floorwatch.clock import local_day_end, local_day_start
 from floorwatch.config import from_table
 from floorwatch.snapshot.floor_model import FloorModel
-from floorwatch.clock import local_day_end, local_day_start
 from floorwatch.snapshot.reader import FloorReader
 from floorwatch.sources import open_source
 from floorwatch.sources.base import Batch
 from floorwatch.store.database import Store
-
-from .conftest import ingest_file
+from tests.helpers import ingest_file
 
 DAY = 1_795_478_400  # 2026-11-24 00:00 UTC
+
+
 NOW = DAY + 12 * 3600  # noon
+
+
 UTC = from_table({"timezone": "UTC"})
 
 
@@ -270,7 +270,8 @@ def test_lines_out_of_order_give_the_same_floor(tmp_path, samples):
     for name in a.queues:
         assert a.queues[name].windows["today"] == b.queues[name].windows["today"]
     assert {n: (x.state, x.calls_today) for n, x in a.agents.items()} == {
-        n: (x.state, x.calls_today) for n, x in b.agents.items()}
+        n: (x.state, x.calls_today) for n, x in b.agents.items()
+    }
 
 
 # ----------------------------------------------------------------- the real sample
@@ -305,7 +306,8 @@ def test_at_an_instant_equals_a_store_that_only_saw_lines_up_to_it(tmp_path, sam
         assert one["calls_waiting"] == two["calls_waiting"] == len(one["waiting"])
     strip = lambda d: {k: v for k, v in d.items() if k not in ("flags", "burnout")}  # noqa: E731
     assert {n: strip(a.to_dict(at)) for n, a in whole.agents.items()} == {
-        n: strip(a.to_dict(at)) for n, a in part.agents.items()}
+        n: strip(a.to_dict(at)) for n, a in part.agents.items()
+    }
 
 
 def test_settled_calls_summed_by_sql_equal_the_row_by_row_sums(tmp_path, samples, monkeypatch):
@@ -330,7 +332,9 @@ def test_live_refresh_reads_only_what_changed(tmp_path):
     db = tmp_path / "live.db"
     writer = Store.open(db)
     parse = open_source("queue_log:/dev/null", follow=False).parse
-    writer.write([Batch("pbx", "queue_log", [parse(f"{NOW - 60}|l1|q|NONE|ENTERQUEUE||5|1", "pbx")])])
+    writer.write(
+        [Batch("pbx", "queue_log", [parse(f"{NOW - 60}|l1|q|NONE|ENTERQUEUE||5|1", "pbx")])]
+    )
     reader = FloorReader(Store.open_readonly(db), UTC, clock=lambda: NOW)
     assert reader.snapshot().queues["q"].calls_waiting == 1
     assert reader.refresh() is False  # nothing committed since
@@ -340,64 +344,6 @@ def test_live_refresh_reads_only_what_changed(tmp_path):
     assert floor.queues["q"].calls_waiting == 0 and floor.agents["Ana"].state == "on_call"
     assert reader.refresh() is False
     writer.close()
-
-
-# ----------------------------------------------------------------- the CLI
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "floorwatch", *args], capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
-
-
-def test_snapshot_json_keys_match_the_docs(tmp_path, samples):
-    db = ingest_file(tmp_path / "s.db", samples / "asterisk22_three_queues.queue_log")
-    result = run("snapshot", "--db", str(db), "--json", "--at", "1795530500")
-    assert result.returncode == 0
-    floor = json.loads(result.stdout)
-    docs = (Path(__file__).resolve().parents[1] / "docs" / "metrics.md").read_text()
-    for key in floor["queues"]["orders"]["windows"]["today"]:
-        assert f"`{key}`" in docs, key
-    for key in ("calls_waiting", "longest_wait_s", "waiting", "state", "time_in_state_s",
-                "calls_today", "talk_today_s", "aht_today_s", "ring_no_answers_today",
-                "pause_today_s", "login_today_s", "occupancy_60m", "last_event_age_s", "lag_s"):
-        assert f"`{key}`" in docs, key
-    assert floor["at"] == 1795530500
-    assert floor["totals"]["calls_waiting"] == sum(q["calls_waiting"] for q in floor["queues"].values())
-
-
-def test_snapshot_at_takes_iso_local_time_and_epoch(tmp_path, samples):
-    db = ingest_file(tmp_path / "s.db", samples / "asterisk22_three_queues.queue_log")
-    config = tmp_path / "floorwatch.toml"
-    config.write_text('timezone = "Europe/Berlin"\n')
-    epoch = json.loads(run("snapshot", "--db", str(db), "--json", "--at", "1795530500",
-                           "--config", str(config)).stdout)  # fmt: skip
-    iso = json.loads(run("snapshot", "--db", str(db), "--json", "--at", "2026-11-24T15:28:20",
-                         "--config", str(config)).stdout)  # fmt: skip
-    assert iso["at"] == epoch["at"] == 1795530500
-    assert iso["queues"] == epoch["queues"]
-    table = run("snapshot", "--db", str(db), "--at", "1795530500")
-    assert table.returncode == 0 and "orders" in table.stdout and "agents" in table.stdout
-
-
-@pytest.mark.parametrize("args, message", [
-    (["--at", "teatime"], "not epoch seconds or an ISO 8601 time"),
-    (["--config", "/nonexistent.toml"], "no such config file"),
-])  # fmt: skip
-def test_snapshot_cli_errors(tmp_path, samples, args, message):
-    db = ingest_file(tmp_path / "s.db", samples / "asterisk22_three_queues.queue_log")
-    result = run("snapshot", "--db", str(db), *args)
-    assert result.returncode == 2 and message in result.stderr
-    assert result.stderr.count("\n") == 1
-
-
-def test_snapshot_of_a_missing_or_foreign_database_exits_2(tmp_path):
-    result = run("snapshot", "--db", str(tmp_path / "missing.db"))
-    assert result.returncode == 2 and "no such database" in result.stderr
-    foreign = tmp_path / "foreign.db"
-    import sqlite3
-
-    sqlite3.connect(foreign).execute("CREATE TABLE x (y)")
-    result = run("snapshot", "--db", str(foreign))
-    assert result.returncode == 2 and "not a floorwatch database" in result.stderr
 
 
 def test_a_live_reader_reusing_unchanged_agents_equals_a_fresh_read_at_every_step(tmp_path):
@@ -433,8 +379,9 @@ def test_a_live_reader_reusing_unchanged_agents_equals_a_fresh_read_at_every_ste
                 side.pop("feeds")
             assert mine == theirs, now
             if previous is not None:
-                shared += sum(1 for name, agent in ours.agents.items()
-                              if previous.agents.get(name) is agent)
+                shared += sum(
+                    1 for name, agent in ours.agents.items() if previous.agents.get(name) is agent
+                )
             previous = ours
     live.store.close()
     writer.close()
@@ -454,8 +401,19 @@ def test_an_agent_reused_across_a_full_reorder_still_changes_when_their_next_sta
     live = FloorReader(Store.open_readonly(db), UTC, clock=lambda: NOW)
     assert live.snapshot(NOW, details=None).agents["Ana"].state == "available"
     writer = Store.open(db, UTC.derive_config())
-    writer.write([Batch("late", "queue_log", [open_source(
-        "queue_log:-", follow=False).parse(f"{NOW + 30}|MANAGER|orders|Ben|ADDMEMBER|", "late")])])
+    writer.write(
+        [
+            Batch(
+                "late",
+                "queue_log",
+                [
+                    open_source("queue_log:-", follow=False).parse(
+                        f"{NOW + 30}|MANAGER|orders|Ben|ADDMEMBER|", "late"
+                    )
+                ],
+            )
+        ]
+    )
     writer.close()
     live.refresh()
     floor = live.snapshot(NOW + 30, details=None)

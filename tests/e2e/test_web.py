@@ -15,9 +15,8 @@ import time
 
 import pytest
 
-from floorwatch.modes.web import RECONNECT_SCRIPT, Authority, SiteCheck
-
-from .test_viewers import FLOORWATCH, _listening, free_port, live_floor, wait_for  # noqa: F401
+from floorwatch.modes.web import RECONNECT_SCRIPT
+from tests.helpers import FLOORWATCH, free_port, listening, wait_for
 
 
 def handshake(port: int, host: str, origin: str | None, path: str = "/ws?width=80&height=24"
@@ -57,7 +56,7 @@ def serve_web(live_floor):  # noqa: F811
                                "--port", str(port)], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE)  # fmt: skip
     try:
-        wait_for(lambda: _listening(port), what="serve-web to listen")
+        wait_for(lambda: listening(port), what="serve-web to listen")
         yield port, server
     finally:
         server.terminate()
@@ -73,7 +72,8 @@ def test_serve_web_refuses_other_sites(serve_web):
     assert handshake(port, own, "null").startswith("HTTP/1.1 403")
     assert handshake(port, own, f"https://127.0.0.1:{port}").startswith("HTTP/1.1 403")
     assert handshake(port, f"evil.example:{port}", f"http://evil.example:{port}").startswith(
-        "HTTP/1.1 403")
+        "HTTP/1.1 403"
+    )
     assert handshake(port, f"evil.example:{port}", f"http://{own}").startswith("HTTP/1.1 403")
     assert handshake(port, f"127.0.0.1:{port + 1}", None).startswith("HTTP/1.1 403")
     assert page(port, f"evil.example:{port}")[0].startswith("HTTP/1.1 403")
@@ -81,28 +81,12 @@ def test_serve_web_refuses_other_sites(serve_web):
     # browser page (no Origin).
     assert handshake(port, own, f"http://{own}").startswith("HTTP/1.1 101")
     assert handshake(port, f"localhost:{port}", f"http://localhost:{port}").startswith(
-        "HTTP/1.1 101")
+        "HTTP/1.1 101"
+    )
     assert handshake(port, f"[::1]:{port}", f"http://[::1]:{port}").startswith("HTTP/1.1 101")
     assert handshake(port, own, None).startswith("HTTP/1.1 101")
     status, body = page(port, own)
     assert status.startswith("HTTP/1.1 200") and RECONNECT_SCRIPT.strip() in body
-
-
-def test_the_site_behind_a_proxy_is_its_public_url():
-    site = SiteCheck.for_server("127.0.0.1", 8000, "https://floor.example.com")
-    assert site.authorities == frozenset({Authority("floor.example.com", 443)})
-    assert site.refusal("floor.example.com", "https://floor.example.com") is None
-    assert site.refusal("Floor.Example.com:443", "https://floor.example.com:443") is None
-    assert site.refusal("floor.example.com", None) is None
-    assert site.refusal("floor.example.com", "http://floor.example.com") is not None
-    assert site.refusal("floor.example.com", "https://evil.example") is not None
-    assert site.refusal("127.0.0.1:8000", "https://floor.example.com") is not None
-    assert site.refusal(None, None) is not None
-    with pytest.raises(ValueError, match="public-url"):
-        SiteCheck.for_server("127.0.0.1", 8000, "floor")
-    wildcard = SiteCheck.for_server("0.0.0.0", 8000, None)
-    assert Authority("localhost", 8000) in wildcard.authorities
-    assert Authority(socket.gethostname().lower(), 8000) in wildcard.authorities
 
 
 def test_serve_web_with_a_bad_public_url_says_so(live_floor):  # noqa: F811
@@ -129,7 +113,7 @@ def test_a_browser_wall_reconnects_by_itself(serve_web, tmp_path):
         f"--remote-debugging-port={devtools}", "--window-size=1400,900", "about:blank",
     ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        wait_for(lambda: _listening(devtools), what="chromium's devtools")
+        wait_for(lambda: listening(devtools), what="chromium's devtools")
         sockets, floors = asyncio.run(_watch(aiohttp, devtools, f"http://127.0.0.1:{port}/",
                                              server.pid))  # fmt: skip
     finally:

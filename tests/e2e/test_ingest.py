@@ -9,7 +9,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,49 +16,16 @@ from pathlib import Path
 import pytest
 
 from floorwatch.events import Event, Kind
-from floorwatch.ingest.pipeline import Ingest
-from floorwatch.store.database import SCHEMA_VERSION, Store, StoreError
-
-from .conftest import ingest_file
-
-FLOORWATCH = [sys.executable, "-m", "floorwatch"]
-
-
-def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([*FLOORWATCH, *args], capture_output=True, text=True, timeout=120,
-                          **kwargs)  # fmt: skip
-
-
-def stored_lines(db: Path) -> list[str]:
-    """The events table as the lines they came from (ts|call|queue|agent|EVENT|fields)."""
-    rows = sqlite3.connect(db).execute(
-        "SELECT ts, call_id, queue, agent, data FROM events ORDER BY id").fetchall()
-    return [f"{int(ts)}|{c or 'NONE'}|{q or 'NONE'}|{a or 'NONE'}|{d}" for ts, c, q, a, d in rows]
-
-
-def call_lines(count: int, start: int = 1795530000) -> list[str]:
-    lines = []
-    for n in range(count):
-        t = start + n
-        lines += [f"{t}|c{n}|orders|NONE|ENTERQUEUE||555{n:04d}|1",
-                  f"{t + 2}|c{n}|orders|Agent{n % 7}|CONNECT|2|m{n}|1",
-                  f"{t + 30}|c{n}|orders|Agent{n % 7}|COMPLETEAGENT|2|28|1"]  # fmt: skip
-    return lines
-
-
-def wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.05)
-
-
-def count_events(db: Path) -> int:
-    try:
-        return sqlite3.connect(db).execute("SELECT count(*) FROM events").fetchone()[0]
-    except sqlite3.Error:
-        return 0
+from floorwatch.store.database import Store
+from tests.helpers import (
+    FLOORWATCH,
+    call_lines,
+    children,
+    count_events,
+    run,
+    stored_lines,
+    wait_for,
+)
 
 
 def test_sigkill_mid_stream_then_restart_stores_every_line_once(tmp_path):
@@ -110,31 +76,44 @@ def test_sigkill_mid_stream_then_restart_stores_every_line_once(tmp_path):
     # Derived state agrees: every call once, all completed.
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*), count(DISTINCT call_id) FROM calls").fetchone() == (
-        1500, 1500)
+        1500,
+        1500,
+    )
     assert conn.execute("SELECT count(*) FROM calls WHERE outcome = 'answered' AND "
                         "ended_by = 'agent' AND talk_s = 28").fetchone()[0] == 1500  # fmt: skip
 
 
 def test_restart_resumes_at_the_checkpoint_and_derived_tables_match_one_run(tmp_path):
     lines = call_lines(200) + [
-        "1795530100|NONE|orders|Agent1|PAUSE|Break", "1795530500|NONE|orders|Agent1|UNPAUSE|",
+        "1795530100|NONE|orders|Agent1|PAUSE|Break",
+        "1795530500|NONE|orders|Agent1|UNPAUSE|",
     ]
     feed = tmp_path / "queue_log"
     feed.write_text("".join(line + "\n" for line in lines[:250]))
     split = tmp_path / "split.db"
-    assert run("ingest", "--db", str(split), "--once", "--no-burnout", f"queue_log:{feed}").returncode == 0
+    assert (
+        run("ingest", "--db", str(split), "--once", "--no-burnout", f"queue_log:{feed}").returncode
+        == 0
+    )
     with feed.open("a") as out:
         out.write("".join(line + "\n" for line in lines[250:]))
-    assert run("ingest", "--db", str(split), "--once", "--no-burnout", f"queue_log:{feed}").returncode == 0
+    assert (
+        run("ingest", "--db", str(split), "--once", "--no-burnout", f"queue_log:{feed}").returncode
+        == 0
+    )
     again = run("ingest", "--db", str(split), "--once", "--no-burnout", f"queue_log:{feed}")
     assert again.stdout.startswith("0 events, 0 rejects")
     whole = tmp_path / "whole.db"
-    assert run("ingest", "--db", str(whole), "--once", "--no-burnout", f"queue_log:{feed}").returncode == 0
+    assert (
+        run("ingest", "--db", str(whole), "--once", "--no-burnout", f"queue_log:{feed}").returncode
+        == 0
+    )
     for table in ("calls", "agents", "agent_states", "pauses", "memberships", "misses"):
         query = f"SELECT * FROM {table} ORDER BY 1, 2"
         strip = lambda rows: [row[:-1] for row in rows]  # noqa: E731 (seq differs by commit)
         assert strip(sqlite3.connect(split).execute(query).fetchall()) == strip(
-            sqlite3.connect(whole).execute(query).fetchall()), table
+            sqlite3.connect(whole).execute(query).fetchall()
+        ), table
     assert stored_lines(split) == lines
 
 
@@ -170,59 +149,6 @@ def test_garbage_lines_go_to_rejects_with_their_offsets_the_rest_lands(tmp_path)
     for offset, text, reason in rejects:
         end = raw.index(b"\n", offset)
         assert raw[offset:end].decode("utf-8", "replace") == text and reason
-
-
-def test_out_of_order_lines_do_not_corrupt_agent_states(make_store):
-    db = make_store([
-        "1795530100|MANAGER|orders|Ana|ADDMEMBER|",
-        "1795530200|c1|orders|NONE|ENTERQUEUE||555|1",
-        "1795530215|c1|orders|Ana|CONNECT|15|m1|2",
-        "1795530210|c1|orders|Bob|RINGNOANSWER|15000",  # written after a later CONNECT
-        "1795530260|c1|orders|Ana|COMPLETEAGENT|15|45|1",
-        "1795530400|NONE|orders|Ana|PAUSE|Break",
-        "1795530300|NONE|orders|Ana|UNPAUSE|",  # stamped before the pause it ends
-        "1795530500|NONE|orders|Ana|PAUSE|Lunch",
-        "1795530450|NONE|orders|Ana|UNPAUSE|",
-    ])  # fmt: skip
-    conn = sqlite3.connect(db)
-    intervals = conn.execute(
-        'SELECT agent, start, "end" FROM agent_states ORDER BY agent, start').fetchall()
-    by_agent: dict[str, list] = {}
-    for agent, start, end in intervals:
-        assert end is None or end >= start
-        by_agent.setdefault(agent, []).append((start, end))
-    for spans in by_agent.values():
-        for (a_start, a_end), (b_start, _) in zip(spans, spans[1:]):
-            assert a_end is not None and a_end <= b_start  # no overlaps
-    assert conn.execute("SELECT outcome, agent, ring_no_answers FROM calls").fetchone() == (
-        "answered", "Ana", 1)
-    assert conn.execute("SELECT agent, ts FROM misses").fetchall() == [("Bob", 1795530210.0)]
-
-
-# ----------------------------------------------------------------- the store's guards
-def test_store_refuses_files_that_are_not_its_own(tmp_path):
-    other = tmp_path / "other.db"
-    sqlite3.connect(other).execute("CREATE TABLE t (x)")
-    with pytest.raises(StoreError, match="not a floorwatch database"):
-        Store.open(other)
-    corrupt = tmp_path / "corrupt.db"
-    corrupt.write_bytes(os.urandom(8192))
-    with pytest.raises(StoreError, match="not a SQLite database"):
-        Store.open(corrupt)
-    newer = tmp_path / "newer.db"
-    Store.open(newer).close()
-    conn = sqlite3.connect(newer)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    conn.close()
-    with pytest.raises(StoreError, match="newer floorwatch"):
-        Store.open(newer)
-    with pytest.raises(StoreError, match="no such database"):
-        Store.open_readonly(tmp_path / "missing.db")
-    with pytest.raises(StoreError, match="no such directory"):
-        Store.open(tmp_path / "nowhere" / "x.db")
-    fresh = Store.open(tmp_path / "fresh.db")
-    assert fresh.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert fresh.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 @pytest.mark.parametrize(
@@ -300,9 +226,12 @@ def test_jsonl_round_trip_from_a_file_and_from_stdin(tmp_path):
     ]  # fmt: skip
     text = "".join(event.to_json() + "\n" for event in events)
     bad = [
-        "{not json", '{"ts": "x", "kind": "call_queued"}', '{"ts": 1, "kind": "nope"}',
+        "{not json",
+        '{"ts": "x", "kind": "call_queued"}',
+        '{"ts": 1, "kind": "nope"}',
         '{"ts": 1795530192, "kind": "call_queued", "queue": "s"}',
-        '{"ts": 1795530192, "kind": "agent_paused"}', "[1, 2]",
+        '{"ts": 1795530192, "kind": "agent_paused"}',
+        "[1, 2]",
         '{"ts": 1795530192, "kind": "call_queued", "call_id": "a", "queue": "b", "colour": 1}',
     ]
     feed = tmp_path / "events.jsonl"
@@ -328,26 +257,7 @@ def test_jsonl_round_trip_from_a_file_and_from_stdin(tmp_path):
         "queue": "sales", "agent": "Zoe", "data": {"wait_s": 3.5}}  # fmt: skip
 
 
-def test_rotation_while_the_ingest_was_stopped(tmp_path):
-    feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
-    lines = call_lines(20)
-    feed.write_text("".join(line + "\n" for line in lines[:30]))
-    ingest_file(db, feed)
-    with feed.open("a") as out:
-        out.write("".join(line + "\n" for line in lines[30:45]))
-    feed.rename(tmp_path / "queue_log.1")
-    feed.write_text("".join(line + "\n" for line in lines[45:]))
-    ingest_file(db, feed)
-    assert stored_lines(db) == lines
-
-
 # ----------------------------------------------------------------- one writer, in its own process
-def children(pid: int) -> list[int]:
-    """The pids of a process's children (Linux /proc)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
-    return found
 
 
 def kill_the_writer_and_hear_it(ingest: subprocess.Popen, db: Path, timeout: float = 60) -> None:
@@ -358,24 +268,6 @@ def kill_the_writer_and_hear_it(ingest: subprocess.Popen, db: Path, timeout: flo
     assert ingest.returncode == 2
     assert stderr.strip() == (f"floorwatch: error: {db}: the database writer stopped "
                               "unexpectedly (killed by signal 9)")  # fmt: skip
-
-
-def test_only_one_ingest_writes_a_database_and_its_writer_process_holds_the_lock(tmp_path):
-    from floorwatch.store.writer import WriterProcess
-
-    db = tmp_path / "floor.db"
-    first = Store.open(db)
-    with pytest.raises(StoreError, match=rf"another floorwatch ingest \(pid {os.getpid()}\) is "
-                                         "writing to it; stop that one first"):  # fmt: skip
-        Store.open(db, lock_timeout_s=0.2)
-    # The writer process inherits the lock: closing the store does not free the database while
-    # it still runs (a killed ingest's writer finishing its last commit).
-    writer = WriterProcess(db, (first.lock.fd,))
-    first.close()
-    with pytest.raises(StoreError, match="another floorwatch ingest"):
-        Store.open(db, lock_timeout_s=0.2)
-    writer.close()
-    Store.open(db, lock_timeout_s=0.2).close()
 
 
 def test_a_commit_the_database_refuses_stops_the_ingest_with_one_line_and_loses_nothing(tmp_path):
@@ -412,33 +304,6 @@ def test_a_writer_process_killed_mid_load_loses_nothing_once_the_ingest_runs_aga
     assert again.returncode == 0
     assert stored_lines(db) == lines
     assert sqlite3.connect(db).execute("SELECT count(*) FROM calls").fetchone()[0] == 60_000
-
-
-def test_the_events_table_keeps_the_feeds_spelling_of_an_agent_aliases_apply_to_the_rest(tmp_path):
-    """Raw events are the truth: an alias (one member under two spellings) renames the agent
-    in the derived tables only, whether a chunk is stored from its lines or from its events."""
-    from floorwatch.store.derive import DeriveConfig
-    from floorwatch.sources import open_source
-
-    feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
-    lines = [
-        "1795530100|NONE|orders|Local/202@agents/n|ADDMEMBER|",
-        "1795530200|c1|orders|NONE|ENTERQUEUE||555|1",
-        "1795530215|c1|orders|Local/202@agents/n|CONNECT|15|m1|2",
-        "1795530260|c1|orders|Local/202@agents/n|COMPLETEAGENT|15|45|1",
-    ]
-    for clean in (True, False):  # a garbage line makes the chunk go as events, not lines
-        feed.write_text("".join(line + "\n" for line in lines + ([] if clean else ["junk"])))
-        for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
-            path.unlink(missing_ok=True)
-        store = Store.open(db, DeriveConfig(aliases={"Local/202@agents/n": "Ben"}))
-        Ingest(store, [open_source(f"queue_log:{feed}", follow=False)]).run(threading.Event())
-        store.close()
-        assert stored_lines(db) == lines
-        conn = sqlite3.connect(db)
-        assert conn.execute("SELECT agent, talk_s FROM calls").fetchall() == [("Ben", 45)]
-        assert [name for (name,) in conn.execute("SELECT name FROM agents")] == ["Ben"]
-        assert conn.execute("SELECT count(*) FROM rejects").fetchone()[0] == (0 if clean else 1)
 
 
 def test_a_following_ingest_on_a_quiet_feed_notices_its_writer_is_gone(tmp_path):

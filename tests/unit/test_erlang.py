@@ -6,10 +6,7 @@ and fractions.Fraction), a different algorithm from the module's Erlang B recurs
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
 from fractions import Fraction
 
 import pytest
@@ -109,35 +106,3 @@ def test_service_level_rises_with_agents():
     assert levels == sorted(levels) and levels[0] == 0.0 and levels[-1] > 0.999
     options = around(10, 180, 20, 14)
     assert [o.agents for o in options] == [12, 13, 14, 15, 16]
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "floorwatch", "staffing", *args],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
-
-
-def test_staffing_command():
-    result = run("--calls", "100", "--per", "1800", "--aht", "180", "--target", "0.8",
-                 "--within", "20", "--json")  # fmt: skip
-    assert result.returncode == 0
-    answer = json.loads(result.stdout)
-    assert answer["agents_needed"] == 14 and answer["traffic_erlangs"] == pytest.approx(10)
-    options = {o["agents"]: o for o in answer["options"]}
-    assert round(options[14]["service_level"], 4) == 0.8884
-    assert round(options[11]["wait_probability"], 4) == 0.6821 if 11 in options else True
-    capped = json.loads(run("--calls", "100", "--per", "1800", "--aht", "180",
-                            "--max-occupancy", "0.6", "--json").stdout)  # fmt: skip
-    assert capped["agents_needed"] == 17  # ceil(10 / 0.6)
-    table = run("--calls", "100", "--per", "1800", "--aht", "180")
-    assert "14 agents for 80% within 20 s" in table.stdout and "88.8%" in table.stdout
-
-
-@pytest.mark.parametrize("args", [
-    ["--calls", "-5", "--per", "1800", "--aht", "180"],
-    ["--calls", "100", "--per", "0", "--aht", "180"],
-    ["--calls", "100", "--per", "1800", "--aht", "180", "--target", "1.5"],
-    ["--calls", "100", "--per", "1800"],
-])  # fmt: skip
-def test_staffing_command_refuses_bad_values(args):
-    result = run(*args)
-    assert result.returncode == 2 and "Traceback" not in result.stderr

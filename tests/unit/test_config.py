@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from floorwatch.config import ConfigError, from_table, load
+from tests.helpers import EXAMPLE_CONFIG
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "floorwatch.toml"
+EXAMPLE = EXAMPLE_CONFIG
 
 
 def test_the_commented_example_loads():
