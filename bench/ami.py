@@ -33,7 +33,7 @@ SAMPLES = ROOT.parent / "shared" / "samples"
 def repeated_stream(copies: int) -> tuple[bytes, int]:
     """The capture `copies` times over with distinct call ids; and its number of blocks."""
     data = (SAMPLES / "asterisk22_three_queues.ami.log").read_bytes()
-    body = data[data.index(b"\r\n\r\n") + 4:]  # without the recorded login answer
+    body = data[data.index(b"\r\n\r\n") + 4 :]  # without the recorded login answer
     pieces = [body.replace(b"niqueid: ", b"niqueid: %d-" % n) for n in range(copies)]
     stream = b"".join(pieces)
     return stream, stream.count(b"\r\n\r\n")

@@ -48,8 +48,8 @@ def load(feed_lines: list[str], work: Path) -> Path:
 def play(db: Path, tail: list[str], rounds: int, full: bool) -> tuple[list[float], list[int], set]:
     """Commit the tail 5 s of feed time at a time; after each commit one monitor round.
     Returns the rounds' times, agents evaluated per round, and every flag raised."""
-    from floorwatch.ingest.burnout_monitor import BurnoutMonitor
     from floorwatch.config import Config
+    from floorwatch.ingest.burnout_monitor import BurnoutMonitor
     from floorwatch.sources.base import Batch
     from floorwatch.sources.queue_log import parse_line
     from floorwatch.store.database import Store

@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 def writer(db: str, queues: list[str], seconds: float, out: str, start: multiprocessing.Event):
     """Commit 100 callers a second, ten at a time, and write down when each was committed."""
-    from floorwatch.sources.queue_log import parse_line
     from floorwatch.sources.base import Batch
+    from floorwatch.sources.queue_log import parse_line
     from floorwatch.store.database import Store
 
     store = Store.open(db)
@@ -63,9 +63,9 @@ def writer(db: str, queues: list[str], seconds: float, out: str, start: multipro
 async def run_viewer(db: Path, seconds: float, start: multiprocessing.Event, seen: dict) -> dict:
     from floorwatch.app import FloorwatchApp
     from floorwatch.config import Config
-    from floorwatch.snapshot.live import LiveFloor
     from floorwatch.screens.agent import AgentScreen
     from floorwatch.screens.floor import FloorScreen
+    from floorwatch.snapshot.live import LiveFloor
     from floorwatch.widgets.agent_board import AgentBoard
 
     config = Config(timezone="UTC")

@@ -196,8 +196,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--agents", type=int, default=300)
     parser.add_argument("--queues", type=int, default=12)
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="How many times the floor and the pipeline each run (best counts).")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="How many times the floor and the pipeline each run (best counts).",
+    )
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
     feed = CACHE / f"ingest_{args.events}_{args.agents}_{args.queues}.queue_log"

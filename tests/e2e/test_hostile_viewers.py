@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -70,7 +70,7 @@ def test_snapshot_shows_names_as_text(hostile):
 @pytest.mark.parametrize("by", ["queue", "agent"])
 def test_report_table_shows_names_as_text(hostile, by):
     db, config, now = hostile
-    day = datetime.fromtimestamp(now - 200, timezone.utc).date().isoformat()
+    day = datetime.fromtimestamp(now - 200, UTC).date().isoformat()
     output = run_cli("report", "--db", str(db), "--config", str(config), "--date", day,
                      "--by", by, "--format", "table",
                      env={"FORCE_COLOR": "1", "TERM": "xterm-256color"}).stdout.decode()  # fmt: skip
@@ -84,7 +84,7 @@ def test_report_table_shows_names_as_text(hostile, by):
 
 def test_report_csv_is_text_and_no_formula(hostile):
     db, config, now = hostile
-    day = datetime.fromtimestamp(now - 200, timezone.utc).date().isoformat()
+    day = datetime.fromtimestamp(now - 200, UTC).date().isoformat()
     output = run_cli("report", "--db", str(db), "--config", str(config), "--date", day,
                      "--by", "agent", "--format", "csv").stdout.decode()  # fmt: skip
     assert not CONTROL.findall(output.replace("\n", "").replace("\r", "")), repr(output)

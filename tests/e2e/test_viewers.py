@@ -211,7 +211,7 @@ async def _browse(aiohttp, devtools: int, url: str) -> tuple[bytes, bytes]:
             while time.monotonic() < deadline:
                 try:
                     message = await ws.receive_json(timeout=1)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     continue
                 if message.get("method") == "Network.webSocketFrameReceived":
                     frame = message["params"]["response"]

@@ -162,7 +162,7 @@ async def _watch(aiohttp, devtools: int, url: str, server_pid: int) -> tuple[int
             while time.monotonic() < deadline and len(with_floor) < 2:
                 try:
                     message = await ws.receive_json(timeout=1)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     continue
                 method, params = message.get("method"), message.get("params", {})
                 if method == "Network.webSocketCreated" and "/ws" in params.get("url", ""):

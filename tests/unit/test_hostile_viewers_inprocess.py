@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import replace
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -84,6 +84,6 @@ def test_a_snapshot_table_with_any_names_writes_no_control_sequence(floor_snapsh
     snapshot = replace(floor_snapshot, agents=agents, queues=queues)
     out = io.StringIO()
     Console(file=out, width=200, force_terminal=True, color_system="truecolor",
-            soft_wrap=False).print(render(snapshot, timezone.utc))  # fmt: skip
+            soft_wrap=False).print(render(snapshot, UTC))  # fmt: skip
     output = out.getvalue()
     assert not visible_output_problems(output), repr(output[:400])
