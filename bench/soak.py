@@ -50,8 +50,7 @@ FLOORWATCH = [sys.executable, "-m", "floorwatch"]
 class PtyViewer:
     """A `floorwatch dash` in a pseudo-terminal of its own size; its output is read away."""
 
-    def __init__(self, name: str, db: Path, config: Path, size: tuple[int, int],
-                 *extra: str):  # fmt: skip
+    def __init__(self, name: str, db: Path, config: Path, size: tuple[int, int], *extra: str):
         self.name = name
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
@@ -59,8 +58,12 @@ class PtyViewer:
         env.update(TERM="xterm-256color", COLORTERM="truecolor")
         self.process = subprocess.Popen(
             [*FLOORWATCH, "dash", "--db", str(db), "--config", str(config), *extra],
-            stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
-        )  # fmt: skip
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+        )
         os.close(slave)
         self.master = master
         self.received = 0
@@ -117,8 +120,11 @@ def calls(db: Path) -> tuple[list[str], list[tuple]]:
     """The calls table without its row ids and commit numbers, in a stable order."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        names = [row[1] for row in conn.execute("PRAGMA table_info(calls)")
-                 if row[1] not in ("id", "seq")]  # fmt: skip
+        names = [
+            row[1]
+            for row in conn.execute("PRAGMA table_info(calls)")
+            if row[1] not in ("id", "seq")
+        ]
         quoted = ", ".join(f'"{name}"' for name in names)
         rows = conn.execute(f"SELECT {quoted} FROM calls").fetchall()
     finally:
@@ -147,9 +153,17 @@ def main() -> None:
     seconds = args.minutes * 60
     work = Path(tempfile.mkdtemp(prefix="fw-soak-"))
     zone, start_hour = zone_for_span(seconds * args.speed / 3600)
-    demo = Demo(DemoOptions(folder=work / "floor", agents=args.agents, queues=args.queues,
-                            speed=args.speed, start_hour=start_hour, timezone=zone,
-                            history_days=args.history_days))  # fmt: skip
+    demo = Demo(
+        DemoOptions(
+            folder=work / "floor",
+            agents=args.agents,
+            queues=args.queues,
+            speed=args.speed,
+            start_hour=start_hour,
+            timezone=zone,
+            history_days=args.history_days,
+        )
+    )
     print(
         f"soak: {args.minutes:g} min at {args.speed:g}x ({seconds * args.speed / 3600:.1f} "
         f"simulated hours), {args.agents} agents, {args.queues} queues, zone {zone}, in {work}"
@@ -180,8 +194,11 @@ def main() -> None:
                 exits[viewer.name] = elapsed
         time.sleep(min(args.sample_every, max(0.1, seconds - elapsed)))
     elapsed = time.monotonic() - began
-    cpu = {v.name: (cpu_seconds(v.process.pid) - cpu_start[v.name]) / elapsed
-           for v in everyone if v.alive and v.name in cpu_start}  # fmt: skip
+    cpu = {
+        v.name: (cpu_seconds(v.process.pid) - cpu_start[v.name]) / elapsed
+        for v in everyone
+        if v.alive and v.name in cpu_start
+    }
     for viewer in everyone:
         viewer.sample(elapsed)
     print(f"\nviewers after {elapsed / 60:.1f} min:")
@@ -211,9 +228,20 @@ def main() -> None:
     )
     feed = work / "feed.queue_log"
     shutil.copy(demo.feed, feed)
-    catch_up = subprocess.run([*FLOORWATCH, "ingest", "--once", "--no-burnout", "--config",
-                               str(config), "--db", str(demo.database)], capture_output=True,
-                              text=True)  # fmt: skip
+    catch_up = subprocess.run(
+        [
+            *FLOORWATCH,
+            "ingest",
+            "--once",
+            "--no-burnout",
+            "--config",
+            str(config),
+            "--db",
+            str(demo.database),
+        ],
+        capture_output=True,
+        text=True,
+    )
     print(
         f"catch-up ingest of the rest of the file: {catch_up.stdout.strip() or catch_up.stderr.strip()}"
     )
@@ -231,15 +259,19 @@ def main() -> None:
         ],
         capture_output=True,
         text=True,
-    )  # fmt: skip  (the config's source: the same name)
+    )  # the config's source: the same name
     print(f"one-shot ingest of the same file:        {once.stdout.strip() or once.stderr.strip()}")
     names, live_rows = calls(demo.database)
     _, once_rows = calls(one_shot)
-    differing = sum(1 for a, b in zip(live_rows, once_rows) if a != b) + abs(
-        len(live_rows) - len(once_rows))  # fmt: skip
-    for a, b in zip(live_rows, once_rows):
+    differing = sum(1 for a, b in zip(live_rows, once_rows, strict=False) if a != b) + abs(
+        len(live_rows) - len(once_rows)
+    )
+    for a, b in zip(live_rows, once_rows, strict=False):
         if a != b:
-            print("first difference:", {n: (x, y) for n, x, y in zip(names, a, b) if x != y})
+            print(
+                "first difference:",
+                {n: (x, y) for n, x, y in zip(names, a, b, strict=True) if x != y},
+            )
             break
     wrapup = names.index("wrapup_s") if "wrapup_s" in names else None
     with_wrapup = sum(1 for row in live_rows if wrapup is not None and row[wrapup] is not None)
@@ -247,8 +279,9 @@ def main() -> None:
         f"calls: live store {len(live_rows)}, one-shot {len(once_rows)}, rows that differ "
         f"{differing} (compared on {len(names)} columns, {with_wrapup} calls with wrap-up)"
     )
-    verdict = (not exits and all(levelled(v.memory)[0] for v in viewers) and differing == 0
-               and stopped)  # fmt: skip
+    verdict = (
+        not exits and all(levelled(v.memory)[0] for v in viewers) and differing == 0 and stopped
+    )
     print(
         f"\nsoak {'PASSED' if verdict else 'FAILED'}: viewers exited: {len(exits)}, "
         f"memory levels off: {all(levelled(v.memory)[0] for v in viewers)}, store equals "

@@ -53,8 +53,9 @@ def wait_for(condition: Callable[[], object], timeout: float = 30.0, what: str =
         time.sleep(0.05)
 
 
-async def until(pilot, condition: Callable[[], object], timeout: float = 10.0,
-                what: str = "it") -> None:  # fmt: skip
+async def until(
+    pilot, condition: Callable[[], object], timeout: float = 10.0, what: str = "it"
+) -> None:
     """`wait_for` inside an App.run_test(): lets the app run between two looks."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -65,8 +66,11 @@ async def until(pilot, condition: Callable[[], object], timeout: float = 10.0,
 
 def stored_lines(db: Path) -> list[str]:
     """The events table as the lines they came from (ts|call|queue|agent|EVENT|fields)."""
-    rows = sqlite3.connect(db).execute(
-        "SELECT ts, call_id, queue, agent, data FROM events ORDER BY id").fetchall()  # fmt: skip
+    rows = (
+        sqlite3.connect(db)
+        .execute("SELECT ts, call_id, queue, agent, data FROM events ORDER BY id")
+        .fetchall()
+    )
     return [f"{int(ts)}|{c or 'NONE'}|{q or 'NONE'}|{a or 'NONE'}|{d}" for ts, c, q, a, d in rows]
 
 
@@ -75,9 +79,11 @@ def call_lines(count: int, start: int = 1795530000) -> list[str]:
     lines = []
     for n in range(count):
         t = start + n
-        lines += [f"{t}|c{n}|orders|NONE|ENTERQUEUE||555{n:04d}|1",
-                  f"{t + 2}|c{n}|orders|Agent{n % 7}|CONNECT|2|m{n}|1",
-                  f"{t + 30}|c{n}|orders|Agent{n % 7}|COMPLETEAGENT|2|28|1"]  # fmt: skip
+        lines += [
+            f"{t}|c{n}|orders|NONE|ENTERQUEUE||555{n:04d}|1",
+            f"{t + 2}|c{n}|orders|Agent{n % 7}|CONNECT|2|m{n}|1",
+            f"{t + 30}|c{n}|orders|Agent{n % 7}|COMPLETEAGENT|2|28|1",
+        ]
     return lines
 
 
@@ -121,8 +127,7 @@ SAMPLE_END = 1795530910.0  # ten seconds after the sample's last line (2026-11-2
 def make_app(db: Path, clock: float = SAMPLE_END, **options) -> FloorwatchApp:
     """The real App on a live floor whose clock stands still at `clock`."""
     config = load(EXAMPLE_CONFIG)
-    return FloorwatchApp(LiveFloor(db, config, clock=lambda: clock, poll_s=0.02), config,
-                         **options)  # fmt: skip
+    return FloorwatchApp(LiveFloor(db, config, clock=lambda: clock, poll_s=0.02), config, **options)
 
 
 async def loaded(pilot) -> None:
@@ -151,21 +156,30 @@ def long_line(size: int) -> bytes:
 
 def rejects(db: Path) -> list[tuple]:
     """The rejects table: offset, raw text, reason and raw bytes, in the order they came."""
-    return sqlite3.connect(db).execute(
-        'SELECT "offset", raw, reason, raw_bytes FROM rejects ORDER BY id').fetchall()  # fmt: skip
+    return (
+        sqlite3.connect(db)
+        .execute('SELECT "offset", raw, reason, raw_bytes FROM rejects ORDER BY id')
+        .fetchall()
+    )
 
 
 def floor_lines(now: int, agents: int) -> list[str]:
     """`agents` agents in queue sales, every third on a break, as queue_log lines."""
     lines = [f"{now - 600}|MANAGER|sales|Agent{n:02d}|ADDMEMBER|" for n in range(agents)]
-    lines += [f"{now - 500 + n}|NONE|sales|Agent{n:02d}|PAUSE|Break"
-              for n in range(0, agents, 3)]  # fmt: skip
+    lines += [f"{now - 500 + n}|NONE|sales|Agent{n:02d}|PAUSE|Break" for n in range(0, agents, 3)]
     return lines
 
 
 # A restarted ingest must leave the floor one uninterrupted run leaves.
-DERIVED = ("calls", "agents", "agent_states", "pauses", "memberships", "misses",
-           "pending_penalties")  # fmt: skip
+DERIVED = (
+    "calls",
+    "agents",
+    "agent_states",
+    "pauses",
+    "memberships",
+    "misses",
+    "pending_penalties",
+)
 
 
 def derived_rows(db: Path, tables=DERIVED) -> dict[str, list[tuple]]:
@@ -186,6 +200,8 @@ def assert_same_floor(restarted: Path, whole: Path, tables=DERIVED) -> None:
     """The derived tables of two stores agree row by row."""
     got, expected = derived_rows(restarted, tables), derived_rows(whole, tables)
     for table in tables:
-        differing = [pair for pair in zip(got[table], expected[table]) if pair[0] != pair[1]]
         assert len(got[table]) == len(expected[table]), table
+        differing = [
+            pair for pair in zip(got[table], expected[table], strict=True) if pair[0] != pair[1]
+        ]
         assert not differing, (table, len(differing), differing[:3])

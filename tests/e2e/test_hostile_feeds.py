@@ -45,14 +45,14 @@ def test_long_lines_are_rejects_and_the_rest_of_the_file_is_read_once(tmp_path):
     assert (offset1, offset2) == (data.index(first), data.index(second))
     assert text1 == first.decode()[:2000] and "data fields" in reason1 or "ENTERQUEUE" in reason1
     assert text2 == second.decode()[:2000] and head2 == second[:4096]
-    assert reason2 == (f"line too long: {len(second):,} bytes (at most {MAX_LINE_BYTES:,} are "
-                       "read); not read")  # fmt: skip
+    assert reason2 == (
+        f"line too long: {len(second):,} bytes (at most {MAX_LINE_BYTES:,} are read); not read"
+    )
     again = run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}")
     assert again.stdout.startswith("0 events, 0 rejects")
 
 
-def test_a_long_line_written_slowly_to_a_followed_file_is_one_reject_and_reading_goes_on(
-        tmp_path):  # fmt: skip
+def test_a_long_line_written_slowly_to_a_followed_file_is_one_reject_and_reading_goes_on(tmp_path):
     """A PBX writes good lines, then a 6 MiB line in pieces over a second or two (the ingest
     is killed half-way through it and restarted), then good lines again: one reject, every
     good line stored once."""
@@ -61,9 +61,20 @@ def test_a_long_line_written_slowly_to_a_followed_file_is_one_reject_and_reading
     feed.write_text("".join(line + "\n" for line in good[:300]))
 
     def start() -> subprocess.Popen:
-        return subprocess.Popen([*FLOORWATCH, "ingest", "--db", str(db), "--poll", "0.05",
-                                 "--no-burnout", f"queue_log:{feed}"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        return subprocess.Popen(
+            [
+                *FLOORWATCH,
+                "ingest",
+                "--db",
+                str(db),
+                "--poll",
+                "0.05",
+                "--no-burnout",
+                f"queue_log:{feed}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
     process = start()
     wait_for(lambda: count_events(db) == 300)
@@ -109,15 +120,15 @@ def test_lines_that_are_not_utf8_are_rejects_that_keep_their_bytes(tmp_path):
     assert all(row[2].startswith("not UTF-8") for row in found)
     assert found[0][1] == "1795530000|u1|orders|Ana\\xff\\xfe|CONNECT|2|m|1"
     # parse_lines keeps its signature and tells the same, called directly.
-    events, rejected, lines = parse_lines(bad[0] + b"\n" + good[0].encode() + b"\n", 100,
-                                          parse_line, "q")  # fmt: skip
+    events, rejected, lines = parse_lines(
+        bad[0] + b"\n" + good[0].encode() + b"\n", 100, parse_line, "q"
+    )
     assert len(events) == 1 and lines is None
     assert [(r.offset, r.raw_bytes) for r in rejected] == [(100, bad[0])]
 
 
 # ----------------------------------------------------------------- a last line without newline
-def test_once_says_a_last_line_without_its_newline_was_not_read_and_a_later_run_reads_it(
-        tmp_path):  # fmt: skip
+def test_once_says_a_last_line_without_its_newline_was_not_read_and_a_later_run_reads_it(tmp_path):
     lines = call_lines(10)
     feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
     feed.write_text("".join(line + "\n" for line in lines[:-1]) + lines[-1][:20])
@@ -140,15 +151,35 @@ def test_a_value_sqlite_cannot_hold_does_not_fail_the_commit_nor_every_restart(t
     the whole commit, and every restart died again on the same line. Now the commit is
     written: the event that cannot be stored is a reject, the derived value that cannot be
     is stored empty and said as a reject, and a second run has nothing left to do."""
-    good = [Event(1795530000 + n, "pbx", Kind.CALL_QUEUED, f"g{n}", "orders", None,
-                  {"caller": "5", "position": 1}) for n in range(50)]  # fmt: skip
-    huge = Event(1795530100, "pbx", Kind.CALL_QUEUED, "huge", "orders", None,
-                 {"caller": "5", "position": 10**20})  # fmt: skip
+    good = [
+        Event(
+            1795530000 + n,
+            "pbx",
+            Kind.CALL_QUEUED,
+            f"g{n}",
+            "orders",
+            None,
+            {"caller": "5", "position": 1},
+        )
+        for n in range(50)
+    ]
+    huge = Event(
+        1795530100,
+        "pbx",
+        Kind.CALL_QUEUED,
+        "huge",
+        "orders",
+        None,
+        {"caller": "5", "position": 10**20},
+    )
     lone = Event(1795530101, "pbx", Kind.AGENT_PAUSED, None, None, "Ana\udcff", {"reason": "x"})
     named = Event(1795530102, "pbx\udcff", Kind.AGENT_PAUSED, None, None, "Ana", {"reason": "y"})
     feed = tmp_path / "events.jsonl"
-    lines = [event.to_json() for event in good[:25]] + [huge.to_json(), lone.to_json(),
-                                                          named.to_json()]  # fmt: skip
+    lines = [event.to_json() for event in good[:25]] + [
+        huge.to_json(),
+        lone.to_json(),
+        named.to_json(),
+    ]
     lines += [event.to_json() for event in good[25:]]
     feed.write_text("".join(line + "\n" for line in lines))
     db = tmp_path / "floor.db"
@@ -177,13 +208,35 @@ def test_a_feed_whose_path_is_not_utf8_is_read_and_resumed(tmp_path):
         out.write("".join(line + "\n" for line in lines).encode())
     feed = folder.decode("utf-8", "surrogateescape")
     db = tmp_path / "floor.db"
-    first = subprocess.run([*FLOORWATCH, "ingest", "--db", str(db), "--once", "--no-burnout",
-                            f"queue_log:{feed}".encode("utf-8", "surrogateescape")],
-                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    first = subprocess.run(
+        [
+            *FLOORWATCH,
+            "ingest",
+            "--db",
+            str(db),
+            "--once",
+            "--no-burnout",
+            f"queue_log:{feed}".encode("utf-8", "surrogateescape"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert first.returncode == 0 and "Traceback" not in first.stderr, first.stderr
     assert first.stdout.startswith("30 events, 0 rejects")
-    again = subprocess.run([*FLOORWATCH, "ingest", "--db", str(db), "--once", "--no-burnout",
-                            f"queue_log:{feed}".encode("utf-8", "surrogateescape")],
-                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    again = subprocess.run(
+        [
+            *FLOORWATCH,
+            "ingest",
+            "--db",
+            str(db),
+            "--once",
+            "--no-burnout",
+            f"queue_log:{feed}".encode("utf-8", "surrogateescape"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert again.stdout.startswith("0 events, 0 rejects")
     assert stored_lines(db) == lines

@@ -35,9 +35,11 @@ def call_lines(count: int) -> list[str]:
     lines = []
     for n in range(count):
         t = T + 60 * n
-        lines += [f"{t}|c{n}|orders|NONE|ENTERQUEUE||555{n:04d}|1",
-                  f"{t + 2}|c{n}|orders|Ana|CONNECT|2|m{n}|1",
-                  f"{t + 30}|c{n}|orders|Ana|COMPLETEAGENT|2|28|1"]  # fmt: skip
+        lines += [
+            f"{t}|c{n}|orders|NONE|ENTERQUEUE||555{n:04d}|1",
+            f"{t + 2}|c{n}|orders|Ana|CONNECT|2|m{n}|1",
+            f"{t + 30}|c{n}|orders|Ana|COMPLETEAGENT|2|28|1",
+        ]
     return lines
 
 
@@ -57,25 +59,76 @@ def counts(db: Path) -> tuple[int, int, int]:
 
 # ----------------------------------------------------------------------------- item 3: poison
 POISON = [
-    ("queue_log", f"{T + 90}|p1|orders|NONE|ENTERQUEUE||555|100000000000000000000",
-     "ENTERQUEUE: position 100000000000000000000 is out of range"),
-    ("queue_log", f"{T + 90}|c1|orders|Ana|CONNECT|99999999999999999999999|m|1",
-     "CONNECT: holdtime 99999999999999999999999 is out of range"),
-    ("jsonl", json.dumps({"ts": T + 90, "kind": "call_answered", "call_id": "c1", "queue": "orders",
-                          "agent": "Ana", "data": {"wait_s": "abc"}}), "wait_s must be a number"),
-    ("jsonl", json.dumps({"ts": T + 90, "kind": "call_answered", "call_id": "c1", "queue": "orders",
-                          "agent": "Ana", "data": {"wait_s": [1, 2]}}), "wait_s must be a number"),
+    (
+        "queue_log",
+        f"{T + 90}|p1|orders|NONE|ENTERQUEUE||555|100000000000000000000",
+        "ENTERQUEUE: position 100000000000000000000 is out of range",
+    ),
+    (
+        "queue_log",
+        f"{T + 90}|c1|orders|Ana|CONNECT|99999999999999999999999|m|1",
+        "CONNECT: holdtime 99999999999999999999999 is out of range",
+    ),
+    (
+        "jsonl",
+        json.dumps(
+            {
+                "ts": T + 90,
+                "kind": "call_answered",
+                "call_id": "c1",
+                "queue": "orders",
+                "agent": "Ana",
+                "data": {"wait_s": "abc"},
+            }
+        ),
+        "wait_s must be a number",
+    ),
+    (
+        "jsonl",
+        json.dumps(
+            {
+                "ts": T + 90,
+                "kind": "call_answered",
+                "call_id": "c1",
+                "queue": "orders",
+                "agent": "Ana",
+                "data": {"wait_s": [1, 2]},
+            }
+        ),
+        "wait_s must be a number",
+    ),
     ("jsonl", "[" * 100_000, "not JSON: nested too deeply"),
-    ("jsonl", json.dumps({"ts": T + 90, "kind": "call_queued", "call_id": "p1", "queue": "orders",
-                          "data": {"position": 10**20}}), "position 100000000000000000000 is out"),
-]  # fmt: skip
+    (
+        "jsonl",
+        json.dumps(
+            {
+                "ts": T + 90,
+                "kind": "call_queued",
+                "call_id": "p1",
+                "queue": "orders",
+                "data": {"position": 10**20},
+            }
+        ),
+        "position 100000000000000000000 is out",
+    ),
+]
 
 
-@pytest.mark.parametrize("format, poison, reason", POISON, ids=[
-    "queue_log-position-2^66", "queue_log-holdtime-10^23", "jsonl-wait_s-text", "jsonl-wait_s-list",
-    "jsonl-100000-brackets", "jsonl-position-10^20"])  # fmt: skip
+@pytest.mark.parametrize(
+    "format, poison, reason",
+    POISON,
+    ids=[
+        "queue_log-position-2^66",
+        "queue_log-holdtime-10^23",
+        "jsonl-wait_s-text",
+        "jsonl-wait_s-list",
+        "jsonl-100000-brackets",
+        "jsonl-position-10^20",
+    ],
+)
 def test_a_poison_line_is_a_reject_with_its_offset_and_every_other_line_is_stored(
-        tmp_path, format, poison, reason):  # fmt: skip
+    tmp_path, format, poison, reason
+):
     good = call_lines(10) if format == "queue_log" else call_records(10)
     lines = good[:16] + [poison] + good[16:]
     feed = tmp_path / f"feed.{format}"
@@ -127,27 +180,41 @@ def _bad_row(db: Path, column: str, value: float) -> None:
     with sqlite3.connect(db) as conn:
         seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]) + 1
         conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (seq,))
-        call = conn.execute("SELECT min(id) FROM calls WHERE queue = 'orders' AND "
-                            "outcome = 'answered' AND talk_s IS NOT NULL").fetchone()[0]  # fmt: skip
+        call = conn.execute(
+            "SELECT min(id) FROM calls WHERE queue = 'orders' AND "
+            "outcome = 'answered' AND talk_s IS NOT NULL"
+        ).fetchone()[0]
         conn.execute(f"UPDATE calls SET {column} = ?, seq = ? WHERE id = ?", (value, seq, call))
-        conn.execute("INSERT INTO events (ts, origin, kind, call_id, queue, agent, data) "
-                     "SELECT ts + 1, origin, kind, call_id, queue, agent, "
-                     "'COMPLETEAGENT|5|-100000|1' FROM events WHERE kind = 'call_ended' "
-                     "ORDER BY id LIMIT 1")  # fmt: skip
+        conn.execute(
+            "INSERT INTO events (ts, origin, kind, call_id, queue, agent, data) "
+            "SELECT ts + 1, origin, kind, call_id, queue, agent, "
+            "'COMPLETEAGENT|5|-100000|1' FROM events WHERE kind = 'call_ended' "
+            "ORDER BY id LIMIT 1"
+        )
 
 
-BAD_ROWS = [("talk_s", -100000.0), ("talk_s", math.inf), ("talk_s", -math.inf),
-            ("wait_s", math.inf), ("wrapup_s", -1e6), ("wrapup_s", math.inf)]  # fmt: skip
+BAD_ROWS = [
+    ("talk_s", -100000.0),
+    ("talk_s", math.inf),
+    ("talk_s", -math.inf),
+    ("wait_s", math.inf),
+    ("wrapup_s", -1e6),
+    ("wrapup_s", math.inf),
+]
 
 
 @pytest.mark.parametrize("column, value", BAD_ROWS)
 def test_a_bad_row_already_in_the_store_leaves_snapshot_report_and_reader_working(
-        tmp_path, samples, column, value):  # fmt: skip
+    tmp_path, samples, column, value
+):
     db = ingest_file(tmp_path / "old.db", THREE_QUEUES)
     _bad_row(db, column, value)
-    for args in (["snapshot", "--at", str(SAMPLE_AT)], ["report", "--date", DAY],
-                 ["report", "--date", DAY, "--by", "agent"],
-                 ["report", "--date", DAY, "--format", "json"]):  # fmt: skip
+    for args in (
+        ["snapshot", "--at", str(SAMPLE_AT)],
+        ["report", "--date", DAY],
+        ["report", "--date", DAY, "--by", "agent"],
+        ["report", "--date", DAY, "--format", "json"],
+    ):
         result = run(*args, "--db", str(db))
         assert result.returncode == 0, (args, result.stderr[-800:])
     result = run("snapshot", "--db", str(db), "--json", "--at", str(SAMPLE_AT))
@@ -184,20 +251,35 @@ def test_a_bad_row_already_in_the_store_leaves_snapshot_report_and_reader_workin
 
 
 def test_a_hostile_ami_server_cannot_stop_the_ingest(tmp_path):
-    join = dict(Event="QueueCallerJoin", Queue="orders", Uniqueid="u1", Position="1",
-                CallerIDNum="5550151")  # fmt: skip
-    stream = b"\r\n\r\n".join([
-        ami_block(**join), ami_block(**CONNECT),
-        ami_block(**dict(COMPLETE, HoldTime="100000000000000000000")),  # OverflowError in SQLite
-        ami_block(**dict(COMPLETE, TalkTime="-100000")),  # breaks Erlang C later
-        ami_block(**dict(COMPLETE, HoldTime="1_0")),
-        ami_block(**dict(COMPLETE, MemberName="A\x00na")),
-        ami_block(**COMPLETE),
-    ]) + b"\r\n\r\n"  # fmt: skip
+    join = dict(
+        Event="QueueCallerJoin", Queue="orders", Uniqueid="u1", Position="1", CallerIDNum="5550151"
+    )
+    stream = (
+        b"\r\n\r\n".join(
+            [
+                ami_block(**join),
+                ami_block(**CONNECT),
+                ami_block(
+                    **dict(COMPLETE, HoldTime="100000000000000000000")
+                ),  # OverflowError in SQLite
+                ami_block(**dict(COMPLETE, TalkTime="-100000")),  # breaks Erlang C later
+                ami_block(**dict(COMPLETE, HoldTime="1_0")),
+                ami_block(**dict(COMPLETE, MemberName="A\x00na")),
+                ami_block(**COMPLETE),
+            ]
+        )
+        + b"\r\n\r\n"
+    )
     db = tmp_path / "ami.db"
     with AmiServer(stream, close_at_end=True) as server:
-        result = run("ingest", "--db", str(db), "--once", f"ami:driver@127.0.0.1:{server.port}",
-                     env={**os.environ, "FLOORWATCH_AMI_SECRET": SECRET})  # fmt: skip
+        result = run(
+            "ingest",
+            "--db",
+            str(db),
+            "--once",
+            f"ami:driver@127.0.0.1:{server.port}",
+            env={**os.environ, "FLOORWATCH_AMI_SECRET": SECRET},
+        )
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(db) as conn:
         reasons = [r for (r,) in conn.execute("SELECT reason FROM rejects ORDER BY id")]

@@ -55,8 +55,9 @@ def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 def test_snapshot_shows_names_as_text(hostile):
     db, config, now = hostile
     for env in ({}, {"FORCE_COLOR": "1", "TERM": "xterm-256color", "COLUMNS": "200"}):
-        output = run_cli("snapshot", "--db", str(db), "--config", str(config),
-                         env=env).stdout.decode()  # fmt: skip
+        output = run_cli(
+            "snapshot", "--db", str(db), "--config", str(config), env=env
+        ).stdout.decode()
         assert not visible_output_problems(output), repr(output)
         assert "\x1b]" not in output  # no OSC of any kind (clipboard, title, hyperlink)
         plain = SGR.sub("", output)
@@ -71,9 +72,20 @@ def test_snapshot_shows_names_as_text(hostile):
 def test_report_table_shows_names_as_text(hostile, by):
     db, config, now = hostile
     day = datetime.fromtimestamp(now - 200, UTC).date().isoformat()
-    output = run_cli("report", "--db", str(db), "--config", str(config), "--date", day,
-                     "--by", by, "--format", "table",
-                     env={"FORCE_COLOR": "1", "TERM": "xterm-256color"}).stdout.decode()  # fmt: skip
+    output = run_cli(
+        "report",
+        "--db",
+        str(db),
+        "--config",
+        str(config),
+        "--date",
+        day,
+        "--by",
+        by,
+        "--format",
+        "table",
+        env={"FORCE_COLOR": "1", "TERM": "xterm-256color"},
+    ).stdout.decode()
     assert not visible_output_problems(output), repr(output)
     assert "\x1b]" not in output
     plain = SGR.sub("", output)
@@ -85,8 +97,19 @@ def test_report_table_shows_names_as_text(hostile, by):
 def test_report_csv_is_text_and_no_formula(hostile):
     db, config, now = hostile
     day = datetime.fromtimestamp(now - 200, UTC).date().isoformat()
-    output = run_cli("report", "--db", str(db), "--config", str(config), "--date", day,
-                     "--by", "agent", "--format", "csv").stdout.decode()  # fmt: skip
+    output = run_cli(
+        "report",
+        "--db",
+        str(db),
+        "--config",
+        str(config),
+        "--date",
+        day,
+        "--by",
+        "agent",
+        "--format",
+        "csv",
+    ).stdout.decode()
     assert not CONTROL.findall(output.replace("\n", "").replace("\r", "")), repr(output)
     rows = list(csv.DictReader(io.StringIO(output)))
     agents = {row["agent"] for row in rows}
@@ -94,8 +117,11 @@ def test_report_csv_is_text_and_no_formula(hostile):
     assert "'" + FORMULA in agents and FORMULA not in agents  # not a formula in a spreadsheet
     numbers = [row["calls"] for row in rows if row["agent"] == OSC52_SHOWN]
     assert numbers and all(value.lstrip("-").replace(".", "").isdigit() for value in numbers)
-    raw = json.loads(run_cli("report", "--db", str(db), "--date", day, "--by", "agent",
-                             "--format", "json").stdout)  # fmt: skip
+    raw = json.loads(
+        run_cli(
+            "report", "--db", str(db), "--date", day, "--by", "agent", "--format", "json"
+        ).stdout
+    )
     assert {OSC52, FORMULA} <= {row["agent"] for row in raw}  # JSON keeps the raw names
 
 
@@ -106,9 +132,16 @@ def test_burnout_table_shows_names_as_text(hostile):
     from floorwatch.snapshot.burnout import Flag
 
     db, config, now = hostile
-    flag = Flag(agent=OSC52, rule="long_calls", severity="warning", since=float(now - 200),
-                raised_at=float(now - 100), summary=f"reason {REASON}", evidence={},
-                last_true_at=float(now))  # fmt: skip
+    flag = Flag(
+        agent=OSC52,
+        rule="long_calls",
+        severity="warning",
+        since=float(now - 200),
+        raised_at=float(now - 100),
+        summary=f"reason {REASON}",
+        evidence={},
+        last_true_at=float(now),
+    )
     out = io.StringIO()
     Console(file=out, width=200, force_terminal=True, color_system="truecolor").print(
         history_table(flag_history([flag], now), [flag], Config(timezone="UTC"))
@@ -117,8 +150,11 @@ def test_burnout_table_shows_names_as_text(hostile):
     assert not visible_output_problems(output) and "\x1b]" not in output
     plain = SGR.sub("", output)
     assert OSC52_SHOWN in plain and REASON_SHOWN in plain, plain
-    result = subprocess.run([*FLOORWATCH, "burnout", "--db", str(db), "--config", str(config)],
-                            capture_output=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [*FLOORWATCH, "burnout", "--db", str(db), "--config", str(config)],
+        capture_output=True,
+        timeout=120,
+    )
     assert result.returncode == 0 and not visible_output_problems(result.stdout.decode())
 
 
@@ -136,15 +172,33 @@ def test_osc52_in_a_name_never_reaches_the_clipboard_of_a_real_tmux(tmp_path):
     conf.write_text("set -g set-clipboard on\nset -g default-terminal xterm-256color\n")
 
     def tmux(*args: str) -> str:
-        return subprocess.run(["tmux", "-L", socket_name, *args], capture_output=True,
-                              text=True).stdout  # fmt: skip
+        return subprocess.run(
+            ["tmux", "-L", socket_name, *args], capture_output=True, text=True
+        ).stdout
 
     # (COLUMNS and LINES, which readline may have set in this process, would fix the size.)
     command = (
         f"env -u COLUMNS -u LINES {sys.executable} -m floorwatch dash --db {db} --config {config}"
     )
-    subprocess.run(["tmux", "-L", socket_name, "-f", str(conf), "new-session", "-d", "-s", "fw",
-                    "-x", "200", "-y", "50", command], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            "tmux",
+            "-L",
+            socket_name,
+            "-f",
+            str(conf),
+            "new-session",
+            "-d",
+            "-s",
+            "fw",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            command,
+        ],
+        check=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while "Ag" not in tmux("capture-pane", "-p", "-t", "fw") and time.monotonic() < deadline:

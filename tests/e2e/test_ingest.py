@@ -51,9 +51,20 @@ def test_sigkill_mid_stream_then_restart_stores_every_line_once(tmp_path):
         done.set()
 
     def start() -> subprocess.Popen:
-        return subprocess.Popen([*FLOORWATCH, "ingest", "--db", str(db), "--poll", "0.05",
-                                 "--no-burnout", f"queue_log:{feed}"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        return subprocess.Popen(
+            [
+                *FLOORWATCH,
+                "ingest",
+                "--db",
+                str(db),
+                "--poll",
+                "0.05",
+                "--no-burnout",
+                f"queue_log:{feed}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
     thread = threading.Thread(target=writer)
     process = start()
@@ -79,8 +90,13 @@ def test_sigkill_mid_stream_then_restart_stores_every_line_once(tmp_path):
         1500,
         1500,
     )
-    assert conn.execute("SELECT count(*) FROM calls WHERE outcome = 'answered' AND "
-                        "ended_by = 'agent' AND talk_s = 28").fetchone()[0] == 1500  # fmt: skip
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM calls WHERE outcome = 'answered' AND "
+            "ended_by = 'agent' AND talk_s = 28"
+        ).fetchone()[0]
+        == 1500
+    )
 
 
 def test_restart_resumes_at_the_checkpoint_and_derived_tables_match_one_run(tmp_path):
@@ -138,8 +154,9 @@ def test_garbage_lines_go_to_rejects_with_their_offsets_the_rest_lands(tmp_path)
     feed = tmp_path / "queue_log"
     raw = b"".join(line.encode() + b"\n" for line in mixed)
     feed.write_bytes(raw)
-    result = run("ingest", "--db", str(tmp_path / "g.db"), "--once", "--no-burnout",
-                 f"queue_log:{feed}")  # fmt: skip
+    result = run(
+        "ingest", "--db", str(tmp_path / "g.db"), "--once", "--no-burnout", f"queue_log:{feed}"
+    )
     assert result.returncode == 0
     assert result.stdout.startswith(f"{len(good)} events, {len(garbage)} rejects")
     conn = sqlite3.connect(tmp_path / "g.db")
@@ -161,7 +178,7 @@ def test_garbage_lines_go_to_rejects_with_their_offsets_the_rest_lands(tmp_path)
         (["queue_log:{tmp}/nodir/queue_log"], "no such directory"),
         (["--once", "queue_log:{feed}", "--burnout-every", "soon"], "not a duration"),
     ],
-)  # fmt: skip
+)
 def test_cli_errors_are_one_line_and_exit_2(tmp_path, args, message):
     feed = tmp_path / "feed"
     feed.write_text("")
@@ -195,8 +212,10 @@ def test_sigterm_stops_a_following_ingest_cleanly_with_everything_committed(tmp_
     feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
     lines = call_lines(50)
     feed.write_text("".join(line + "\n" for line in lines))
-    process = subprocess.Popen([*FLOORWATCH, "ingest", "--db", str(db), "--poll", "0.05",
-                                f"queue_log:{feed}"], stderr=subprocess.PIPE)  # fmt: skip
+    process = subprocess.Popen(
+        [*FLOORWATCH, "ingest", "--db", str(db), "--poll", "0.05", f"queue_log:{feed}"],
+        stderr=subprocess.PIPE,
+    )
     wait_for(lambda: count_events(db) == len(lines))
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
@@ -206,8 +225,13 @@ def test_sigterm_stops_a_following_ingest_cleanly_with_everything_committed(tmp_
 
 
 def test_once_summary_line(tmp_path, samples):
-    result = run("ingest", "--db", str(tmp_path / "s.db"), "--once",
-                 f"queue_log:{samples / 'asterisk22_three_queues.queue_log'}")  # fmt: skip
+    result = run(
+        "ingest",
+        "--db",
+        str(tmp_path / "s.db"),
+        "--once",
+        f"queue_log:{samples / 'asterisk22_three_queues.queue_log'}",
+    )
     assert result.returncode == 0
     first = result.stdout.splitlines()[0]
     assert first.startswith("607 events, 0 rejects, 199 calls, 7 agents in ")
@@ -217,13 +241,27 @@ def test_once_summary_line(tmp_path, samples):
 # ----------------------------------------------------------------- JSON Lines
 def test_jsonl_round_trip_from_a_file_and_from_stdin(tmp_path):
     events = [
-        Event(1795530192, "pbx9", Kind.CALL_QUEUED, "j1", "sales", None,
-              {"caller": "555", "position": 1}),
+        Event(
+            1795530192,
+            "pbx9",
+            Kind.CALL_QUEUED,
+            "j1",
+            "sales",
+            None,
+            {"caller": "555", "position": 1},
+        ),
         Event(1795530195.5, "pbx9", Kind.CALL_ANSWERED, "j1", "sales", "Zoe", {"wait_s": 3.5}),
-        Event(1795530230, "pbx9", Kind.CALL_ENDED, "j1", "sales", "Zoe",
-              {"ended_by": "caller", "wait_s": 3.5, "talk_s": 34.5}),
+        Event(
+            1795530230,
+            "pbx9",
+            Kind.CALL_ENDED,
+            "j1",
+            "sales",
+            "Zoe",
+            {"ended_by": "caller", "wait_s": 3.5, "talk_s": 34.5},
+        ),
         Event(1795530240, "pbx9", Kind.AGENT_PAUSED, None, None, "Zoe", {"reason": "Break"}),
-    ]  # fmt: skip
+    ]
     text = "".join(event.to_json() + "\n" for event in events)
     bad = [
         "{not json",
@@ -253,8 +291,14 @@ def test_jsonl_round_trip_from_a_file_and_from_stdin(tmp_path):
         row = store.conn.execute("SELECT outcome, wait_s, talk_s, agent FROM calls").fetchone()
     assert row == ("answered", 3.5, 34.5, "Zoe")
     assert json.loads(events[1].to_json()) == {
-        "ts": 1795530195.5, "source": "pbx9", "kind": "call_answered", "call_id": "j1",
-        "queue": "sales", "agent": "Zoe", "data": {"wait_s": 3.5}}  # fmt: skip
+        "ts": 1795530195.5,
+        "source": "pbx9",
+        "kind": "call_answered",
+        "call_id": "j1",
+        "queue": "sales",
+        "agent": "Zoe",
+        "data": {"wait_s": 3.5},
+    }
 
 
 # ----------------------------------------------------------------- one writer, in its own process
@@ -266,8 +310,9 @@ def kill_the_writer_and_hear_it(ingest: subprocess.Popen, db: Path, timeout: flo
     os.kill(writer, signal.SIGKILL)
     _, stderr = ingest.communicate(timeout=timeout)
     assert ingest.returncode == 2
-    assert stderr.strip() == (f"floorwatch: error: {db}: the database writer stopped "
-                              "unexpectedly (killed by signal 9)")  # fmt: skip
+    assert stderr.strip() == (
+        f"floorwatch: error: {db}: the database writer stopped unexpectedly (killed by signal 9)"
+    )
 
 
 def test_a_commit_the_database_refuses_stops_the_ingest_with_one_line_and_loses_nothing(tmp_path):
@@ -294,9 +339,21 @@ def test_a_writer_process_killed_mid_load_loses_nothing_once_the_ingest_runs_aga
     feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
     lines = call_lines(60_000)
     feed.write_text("".join(line + "\n" for line in lines))
-    process = subprocess.Popen([*FLOORWATCH, "ingest", "--db", str(db), "--once", "--no-burnout",
-                                "--no-progress", f"queue_log:{feed}"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [
+            *FLOORWATCH,
+            "ingest",
+            "--db",
+            str(db),
+            "--once",
+            "--no-burnout",
+            "--no-progress",
+            f"queue_log:{feed}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_for(lambda: count_events(db) > 0)
     kill_the_writer_and_hear_it(process, db)
     assert 0 < count_events(db) < len(lines)
@@ -311,8 +368,20 @@ def test_a_following_ingest_on_a_quiet_feed_notices_its_writer_is_gone(tmp_path)
     stops with one line (exit 2) instead of looking healthy while it could store nothing."""
     feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
     feed.write_text("".join(line + "\n" for line in call_lines(10)))
-    process = subprocess.Popen([*FLOORWATCH, "ingest", "--db", str(db), "--poll", "0.05",
-                                "--no-burnout", f"queue_log:{feed}"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [
+            *FLOORWATCH,
+            "ingest",
+            "--db",
+            str(db),
+            "--poll",
+            "0.05",
+            "--no-burnout",
+            f"queue_log:{feed}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_for(lambda: count_events(db) == 30)
     kill_the_writer_and_hear_it(process, db, timeout=10)

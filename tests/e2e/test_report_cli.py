@@ -36,8 +36,9 @@ def test_report_command_formats_and_errors(tmp_path, samples):
     except ImportError:
         result = run("report", *base, "--out", str(tmp_path / "r.xlsx"))
         assert result.returncode == 2 and "openpyxl" in result.stderr
-    for args, message in ((["--date", "24/11/2026"], "not a date"),
-                          (["--date", "2026-11-24", "--out", str(tmp_path / "r.pdf")],
-                           ".csv, .json or .xlsx")):  # fmt: skip
+    for args, message in (
+        (["--date", "24/11/2026"], "not a date"),
+        (["--date", "2026-11-24", "--out", str(tmp_path / "r.pdf")], ".csv, .json or .xlsx"),
+    ):
         result = run("report", "--db", str(db), *args)
         assert result.returncode == 2 and message in result.stderr

@@ -46,9 +46,20 @@ def test_twenty_sigkills_of_a_following_ingest_give_the_floor_of_one_run(tmp_pat
         done.set()
 
     def start() -> subprocess.Popen:
-        return subprocess.Popen([*FLOORWATCH, "ingest", "--db", str(db), "--poll", "0.05",
-                                 "--no-burnout", f"queue_log:{feed}"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        return subprocess.Popen(
+            [
+                *FLOORWATCH,
+                "ingest",
+                "--db",
+                str(db),
+                "--poll",
+                "0.05",
+                "--no-burnout",
+                f"queue_log:{feed}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
     writer = threading.Thread(target=pbx)
     writer.start()
@@ -70,8 +81,10 @@ def test_twenty_sigkills_of_a_following_ingest_give_the_floor_of_one_run(tmp_pat
     assert process.wait(timeout=20) == 0, process.stderr.read()
     assert count_events(db) == len(lines)
     whole = tmp_path / "whole.db"
-    assert run("ingest", "--db", str(whole), "--once", "--no-burnout",
-               f"queue_log:{feed}").returncode == 0  # fmt: skip
+    assert (
+        run("ingest", "--db", str(whole), "--once", "--no-burnout", f"queue_log:{feed}").returncode
+        == 0
+    )
     assert in_wrapup >= 5  # the kills did land in after-call work, several times
     assert_same_floor(db, whole)
     wrapups = sqlite3.connect(db).execute("SELECT count(*) FROM calls WHERE wrapup_s > 0")
@@ -95,14 +108,22 @@ def test_a_schema_1_store_is_upgraded_and_the_ingest_carries_on(tmp_path):
     feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
     lines = call_lines(100)
     feed.write_text("".join(line + "\n" for line in lines[:150]))
-    assert run("ingest", "--db", str(db), "--once", "--no-burnout",
-               f"queue_log:{feed}").returncode == 0  # fmt: skip
+    assert (
+        run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}").returncode
+        == 0
+    )
     conn = sqlite3.connect(db, isolation_level=None)
     for table in ("feed_losses", "recent_marks", "pending_penalties"):
         conn.execute(f"DROP TABLE {table}")
-    for table, column in (("rejects", "raw_bytes"), ("sources", "generations"),
-                          ("calls", "seen_by"), ("calls", "inferred"), ("calls", "closed_no"),
-                          ("calls", "miss_counts"), ("agents", "last_call_ref")):  # fmt: skip
+    for table, column in (
+        ("rejects", "raw_bytes"),
+        ("sources", "generations"),
+        ("calls", "seen_by"),
+        ("calls", "inferred"),
+        ("calls", "closed_no"),
+        ("calls", "miss_counts"),
+        ("agents", "last_call_ref"),
+    ):
         conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     conn.execute("PRAGMA user_version = 1")
     conn.close()

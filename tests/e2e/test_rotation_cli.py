@@ -62,9 +62,22 @@ def test_rename_rotation_with_a_pbx_writing_on_loses_no_line_and_stores_none_twi
     total = 6000
 
     def start() -> subprocess.Popen:
-        return subprocess.Popen([*FLOORWATCH, "ingest", "--db", str(db), "--poll", "0.5",
-                                 "--rotation-grace", "1", "--no-burnout", f"queue_log:{feed}"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        return subprocess.Popen(
+            [
+                *FLOORWATCH,
+                "ingest",
+                "--db",
+                str(db),
+                "--poll",
+                "0.5",
+                "--rotation-grace",
+                "1",
+                "--no-burnout",
+                f"queue_log:{feed}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
     ingest = start()
     wait_for(lambda: children(ingest.pid), timeout=30)  # following before the PBX starts
@@ -125,9 +138,11 @@ def test_a_rotated_file_compressed_while_stopped_is_a_recorded_loss(tmp_path):
     append(feed, "".join(line + "\n" for line in lines[20:]).encode())
     result = run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}")
     assert result.returncode == 0, result.stderr
-    warning = (f"floorwatch: warning: queue_log:{feed}: lost {feed} from byte {offset} on (how "
-               "much is not known): the file is gone: it was rotated away, then deleted or "
-               "compressed before it was read to its end")  # fmt: skip
+    warning = (
+        f"floorwatch: warning: queue_log:{feed}: lost {feed} from byte {offset} on (how "
+        "much is not known): the file is gone: it was rotated away, then deleted or "
+        "compressed before it was read to its end"
+    )
     assert result.stderr.strip() == warning
     assert result.stdout.startswith("10 events, 0 rejects")
     assert "1 lost part of feeds (see above)" in result.stdout

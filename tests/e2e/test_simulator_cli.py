@@ -20,25 +20,57 @@ UTC = from_table({"timezone": "UTC"})
 
 def test_simulate_command(tmp_path):
     out = tmp_path / "sim.queue_log"
-    result = subprocess.run([sys.executable, "-m", "floorwatch", "simulate", "--out", str(out),
-                             "--hours", "12", "--agents", "10", "--seed", "2",
-                             "--start", "2026-11-24"], capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "floorwatch",
+            "simulate",
+            "--out",
+            str(out),
+            "--hours",
+            "12",
+            "--agents",
+            "10",
+            "--seed",
+            "2",
+            "--start",
+            "2026-11-24",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     count = int(result.stdout.split()[0])
     lines = out.read_text().splitlines()
     assert count == len(lines) > 100
     assert all(DAY <= int(line.split("|")[0]) <= DAY + 12 * 3600 for line in lines)
-    bad = subprocess.run([sys.executable, "-m", "floorwatch", "simulate", "--out", str(out),
-                          "--agents", "0"], capture_output=True, text=True)  # fmt: skip
+    bad = subprocess.run(
+        [sys.executable, "-m", "floorwatch", "simulate", "--out", str(out), "--agents", "0"],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and "--agents" in bad.stderr
 
 
 def test_demo_headless_prints_a_busy_floor(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "floorwatch", "demo", "--dir", str(tmp_path / "d"), "--headless",
-         "--seconds", "20", "--json"],
-        capture_output=True, text=True, timeout=240,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "floorwatch",
+            "demo",
+            "--dir",
+            str(tmp_path / "d"),
+            "--headless",
+            "--seconds",
+            "20",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert result.returncode == 0, result.stderr
     floor = json.loads(result.stdout)
     assert sorted(floor["queues"]) == ["billing", "sales", "support"]
@@ -54,14 +86,30 @@ def test_replay_jump_target_and_cli(tmp_path, samples):
     zone = UTC.tzinfo()
     assert jump_target("14:30", first, zone) == DAY + 14 * 3600 + 1800
     result = subprocess.run(
-        [sys.executable, "-m", "floorwatch", "replay",
-         str(samples / "asterisk22_three_queues.queue_log"), "--speed", "1000", "--headless",
-         "--to", "14:34", "--config", "/dev/null"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "floorwatch",
+            "replay",
+            str(samples / "asterisk22_three_queues.queue_log"),
+            "--speed",
+            "1000",
+            "--headless",
+            "--to",
+            "14:34",
+            "--config",
+            "/dev/null",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "orders" in result.stdout and "103" in result.stdout
-    bad = subprocess.run([sys.executable, "-m", "floorwatch", "replay", str(tmp_path / "none")],
-                         capture_output=True, text=True)  # fmt: skip
+    bad = subprocess.run(
+        [sys.executable, "-m", "floorwatch", "replay", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and "no such file" in bad.stderr
     assert day_bounds(Simulator(SimConfig(start=DAY + 5)))[0] == DAY

@@ -47,20 +47,36 @@ def test_snapshot_at_takes_iso_local_time_and_epoch(tmp_path, samples):
     db = ingest_file(tmp_path / "s.db", samples / "asterisk22_three_queues.queue_log")
     config = tmp_path / "floorwatch.toml"
     config.write_text('timezone = "Europe/Berlin"\n')
-    epoch = json.loads(run("snapshot", "--db", str(db), "--json", "--at", "1795530500",
-                           "--config", str(config)).stdout)  # fmt: skip
-    iso = json.loads(run("snapshot", "--db", str(db), "--json", "--at", "2026-11-24T15:28:20",
-                         "--config", str(config)).stdout)  # fmt: skip
+    epoch = json.loads(
+        run(
+            "snapshot", "--db", str(db), "--json", "--at", "1795530500", "--config", str(config)
+        ).stdout
+    )
+    iso = json.loads(
+        run(
+            "snapshot",
+            "--db",
+            str(db),
+            "--json",
+            "--at",
+            "2026-11-24T15:28:20",
+            "--config",
+            str(config),
+        ).stdout
+    )
     assert iso["at"] == epoch["at"] == 1795530500
     assert iso["queues"] == epoch["queues"]
     table = run("snapshot", "--db", str(db), "--at", "1795530500")
     assert table.returncode == 0 and "orders" in table.stdout and "agents" in table.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--at", "teatime"], "not epoch seconds or an ISO 8601 time"),
-    (["--config", "/nonexistent.toml"], "no such config file"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--at", "teatime"], "not epoch seconds or an ISO 8601 time"),
+        (["--config", "/nonexistent.toml"], "no such config file"),
+    ],
+)
 def test_snapshot_cli_errors(tmp_path, samples, args, message):
     db = ingest_file(tmp_path / "s.db", samples / "asterisk22_three_queues.queue_log")
     result = run("snapshot", "--db", str(db), *args)

@@ -75,9 +75,18 @@ def test_the_writer_process_does_not_inherit_the_ami_secret(tmp_path):
         env = {**os.environ, "FLOORWATCH_AMI_SECRET": SECRET}
         db = tmp_path / "f.db"
         process = subprocess.Popen(
-            [*FLOORWATCH, "ingest", "--db", str(db), "--no-burnout",
-             f"ami:driver@127.0.0.1:{server.port}"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+            [
+                *FLOORWATCH,
+                "ingest",
+                "--db",
+                str(db),
+                "--no-burnout",
+                f"ami:driver@127.0.0.1:{server.port}",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             wait_for(lambda: server.logins, timeout=30)
             assert server.logins == [("driver", SECRET)]  # it was read, and it worked
@@ -113,13 +122,16 @@ def flip_bytes(source: Path, target: Path, seed: int, first_page: int) -> None:
     target.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("seed, region", [(1, "every page"), (2, "every page"),
-                                          (3, "data pages"), (4, "data pages")])  # fmt: skip
+@pytest.mark.parametrize(
+    "seed, region", [(1, "every page"), (2, "every page"), (3, "data pages"), (4, "data pages")]
+)
 def test_a_store_with_flipped_bytes_is_one_line_for_ingest_and_snapshot(tmp_path, seed, region):
     feed = simulated_floor(tmp_path)
     good = tmp_path / "good.db"
-    assert run("ingest", "--db", str(good), "--once", "--no-burnout",
-               f"queue_log:{feed}").returncode == 0  # fmt: skip
+    assert (
+        run("ingest", "--db", str(good), "--once", "--no-burnout", f"queue_log:{feed}").returncode
+        == 0
+    )
     bad = tmp_path / "bad.db"
     pages = good.stat().st_size // 4096
     flip_bytes(good, bad, seed, 1 if region == "every page" else pages // 2)
@@ -137,8 +149,11 @@ def mounted_tmpfs(path: Path, size: str) -> Path:
     """A real tmpfs of `size` at `path` (this needs root: CI and the development machines run
     as root; elsewhere the test skips)."""
     path.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                            capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({result.stderr.strip()})")
     return path
@@ -188,8 +203,10 @@ def test_a_store_on_a_read_only_filesystem_is_one_line_for_ingest_and_snapshot(t
     feed = tmp_path / "queue_log"
     lines = call_lines(300)
     feed.write_text("".join(line + "\n" for line in lines[:600]))
-    assert run("ingest", "--db", str(db), "--once", "--no-burnout",
-               f"queue_log:{feed}").returncode == 0  # fmt: skip
+    assert (
+        run("ingest", "--db", str(db), "--once", "--no-burnout", f"queue_log:{feed}").returncode
+        == 0
+    )
     with feed.open("a") as out:
         out.write("".join(line + "\n" for line in lines[600:]))
     remount(disk, "ro")

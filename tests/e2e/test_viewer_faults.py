@@ -46,9 +46,20 @@ async def test_a_scrolled_board_shows_what_it_would_draw_after_every_update(tmp_
     feed = tmp_path / "queue_log"
     feed.write_text("".join(line + "\n" for line in floor_lines(now, 60)))
     db = tmp_path / "floor.db"
-    ingest = subprocess.Popen([*FLOORWATCH, "ingest", "--db", str(db), "--poll", "0.05",
-                               "--no-burnout", f"queue_log:{feed}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    ingest = subprocess.Popen(
+        [
+            *FLOORWATCH,
+            "ingest",
+            "--db",
+            str(db),
+            "--poll",
+            "0.05",
+            "--no-burnout",
+            f"queue_log:{feed}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while not db.exists() and time.monotonic() < deadline:
@@ -57,12 +68,20 @@ async def test_a_scrolled_board_shows_what_it_would_draw_after_every_update(tmp_
         config = Config(timezone="UTC")
         started = time.time()
         # The floor's clock runs 20 times faster, so every update changes times in state.
-        live = LiveFloor(db, config, clock=lambda: started + (time.time() - started) * 20,
-                         poll_s=0.02, tick_s=0.1)  # fmt: skip
+        live = LiveFloor(
+            db,
+            config,
+            clock=lambda: started + (time.time() - started) * 20,
+            poll_s=0.02,
+            tick_s=0.1,
+        )
         app = FloorwatchApp(live, config)
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: app.update is not None and len(app.update.snapshot.agents)
-                        == 60, what="the floor")  # fmt: skip
+            await until(
+                pilot,
+                lambda: app.update is not None and len(app.update.snapshot.agents) == 60,
+                what="the floor",
+            )
             board = app.screen.query_one(AgentBoard)
             board.focus()
             await pilot.press("end")
@@ -105,10 +124,20 @@ class FollowedFeed:
         self.path = folder / "queue_log"
         self.path.write_text("".join(line + "\n" for line in lines))
         self.db = folder / "floor.db"
-        self.process = subprocess.Popen([*FLOORWATCH, "ingest", "--db", str(self.db), "--poll",
-                                         "0.05", "--no-burnout", f"queue_log:{self.path}"],
-                                        stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)  # fmt: skip
+        self.process = subprocess.Popen(
+            [
+                *FLOORWATCH,
+                "ingest",
+                "--db",
+                str(self.db),
+                "--poll",
+                "0.05",
+                "--no-burnout",
+                f"queue_log:{self.path}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 30
         while not self.db.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -126,8 +155,10 @@ class FollowedFeed:
 def new_queue(number: int, now: int) -> tuple[str, list[str]]:
     """Queue q<number> appears with number % 4 + 1 callers waiting."""
     name = f"q{number:02d}"
-    return name, [f"{now}|{name}.{n}|{name}|NONE|ENTERQUEUE||555{n:04d}|{n + 1}"
-                  for n in range(number % 4 + 1)]  # fmt: skip
+    return name, [
+        f"{now}|{name}.{n}|{name}|NONE|ENTERQUEUE||555{n:04d}|{n + 1}"
+        for n in range(number % 4 + 1)
+    ]
 
 
 def panels_of(screen) -> dict[str, str]:
@@ -182,8 +213,9 @@ async def test_a_wallboard_survives_new_queues_resizes_and_w(tmp_path):
                 assert app.is_running and app.return_code is None
                 step += 1
             assert step >= 3
-            await until(pilot, lambda: set(expected) <= set(app.update.snapshot.queues),
-                        what="every queue")  # fmt: skip
+            await until(
+                pilot, lambda: set(expected) <= set(app.update.snapshot.queues), what="every queue"
+            )
             for size in sizes:  # every size once more, with all queues known
                 await pilot.resize_terminal(*size)
                 await pilot.pause(0.3)
@@ -216,8 +248,9 @@ async def test_wallboard_pages_turn_at_80x24_with_rotate(tmp_path):
     feed = FollowedFeed(tmp_path, lines)
     try:
         config = Config(timezone="UTC")
-        app = FloorwatchApp(LiveFloor(feed.db, config, poll_s=0.02), config, wall=True,
-                            rotate_s=0.3)  # fmt: skip
+        app = FloorwatchApp(
+            LiveFloor(feed.db, config, poll_s=0.02), config, wall=True, rotate_s=0.3
+        )
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: app.update is not None, what="the floor")
             seen: set[str] = set()
@@ -292,8 +325,11 @@ async def test_a_failing_widget_says_so_in_its_place_and_the_app_goes_on(tmp_pat
             feed.write(*new_queue(3, int(time.time()))[1])  # the floor moves on
             await until(pilot, lambda: "q03" in queues.rows, what="the new queue on the board")
             await pilot.press("w")
-            await until(pilot, lambda: isinstance(app.screen, WallboardScreen)
-                        and len(panels_of(app.screen)) == 4, what="the wallboard")  # fmt: skip
+            await until(
+                pilot,
+                lambda: isinstance(app.screen, WallboardScreen) and len(panels_of(app.screen)) == 4,
+                what="the wallboard",
+            )
             await pilot.pause(0.3)
             from floorwatch.widgets.wall_panel import WallPanel
 
@@ -322,16 +358,34 @@ class Tmux:
         self.script = folder / "tmux-command.sh"
 
     def run(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
-                              text=True).stdout  # fmt: skip
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True
+        ).stdout
 
     def start(self, command: str) -> None:
         # (COLUMNS and LINES, which readline may have set in this process, would fix the size.)
-        self.script.write_text(f'unset COLUMNS LINES\n{command}\necho "exit status $?"\n'
-                               "sleep 600\n")  # fmt: skip
-        subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", "new-session", "-d",
-                        "-s", "fw", "-x", str(self.size[0]), "-y", str(self.size[1]),
-                        f"sh {self.script}"], check=True)  # fmt: skip
+        self.script.write_text(
+            f'unset COLUMNS LINES\n{command}\necho "exit status $?"\nsleep 600\n'
+        )
+        subprocess.run(
+            [
+                "tmux",
+                "-L",
+                self.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "fw",
+                "-x",
+                str(self.size[0]),
+                "-y",
+                str(self.size[1]),
+                f"sh {self.script}",
+            ],
+            check=True,
+        )
 
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", "fw")
@@ -398,16 +452,33 @@ def test_run_stops_its_ingest_cleanly_when_the_dashboard_dies(tmp_path):
     import threading
 
     simulated = tmp_path / "simulated.queue_log"
-    subprocess.run([*FLOORWATCH, "simulate", "--out", str(simulated), "--hours", "10",
-                    "--agents", "200", "--queues", "4", "--start", "2026-11-20"], check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            *FLOORWATCH,
+            "simulate",
+            "--out",
+            str(simulated),
+            "--hours",
+            "10",
+            "--agents",
+            "200",
+            "--queues",
+            "4",
+            "--start",
+            "2026-11-20",
+        ],
+        check=True,
+        capture_output=True,
+    )
     lines = simulated.read_text().splitlines(keepends=True)
     feed = tmp_path / "queue_log"
     feed.write_text("".join(lines[:2000]))
     db = tmp_path / "floor.db"
     config = tmp_path / "floorwatch.toml"
-    config.write_text(f'database = "{db}"\ntimezone = "UTC"\n\n'
-                      f'[[sources]]\nspec = "queue_log:{feed}"\nname = "pbx"\n')  # fmt: skip
+    config.write_text(
+        f'database = "{db}"\ntimezone = "UTC"\n\n'
+        f'[[sources]]\nspec = "queue_log:{feed}"\nname = "pbx"\n'
+    )
 
     def append_the_rest() -> None:
         with feed.open("a") as out:
@@ -438,13 +509,18 @@ def test_run_stops_its_ingest_cleanly_when_the_dashboard_dies(tmp_path):
     assert status == 1, shown
     assert len(shown) == 1, shown
     line = shown[0]
-    assert line.startswith("floorwatch: error: the dashboard stopped on an internal error: "
-                           "ZeroDivisionError: division by zero; the ingest stopped cleanly "
-                           "after committing "), line  # fmt: skip
+    assert line.startswith(
+        "floorwatch: error: the dashboard stopped on an internal error: "
+        "ZeroDivisionError: division by zero; the ingest stopped cleanly "
+        "after committing "
+    ), line
     committed = int(line.split("after committing ")[1].split()[0])
     assert _events(db) == committed and 2000 < committed < len(lines), (committed, len(lines))
-    again = subprocess.run([*FLOORWATCH, "ingest", "--once", "--no-burnout", "--config",
-                            str(config)], capture_output=True, text=True)  # fmt: skip
+    again = subprocess.run(
+        [*FLOORWATCH, "ingest", "--once", "--no-burnout", "--config", str(config)],
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode == 0, again.stderr
     assert _events(db) == len(lines)
 

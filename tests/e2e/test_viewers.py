@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import re
@@ -49,8 +50,7 @@ def sshd(tmp_path, live_floor):
     keys = {}
     for name in ("host", "user", "other"):
         path = tmp_path / f"{name}_key"
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)],
-                       check=True)  # fmt: skip
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
         keys[name] = path
     command = f"{sys.executable} -m floorwatch dash --db {db} --config {config}"
     authorized = tmp_path / "authorized_keys"
@@ -75,21 +75,34 @@ AllowUsers {user}
 LogLevel ERROR
 """)
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-    server = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(config_file)],
-                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+    server = subprocess.Popen(
+        ["/usr/sbin/sshd", "-D", "-e", "-f", str(config_file)], stderr=subprocess.PIPE, text=True
+    )
     time.sleep(0.5)
     if server.poll() is not None:
         pytest.skip(f"sshd cannot run here: {server.stderr.read().strip()[:200]}")
-    client = ["ssh", "-p", str(port), "-o", "StrictHostKeyChecking=no", "-o",
-              "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes"]  # fmt: skip
+    client = [
+        "ssh",
+        "-p",
+        str(port),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "BatchMode=yes",
+    ]
     yield {"client": client, "keys": keys, "target": f"{user}@127.0.0.1", "db": db}
     server.terminate()
     server.wait(timeout=10)
 
 
 def dashboards_running(db: Path) -> list[str]:
-    found = subprocess.run(["pgrep", "-f", f"floorwatch dash --db {db}"], capture_output=True,
-                           text=True).stdout.split()  # fmt: skip
+    found = subprocess.run(
+        ["pgrep", "-f", f"floorwatch dash --db {db}"], capture_output=True, text=True
+    ).stdout.split()
     return [pid for pid in found if pid != str(os.getpid())]
 
 
@@ -100,8 +113,11 @@ def test_a_dashboard_only_key_over_real_openssh(sshd, tmp_path):
     tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", ssh)
     try:
         # The floor comes up: queue names and agent states.
-        wait_for(lambda: "Sales" in capture(session) and "on call" in capture(session),
-                 timeout=30, what="the floor over ssh")  # fmt: skip
+        wait_for(
+            lambda: "Sales" in capture(session) and "on call" in capture(session),
+            timeout=30,
+            what="the floor over ssh",
+        )
         screen = capture(session)
         assert "available" in screen and "Zoe" in screen and "Yann" in screen
         assert "SL 1h" not in screen  # 80 columns: the trend columns give way
@@ -119,13 +135,21 @@ def test_a_dashboard_only_key_over_real_openssh(sshd, tmp_path):
 def test_the_key_gets_no_shell_no_command_and_no_forwarding(sshd):
     client, keys, target = sshd["client"], sshd["keys"], sshd["target"]
     # Asking for a command runs the dashboard instead, which without a terminal says so.
-    result = subprocess.run([*client, "-i", str(keys["user"]), target, "ls", "/"],
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [*client, "-i", str(keys["user"]), target, "ls", "/"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "bin" not in result.stdout.split() and "etc" not in result.stdout.split()
     assert "needs a terminal" in result.stderr and result.returncode == 2
     # A wrong key is refused.
-    refused = subprocess.run([*client, "-i", str(keys["other"]), target, "true"],
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    refused = subprocess.run(
+        [*client, "-i", str(keys["other"]), target, "true"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 255 and "Permission denied" in refused.stderr
     # Port forwarding is refused: nothing reaches the target through the tunnel.
     reached = []
@@ -134,17 +158,25 @@ def test_the_key_gets_no_shell_no_command_and_no_forwarding(sshd):
     target_server.listen()
     target_server.settimeout(3)
     local = free_port()
-    tunnel = subprocess.Popen([*client, "-i", str(keys["user"]), "-N", "-L",
-                               f"127.0.0.1:{local}:127.0.0.1:{target_server.getsockname()[1]}",
-                               target], stderr=subprocess.PIPE, text=True)  # fmt: skip
+    tunnel = subprocess.Popen(
+        [
+            *client,
+            "-i",
+            str(keys["user"]),
+            "-N",
+            "-L",
+            f"127.0.0.1:{local}:127.0.0.1:{target_server.getsockname()[1]}",
+            target,
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         time.sleep(1.5)
         with socket.create_connection(("127.0.0.1", local), timeout=3) as through:
             through.sendall(b"hello")
-            try:
+            with contextlib.suppress(TimeoutError):
                 reached.append(target_server.accept())
-            except TimeoutError:
-                pass
     except OSError:
         pass
     finally:
@@ -162,18 +194,33 @@ def test_serve_web_in_headless_chromium(live_floor, tmp_path):
     aiohttp = pytest.importorskip("aiohttp")
     db, config = live_floor
     port, devtools = free_port(), free_port()
-    server = subprocess.Popen([*FLOORWATCH, "serve-web", "--db", str(db), "--config", str(config),
-                               "--port", str(port)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)  # fmt: skip
+    server = subprocess.Popen(
+        [*FLOORWATCH, "serve-web", "--db", str(db), "--config", str(config), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     browser = None
     try:
         wait_for(lambda: listening(port), what="serve-web to listen")
-        browser = subprocess.Popen([
-            chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", f"--user-data-dir={tmp_path / 'chrome'}",
-            f"--remote-debugging-port={devtools}", "--window-size=1400,900", "about:blank",
-        ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        browser = subprocess.Popen(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tmp_path / 'chrome'}",
+                f"--remote-debugging-port={devtools}",
+                "--window-size=1400,900",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for(lambda: listening(devtools), what="chromium's devtools")
         received, screenshot = asyncio.run(_browse(aiohttp, devtools, f"http://127.0.0.1:{port}/"))
     finally:
@@ -229,13 +276,30 @@ async def _browse(aiohttp, devtools: int, url: str) -> tuple[bytes, bytes]:
 
 def test_serve_web_refuses_to_listen_beyond_loopback_without_saying_so(live_floor):
     db, _ = live_floor
-    refused = subprocess.run([*FLOORWATCH, "serve-web", "--db", str(db), "--host", "0.0.0.0"],
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    refused = subprocess.run(
+        [*FLOORWATCH, "serve-web", "--db", str(db), "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 2 and "no authentication" in refused.stderr
     port = free_port()
-    allowed = subprocess.Popen([*FLOORWATCH, "serve-web", "--db", str(db), "--host", "0.0.0.0",
-                                "--port", str(port), "--allow-remote"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    allowed = subprocess.Popen(
+        [
+            *FLOORWATCH,
+            "serve-web",
+            "--db",
+            str(db),
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(port),
+            "--allow-remote",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_for(lambda: listening(port), what="serve-web")
     finally:
@@ -255,16 +319,20 @@ def test_a_viewer_cannot_write(live_floor):
     assert db.read_bytes() == before
 
 
-@pytest.mark.parametrize("target, message", [
-    ("missing.db", "no such database"),
-    ("garbage.db", "not a SQLite database"),
-    (".", "is a directory"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("missing.db", "no such database"),
+        ("garbage.db", "not a SQLite database"),
+        (".", "is a directory"),
+    ],
+)
 def test_dash_on_a_database_it_cannot_read_exits_2(tmp_path, target, message):
     (tmp_path / "garbage.db").write_bytes(os.urandom(4096))
     path = tmp_path / target
-    result = subprocess.run([*FLOORWATCH, "dash", "--db", str(path)], capture_output=True,
-                            text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [*FLOORWATCH, "dash", "--db", str(path)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2 and message in result.stderr
     assert result.stderr.count("\n") == 1
 
@@ -294,8 +362,16 @@ async def test_the_command_palette_offers_only_viewing_actions(live_floor):
         system = [command.title for command in app.get_system_commands(app.screen)]
         assert sorted(system) == ["Keys", "Quit", "Theme"]
         ours = [name for name, _, _ in FloorCommands(app.screen)._commands()]
-        allowed = ("Wallboard", "Freeze", "Keys", "Find", "Filter", "Show all", "Open agent",
-                   "Sort agents")  # fmt: skip
+        allowed = (
+            "Wallboard",
+            "Freeze",
+            "Keys",
+            "Find",
+            "Filter",
+            "Show all",
+            "Open agent",
+            "Sort agents",
+        )
         assert ours and all(name.startswith(allowed) for name in ours)
 
 
@@ -334,8 +410,13 @@ def test_no_color_is_honoured(live_floor):
 
 def test_dash_without_a_terminal_says_so(live_floor):
     db, _ = live_floor
-    result = subprocess.run([*FLOORWATCH, "dash", "--db", str(db)], capture_output=True,
-                            text=True, stdin=subprocess.DEVNULL, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [*FLOORWATCH, "dash", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert result.returncode == 2 and "needs a terminal" in result.stderr
     json.dumps(result.returncode)
 

@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,12 +20,18 @@ from floorwatch.modes.web import RECONNECT_SCRIPT
 from tests.helpers import FLOORWATCH, free_port, listening, wait_for
 
 
-def handshake(port: int, host: str, origin: str | None, path: str = "/ws?width=80&height=24"
-              ) -> str:  # fmt: skip
+def handshake(
+    port: int, host: str, origin: str | None, path: str = "/ws?width=80&height=24"
+) -> str:
     """A web socket upgrade request, byte for byte; returns the response's status line."""
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Upgrade: websocket",
-             "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-             "Sec-WebSocket-Version: 13"]  # fmt: skip
+    lines = [
+        f"GET {path} HTTP/1.1",
+        f"Host: {host}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version: 13",
+    ]
     if origin is not None:
         lines.append(f"Origin: {origin}")
     with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
@@ -52,9 +59,11 @@ def page(port: int, host: str) -> tuple[str, str]:
 def serve_web(live_floor):  # noqa: F811
     db, config = live_floor
     port = free_port()
-    server = subprocess.Popen([*FLOORWATCH, "serve-web", "--db", str(db), "--config", str(config),
-                               "--port", str(port)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)  # fmt: skip
+    server = subprocess.Popen(
+        [*FLOORWATCH, "serve-web", "--db", str(db), "--config", str(config), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_for(lambda: listening(port), what="serve-web to listen")
         yield port, server
@@ -91,8 +100,12 @@ def test_serve_web_refuses_other_sites(serve_web):
 
 def test_serve_web_with_a_bad_public_url_says_so(live_floor):  # noqa: F811
     db, _ = live_floor
-    result = subprocess.run([*FLOORWATCH, "serve-web", "--db", str(db), "--public-url", "floor"],
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [*FLOORWATCH, "serve-web", "--db", str(db), "--public-url", "floor"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "--public-url 'floor'" in result.stderr
 
@@ -106,16 +119,30 @@ def test_a_browser_wall_reconnects_by_itself(serve_web, tmp_path):
     aiohttp = pytest.importorskip("aiohttp")
     port, server = serve_web
     devtools = free_port()
-    browser = subprocess.Popen([
-        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", f"--user-data-dir={tmp_path / 'chrome'}",
-        f"--remote-debugging-port={devtools}", "--window-size=1400,900", "about:blank",
-    ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    browser = subprocess.Popen(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'chrome'}",
+            f"--remote-debugging-port={devtools}",
+            "--window-size=1400,900",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(lambda: listening(devtools), what="chromium's devtools")
-        sockets, floors = asyncio.run(_watch(aiohttp, devtools, f"http://127.0.0.1:{port}/",
-                                             server.pid))  # fmt: skip
+        sockets, floors = asyncio.run(
+            _watch(aiohttp, devtools, f"http://127.0.0.1:{port}/", server.pid)
+        )
     finally:
         browser.terminate()
         browser.wait(timeout=10)
@@ -124,14 +151,16 @@ def test_a_browser_wall_reconnects_by_itself(serve_web, tmp_path):
 
 def _sessions(server_pid: int) -> list[int]:
     """The dashboards serve-web runs (its children's children: a shell, then python)."""
-    found = subprocess.run(["pgrep", "-f", "floorwatch dash"], capture_output=True,
-                           text=True).stdout.split()  # fmt: skip
+    found = subprocess.run(
+        ["pgrep", "-f", "floorwatch dash"], capture_output=True, text=True
+    ).stdout.split()
     mine = []
     for pid in map(int, found):
         parent = pid
         for _ in range(3):
             try:
-                parent = int(open(f"/proc/{parent}/stat").read().rsplit(")", 1)[1].split()[1])
+                stat = Path(f"/proc/{parent}/stat").read_text()
+                parent = int(stat.rsplit(")", 1)[1].split()[1])
             except (OSError, ValueError, IndexError):
                 break
             if parent == server_pid:
@@ -174,8 +203,9 @@ async def _watch(aiohttp, devtools: int, url: str, server_pid: int) -> tuple[int
                         continue
                     frame = params["response"]
                     data = frame["payloadData"]
-                    received[request] += (base64.b64decode(data) if frame["opcode"] == 2
-                                          else data.encode())  # fmt: skip
+                    received[request] += (
+                        base64.b64decode(data) if frame["opcode"] == 2 else data.encode()
+                    )
                     if b"Yann" in received[request]:
                         with_floor.append(request)
                         if len(with_floor) == 1:  # the floor is up: end its session

@@ -50,8 +50,9 @@ async def test_floor_shows_queues_agents_and_moves_between_screens(sample_db):
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, AgentScreen))
         assert app.screen.agent == chosen
-        await until(pilot, lambda: app.update.agent_day is not None
-                    and app.update.agent_day.agent == chosen)  # fmt: skip
+        await until(
+            pilot, lambda: app.update.agent_day is not None and app.update.agent_day.agent == chosen
+        )
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, FloorScreen))
         assert agents.cursor_key == chosen and agents.has_focus
@@ -67,9 +68,16 @@ async def test_floor_shows_queues_agents_and_moves_between_screens(sample_db):
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         keys = dict((description, key) for key, description in app.screen.rows)
-        for description, key in (("Sort", "s"), ("Filter", "f"), ("Search", "/"),
-                                 ("Wallboard", "w"), ("Freeze", "space"), ("Burnout", "b"),
-                                 ("Open", "⏎"), ("Quit", "q")):  # fmt: skip
+        for description, key in (
+            ("Sort", "s"),
+            ("Filter", "f"),
+            ("Search", "/"),
+            ("Wallboard", "w"),
+            ("Freeze", "space"),
+            ("Burnout", "b"),
+            ("Open", "⏎"),
+            ("Quit", "q"),
+        ):
             assert keys[description].split(", ")[0] == key
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, FloorScreen))
@@ -91,8 +99,11 @@ async def test_sort_filter_and_search(sample_db):
         await pilot.press("f")
         await until(pilot, lambda: isinstance(app.screen, FilterScreen))
         options = app.screen.query_one("#filter-options")
-        index = next(i for i in range(options.option_count)
-                     if options.get_option_at_index(i).id == "queue:vip")  # fmt: skip
+        index = next(
+            i
+            for i in range(options.option_count)
+            if options.get_option_at_index(i).id == "queue:vip"
+        )
         options.highlighted = index
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, FloorScreen))
@@ -117,8 +128,9 @@ async def test_sort_filter_and_search(sample_db):
 async def test_freeze_holds_the_screen_and_says_so(sample_db):
     clock = [END]
     config = load(CONFIG)
-    app = FloorwatchApp(LiveFloor(sample_db, config, clock=lambda: clock[0], poll_s=0.02,
-                                  tick_s=0.05), config)  # fmt: skip
+    app = FloorwatchApp(
+        LiveFloor(sample_db, config, clock=lambda: clock[0], poll_s=0.02, tick_s=0.05), config
+    )
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(pilot)
         await pilot.press("space")
@@ -182,9 +194,10 @@ async def test_a_board_moving_only_the_changed_rows_keeps_the_full_sort_order():
         name: str
         value: int
 
-    columns = [Column("name", "name", 8, lambda r, now: (r.name, None)),
-               Column("value", "value", 6, lambda r, now: (str(r.value), None),
-                      sort=lambda r: r.value)]  # fmt: skip
+    columns = [
+        Column("name", "name", 8, lambda r, now: (r.name, None)),
+        Column("value", "value", 6, lambda r, now: (str(r.value), None), sort=lambda r: r.value),
+    ]
 
     class Host(App):
         def compose(self):
@@ -207,8 +220,7 @@ async def test_a_board_moving_only_the_changed_rows_keeps_the_full_sort_order():
                 rows[key] = Item(key, rng.randrange(50))
             table.update_rows(rows, step)
             shown = [k for k in rows if table.filter is None or table.filter(rows[k])]
-            expected = sorted(shown, key=lambda k: (rows[k].value, k),
-                              reverse=table.sort_reverse)  # fmt: skip
+            expected = sorted(shown, key=lambda k: (rows[k].value, k), reverse=table.sort_reverse)
             assert table.order == expected, step
             if "a0500" in table.order:
                 assert table.cursor_key == "a0500"  # the cursor follows its row

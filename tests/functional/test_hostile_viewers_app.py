@@ -41,8 +41,9 @@ def screen_text(app) -> str:
 
 
 def every_segment(app) -> str:
-    return "".join(segment.text for strip in app.screen._compositor.render_strips()
-                   for segment in strip)  # fmt: skip
+    return "".join(
+        segment.text for strip in app.screen._compositor.render_strips() for segment in strip
+    )
 
 
 async def test_the_dashboard_shows_names_as_text(hostile):
@@ -64,16 +65,23 @@ async def test_the_dashboard_shows_names_as_text(hostile):
             assert shown in text, (shown, text)
         # The drill-down of the agent on a call: title (caller), numbers, calls.
         app.open_agent(FORMULA)
-        await until(pilot, lambda: isinstance(app.screen, AgentScreen)
-                    and app.update.agent_day is not None)  # fmt: skip
+        await until(
+            pilot, lambda: isinstance(app.screen, AgentScreen) and app.update.agent_day is not None
+        )
         await pilot.pause(0.1)
         text = screen_text(app)
         assert not CONTROL.findall(every_segment(app))
         assert FORMULA in text and CALLER_SHOWN in text, text
         await pilot.press("escape")
         app.open_agent(LINK)
-        await until(pilot, lambda: isinstance(app.screen, AgentScreen)
-                    and app.update.agent_day is not None and app.screen.agent == LINK)  # fmt: skip
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, AgentScreen)
+                and app.update.agent_day is not None
+                and app.screen.agent == LINK
+            ),
+        )
         await pilot.pause(0.1)
         text = screen_text(app)
         assert LINK in text and REASON_SHOWN in text and QUEUE in text, text
@@ -85,8 +93,7 @@ async def test_the_dashboard_shows_names_as_text(hostile):
         await until(pilot, lambda: isinstance(app.screen, SearchScreen))
         await pilot.pause(0.05)
         options = app.screen.query_one("#search-results")
-        prompts = [str(options.get_option_at_index(i).prompt)
-                   for i in range(options.option_count)]  # fmt: skip
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert OSC52_SHOWN in prompts and LINK in prompts and EMOJI in prompts, prompts
         assert LINK in screen_text(app)
         await pilot.press("escape")
@@ -94,8 +101,7 @@ async def test_the_dashboard_shows_names_as_text(hostile):
         await until(pilot, lambda: isinstance(app.screen, FilterScreen))
         await pilot.pause(0.05)
         options = app.screen.query_one("#filter-options")
-        prompts = [str(options.get_option_at_index(i).prompt)
-                   for i in range(options.option_count)]  # fmt: skip
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert f"queue: {QUEUE}" in prompts, prompts
         await pilot.press("escape")
         # The command palette: what it shows (prompt and help) is the text, not markup.

@@ -14,13 +14,25 @@ async def test_the_demo_app(tmp_path):
     from floorwatch.widgets.agent_board import AgentBoard
     from floorwatch.widgets.burnout_panel import BurnoutPanel
 
-    demo = Demo(DemoOptions(folder=tmp_path / "d", agents=16, queues=2, seed=3, speed=30,
-                            history_days=2, timezone="UTC"))  # fmt: skip
+    demo = Demo(
+        DemoOptions(
+            folder=tmp_path / "d",
+            agents=16,
+            queues=2,
+            seed=3,
+            speed=30,
+            history_days=2,
+            timezone="UTC",
+        )
+    )
     demo.prepare()
     demo.start()
     try:
-        app = FloorwatchApp(LiveFloor(demo.database, demo.config, clock=demo.clock.now,
-                                      poll_s=0.05), demo.config, banner="demo")  # fmt: skip
+        app = FloorwatchApp(
+            LiveFloor(demo.database, demo.config, clock=demo.clock.now, poll_s=0.05),
+            demo.config,
+            banner="demo",
+        )
         async with app.run_test(size=(140, 40)) as pilot:
             deadline = time.monotonic() + 20
             while app.update is None and time.monotonic() < deadline:
@@ -35,8 +47,10 @@ async def test_the_demo_app(tmp_path):
             )
             # Live: the simulated clock runs 30x, new calls keep coming.
             offered = first.totals.windows["today"].offered
-            while (app.update.snapshot.totals.windows["today"].offered <= offered
-                   and time.monotonic() < deadline + 20):  # fmt: skip
+            while (
+                app.update.snapshot.totals.windows["today"].offered <= offered
+                and time.monotonic() < deadline + 20
+            ):
                 await pilot.pause(0.1)
             assert app.update.snapshot.totals.windows["today"].offered > offered
             assert app.update.snapshot.at > first.at

@@ -20,23 +20,39 @@ async def test_a_viewer_follows_its_store_when_it_is_replaced_or_deleted(tmp_pat
     restore does): the viewer shows the new floor. Deleted: the header says the store is
     gone, the last floor stays. Back: the viewer reopens it and the problem clears."""
     now = int(time.time())
-    first = ingest_file(tmp_path / "floor.db", write_lines(tmp_path / "a.ql", [
-        f"{now - 60}|MANAGER|sales|Zoe|ADDMEMBER|"]))  # fmt: skip
-    second = ingest_file(tmp_path / "other.db", write_lines(tmp_path / "b.ql", [
-        f"{now - 50}|MANAGER|sales|Yann|ADDMEMBER|",
-        f"{now - 40}|c1|sales|NONE|ENTERQUEUE||5550100|1"]))  # fmt: skip
+    first = ingest_file(
+        tmp_path / "floor.db",
+        write_lines(tmp_path / "a.ql", [f"{now - 60}|MANAGER|sales|Zoe|ADDMEMBER|"]),
+    )
+    second = ingest_file(
+        tmp_path / "other.db",
+        write_lines(
+            tmp_path / "b.ql",
+            [
+                f"{now - 50}|MANAGER|sales|Yann|ADDMEMBER|",
+                f"{now - 40}|c1|sales|NONE|ENTERQUEUE||5550100|1",
+            ],
+        ),
+    )
     backup = tmp_path / "backup.db"
     shutil.copy(first, backup)
     config = Config(timezone="UTC")
     app = FloorwatchApp(LiveFloor(first, config, poll_s=0.02), config)
     async with app.run_test(size=(120, 30)) as pilot:
-        await until(pilot, lambda: app.update is not None
-                    and "Zoe" in app.update.snapshot.agents, what="the first floor")  # fmt: skip
+        await until(
+            pilot,
+            lambda: app.update is not None and "Zoe" in app.update.snapshot.agents,
+            what="the first floor",
+        )
         incoming = tmp_path / "incoming.db"
         shutil.copy(second, incoming)
         os.replace(incoming, first)
-        await until(pilot, lambda: "Yann" in app.update.snapshot.agents, timeout=5,
-                    what="the replaced store's floor")  # fmt: skip
+        await until(
+            pilot,
+            lambda: "Yann" in app.update.snapshot.agents,
+            timeout=5,
+            what="the replaced store's floor",
+        )
         assert "Zoe" not in app.update.snapshot.agents and app.problem is None
         assert app.update.snapshot.queues["sales"].calls_waiting == 1
         first.unlink()
@@ -47,8 +63,12 @@ async def test_a_viewer_follows_its_store_when_it_is_replaced_or_deleted(tmp_pat
         assert "the store is gone" in header
         assert "Yann" in app.update.snapshot.agents  # the last floor, marked as such
         shutil.copy(backup, first)
-        await until(pilot, lambda: app.problem is None and "Zoe" in app.update.snapshot.agents,
-                    timeout=8, what="the store back")  # fmt: skip
+        await until(
+            pilot,
+            lambda: app.problem is None and "Zoe" in app.update.snapshot.agents,
+            timeout=8,
+            what="the store back",
+        )
 
 
 # ----------------------------------------------------------------- worker failures

@@ -112,18 +112,21 @@ def test_blocks_split_at_any_read_boundary_come_out_whole():
 
 
 def test_block_fields_keep_empty_values_and_set_aside_broken_lines():
-    block = parse_block(b"Event: QueueMemberPause\r\nPausedReason: \r\nthis is not a header\r\n"
-                        b"Queue: orders")  # fmt: skip
+    block = parse_block(
+        b"Event: QueueMemberPause\r\nPausedReason: \r\nthis is not a header\r\nQueue: orders"
+    )
     assert block.fields == {"Event": "QueueMemberPause", "PausedReason": "", "Queue": "orders"}
     assert block.bad_lines == ["this is not a header"]
 
 
 @pytest.mark.parametrize(
     "location, expected",
-    [("driver@127.0.0.1:5040", ("driver", "127.0.0.1", 5040)),
-     ("driver@pbx", ("driver", "pbx", 5038)),
-     ("driver@[::1]:5039", ("driver", "::1", 5039))],
-)  # fmt: skip
+    [
+        ("driver@127.0.0.1:5040", ("driver", "127.0.0.1", 5040)),
+        ("driver@pbx", ("driver", "pbx", 5038)),
+        ("driver@[::1]:5039", ("driver", "::1", 5039)),
+    ],
+)
 def test_source_spelling(location, expected):
     address = parse_address(location)
     assert (address.user, address.host, address.port) == expected
@@ -152,8 +155,9 @@ def test_idle_queuestatus_gives_every_member_and_no_calls(tmp_path):
     idle = (AMI / "queuestatus_idle.raw").read_bytes()
     with AmiServer(status_reply=lambda action_id: idle[113:]) as server:
         db = tmp_path / "floor.db"
-        ingest_until(db, [source(server)],
-                     lambda c: count(c, "SELECT count(*) FROM memberships") == 11)  # fmt: skip
+        ingest_until(
+            db, [source(server)], lambda c: count(c, "SELECT count(*) FROM memberships") == 11
+        )
     with sqlite3.connect(db) as conn:
         per_queue = dict(
             conn.execute(
@@ -173,8 +177,9 @@ def test_started_mid_day_the_busy_floor_shows_before_any_new_event(tmp_path):
     login, status, stream = raw[30:205], raw[205:7457], raw[7457:]
     db = tmp_path / "floor.db"
     clock = [1795532880.0]
-    with AmiServer(stream, login_reply=lambda _: login, status_reply=lambda _: status,
-                   hold=True) as server:  # fmt: skip
+    with AmiServer(
+        stream, login_reply=lambda _: login, status_reply=lambda _: status, hold=True
+    ) as server:
         feed = source(server, clock=lambda: clock[0])
         store = Store.open(str(db))
         run = Ingest(store, [feed])
@@ -201,9 +206,11 @@ def test_started_mid_day_the_busy_floor_shows_before_any_new_event(tmp_path):
                     waits[fields["Queue"]] = max(waits[fields["Queue"]], int(fields["Wait"]))
             assert longest == dict(waits)
             paused = {a.name: a.paused_in for a in floor.agents.values() if a.paused_in}
-            assert paused == {"Local/205@agents/n": {"orders": "Training"},
-                              "Cleo": {"orders": "Auto-Pause"},
-                              "Ben": {"orders": "Break", "returns": "Break"}}  # fmt: skip
+            assert paused == {
+                "Local/205@agents/n": {"orders": "Training"},
+                "Cleo": {"orders": "Auto-Pause"},
+                "Ben": {"orders": "Break", "returns": "Break"},
+            }
             states = {a.name: (a.state, a.reason) for a in floor.agents.values()}
             assert states["Ben"] == ("paused", "Break")  # paused in every queue he is in
             with sqlite3.connect(db) as conn:
@@ -244,16 +251,23 @@ def queue_log_db(tmp_path_factory) -> Path:
     return db
 
 
-def replay_capture(db: Path, drops: list[int] | None = None, garbage: bytes | None = None,
-                   extra=()) -> tuple[AmiServer, Ingest]:  # fmt: skip
+def replay_capture(
+    db: Path, drops: list[int] | None = None, garbage: bytes | None = None, extra=()
+) -> tuple[AmiServer, Ingest]:
     stream = garbage if garbage is not None else capture_stream()
     server = AmiServer(stream, drops=drops, chunk=1 << 14)
     quiet = quiet_for(0.5)
     try:
-        run = ingest_until(db, [source(server), *extra],
-                           lambda c: server.finished.is_set()
-                           and count(c, "SELECT count(*) FROM events WHERE kind='call_queued'")
-                           >= (198 if not extra else 199) and quiet(c))  # fmt: skip
+        run = ingest_until(
+            db,
+            [source(server), *extra],
+            lambda c: (
+                server.finished.is_set()
+                and count(c, "SELECT count(*) FROM events WHERE kind='call_queued'")
+                >= (198 if not extra else 199)
+                and quiet(c)
+            ),
+        )
     finally:
         server.close()
     return server, run
@@ -321,9 +335,12 @@ def test_dropped_connections_reconnect_resync_and_count_nothing_twice(tmp_path):
     assert server.actions == ["QueueStatus"] * 4  # re-synced on every connection
     assert outcomes(dropped_db) == outcomes(clean_db)
     with sqlite3.connect(dropped_db) as conn, sqlite3.connect(clean_db) as clean:
-        for sql in ("SELECT count(*) FROM calls", "SELECT count(*) FROM misses",
-                    "SELECT count(*) FROM calls WHERE status != 'done'",
-                    "SELECT count(*) FROM events WHERE kind = 'call_queued'"):  # fmt: skip
+        for sql in (
+            "SELECT count(*) FROM calls",
+            "SELECT count(*) FROM misses",
+            "SELECT count(*) FROM calls WHERE status != 'done'",
+            "SELECT count(*) FROM events WHERE kind = 'call_queued'",
+        ):
             assert count(conn, sql) == count(clean, sql), sql
         assert conn.execute("SELECT status FROM sources").fetchone()[0] == "connected"
 
@@ -359,8 +376,11 @@ def test_queue_log_and_ami_side_by_side_count_each_call_once(tmp_path, queue_log
     replay_capture(db, extra=[queue_log])
     assert outcomes(db) == outcomes(queue_log_db)
     with sqlite3.connect(db) as conn, sqlite3.connect(queue_log_db) as alone:
-        for sql in ("SELECT count(*) FROM calls", "SELECT count(*) FROM misses",
-                    "SELECT count(*) FROM calls WHERE outcome IS NULL"):  # fmt: skip
+        for sql in (
+            "SELECT count(*) FROM calls",
+            "SELECT count(*) FROM misses",
+            "SELECT count(*) FROM calls WHERE outcome IS NULL",
+        ):
             assert count(conn, sql) == count(alone, sql), sql
 
 
@@ -368,8 +388,11 @@ def test_refused_login_for_the_dashboard_is_shown_disconnected_and_retried(tmp_p
     with AmiServer(secret="another") as server:
         feed = source(server, fatal_login=False)
         db = tmp_path / "f.db"
-        run = ingest_until(db, [feed], lambda c: server.connections >= 3
-                           and count(c, "SELECT count(*) FROM sources") == 1)  # fmt: skip
+        run = ingest_until(
+            db,
+            [feed],
+            lambda c: server.connections >= 3 and count(c, "SELECT count(*) FROM sources") == 1,
+        )
     assert not run.errors
     with sqlite3.connect(db) as conn:
         status, detail = conn.execute("SELECT status, status_detail FROM sources").fetchone()
@@ -413,8 +436,11 @@ def test_either_feed_first_gives_the_queue_log_numbers(tmp_path, queue_log_db, a
     ami = _capture_events()
     db = tmp_path / "both.db"
     store = Store.open(str(db))
-    for name, events in ([("ami", ami), ("queue_log", queue_log)] if ami_first
-                         else [("queue_log", queue_log), ("ami", ami)]):  # fmt: skip
+    for name, events in (
+        [("ami", ami), ("queue_log", queue_log)]
+        if ami_first
+        else [("queue_log", queue_log), ("ami", ami)]
+    ):
         store.write([Batch(name, None, events)])
     store.close()
     assert outcomes(db) == outcomes(queue_log_db)
@@ -436,12 +462,15 @@ def test_a_surer_fact_replaces_an_inferred_outcome(tmp_path):
         "Event: QueueCallerJoin\r\nUniqueid: 2.2\r\nQueue: orders\r\nPosition: 1",
         "Event: QueueCallerLeave\r\nUniqueid: 2.2\r\nQueue: orders\r\nPosition: 1",
         "Event: Hangup\r\nUniqueid: 2.2",
-    ]  # fmt: skip
+    ]
     events = [e for block in blocks for e in translator.translate(parse_block(block.encode()))]
     assert [(e.kind, e.data.get("reason"), e.data.get("inferred")) for e in events] == [
-        ("call_queued", None, None), ("call_abandoned", None, True), ("call_left", "timeout", None),
-        ("call_queued", None, None), ("call_left", "key", True),
-    ]  # fmt: skip
+        ("call_queued", None, None),
+        ("call_abandoned", None, True),
+        ("call_left", "timeout", None),
+        ("call_queued", None, None),
+        ("call_left", "key", True),
+    ]
     db = tmp_path / "f.db"
     store = Store.open(str(db))
     store.write([Batch("ami", None, events)])

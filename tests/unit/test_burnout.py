@@ -33,17 +33,36 @@ H = 3600.0
 CONFIG = BurnoutConfig()
 
 
-def facts(now: float, *, availability=None, calls=(), misses=(), login_today_s=0.0,
-          occupancy=None, logged_in_60m_s=3600.0, queue_aht=None, baseline=None,
-          baseline_calls=0) -> AgentFacts:  # fmt: skip
+def facts(
+    now: float,
+    *,
+    availability=None,
+    calls=(),
+    misses=(),
+    login_today_s=0.0,
+    occupancy=None,
+    logged_in_60m_s=3600.0,
+    queue_aht=None,
+    baseline=None,
+    baseline_calls=0,
+) -> AgentFacts:
     return AgentFacts(
-        agent="Ana", now=now, day_start=DAY,
-        availability=availability if availability is not None else [
-            Span(DAY + 8 * H, None, "available", None)],
-        calls=list(calls), misses=list(misses), login_today_s=login_today_s,
-        occupancy_60m=occupancy, logged_in_60m_s=logged_in_60m_s, on_call=False,
-        queue_aht=queue_aht or {}, baseline_aht=baseline, baseline_calls=baseline_calls,
-    )  # fmt: skip
+        agent="Ana",
+        now=now,
+        day_start=DAY,
+        availability=availability
+        if availability is not None
+        else [Span(DAY + 8 * H, None, "available", None)],
+        calls=list(calls),
+        misses=list(misses),
+        login_today_s=login_today_s,
+        occupancy_60m=occupancy,
+        logged_in_60m_s=logged_in_60m_s,
+        on_call=False,
+        queue_aht=queue_aht or {},
+        baseline_aht=baseline,
+        baseline_calls=baseline_calls,
+    )
 
 
 def rules(f: AgentFacts, config: BurnoutConfig = CONFIG) -> dict[str, str]:
@@ -51,8 +70,9 @@ def rules(f: AgentFacts, config: BurnoutConfig = CONFIG) -> dict[str, str]:
 
 
 def call(start: float, talk: float, *, queue="orders", wrapup=None, ended=True) -> CallFact:
-    return CallFact(f"c{start}", queue, start, start + talk if ended else None,
-                    talk if ended else None, wrapup)  # fmt: skip
+    return CallFact(
+        f"c{start}", queue, start, start + talk if ended else None, talk if ended else None, wrapup
+    )
 
 
 # ----------------------------------------------------------------- no break
@@ -68,18 +88,24 @@ def test_no_break_warning_at_two_hours_and_critical_at_three():
 def test_a_pause_of_five_minutes_is_a_break_a_shorter_one_or_wrapup_is_not():
     login = DAY + 8 * H
     now = login + 2.5 * H
-    short = [Span(login, login + H, "available", None),
-             Span(login + H, login + H + 299, "paused", "Break"),
-             Span(login + H + 299, None, "available", None)]  # fmt: skip
+    short = [
+        Span(login, login + H, "available", None),
+        Span(login + H, login + H + 299, "paused", "Break"),
+        Span(login + H + 299, None, "available", None),
+    ]
     found = evaluate(facts(now, availability=short), CONFIG)["no_break"]
     assert found.severity == WARNING and found.since == login
-    wrapup = [Span(login, login + H, "available", None),
-              Span(login + H, login + H + 600, "wrapup", "ACW"),
-              Span(login + H + 600, None, "available", None)]  # fmt: skip
+    wrapup = [
+        Span(login, login + H, "available", None),
+        Span(login + H, login + H + 600, "wrapup", "ACW"),
+        Span(login + H + 600, None, "available", None),
+    ]
     assert "no_break" in rules(facts(now, availability=wrapup))
-    real = [Span(login, login + H, "available", None),
-            Span(login + H, login + H + 300, "paused", "Break"),
-            Span(login + H + 300, None, "available", None)]  # fmt: skip
+    real = [
+        Span(login, login + H, "available", None),
+        Span(login + H, login + H + 300, "paused", "Break"),
+        Span(login + H + 300, None, "available", None),
+    ]
     assert "no_break" not in rules(facts(now, availability=real))
     # Two hours after that break ended, it fires again, since the break's end.
     later = login + H + 300 + 2 * H
@@ -90,8 +116,10 @@ def test_a_pause_of_five_minutes_is_a_break_a_shorter_one_or_wrapup_is_not():
 
 def test_no_break_is_silent_for_an_agent_logged_out():
     login = DAY + 8 * H
-    avail = [Span(login, login + 3 * H, "available", None),
-             Span(login + 3 * H, None, "offline", None)]  # fmt: skip
+    avail = [
+        Span(login, login + 3 * H, "available", None),
+        Span(login + 3 * H, None, "offline", None),
+    ]
     assert "no_break" not in rules(facts(login + 3 * H + 60, availability=avail))
 
 
@@ -225,10 +253,12 @@ def test_severity_rises_while_up_and_overall_level_escalates_with_watches():
     login = DAY + 8 * H
     avail = [Span(login, None, "available", None)]
     changes = FlagChanges()
-    tracker.update("Ana", login + 2 * H, evaluate(facts(login + 2 * H, availability=avail), config),
-                   changes)  # fmt: skip
-    tracker.update("Ana", login + 3 * H, evaluate(facts(login + 3 * H, availability=avail), config),
-                   changes)  # fmt: skip
+    tracker.update(
+        "Ana", login + 2 * H, evaluate(facts(login + 2 * H, availability=avail), config), changes
+    )
+    tracker.update(
+        "Ana", login + 3 * H, evaluate(facts(login + 3 * H, availability=avail), config), changes
+    )
     (flag,) = tracker.flags("Ana")
     assert flag.severity == CRITICAL and flag in changes.updated
     watches = [type(flag)("Ben", rule, WATCH, 0, 0, "", {}) for rule in ("a", "b")]
@@ -240,8 +270,11 @@ def test_severity_rises_while_up_and_overall_level_escalates_with_watches():
 def test_an_agent_in_several_queues_is_judged_per_queue_for_hard_calls():
     now = DAY + 12 * H
     aht = {"orders": 100.0, "returns": 100.0}
-    calls = [call(now - 3000, 250, queue="orders"), call(now - 2000, 250, queue="returns"),
-             call(now - 1000, 250, queue="orders")]  # fmt: skip
+    calls = [
+        call(now - 3000, 250, queue="orders"),
+        call(now - 2000, 250, queue="returns"),
+        call(now - 1000, 250, queue="orders"),
+    ]
     found = evaluate(facts(now, calls=calls, queue_aht=aht), CONFIG)["hard_calls"]
     assert sorted(c["queue"] for c in found.evidence["calls"]) == ["orders", "orders", "returns"]
 
@@ -275,8 +308,9 @@ def test_monitor_in_the_ingest_writes_flags_readers_show_them(tmp_path, samples)
 @pytest.mark.parametrize("rule", ["no_break", "long_day"])
 def test_disabled_rules_do_not_run(rule):
     login = DAY + 8 * H
-    f = facts(login + 11 * H, availability=[Span(login, None, "available", None)],
-              login_today_s=11 * H)  # fmt: skip
+    f = facts(
+        login + 11 * H, availability=[Span(login, None, "available", None)], login_today_s=11 * H
+    )
     assert rule in rules(f)
     assert rule not in rules(f, BurnoutConfig(disabled=[rule]))
 
@@ -285,7 +319,8 @@ def test_disabled_rules_do_not_run(rule):
 def _flag_rows(store: Store) -> list[tuple]:
     return store.conn.execute(
         "SELECT agent, rule, severity, since, raised_at, cleared_at, summary FROM burnout_flags "
-        "ORDER BY agent, rule, raised_at").fetchall()  # fmt: skip
+        "ORDER BY agent, rule, raised_at"
+    ).fetchall()
 
 
 def test_incremental_rounds_raise_and_clear_exactly_what_full_rounds_do(tmp_path):
@@ -297,16 +332,21 @@ def test_incremental_rounds_raise_and_clear_exactly_what_full_rounds_do(tmp_path
     from floorwatch.sources.queue_log import parse_line
     from floorwatch.sources.simulator import SimConfig, Simulator
 
-    simulator = Simulator(SimConfig(agents=24, queues=3, seed=5, start=DAY + 12 * H,
-                                    history_days=1))  # fmt: skip
+    simulator = Simulator(
+        SimConfig(agents=24, queues=3, seed=5, start=DAY + 12 * H, history_days=1)
+    )
     config = Config(timezone="UTC")
-    stores = [Store.open(tmp_path / f"{kind}.db", config.derive_config())
-              for kind in ("incremental", "full")]  # fmt: skip
+    stores = [
+        Store.open(tmp_path / f"{kind}.db", config.derive_config())
+        for kind in ("incremental", "full")
+    ]
     yesterday = [parse_line(line, "sim") for line in simulator.lines(DAY)]
     for store in stores:  # yesterday, for the "slowing down" baselines
         store.write([Batch("sim", "queue_log", yesterday)])
-    incremental, full = (BurnoutMonitor(tmp_path / f"{kind}.db", config, every_s=None)
-                         for kind in ("incremental", "full"))  # fmt: skip
+    incremental, full = (
+        BurnoutMonitor(tmp_path / f"{kind}.db", config, every_s=None)
+        for kind in ("incremental", "full")
+    )
     evaluated, rounds = 0, 0
     now = DAY + 6 * H
     while now < DAY + 20 * H:
@@ -340,11 +380,13 @@ def test_baselines_are_each_agents_mean_handle_time_over_the_days_before(tmp_pat
     from floorwatch.sources.queue_log import parse_line
     from floorwatch.sources.simulator import SimConfig, Simulator
 
-    simulator = Simulator(SimConfig(agents=12, queues=2, seed=2, start=DAY + 12 * H,
-                                    history_days=2))  # fmt: skip
+    simulator = Simulator(
+        SimConfig(agents=12, queues=2, seed=2, start=DAY + 12 * H, history_days=2)
+    )
     store = Store.open(tmp_path / "b.db")
-    store.write([Batch("sim", "queue_log", [parse_line(line, "sim")
-                                            for line in simulator.lines(DAY)])])  # fmt: skip
+    store.write(
+        [Batch("sim", "queue_log", [parse_line(line, "sim") for line in simulator.lines(DAY)])]
+    )
     handled: dict[str, list[float]] = {}
     for agent, talk, wrapup, wait_end, outcome in store.conn.execute(
         "SELECT agent, talk_s, wrapup_s, wait_end_at, outcome FROM calls"

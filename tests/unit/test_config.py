@@ -26,25 +26,41 @@ def test_the_commented_example_loads():
     assert config.burnout.no_break_warning_h == 2.0
 
 
-@pytest.mark.parametrize("table, message", [
-    ({"databse": "x"}, "top level: unknown key(s) databse"),
-    ({"service_level": {"thresold_s": 20}}, "service_level: unknown key(s) thresold_s"),
-    ({"service_level": {"threshold_s": "twenty"}}, "service_level.threshold_s: expected a number"),
-    ({"service_level": {"formula": "best"}}, "service_level.formula: 'best' is not one of"),
-    ({"service_level": {"target": 80}}, "service_level.target: 80.0 is not between 0 and 1"),
-    ({"queues": {"vip": {"service_level": {"T": 15}}}},
-     "queues.vip.service_level: unknown key(s) T"),
-    ({"queues": {"vip": {"service_level": {"threshold_s": "x"}}}},
-     "queues.vip.service_level.threshold_s: expected a number"),
-    ({"queues": {"vip": {"colour": "red"}}}, "queues.vip: unknown key(s) colour"),
-    ({"timezone": "Mars/Olympus"}, "timezone: 'Mars/Olympus' is not a known time zone"),
-    ({"colors": {"calls_waiting": {"warning": 3}}}, "colors.calls_waiting: missing key(s) critical"),
-    ({"agents": {"aliases": ["x"]}}, "agents.aliases: expected a table"),
-    ({"sources": [{"spec": "queue_log"}]}, "sources[0].spec: 'queue_log' is not KIND:LOCATION"),
-    ({"sources": [{"name": "x"}]}, "sources[0]: missing key(s) spec"),
-    ({"burnout": {"no_break_warning_h": True}}, "burnout.no_break_warning_h: expected a number"),
-    ({"burnout": {"nap_time": 1}}, "burnout: unknown key(s) nap_time"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        ({"databse": "x"}, "top level: unknown key(s) databse"),
+        ({"service_level": {"thresold_s": 20}}, "service_level: unknown key(s) thresold_s"),
+        (
+            {"service_level": {"threshold_s": "twenty"}},
+            "service_level.threshold_s: expected a number",
+        ),
+        ({"service_level": {"formula": "best"}}, "service_level.formula: 'best' is not one of"),
+        ({"service_level": {"target": 80}}, "service_level.target: 80.0 is not between 0 and 1"),
+        (
+            {"queues": {"vip": {"service_level": {"T": 15}}}},
+            "queues.vip.service_level: unknown key(s) T",
+        ),
+        (
+            {"queues": {"vip": {"service_level": {"threshold_s": "x"}}}},
+            "queues.vip.service_level.threshold_s: expected a number",
+        ),
+        ({"queues": {"vip": {"colour": "red"}}}, "queues.vip: unknown key(s) colour"),
+        ({"timezone": "Mars/Olympus"}, "timezone: 'Mars/Olympus' is not a known time zone"),
+        (
+            {"colors": {"calls_waiting": {"warning": 3}}},
+            "colors.calls_waiting: missing key(s) critical",
+        ),
+        ({"agents": {"aliases": ["x"]}}, "agents.aliases: expected a table"),
+        ({"sources": [{"spec": "queue_log"}]}, "sources[0].spec: 'queue_log' is not KIND:LOCATION"),
+        ({"sources": [{"name": "x"}]}, "sources[0]: missing key(s) spec"),
+        (
+            {"burnout": {"no_break_warning_h": True}},
+            "burnout.no_break_warning_h: expected a number",
+        ),
+        ({"burnout": {"nap_time": 1}}, "burnout: unknown key(s) nap_time"),
+    ],
+)
 def test_each_mistake_is_named(table, message):
     with pytest.raises(ConfigError) as error:
         from_table(table, "floorwatch.toml")

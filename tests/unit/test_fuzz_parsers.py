@@ -31,9 +31,11 @@ from floorwatch.sources.base import Batch
 from floorwatch.sources.linefeed import parse_lines
 from floorwatch.store.database import Store
 
-FUZZ = settings(max_examples=300, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow,
-                                       HealthCheck.data_too_large])  # fmt: skip
+FUZZ = settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 STORED = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
 # ----------------------------------------------------------------------------- strategies
@@ -41,48 +43,115 @@ STORED = settings(max_examples=150, deadline=None, suppress_health_check=list(He
 HOSTILE_NUMBERS = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
     st.integers(min_value=0, max_value=700_000).map(str),
-    st.sampled_from(["", "0", "-0", "1_000", " 7", "7 ", "+7", "\u0663", "\uff13", "\u00b2", "nan",
-                     "inf", "-inf", "1e3", "0x10", "1.5", "9" * 30, "9" * 5000, "7\x00", "\x00",
-                     "7\r", "\t7"]),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "-0",
+            "1_000",
+            " 7",
+            "7 ",
+            "+7",
+            "\u0663",
+            "\uff13",
+            "\u00b2",
+            "nan",
+            "inf",
+            "-inf",
+            "1e3",
+            "0x10",
+            "1.5",
+            "9" * 30,
+            "9" * 5000,
+            "7\x00",
+            "\x00",
+            "7\r",
+            "\t7",
+        ]
+    ),
     st.text(alphabet=string.digits + "-+._ e", max_size=12),
-)  # fmt: skip
-TEXT = st.one_of(st.text(max_size=12), st.sampled_from(
-    ["NONE", "MANAGER", "REALTIME", "PAUSED", "BRIDGE", "APP", "LINK", "", "Ana", "\x00",
-     "\ud800", "\x1b]52;c;T1NDNTI=\x07", "Local/201@agents/n"]))  # fmt: skip
+)
+TEXT = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "NONE",
+            "MANAGER",
+            "REALTIME",
+            "PAUSED",
+            "BRIDGE",
+            "APP",
+            "LINK",
+            "",
+            "Ana",
+            "\x00",
+            "\ud800",
+            "\x1b]52;c;T1NDNTI=\x07",
+            "Local/201@agents/n",
+        ]
+    ),
+)
 FIELD = st.one_of(HOSTILE_NUMBERS, TEXT)
-STAMP = st.one_of(st.integers(min_value=0, max_value=2**35).map(str),
-                  st.integers(min_value=978_307_190, max_value=978_307_210).map(str),
-                  st.integers(min_value=4_102_444_790, max_value=4_102_444_810).map(str),
-                  st.floats(min_value=9e8, max_value=5e9).map(repr), HOSTILE_NUMBERS)  # fmt: skip
+STAMP = st.one_of(
+    st.integers(min_value=0, max_value=2**35).map(str),
+    st.integers(min_value=978_307_190, max_value=978_307_210).map(str),
+    st.integers(min_value=4_102_444_790, max_value=4_102_444_810).map(str),
+    st.floats(min_value=9e8, max_value=5e9).map(repr),
+    HOSTILE_NUMBERS,
+)
 EVENT_NAME = st.sampled_from(queue_log.EVENT_TYPES + ("WRAPUPSTART", "enterqueue", "", "X"))
 QUEUE_LOG_LINE = st.builds(
-    lambda stamp, call, queue, agent, name, fields: "|".join([stamp, call, queue, agent, name,
-                                                              *fields]),
-    STAMP, TEXT, TEXT, TEXT, EVENT_NAME, st.lists(FIELD, max_size=8),
-)  # fmt: skip
+    lambda stamp, call, queue, agent, name, fields: "|".join(
+        [stamp, call, queue, agent, name, *fields]
+    ),
+    STAMP,
+    TEXT,
+    TEXT,
+    TEXT,
+    EVENT_NAME,
+    st.lists(FIELD, max_size=8),
+)
 
 JSON_VALUE = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats() | st.text(max_size=10),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats()
+    | st.text(max_size=10),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
     max_leaves=8,
-)  # fmt: skip
+)
 FIELD_NAMES = sorted({name for schema in SCHEMA.values() for name in schema.fields} | {"colour"})
-PLAUSIBLE = st.one_of(st.integers(min_value=-5, max_value=1000), st.booleans(),
-                      st.sampled_from(["agent", "caller", "key", "timeout", "blind", "sync",
-                                       "bridge", "start"]),
-                      st.lists(st.text(max_size=5), max_size=3), st.none())  # fmt: skip
+PLAUSIBLE = st.one_of(
+    st.integers(min_value=-5, max_value=1000),
+    st.booleans(),
+    st.sampled_from(["agent", "caller", "key", "timeout", "blind", "sync", "bridge", "start"]),
+    st.lists(st.text(max_size=5), max_size=3),
+    st.none(),
+)
 RECORD = st.fixed_dictionaries(
-    {"ts": st.one_of(st.integers(min_value=978_307_000, max_value=4_102_445_000),
-                     st.floats(), JSON_VALUE),
-     "kind": st.one_of(st.sampled_from([kind.value for kind in Kind] + ["nope"]), JSON_VALUE)},
-    optional={"call_id": st.one_of(TEXT, JSON_VALUE), "queue": TEXT, "agent": TEXT,
-              "source": TEXT, "colour": JSON_VALUE,
-              "data": st.one_of(st.dictionaries(st.sampled_from(FIELD_NAMES),
-                                                st.one_of(PLAUSIBLE, JSON_VALUE), max_size=4),
-                                JSON_VALUE)},
-)  # fmt: skip
+    {
+        "ts": st.one_of(
+            st.integers(min_value=978_307_000, max_value=4_102_445_000), st.floats(), JSON_VALUE
+        ),
+        "kind": st.one_of(st.sampled_from([kind.value for kind in Kind] + ["nope"]), JSON_VALUE),
+    },
+    optional={
+        "call_id": st.one_of(TEXT, JSON_VALUE),
+        "queue": TEXT,
+        "agent": TEXT,
+        "source": TEXT,
+        "colour": JSON_VALUE,
+        "data": st.one_of(
+            st.dictionaries(
+                st.sampled_from(FIELD_NAMES), st.one_of(PLAUSIBLE, JSON_VALUE), max_size=4
+            ),
+            JSON_VALUE,
+        ),
+    },
+)
 
 
 def field_values(spec: DataField) -> st.SearchStrategy:
@@ -90,8 +159,11 @@ def field_values(spec: DataField) -> st.SearchStrategy:
     if spec.type in ("int", "number"):
         near = st.integers(min_value=spec.low - 2, max_value=spec.high + 2)
         small = st.integers(min_value=spec.low, max_value=min(spec.high, spec.low + 1000))
-        fraction = st.floats(min_value=spec.low, max_value=spec.high) if spec.type == "number" \
-            else st.nothing()  # fmt: skip
+        fraction = (
+            st.floats(min_value=spec.low, max_value=spec.high)
+            if spec.type == "number"
+            else st.nothing()
+        )
         return st.one_of(small, near, fraction, JSON_VALUE)
     if spec.type == "flag":
         return st.one_of(st.booleans(), JSON_VALUE)
@@ -108,17 +180,30 @@ def schema_records(draw) -> dict:
     kind = draw(st.sampled_from(list(SCHEMA)))
     fields = SCHEMA[kind].fields
     names = draw(st.lists(st.sampled_from(sorted(fields)), unique=True)) if fields else []
-    record = {"ts": draw(st.one_of(st.integers(min_value=978_307_200, max_value=4_102_444_799),
-                                   st.floats(min_value=978_307_200, max_value=4.1e9), JSON_VALUE)),
-              "kind": kind.value, "call_id": draw(TEXT), "queue": draw(TEXT), "agent": draw(TEXT),
-              "data": {name: draw(field_values(fields[name])) for name in names}}  # fmt: skip
+    record = {
+        "ts": draw(
+            st.one_of(
+                st.integers(min_value=978_307_200, max_value=4_102_444_799),
+                st.floats(min_value=978_307_200, max_value=4.1e9),
+                JSON_VALUE,
+            )
+        ),
+        "kind": kind.value,
+        "call_id": draw(TEXT),
+        "queue": draw(TEXT),
+        "agent": draw(TEXT),
+        "data": {name: draw(field_values(fields[name])) for name in names},
+    }
     for name in draw(st.lists(st.sampled_from(["call_id", "queue", "agent", "data"]))):
         record.pop(name, None)
     return record
 
 
-JSON_LINE = st.one_of(RECORD.map(json.dumps), RECORD.map(lambda r: json.dumps(r)[:-3]),
-                      schema_records().map(json.dumps))  # fmt: skip
+JSON_LINE = st.one_of(
+    RECORD.map(json.dumps),
+    RECORD.map(lambda r: json.dumps(r)[:-3]),
+    schema_records().map(json.dumps),
+)
 
 
 # ----------------------------------------------------------------------------- checks
@@ -170,8 +255,14 @@ def test_hostile_queue_log_fields_give_a_sane_event_or_a_reject_and_the_event_st
     if event is None:
         return
     assert_sane(event)
-    assert queue_log.stored_row(line) == (float(event.ts), event.kind.value, event.call_id,
-                                          event.queue, event.agent, event.raw)  # fmt: skip
+    assert queue_log.stored_row(line) == (
+        float(event.ts),
+        event.kind.value,
+        event.call_id,
+        event.queue,
+        event.agent,
+        event.raw,
+    )
     # The writer's fast path: the row made from the line itself, the event derived.
     store.write([Batch(name, "queue_log", [event], lines=[line])])
     assert store.events("o.name = ?", (name,)) == [event]
@@ -204,16 +295,23 @@ def test_the_strategies_do_reach_accepted_events():
     data: find one of each."""
     search = settings(max_examples=5000, database=None)
     for strategy, parse in ((QUEUE_LOG_LINE, queue_log.parse_line), (JSON_LINE, jsonl.parse_line)):
-        line = find(strategy, lambda line: bool(getattr(parse_or_reject(parse, line), "data",
-                                                        None)), settings=search)  # fmt: skip
+        line = find(
+            strategy,
+            lambda line: bool(getattr(parse_or_reject(parse, line), "data", None)),
+            settings=search,
+        )
         assert parse(line, "x").data
 
 
 # ----------------------------------------------------------------------------- parse_lines
-RAW_LINES = st.lists(st.one_of(QUEUE_LOG_LINE.map(lambda s: s.encode("utf-8", "surrogatepass")),
-                               st.binary(max_size=40),
-                               st.sampled_from([b"", b"\r", b" ", b"\xff"])),
-                     max_size=12).map(b"\n".join)  # fmt: skip
+RAW_LINES = st.lists(
+    st.one_of(
+        QUEUE_LOG_LINE.map(lambda s: s.encode("utf-8", "surrogatepass")),
+        st.binary(max_size=40),
+        st.sampled_from([b"", b"\r", b" ", b"\xff"]),
+    ),
+    max_size=12,
+).map(b"\n".join)
 
 
 @FUZZ

@@ -38,8 +38,7 @@ def test_an_event_derivation_cannot_take_becomes_a_reject_and_the_rest_is_stored
     """A value a parser should have refused (here built by hand: a wait that is text) does not
     end the ingest, nor fail every restart on the same line: that event is a reject."""
     db = tmp_path / "floor.db"
-    poison = Event(1795530010, "pbx", Kind.CALL_ANSWERED, "p1", "orders", "Ana",
-                   {"wait_s": "abc"})  # fmt: skip
+    poison = Event(1795530010, "pbx", Kind.CALL_ANSWERED, "p1", "orders", "Ana", {"wait_s": "abc"})
     good = [
         Event(1795530000, "pbx", Kind.CALL_QUEUED, "g1", "orders", None, {"caller": "5"}),
         Event(1795530005, "pbx", Kind.CALL_ANSWERED, "g1", "orders", "Ben", {"wait_s": 5}),
@@ -55,10 +54,18 @@ def test_an_event_derivation_cannot_take_becomes_a_reject_and_the_rest_is_stored
 
 def test_the_writer_stores_a_commit_with_a_value_it_cannot_hold_carefully(tmp_path):
     db = tmp_path / "floor.db"
-    huge = Event(1795530100, "pbx", Kind.CALL_QUEUED, "huge", "orders", None,
-                 {"caller": "5", "position": 10**20})  # fmt: skip
-    ok = Event(1795530101, "pbx", Kind.CALL_QUEUED, "ok", "orders", None,
-               {"caller": "6", "position": 2})  # fmt: skip
+    huge = Event(
+        1795530100,
+        "pbx",
+        Kind.CALL_QUEUED,
+        "huge",
+        "orders",
+        None,
+        {"caller": "5", "position": 10**20},
+    )
+    ok = Event(
+        1795530101, "pbx", Kind.CALL_QUEUED, "ok", "orders", None, {"caller": "6", "position": 2}
+    )
     with Store.open(db) as store:
         store.write([Batch("pbx", "jsonl", [huge, ok])])
         assert store.events() == [huge, ok]  # the events are the truth, kept as they came

@@ -77,13 +77,17 @@ def floor_snapshot(tmp_path_factory):
 @given(names=st.lists(st.text(min_size=1, max_size=40), min_size=3, max_size=3))
 def test_a_snapshot_table_with_any_names_writes_no_control_sequence(floor_snapshot, names):
     agent_name, queue_name, reason = names
-    agents = {key: replace(agent, display_name=agent_name, reason=reason, queue=queue_name)
-              for key, agent in floor_snapshot.agents.items()}  # fmt: skip
-    queues = {key: replace(queue, display_name=queue_name)
-              for key, queue in floor_snapshot.queues.items()}  # fmt: skip
+    agents = {
+        key: replace(agent, display_name=agent_name, reason=reason, queue=queue_name)
+        for key, agent in floor_snapshot.agents.items()
+    }
+    queues = {
+        key: replace(queue, display_name=queue_name) for key, queue in floor_snapshot.queues.items()
+    }
     snapshot = replace(floor_snapshot, agents=agents, queues=queues)
     out = io.StringIO()
-    Console(file=out, width=200, force_terminal=True, color_system="truecolor",
-            soft_wrap=False).print(render(snapshot, UTC))  # fmt: skip
+    Console(
+        file=out, width=200, force_terminal=True, color_system="truecolor", soft_wrap=False
+    ).print(render(snapshot, UTC))
     output = out.getvalue()
     assert not visible_output_problems(output), repr(output[:400])

@@ -53,8 +53,9 @@ def loaded_by(module: str, names: list[str]) -> list[str]:
         f"import json, sys; import {module}; "
         f"print(json.dumps([n for n in {names!r} if n in sys.modules]))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60, check=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     return json.loads(result.stdout)
 
 
@@ -65,8 +66,10 @@ def test_a_pure_module_loads_no_ui_dataframe_cli_or_database_library(module):
 
 @pytest.mark.parametrize(
     "module",
-    [pytest.param(m, marks=pytest.mark.xfail(strict=True, reason=KNOWN[m])) if m in KNOWN else m
-     for m in VIEWERS],
-)  # fmt: skip
+    [
+        pytest.param(m, marks=pytest.mark.xfail(strict=True, reason=KNOWN[m])) if m in KNOWN else m
+        for m in VIEWERS
+    ],
+)
 def test_a_viewer_module_loads_neither_pandas_nor_sqlite_utils(module):
     assert loaded_by(module, NOT_IN_VIEWERS) == []

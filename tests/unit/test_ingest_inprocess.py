@@ -16,17 +16,19 @@ from tests.helpers import call_lines, ingest_file, stored_lines
 
 
 def test_out_of_order_lines_do_not_corrupt_agent_states(make_store):
-    db = make_store([
-        "1795530100|MANAGER|orders|Ana|ADDMEMBER|",
-        "1795530200|c1|orders|NONE|ENTERQUEUE||555|1",
-        "1795530215|c1|orders|Ana|CONNECT|15|m1|2",
-        "1795530210|c1|orders|Bob|RINGNOANSWER|15000",  # written after a later CONNECT
-        "1795530260|c1|orders|Ana|COMPLETEAGENT|15|45|1",
-        "1795530400|NONE|orders|Ana|PAUSE|Break",
-        "1795530300|NONE|orders|Ana|UNPAUSE|",  # stamped before the pause it ends
-        "1795530500|NONE|orders|Ana|PAUSE|Lunch",
-        "1795530450|NONE|orders|Ana|UNPAUSE|",
-    ])  # fmt: skip
+    db = make_store(
+        [
+            "1795530100|MANAGER|orders|Ana|ADDMEMBER|",
+            "1795530200|c1|orders|NONE|ENTERQUEUE||555|1",
+            "1795530215|c1|orders|Ana|CONNECT|15|m1|2",
+            "1795530210|c1|orders|Bob|RINGNOANSWER|15000",  # written after a later CONNECT
+            "1795530260|c1|orders|Ana|COMPLETEAGENT|15|45|1",
+            "1795530400|NONE|orders|Ana|PAUSE|Break",
+            "1795530300|NONE|orders|Ana|UNPAUSE|",  # stamped before the pause it ends
+            "1795530500|NONE|orders|Ana|PAUSE|Lunch",
+            "1795530450|NONE|orders|Ana|UNPAUSE|",
+        ]
+    )
     conn = sqlite3.connect(db)
     intervals = conn.execute(
         'SELECT agent, start, "end" FROM agent_states ORDER BY agent, start'
@@ -36,7 +38,7 @@ def test_out_of_order_lines_do_not_corrupt_agent_states(make_store):
         assert end is None or end >= start
         by_agent.setdefault(agent, []).append((start, end))
     for spans in by_agent.values():
-        for (a_start, a_end), (b_start, _) in zip(spans, spans[1:]):
+        for (_, a_end), (b_start, _) in zip(spans, spans[1:], strict=False):
             assert a_end is not None and a_end <= b_start  # no overlaps
     assert conn.execute("SELECT outcome, agent, ring_no_answers FROM calls").fetchone() == (
         "answered",
@@ -90,8 +92,11 @@ def test_only_one_ingest_writes_a_database_and_its_writer_process_holds_the_lock
 
     db = tmp_path / "floor.db"
     first = Store.open(db)
-    with pytest.raises(StoreError, match=rf"another floorwatch ingest \(pid {os.getpid()}\) is "
-                                         "writing to it; stop that one first"):  # fmt: skip
+    with pytest.raises(
+        StoreError,
+        match=rf"another floorwatch ingest \(pid {os.getpid()}\) is "
+        "writing to it; stop that one first",
+    ):
         Store.open(db, lock_timeout_s=0.2)
     # The writer process inherits the lock: closing the store does not free the database while
     # it still runs (a killed ingest's writer finishing its last commit).

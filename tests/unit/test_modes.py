@@ -52,5 +52,4 @@ def test_a_replay_from_python_ends_where_a_load_ends_and_cleans_up(tmp_path, sam
 def test_a_replay_refuses_a_store_that_exists(tmp_path, samples):
     existing = ingest_file(tmp_path / "once.db", samples / "asterisk22_three_queues.queue_log")
     with pytest.raises(StoreError, match="exists; a replay needs a fresh store"):
-        Replay(ReplayOptions(samples / "asterisk22_three_queues.queue_log",
-                             db_path=existing), UTC)  # fmt: skip
+        Replay(ReplayOptions(samples / "asterisk22_three_queues.queue_log", db_path=existing), UTC)

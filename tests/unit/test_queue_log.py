@@ -22,50 +22,142 @@ def parse(rest: str, call: str = "1795530192.1", queue: str = "orders", agent: s
     "rest, agent, kind, data",
     [
         ("ENTERQUEUE||5550151|1", "NONE", Kind.CALL_QUEUED, {"caller": "5550151", "position": 1}),
-        ("ENTERQUEUE|http://crm|5550151|2|Jane Doe", "NONE", Kind.CALL_QUEUED,
-         {"caller": "5550151", "position": 2, "url": "http://crm", "caller_name": "Jane Doe"}),
-        ("CONNECT|3|1795530192.6|3", "Ana", Kind.CALL_ANSWERED,
-         {"wait_s": 3, "member_uniqueid": "1795530192.6", "ring_s": 3}),
-        ("COMPLETEAGENT|3|24|1", "Ana", Kind.CALL_ENDED,
-         {"ended_by": "agent", "wait_s": 3, "talk_s": 24, "position": 1}),
-        ("COMPLETECALLER|6|13|2", "Ben", Kind.CALL_ENDED,
-         {"ended_by": "caller", "wait_s": 6, "talk_s": 13, "position": 2}),
-        ("ABANDON|2|3|41", "NONE", Kind.CALL_ABANDONED,
-         {"position": 2, "orig_position": 3, "wait_s": 41}),
-        ("EXITWITHTIMEOUT|1|2|60", "NONE", Kind.CALL_LEFT,
-         {"reason": "timeout", "position": 1, "orig_position": 2, "wait_s": 60}),
-        ("EXITEMPTY|1|1|5", "NONE", Kind.CALL_LEFT,
-         {"reason": "empty", "position": 1, "orig_position": 1, "wait_s": 5}),
-        ("WITHDRAW|1|4|33|callback", "NONE", Kind.CALL_LEFT,
-         {"reason": "withdraw", "position": 1, "orig_position": 4, "wait_s": 33,
-          "info": "callback"}),
-        ("EXITWITHKEY|2|2|3|13", "NONE", Kind.CALL_LEFT,
-         {"reason": "key", "key": "2", "position": 2, "orig_position": 3, "wait_s": 13}),
+        (
+            "ENTERQUEUE|http://crm|5550151|2|Jane Doe",
+            "NONE",
+            Kind.CALL_QUEUED,
+            {"caller": "5550151", "position": 2, "url": "http://crm", "caller_name": "Jane Doe"},
+        ),
+        (
+            "CONNECT|3|1795530192.6|3",
+            "Ana",
+            Kind.CALL_ANSWERED,
+            {"wait_s": 3, "member_uniqueid": "1795530192.6", "ring_s": 3},
+        ),
+        (
+            "COMPLETEAGENT|3|24|1",
+            "Ana",
+            Kind.CALL_ENDED,
+            {"ended_by": "agent", "wait_s": 3, "talk_s": 24, "position": 1},
+        ),
+        (
+            "COMPLETECALLER|6|13|2",
+            "Ben",
+            Kind.CALL_ENDED,
+            {"ended_by": "caller", "wait_s": 6, "talk_s": 13, "position": 2},
+        ),
+        (
+            "ABANDON|2|3|41",
+            "NONE",
+            Kind.CALL_ABANDONED,
+            {"position": 2, "orig_position": 3, "wait_s": 41},
+        ),
+        (
+            "EXITWITHTIMEOUT|1|2|60",
+            "NONE",
+            Kind.CALL_LEFT,
+            {"reason": "timeout", "position": 1, "orig_position": 2, "wait_s": 60},
+        ),
+        (
+            "EXITEMPTY|1|1|5",
+            "NONE",
+            Kind.CALL_LEFT,
+            {"reason": "empty", "position": 1, "orig_position": 1, "wait_s": 5},
+        ),
+        (
+            "WITHDRAW|1|4|33|callback",
+            "NONE",
+            Kind.CALL_LEFT,
+            {
+                "reason": "withdraw",
+                "position": 1,
+                "orig_position": 4,
+                "wait_s": 33,
+                "info": "callback",
+            },
+        ),
+        (
+            "EXITWITHKEY|2|2|3|13",
+            "NONE",
+            Kind.CALL_LEFT,
+            {"reason": "key", "key": "2", "position": 2, "orig_position": 3, "wait_s": 13},
+        ),
         ("RINGNOANSWER|15000", "Local/206@agents/n", Kind.RING_NO_ANSWER, {"ring_ms": 15000}),
         ("RINGCANCELED|2150", "Cleo", Kind.RING_CANCELED, {"ring_ms": 2150}),
-        ("TRANSFER|700|supervisors|2|37|1", "Agent/3002", Kind.CALL_TRANSFERRED,
-         {"mode": "transfer", "target": "700@supervisors", "wait_s": 2, "talk_s": 37,
-          "position": 1}),
-        ("BLINDTRANSFER|returns|transfers|4|4|2", "Ben", Kind.CALL_TRANSFERRED,
-         {"mode": "blind", "target": "returns@transfers", "wait_s": 4, "talk_s": 4,
-          "position": 2}),
-        ("ATTENDEDTRANSFER|BRIDGE|1795570255.47|6|44|1", "PJSIP/3001", Kind.CALL_TRANSFERRED,
-         {"mode": "attended", "target_type": "bridge", "target": "1795570255.47", "wait_s": 6,
-          "talk_s": 44, "position": 1}),
-        ("ATTENDEDTRANSFER|APP|Voicemail|2|27|1", "PJSIP/3003", Kind.CALL_TRANSFERRED,
-         {"mode": "attended", "target_type": "app", "target": "Voicemail", "wait_s": 2,
-          "talk_s": 27, "position": 1}),
-        ("ATTENDEDTRANSFER|LINK|PJSIP/1-01|PJSIP/2-02|5|30|1", "PJSIP/3003",
-         Kind.CALL_TRANSFERRED,
-         {"mode": "attended", "target_type": "link", "target": "PJSIP/1-01,PJSIP/2-02",
-          "wait_s": 5, "talk_s": 30, "position": 1}),
+        (
+            "TRANSFER|700|supervisors|2|37|1",
+            "Agent/3002",
+            Kind.CALL_TRANSFERRED,
+            {
+                "mode": "transfer",
+                "target": "700@supervisors",
+                "wait_s": 2,
+                "talk_s": 37,
+                "position": 1,
+            },
+        ),
+        (
+            "BLINDTRANSFER|returns|transfers|4|4|2",
+            "Ben",
+            Kind.CALL_TRANSFERRED,
+            {
+                "mode": "blind",
+                "target": "returns@transfers",
+                "wait_s": 4,
+                "talk_s": 4,
+                "position": 2,
+            },
+        ),
+        (
+            "ATTENDEDTRANSFER|BRIDGE|1795570255.47|6|44|1",
+            "PJSIP/3001",
+            Kind.CALL_TRANSFERRED,
+            {
+                "mode": "attended",
+                "target_type": "bridge",
+                "target": "1795570255.47",
+                "wait_s": 6,
+                "talk_s": 44,
+                "position": 1,
+            },
+        ),
+        (
+            "ATTENDEDTRANSFER|APP|Voicemail|2|27|1",
+            "PJSIP/3003",
+            Kind.CALL_TRANSFERRED,
+            {
+                "mode": "attended",
+                "target_type": "app",
+                "target": "Voicemail",
+                "wait_s": 2,
+                "talk_s": 27,
+                "position": 1,
+            },
+        ),
+        (
+            "ATTENDEDTRANSFER|LINK|PJSIP/1-01|PJSIP/2-02|5|30|1",
+            "PJSIP/3003",
+            Kind.CALL_TRANSFERRED,
+            {
+                "mode": "attended",
+                "target_type": "link",
+                "target": "PJSIP/1-01,PJSIP/2-02",
+                "wait_s": 5,
+                "talk_s": 30,
+                "position": 1,
+            },
+        ),
         ("AGENTDUMP|", "Ana", Kind.AGENT_DUMP, {}),
         ("SYSCOMPAT|", "PJSIP/3003", Kind.CALL_INFO, {"info": "syscompat"}),
-        ("INFO|CALLERONHOLD|1", "PJSIP/3001", Kind.CALL_INFO,
-         {"info": "info", "values": ["CALLERONHOLD", "1"]}),
+        (
+            "INFO|CALLERONHOLD|1",
+            "PJSIP/3001",
+            Kind.CALL_INFO,
+            {"info": "info", "values": ["CALLERONHOLD", "1"]},
+        ),
         ("DID|18005550100", "NONE", Kind.CALL_INFO, {"info": "did", "values": ["18005550100"]}),
     ],
-)  # fmt: skip
+)
 def test_call_events(rest, agent, kind, data):
     event = parse(rest, agent=agent)
     assert event.kind == kind
@@ -79,39 +171,102 @@ def test_call_events(rest, agent, kind, data):
 @pytest.mark.parametrize(
     "line, kind, queue, agent, data",
     [
-        (f"{T}|MANAGER|orders|Local/205@agents/n|ADDMEMBER|", Kind.AGENT_JOINED, "orders",
-         "Local/205@agents/n", {}),
-        (f"{T}|REALTIME|orders|Erin|ADDMEMBER|PAUSED", Kind.AGENT_JOINED, "orders", "Erin",
-         {"paused": True}),
-        (f"{T}|MANAGER|orders|Local/206@agents/n|REMOVEMEMBER|", Kind.AGENT_LEFT, "orders",
-         "Local/206@agents/n", {}),
-        (f"{T}|NONE|orders|Ben|PAUSE|Break", Kind.AGENT_PAUSED, "orders", "Ben",
-         {"reason": "Break"}),
-        (f"{T}|NONE|orders|Ben|UNPAUSE|Break over", Kind.AGENT_UNPAUSED, "orders", "Ben",
-         {"reason": "Break over"}),
+        (
+            f"{T}|MANAGER|orders|Local/205@agents/n|ADDMEMBER|",
+            Kind.AGENT_JOINED,
+            "orders",
+            "Local/205@agents/n",
+            {},
+        ),
+        (
+            f"{T}|REALTIME|orders|Erin|ADDMEMBER|PAUSED",
+            Kind.AGENT_JOINED,
+            "orders",
+            "Erin",
+            {"paused": True},
+        ),
+        (
+            f"{T}|MANAGER|orders|Local/206@agents/n|REMOVEMEMBER|",
+            Kind.AGENT_LEFT,
+            "orders",
+            "Local/206@agents/n",
+            {},
+        ),
+        (
+            f"{T}|NONE|orders|Ben|PAUSE|Break",
+            Kind.AGENT_PAUSED,
+            "orders",
+            "Ben",
+            {"reason": "Break"},
+        ),
+        (
+            f"{T}|NONE|orders|Ben|UNPAUSE|Break over",
+            Kind.AGENT_UNPAUSED,
+            "orders",
+            "Ben",
+            {"reason": "Break over"},
+        ),
         (f"{T}|NONE|NONE|Ben|PAUSEALL|Break", Kind.AGENT_PAUSED, None, "Ben", {"reason": "Break"}),
-        (f"{T}|NONE|NONE|Dev|UNPAUSEALL|Coaching done", Kind.AGENT_UNPAUSED, None, "Dev",
-         {"reason": "Coaching done"}),
-        (f"{T}|NONE|claims|PJSIP/3001|AGENTLOGIN|PJSIP/3001-00000011", Kind.AGENT_LOGIN,
-         "claims", "PJSIP/3001", {"channel": "PJSIP/3001-00000011"}),
-        (f"{T}|NONE|claims|Agent/3002|AGENTCALLBACKLOGIN|3002@agents", Kind.AGENT_LOGIN,
-         "claims", "Agent/3002", {"channel": "3002@agents", "callback": True}),
-        (f"{T}|NONE|claims|PJSIP/3001|AGENTLOGOFF|PJSIP/3001-00000011|299", Kind.AGENT_LOGOUT,
-         "claims", "PJSIP/3001", {"channel": "PJSIP/3001-00000011", "logged_in_s": 299}),
-        (f"{T}|NONE|claims|Agent/3002|AGENTCALLBACKLOGOFF|3002@agents|299|CommandLogoff",
-         Kind.AGENT_LOGOUT, "claims", "Agent/3002",
-         {"channel": "3002@agents", "logged_in_s": 299, "reason": "CommandLogoff"}),
-        (f"{T}|NONE|returns|Local/202@agents/n|PENALTY|2", Kind.AGENT_PENALTY, "returns",
-         "Local/202@agents/n", {"penalty": 2}),
-        (f"{T}|NONE|orders|Local/202@agents/n|RINGINUSE|1", Kind.QUEUE_CONFIG, "orders",
-         "Local/202@agents/n", {"action": "ringinuse", "value": 1}),
+        (
+            f"{T}|NONE|NONE|Dev|UNPAUSEALL|Coaching done",
+            Kind.AGENT_UNPAUSED,
+            None,
+            "Dev",
+            {"reason": "Coaching done"},
+        ),
+        (
+            f"{T}|NONE|claims|PJSIP/3001|AGENTLOGIN|PJSIP/3001-00000011",
+            Kind.AGENT_LOGIN,
+            "claims",
+            "PJSIP/3001",
+            {"channel": "PJSIP/3001-00000011"},
+        ),
+        (
+            f"{T}|NONE|claims|Agent/3002|AGENTCALLBACKLOGIN|3002@agents",
+            Kind.AGENT_LOGIN,
+            "claims",
+            "Agent/3002",
+            {"channel": "3002@agents", "callback": True},
+        ),
+        (
+            f"{T}|NONE|claims|PJSIP/3001|AGENTLOGOFF|PJSIP/3001-00000011|299",
+            Kind.AGENT_LOGOUT,
+            "claims",
+            "PJSIP/3001",
+            {"channel": "PJSIP/3001-00000011", "logged_in_s": 299},
+        ),
+        (
+            f"{T}|NONE|claims|Agent/3002|AGENTCALLBACKLOGOFF|3002@agents|299|CommandLogoff",
+            Kind.AGENT_LOGOUT,
+            "claims",
+            "Agent/3002",
+            {"channel": "3002@agents", "logged_in_s": 299, "reason": "CommandLogoff"},
+        ),
+        (
+            f"{T}|NONE|returns|Local/202@agents/n|PENALTY|2",
+            Kind.AGENT_PENALTY,
+            "returns",
+            "Local/202@agents/n",
+            {"penalty": 2},
+        ),
+        (
+            f"{T}|NONE|orders|Local/202@agents/n|RINGINUSE|1",
+            Kind.QUEUE_CONFIG,
+            "orders",
+            "Local/202@agents/n",
+            {"action": "ringinuse", "value": 1},
+        ),
         (f"{T}|NONE|NONE|NONE|QUEUESTART|", Kind.QUEUE_CONFIG, None, None, {"action": "start"}),
-        (f"{T}|NONE|NONE|NONE|CONFIGRELOAD|", Kind.QUEUE_CONFIG, None, None,
-         {"action": "reload"}),
-        (f"{T}|1795.1|orders|NONE|WRAPUPSTART|x|y", Kind.OTHER, "orders", None,
-         {"event": "WRAPUPSTART", "fields": ["x", "y"]}),
+        (f"{T}|NONE|NONE|NONE|CONFIGRELOAD|", Kind.QUEUE_CONFIG, None, None, {"action": "reload"}),
+        (
+            f"{T}|1795.1|orders|NONE|WRAPUPSTART|x|y",
+            Kind.OTHER,
+            "orders",
+            None,
+            {"event": "WRAPUPSTART", "fields": ["x", "y"]},
+        ),
     ],
-)  # fmt: skip
+)
 def test_agent_queue_and_other_events(line, kind, queue, agent, data):
     event = parse_line(line, "pbx")
     assert (event.kind, event.queue, event.agent, event.data) == (kind, queue, agent, data)
@@ -122,13 +277,37 @@ def test_agent_queue_and_other_events(line, kind, queue, agent, data):
 
 def test_every_app_queue_event_type_is_handled():
     assert set(EVENT_TYPES) >= {
-        "ENTERQUEUE", "CONNECT", "COMPLETEAGENT", "COMPLETECALLER", "ABANDON",
-        "EXITWITHTIMEOUT", "EXITWITHKEY", "EXITEMPTY", "WITHDRAW", "RINGNOANSWER",
-        "RINGCANCELED", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER", "ADDMEMBER",
-        "REMOVEMEMBER", "PAUSE", "UNPAUSE", "PAUSEALL", "UNPAUSEALL", "AGENTLOGIN",
-        "AGENTLOGOFF", "AGENTCALLBACKLOGIN", "AGENTCALLBACKLOGOFF", "PENALTY", "QUEUESTART",
-        "CONFIGRELOAD", "SYSCOMPAT", "INFO", "DID",
-    }  # fmt: skip
+        "ENTERQUEUE",
+        "CONNECT",
+        "COMPLETEAGENT",
+        "COMPLETECALLER",
+        "ABANDON",
+        "EXITWITHTIMEOUT",
+        "EXITWITHKEY",
+        "EXITEMPTY",
+        "WITHDRAW",
+        "RINGNOANSWER",
+        "RINGCANCELED",
+        "TRANSFER",
+        "BLINDTRANSFER",
+        "ATTENDEDTRANSFER",
+        "ADDMEMBER",
+        "REMOVEMEMBER",
+        "PAUSE",
+        "UNPAUSE",
+        "PAUSEALL",
+        "UNPAUSEALL",
+        "AGENTLOGIN",
+        "AGENTLOGOFF",
+        "AGENTCALLBACKLOGIN",
+        "AGENTCALLBACKLOGOFF",
+        "PENALTY",
+        "QUEUESTART",
+        "CONFIGRELOAD",
+        "SYSCOMPAT",
+        "INFO",
+        "DID",
+    }
 
 
 @pytest.mark.parametrize(
@@ -147,7 +326,7 @@ def test_every_app_queue_event_type_is_handled():
         ("1795530192|1.1|orders|NONE|enterqueue||555|1", "not an event type"),
         ("1795530192|1.1|orders|NONE|\x00\x01bin", "not an event type"),
     ],
-)  # fmt: skip
+)
 def test_malformed_lines_are_rejected_with_a_reason(line, reason):
     with pytest.raises(EventError) as error:
         parse_line(line)
@@ -196,27 +375,33 @@ def test_the_real_samples_load_with_zero_rejects_and_their_calls_add_up(tmp_path
     calls = conn.execute(
         "SELECT outcome, ended_by, transfer_target FROM calls ORDER BY id"
     ).fetchall()
-    assert calls == [("answered", "transfer", "1795570255.47"),
-                     ("answered", "transfer", "700@supervisors"),
-                     ("answered", "transfer", "Voicemail")]  # fmt: skip
+    assert calls == [
+        ("answered", "transfer", "1795570255.47"),
+        ("answered", "transfer", "700@supervisors"),
+        ("answered", "transfer", "Voicemail"),
+    ]
 
 
 def test_blind_transfer_reentry_is_a_new_call_in_the_other_queue(make_store):
-    db = make_store([
-        f"{T}|c1|orders|NONE|ENTERQUEUE||555|1",
-        f"{T + 4}|c1|orders|Ben|CONNECT|4|m1|2",
-        f"{T + 8}|c1|orders|Ben|BLINDTRANSFER|returns|transfers|4|4|1",
-        f"{T + 8}|c1|returns|NONE|ENTERQUEUE||555|1",
-        f"{T + 14}|c1|returns|Dev|CONNECT|6|m2|2",
-        f"{T + 27}|c1|returns|Dev|COMPLETECALLER|6|13|1",
-    ])  # fmt: skip
+    db = make_store(
+        [
+            f"{T}|c1|orders|NONE|ENTERQUEUE||555|1",
+            f"{T + 4}|c1|orders|Ben|CONNECT|4|m1|2",
+            f"{T + 8}|c1|orders|Ben|BLINDTRANSFER|returns|transfers|4|4|1",
+            f"{T + 8}|c1|returns|NONE|ENTERQUEUE||555|1",
+            f"{T + 14}|c1|returns|Dev|CONNECT|6|m2|2",
+            f"{T + 27}|c1|returns|Dev|COMPLETECALLER|6|13|1",
+        ]
+    )
     rows = (
         sqlite3.connect(db)
         .execute("SELECT queue, outcome, agent, ended_by, wait_s, talk_s FROM calls ORDER BY id")
         .fetchall()
     )
-    assert rows == [("orders", "answered", "Ben", "transfer", 4, 4),
-                    ("returns", "answered", "Dev", "caller", 6, 13)]  # fmt: skip
+    assert rows == [
+        ("orders", "answered", "Ben", "transfer", 4, 4),
+        ("returns", "answered", "Dev", "caller", 6, 13),
+    ]
 
 
 def test_events_come_back_from_the_store_as_they_went_in(tmp_path, samples):
@@ -272,8 +457,16 @@ def test_a_clean_chunk_is_stored_from_its_lines_exactly_as_from_its_events(tmp_p
         with Store.open(tmp_path / f"{mode}.db") as store:
             for start in range(0, len(events), 100):
                 chunk = slice(start, start + 100)
-                store.write([Batch("pbx", "queue_log", events[chunk],
-                                   lines=lines[chunk] if mode == "lines" else None)])  # fmt: skip
+                store.write(
+                    [
+                        Batch(
+                            "pbx",
+                            "queue_log",
+                            events[chunk],
+                            lines=lines[chunk] if mode == "lines" else None,
+                        )
+                    ]
+                )
         conn = sqlite3.connect(tmp_path / f"{mode}.db")
         tables[mode] = {
             table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
@@ -284,8 +477,9 @@ def test_a_clean_chunk_is_stored_from_its_lines_exactly_as_from_its_events(tmp_p
         ).fetchall()
     assert tables["lines"] == tables["events"]
     assert len(tables["lines"]["events"]) == len(events)
-    assert tables["lines"]["sources"] == [("pbx", len(events), min(e.ts for e in events),
-                                           max(e.ts for e in events))]  # fmt: skip
+    assert tables["lines"]["sources"] == [
+        ("pbx", len(events), min(e.ts for e in events), max(e.ts for e in events))
+    ]
 
 
 def test_lines_are_handed_on_only_when_each_became_one_event_as_it_stands():

@@ -32,8 +32,14 @@ def compare_with_snapshot(db, config, at: float, interval: str = "30m") -> pd.Da
     for name, queue in floor.queues.items():
         today = queue.windows["today"]
         row = totals.loc[name]
-        for key in ("offered", "answered", "answered_within", "abandoned", "short_abandoned",
-                    "left"):  # fmt: skip
+        for key in (
+            "offered",
+            "answered",
+            "answered_within",
+            "abandoned",
+            "short_abandoned",
+            "left",
+        ):
             assert row[key] == getattr(today, key), (name, key)
         for key in ("service_level", "asa_s", "aht_s", "abandon_rate", "max_wait_s"):
             assert row[key] == pytest.approx(getattr(today, key)), (name, key)
@@ -94,8 +100,9 @@ def test_live_staffing_gap_in_the_snapshot(tmp_path):
         assert gap["aht_s"] == pytest.approx(half.aht_s)
         from floorwatch.snapshot.erlang import agents_needed
 
-        expected = agents_needed(half.offered / 1800 * half.aht_s, half.aht_s, queue.target,
-                                 queue.threshold_s).agents  # fmt: skip
+        expected = agents_needed(
+            half.offered / 1800 * half.aht_s, half.aht_s, queue.target, queue.threshold_s
+        ).agents
         assert gap["agents_needed"] == expected > 0
         assert gap["agents_staffed"] == queue.agents_staffed
         assert gap["gap"] == queue.agents_staffed - expected

@@ -45,15 +45,35 @@ def scenario() -> list[tuple[str, Event]]:
     ]
     events = [("ql", parse_line(line, "ql")) for line in ql]
     ami = [
-        (4, Event(1795530010, "ami", Kind.CALL_QUEUED, "c1", "orders", None,
-                  {"caller": "5550101", "position": 1})),
-        (5, Event(1795530012, "ami", Kind.RING_NO_ANSWER, "c1", "orders", "Bob",
-                  {"ring_ms": 2000})),
-        (14, Event(1795530121, "ami", Kind.RING_NO_ANSWER, "c2", "returns", "Dev",
-                   {"ring_ms": 3000})),
-        (16, Event(1795530121.5, "ami", Kind.RING_NO_ANSWER, "c2", "returns", "Dev",
-                   {"ring_ms": 500})),
-    ]  # fmt: skip
+        (
+            4,
+            Event(
+                1795530010,
+                "ami",
+                Kind.CALL_QUEUED,
+                "c1",
+                "orders",
+                None,
+                {"caller": "5550101", "position": 1},
+            ),
+        ),
+        (
+            5,
+            Event(1795530012, "ami", Kind.RING_NO_ANSWER, "c1", "orders", "Bob", {"ring_ms": 2000}),
+        ),
+        (
+            14,
+            Event(
+                1795530121, "ami", Kind.RING_NO_ANSWER, "c2", "returns", "Dev", {"ring_ms": 3000}
+            ),
+        ),
+        (
+            16,
+            Event(
+                1795530121.5, "ami", Kind.RING_NO_ANSWER, "c2", "returns", "Dev", {"ring_ms": 500}
+            ),
+        ),
+    ]
     for position, event in sorted(ami, key=lambda pair: -pair[0]):
         events.insert(position, ("ami", event))
     return events
@@ -85,8 +105,9 @@ def test_a_restart_between_any_two_events_derives_the_same_floor(tmp_path):
         .fetchall()
     )
     assert calls == [("c1", 25.0, 2), ("c2", 38.0, 2), ("c3", None, 0)]
-    assert sqlite3.connect(whole).execute("SELECT penalty FROM memberships WHERE agent = "
-                                          "'Local/205@agents/n'").fetchone() == (3,)  # fmt: skip
+    assert sqlite3.connect(whole).execute(
+        "SELECT penalty FROM memberships WHERE agent = 'Local/205@agents/n'"
+    ).fetchone() == (3,)
     for split in range(1, len(events)):
         db = tmp_path / f"split{split}.db"
         write(db, events[:split])  # stops (the store closes), then starts again from the file
@@ -106,8 +127,10 @@ def test_recent_calls_are_the_same_after_a_restart_as_in_one_run(tmp_path):
         lines += [f"{t}|k{n}|orders|NONE|ENTERQUEUE||555|1", f"{t}|k{n}|orders|NONE|ABANDON|1|1|0"]
     # Late ring-no-answers for the oldest call (no longer recent: a call of its own) and for
     # one still recent (counted on it).
-    late = ["1795540300|k0|orders|Ana|RINGNOANSWER|1000",
-            "1795540300|k300|orders|Ana|RINGNOANSWER|1000"]  # fmt: skip
+    late = [
+        "1795540300|k0|orders|Ana|RINGNOANSWER|1000",
+        "1795540300|k300|orders|Ana|RINGNOANSWER|1000",
+    ]
     events = [("ql", parse_line(line, "ql")) for line in lines + late]
     whole, split = tmp_path / "whole.db", tmp_path / "split.db"
     write(whole, events, size=1000)
@@ -115,8 +138,9 @@ def test_recent_calls_are_the_same_after_a_restart_as_in_one_run(tmp_path):
     store = Store.open(split)
     recent = store.deriver.recent_calls
     assert recent.closes == size + 200
-    assert sorted(e.call_id for e in recent.entries.values() if recent.get(
-        (e.call_id, e.queue))) == sorted(f"k{n}" for n in range(200, size + 200))  # fmt: skip
+    assert sorted(
+        e.call_id for e in recent.entries.values() if recent.get((e.call_id, e.queue))
+    ) == sorted(f"k{n}" for n in range(200, size + 200))
     store.close()
     write(split, events[len(lines) :])
     assert_same_floor(split, whole)
@@ -124,5 +148,6 @@ def test_recent_calls_are_the_same_after_a_restart_as_in_one_run(tmp_path):
     assert conn.execute(
         "SELECT call_id, ring_no_answers FROM calls WHERE call_id IN ('k0', 'k300') ORDER BY id"
     ).fetchall() == [("k0", 0), ("k300", 1)]
-    assert conn.execute("SELECT c.call_id FROM misses m LEFT JOIN calls c ON c.id = m.call_ref "
-                        "ORDER BY m.id").fetchall() == [(None,), ("k300",)]  # fmt: skip
+    assert conn.execute(
+        "SELECT c.call_id FROM misses m LEFT JOIN calls c ON c.id = m.call_ref ORDER BY m.id"
+    ).fetchall() == [(None,), ("k300",)]

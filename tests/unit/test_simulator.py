@@ -51,9 +51,21 @@ def test_output_loads_with_zero_rejects_and_every_call_ends(simulated_day):
     # At the end of the day nobody is still waiting or talking.
     assert conn.execute("SELECT count(*) FROM calls WHERE status != 'done'").fetchone()[0] == 0
     kinds = Counter(line.split("|")[4] for line in lines)
-    for event in ("ENTERQUEUE", "CONNECT", "COMPLETEAGENT", "COMPLETECALLER", "ABANDON",
-                  "EXITWITHTIMEOUT", "RINGNOANSWER", "BLINDTRANSFER", "ADDMEMBER",
-                  "REMOVEMEMBER", "PAUSEALL", "PAUSE", "UNPAUSE"):  # fmt: skip
+    for event in (
+        "ENTERQUEUE",
+        "CONNECT",
+        "COMPLETEAGENT",
+        "COMPLETECALLER",
+        "ABANDON",
+        "EXITWITHTIMEOUT",
+        "RINGNOANSWER",
+        "BLINDTRANSFER",
+        "ADDMEMBER",
+        "REMOVEMEMBER",
+        "PAUSEALL",
+        "PAUSE",
+        "UNPAUSE",
+    ):
         assert kinds[event] > 0, event
     times = [int(line.split("|")[0]) for line in lines]
     assert times == sorted(times)
@@ -101,9 +113,18 @@ def test_abandon_rate_and_service_level_are_sane(simulated_day):
 def test_every_burnout_rule_fires_in_a_demo_day(tmp_path):
     """Fourteen days of history, then the day simulated in five-minute steps with the rules
     evaluated after each, as the demo does: every rule fires for some agent."""
-    demo = Demo(DemoOptions(folder=tmp_path / "demo", agents=24, queues=3, seed=1,
-                            start_hour=20.0, history_days=14, timezone="UTC",
-                            day=date(2026, 11, 24)))  # fmt: skip
+    demo = Demo(
+        DemoOptions(
+            folder=tmp_path / "demo",
+            agents=24,
+            queues=3,
+            seed=1,
+            start_hour=20.0,
+            history_days=14,
+            timezone="UTC",
+            day=date(2026, 11, 24),
+        )
+    )
     demo.prepare()
     fired = dict(
         sqlite3.connect(demo.database).execute(
@@ -111,8 +132,10 @@ def test_every_burnout_rule_fires_in_a_demo_day(tmp_path):
         )
     )
     assert set(fired) == set(RULES), fired
-    levels = {row[0] for row in sqlite3.connect(demo.database).execute(
-        "SELECT severity FROM burnout_flags")}  # fmt: skip
+    levels = {
+        row[0]
+        for row in sqlite3.connect(demo.database).execute("SELECT severity FROM burnout_flags")
+    }
     assert levels == {"watch", "warning", "critical"}
 
 

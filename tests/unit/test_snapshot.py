@@ -31,8 +31,15 @@ def snapshot(db: Path, at: float, config=UTC):
         return FloorReader(store, config, at=at).snapshot()
 
 
-def call(cid: str, queue: str, entered: int, wait: int, outcome: str, agent: str = "Ana",
-         talk: int | None = None) -> list[str]:  # fmt: skip
+def call(
+    cid: str,
+    queue: str,
+    entered: int,
+    wait: int,
+    outcome: str,
+    agent: str = "Ana",
+    talk: int | None = None,
+) -> list[str]:
     """The queue_log lines of one call."""
     lines = [f"{entered}|{cid}|{queue}|NONE|ENTERQUEUE||555|1"]
     end = entered + wait
@@ -50,7 +57,9 @@ def call(cid: str, queue: str, entered: int, wait: int, outcome: str, agent: str
 
 
 def sorted_lines(*calls: list[str]) -> list[str]:
-    return sorted((line for lines in calls for line in lines), key=lambda l: int(l.split("|")[0]))
+    return sorted(
+        (line for lines in calls for line in lines), key=lambda line: int(line.split("|")[0])
+    )
 
 
 # ----------------------------------------------------------------- service level
@@ -66,11 +75,14 @@ SL_CALLS = [
 ]
 
 
-@pytest.mark.parametrize("formula, expected", [
-    ("abandoned", 2 / 7),  # within 2 / (answered 3 + abandoned 2 + left 2); short in neither
-    ("answered", 2 / 3),   # within 2 / answered 3
-    ("offered", 2 / 8),    # within 2 / every call whose wait ended (short included)
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "formula, expected",
+    [
+        ("abandoned", 2 / 7),  # within 2 / (answered 3 + abandoned 2 + left 2); short in neither
+        ("answered", 2 / 3),  # within 2 / answered 3
+        ("offered", 2 / 8),  # within 2 / every call whose wait ended (short included)
+    ],
+)
 def test_service_level_under_each_formula_and_short_abandons(make_store, formula, expected):
     config = from_table({"timezone": "UTC", "service_level": {"formula": formula}})
     db = make_store(sorted_lines(*SL_CALLS))
@@ -88,8 +100,12 @@ def test_service_level_under_each_formula_and_short_abandons(make_store, formula
 
 
 def test_a_per_queue_threshold_changes_only_that_queue(make_store):
-    config = from_table({"timezone": "UTC", "queues": {"q": {"service_level": {
-        "threshold_s": 21, "short_abandon_s": 6}}}})  # fmt: skip
+    config = from_table(
+        {
+            "timezone": "UTC",
+            "queues": {"q": {"service_level": {"threshold_s": 21, "short_abandon_s": 6}}},
+        }
+    )
     stats = snapshot(make_store(sorted_lines(*SL_CALLS)), NOW, config).queues["q"]
     today = stats.windows["today"]
     # T = 21 puts c3 within; short = 6 makes c6 short too.
@@ -99,11 +115,13 @@ def test_a_per_queue_threshold_changes_only_that_queue(make_store):
 
 
 def test_a_call_that_waits_across_a_window_edge_counts_by_when_its_wait_ended(make_store):
-    db = make_store(sorted_lines(
-        call("inside", "q", NOW - 1000, 110, "answered", "Ana", 30),   # wait ended NOW-890
-        call("outside", "q", NOW - 1000, 90, "answered", "Bob", 30),   # wait ended NOW-910
-        call("edge", "q", NOW - 1000, 100, "answered", "Cy", 30),      # ended exactly NOW-900
-    ))  # fmt: skip
+    db = make_store(
+        sorted_lines(
+            call("inside", "q", NOW - 1000, 110, "answered", "Ana", 30),  # wait ended NOW-890
+            call("outside", "q", NOW - 1000, 90, "answered", "Bob", 30),  # wait ended NOW-910
+            call("edge", "q", NOW - 1000, 100, "answered", "Cy", 30),  # ended exactly NOW-900
+        )
+    )
     queue = snapshot(db, NOW).queues["q"]
     assert queue.windows["15m"].offered == 2  # inside and edge: [now - 15 min, now]
     assert queue.windows["30m"].offered == 3
@@ -116,10 +134,13 @@ def test_a_call_that_waits_across_a_window_edge_counts_by_when_its_wait_ended(ma
 def test_a_call_across_local_midnight_counts_on_the_day_its_wait_ended(make_store):
     berlin = from_table({"timezone": "Europe/Berlin"})
     midnight = DAY + 23 * 3600  # 2026-11-25 00:00 CET
-    db = make_store(sorted_lines(
-        call("late", "q", midnight - 60, 90, "answered", "Ana", 120),   # waits over midnight
-        call("before", "q", midnight - 600, 300, "abandoned"),          # gone at 23:55
-    ), berlin)  # fmt: skip
+    db = make_store(
+        sorted_lines(
+            call("late", "q", midnight - 60, 90, "answered", "Ana", 120),  # waits over midnight
+            call("before", "q", midnight - 600, 300, "abandoned"),  # gone at 23:55
+        ),
+        berlin,
+    )
     after = snapshot(db, midnight + 600, berlin)
     assert after.day_start == midnight
     today = after.queues["q"].windows["today"]
@@ -140,11 +161,13 @@ def test_days_around_a_dst_change_are_23_and_25_hours_long():
 
 
 def test_an_agent_in_two_queues_paused_in_one(make_store):
-    db = make_store([
-        f"{NOW - 600}|MANAGER|orders|Ana|ADDMEMBER|",
-        f"{NOW - 600}|MANAGER|vip|Ana|ADDMEMBER|",
-        f"{NOW - 300}|NONE|vip|Ana|PAUSE|Lunch",
-    ])  # fmt: skip
+    db = make_store(
+        [
+            f"{NOW - 600}|MANAGER|orders|Ana|ADDMEMBER|",
+            f"{NOW - 600}|MANAGER|vip|Ana|ADDMEMBER|",
+            f"{NOW - 300}|NONE|vip|Ana|PAUSE|Lunch",
+        ]
+    )
     floor = snapshot(db, NOW)
     ana = floor.agents["Ana"]
     assert ana.state == "available" and ana.queues == ["orders", "vip"]
@@ -156,26 +179,30 @@ def test_an_agent_in_two_queues_paused_in_one(make_store):
     assert vip.paused_by_reason == {"Lunch": 1}
     assert floor.totals.agents_available == 1 and floor.totals.agents_paused == 0
     # Paused everywhere: the agent is paused, with the reason.
-    db2 = make_store([
-        f"{NOW - 600}|MANAGER|orders|Ana|ADDMEMBER|",
-        f"{NOW - 600}|MANAGER|vip|Ana|ADDMEMBER|",
-        f"{NOW - 300}|NONE|NONE|Ana|PAUSEALL|Break",
-        f"{NOW - 300}|NONE|orders|Ana|PAUSE|Break",
-        f"{NOW - 300}|NONE|vip|Ana|PAUSE|Break",
-    ])  # fmt: skip
+    db2 = make_store(
+        [
+            f"{NOW - 600}|MANAGER|orders|Ana|ADDMEMBER|",
+            f"{NOW - 600}|MANAGER|vip|Ana|ADDMEMBER|",
+            f"{NOW - 300}|NONE|NONE|Ana|PAUSEALL|Break",
+            f"{NOW - 300}|NONE|orders|Ana|PAUSE|Break",
+            f"{NOW - 300}|NONE|vip|Ana|PAUSE|Break",
+        ]
+    )
     ana = snapshot(db2, NOW).agents["Ana"]
     assert (ana.state, ana.reason, ana.time_in_state_s(NOW)) == ("paused", "Break", 300)
     assert ana.pause_today_s(NOW) == {"Break": 300}
 
 
 def test_a_transfer_is_two_calls_and_frees_the_first_agent(make_store):
-    db = make_store([
-        f"{NOW - 100}|t1|orders|NONE|ENTERQUEUE||555|1",
-        f"{NOW - 96}|t1|orders|Ben|CONNECT|4|m1|2",
-        f"{NOW - 60}|t1|orders|Ben|BLINDTRANSFER|returns|transfers|4|36|1",
-        f"{NOW - 60}|t1|returns|NONE|ENTERQUEUE||555|1",
-        f"{NOW - 50}|t1|returns|Dev|CONNECT|10|m2|2",
-    ])  # fmt: skip
+    db = make_store(
+        [
+            f"{NOW - 100}|t1|orders|NONE|ENTERQUEUE||555|1",
+            f"{NOW - 96}|t1|orders|Ben|CONNECT|4|m1|2",
+            f"{NOW - 60}|t1|orders|Ben|BLINDTRANSFER|returns|transfers|4|36|1",
+            f"{NOW - 60}|t1|returns|NONE|ENTERQUEUE||555|1",
+            f"{NOW - 50}|t1|returns|Dev|CONNECT|10|m2|2",
+        ]
+    )
     floor = snapshot(db, NOW)
     assert floor.queues["orders"].windows["today"].answered == 1
     assert floor.queues["orders"].windows["today"].aht_s == 36
@@ -188,14 +215,16 @@ def test_a_transfer_is_two_calls_and_frees_the_first_agent(make_store):
 
 
 def test_a_ring_no_answer_then_an_answer_by_another_agent(make_store):
-    db = make_store([
-        f"{NOW - 200}|MANAGER|q|Bob|ADDMEMBER|",
-        f"{NOW - 200}|MANAGER|q|Ana|ADDMEMBER|",
-        f"{NOW - 100}|r1|q|NONE|ENTERQUEUE||555|1",
-        f"{NOW - 85}|r1|q|Bob|RINGNOANSWER|15000",
-        f"{NOW - 85}|NONE|q|Bob|PAUSE|Auto-Pause",
-        f"{NOW - 83}|r1|q|Ana|CONNECT|17|m|2",
-    ])  # fmt: skip
+    db = make_store(
+        [
+            f"{NOW - 200}|MANAGER|q|Bob|ADDMEMBER|",
+            f"{NOW - 200}|MANAGER|q|Ana|ADDMEMBER|",
+            f"{NOW - 100}|r1|q|NONE|ENTERQUEUE||555|1",
+            f"{NOW - 85}|r1|q|Bob|RINGNOANSWER|15000",
+            f"{NOW - 85}|NONE|q|Bob|PAUSE|Auto-Pause",
+            f"{NOW - 83}|r1|q|Ana|CONNECT|17|m|2",
+        ]
+    )
     floor = snapshot(db, NOW)
     assert floor.agents["Bob"].ring_no_answers_today == 1
     assert (floor.agents["Bob"].state, floor.agents["Bob"].reason) == ("paused", "Auto-Pause")
@@ -213,15 +242,17 @@ def test_a_call_still_waiting(make_store):
 
 
 def test_occupancy_wrapup_login_and_pause_time(make_store):
-    db = make_store([
-        f"{NOW - 3600}|MANAGER|q|Ana|ADDMEMBER|",
-        *call("o1", "q", NOW - 3010, 10, "answered", "Ana", 600),  # talks NOW-3000..NOW-2400
-        f"{NOW - 2400}|NONE|q|Ana|PAUSE|ACW",
-        f"{NOW - 2340}|NONE|q|Ana|UNPAUSE|",                      # 60 s wrap-up after o1
-        *call("o2", "q", NOW - 1810, 10, "answered", "Ana", 900),  # talks NOW-1800..NOW-900
-        f"{NOW - 600}|NONE|q|Ana|PAUSE|Break",
-        f"{NOW - 300}|NONE|q|Ana|UNPAUSE|",
-    ])  # fmt: skip
+    db = make_store(
+        [
+            f"{NOW - 3600}|MANAGER|q|Ana|ADDMEMBER|",
+            *call("o1", "q", NOW - 3010, 10, "answered", "Ana", 600),  # talks NOW-3000..NOW-2400
+            f"{NOW - 2400}|NONE|q|Ana|PAUSE|ACW",
+            f"{NOW - 2340}|NONE|q|Ana|UNPAUSE|",  # 60 s wrap-up after o1
+            *call("o2", "q", NOW - 1810, 10, "answered", "Ana", 900),  # talks NOW-1800..NOW-900
+            f"{NOW - 600}|NONE|q|Ana|PAUSE|Break",
+            f"{NOW - 300}|NONE|q|Ana|UNPAUSE|",
+        ]
+    )
     floor = snapshot(db, NOW)
     ana = floor.agents["Ana"]
     # talk 1500 + wrap-up 60 over talk + wrap-up + idle; idle = available 3600-60-300 - 1500.
@@ -233,12 +264,14 @@ def test_occupancy_wrapup_login_and_pause_time(make_store):
 
 
 def test_floor_totals_are_weighted_by_calls(make_store):
-    db = make_store(sorted_lines(
-        call("a1", "small", NOW - 600, 5, "answered", "Ana", 60),
-        call("b1", "big", NOW - 600, 50, "answered", "Bob", 60),
-        call("b2", "big", NOW - 500, 50, "answered", "Bob", 60),
-        call("b3", "big", NOW - 400, 50, "answered", "Cy", 60),
-    ))  # fmt: skip
+    db = make_store(
+        sorted_lines(
+            call("a1", "small", NOW - 600, 5, "answered", "Ana", 60),
+            call("b1", "big", NOW - 600, 50, "answered", "Bob", 60),
+            call("b2", "big", NOW - 500, 50, "answered", "Bob", 60),
+            call("b3", "big", NOW - 400, 50, "answered", "Cy", 60),
+        )
+    )
     floor = snapshot(db, NOW)
     assert floor.queues["small"].windows["today"].service_level == 1.0
     assert floor.queues["big"].windows["today"].service_level == 0.0
@@ -284,8 +317,9 @@ def test_sample_reconciles_with_the_raw_events_at_every_minute(tmp_path, samples
         for at in range(first, last + 61, 60):
             floor = FloorReader(store, UTC, at=at).snapshot()
             for name, queue in floor.queues.items():
-                entered = sum(1 for p in parsed if p[4] == "ENTERQUEUE" and p[2] == name
-                              and int(p[0]) <= at)  # fmt: skip
+                entered = sum(
+                    1 for p in parsed if p[4] == "ENTERQUEUE" and p[2] == name and int(p[0]) <= at
+                )
                 today = queue.windows["today"]
                 ended = today.answered + today.abandoned + today.short_abandoned + today.left
                 assert ended + queue.calls_waiting == entered, (name, at)
@@ -295,8 +329,11 @@ def test_at_an_instant_equals_a_store_that_only_saw_lines_up_to_it(tmp_path, sam
     feed = samples / "asterisk22_three_queues.queue_log"
     at = 1795530500
     prefix = tmp_path / "prefix"
-    prefix.write_text("".join(line + "\n" for line in feed.read_text().splitlines()
-                              if int(line.split("|")[0]) <= at))  # fmt: skip
+    prefix.write_text(
+        "".join(
+            line + "\n" for line in feed.read_text().splitlines() if int(line.split("|")[0]) <= at
+        )
+    )
     whole = snapshot(ingest_file(tmp_path / "whole.db", feed), at)
     part = snapshot(ingest_file(tmp_path / "part.db", prefix), at)
     assert whole.queues.keys() == part.queues.keys()
@@ -312,9 +349,15 @@ def test_at_an_instant_equals_a_store_that_only_saw_lines_up_to_it(tmp_path, sam
 
 def test_settled_calls_summed_by_sql_equal_the_row_by_row_sums(tmp_path, samples, monkeypatch):
     db = ingest_file(tmp_path / "s.db", samples / "asterisk22_three_queues.queue_log")
-    config = from_table({"timezone": "UTC", "queues": {"vip": {"service_level": {
-        "threshold_s": 15}}, "returns": {"service_level": {"threshold_s": 30,
-                                                           "short_abandon_s": 40}}}})  # fmt: skip
+    config = from_table(
+        {
+            "timezone": "UTC",
+            "queues": {
+                "vip": {"service_level": {"threshold_s": 15}},
+                "returns": {"service_level": {"threshold_s": 30, "short_abandon_s": 40}},
+            },
+        }
+    )
     at = 1795530910
     rows = snapshot(db, at, config)
     monkeypatch.setattr(FloorModel, "KEEP_S", 200)  # most of the run is now "settled"
@@ -323,9 +366,17 @@ def test_settled_calls_summed_by_sql_equal_the_row_by_row_sums(tmp_path, samples
         assert rows.queues[name].windows["today"] == summed.queues[name].windows["today"]
     for name, agent in rows.agents.items():
         other = summed.agents[name]
-        assert (agent.calls_today, agent.aht_today_s, agent.talk_today_s(at),
-                agent.ring_no_answers_today) == (other.calls_today, other.aht_today_s,
-                                                 other.talk_today_s(at), other.ring_no_answers_today)  # fmt: skip
+        assert (
+            agent.calls_today,
+            agent.aht_today_s,
+            agent.talk_today_s(at),
+            agent.ring_no_answers_today,
+        ) == (
+            other.calls_today,
+            other.aht_today_s,
+            other.talk_today_s(at),
+            other.ring_no_answers_today,
+        )
 
 
 def test_live_refresh_reads_only_what_changed(tmp_path):
@@ -357,8 +408,15 @@ def test_a_live_reader_reusing_unchanged_agents_equals_a_fresh_read_at_every_ste
     simulator = Simulator(SimConfig(agents=24, queues=3, seed=9, start=DAY + 12 * 3600))
     db = tmp_path / "live.db"
     writer = Store.open(db, UTC.derive_config())
-    writer.write([Batch("sim", "queue_log", [parse_line(line, "sim")
-                                             for line in simulator.lines(DAY + 7 * 3600)])])  # fmt: skip
+    writer.write(
+        [
+            Batch(
+                "sim",
+                "queue_log",
+                [parse_line(line, "sim") for line in simulator.lines(DAY + 7 * 3600)],
+            )
+        ]
+    )
     now = DAY + 7 * 3600
     live = FloorReader(Store.open_readonly(db), UTC, clock=lambda: now)
     shared = 0
@@ -389,15 +447,18 @@ def test_a_live_reader_reusing_unchanged_agents_equals_a_fresh_read_at_every_ste
 
 
 def test_an_agent_reused_across_a_full_reorder_still_changes_when_their_next_state_starts(
-        make_store, tmp_path):  # fmt: skip
+    make_store, tmp_path
+):
     """Ana's pause is already in the store but starts later than the first snapshot (events
     ahead of the clock), so her row holds only until then. A new agent arriving in between
     makes the live reader order the floor again; Ana's row must still turn to paused once her
     pause has started."""
-    db = make_store([
-        f"{NOW - 600}|MANAGER|orders|Ana|ADDMEMBER|",
-        f"{NOW + 60}|NONE|orders|Ana|PAUSE|Lunch",
-    ])  # fmt: skip
+    db = make_store(
+        [
+            f"{NOW - 600}|MANAGER|orders|Ana|ADDMEMBER|",
+            f"{NOW + 60}|NONE|orders|Ana|PAUSE|Lunch",
+        ]
+    )
     live = FloorReader(Store.open_readonly(db), UTC, clock=lambda: NOW)
     assert live.snapshot(NOW, details=None).agents["Ana"].state == "available"
     writer = Store.open(db, UTC.derive_config())
