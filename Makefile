@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := tmux openssh-server openssh-client chromium
 
-.PHONY: demo test bench system-deps clean
+.PHONY: demo lint test test-fast bench system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,22 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/floorwatch demo
 
-test: $(STAMP) system-deps
+# The contracts: style (ruff), the import arrows (import-linter, in pyproject.toml), the types
+# of the pure core (mypy). Every step runs, so one failure does not hide the next.
+lint: $(STAMP)
+	@status=0; \
+	$(BIN)/ruff check floorwatch tests bench || status=1; \
+	$(BIN)/ruff format --check floorwatch tests bench || status=1; \
+	$(BIN)/lint-imports || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
+
+test: lint system-deps
 	$(BIN)/python -m pytest -q
+
+# The inner loop: unit and functional tests, no subprocess, tmux, sshd or browser.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not e2e"
 
 # Installs only what is missing; without root or apt-get the tests that need these packages
 # skip with a reason instead.

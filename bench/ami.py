@@ -33,7 +33,7 @@ SAMPLES = ROOT.parent / "shared" / "samples"
 def repeated_stream(copies: int) -> tuple[bytes, int]:
     """The capture `copies` times over with distinct call ids; and its number of blocks."""
     data = (SAMPLES / "asterisk22_three_queues.ami.log").read_bytes()
-    body = data[data.index(b"\r\n\r\n") + 4:]  # without the recorded login answer
+    body = data[data.index(b"\r\n\r\n") + 4 :]  # without the recorded login answer
     pieces = [body.replace(b"niqueid: ", b"niqueid: %d-" % n) for n in range(copies)]
     stream = b"".join(pieces)
     return stream, stream.count(b"\r\n\r\n")
@@ -72,10 +72,23 @@ def ingest(spec: str, db: Path, env: dict) -> tuple[float, float, str]:
     """`floorwatch ingest --once` in a subprocess: seconds, peak RSS (MB), its summary line."""
     began = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "floorwatch", "ingest", "--once", "--no-progress",
-         "--no-burnout", "--db", str(db), spec],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "floorwatch",
+            "ingest",
+            "--once",
+            "--no-progress",
+            "--no-burnout",
+            "--db",
+            str(db),
+            spec,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     out, err = process.stdout.read(), process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)  # this process's own peak, not the server's
     elapsed = time.perf_counter() - began
@@ -108,14 +121,20 @@ def main() -> None:
     lines = repeated_queue_log(log, args.copies)
     ql_s, ql_peak, ql_line = ingest(f"queue_log:{log}", work / "ql.db", env)
 
-    print(f"stream:    the real capture x{args.copies}: {blocks:,} AMI blocks "
-          f"({blocks / args.copies:,.0f} per copy), {calls:,} calls")  # fmt: skip
-    print(f"AMI:       {ami_s:.2f} s end to end (process start to exit): "
-          f"{blocks / ami_s:,.0f} AMI events/s, {stored / ami_s:,.0f} canonical events/s stored "
-          f"({stored:,}); peak RSS {ami_peak:.0f} MB (target >= 50,000 AMI events/s)")  # fmt: skip
+    print(
+        f"stream:    the real capture x{args.copies}: {blocks:,} AMI blocks "
+        f"({blocks / args.copies:,.0f} per copy), {calls:,} calls"
+    )
+    print(
+        f"AMI:       {ami_s:.2f} s end to end (process start to exit): "
+        f"{blocks / ami_s:,.0f} AMI events/s, {stored / ami_s:,.0f} canonical events/s stored "
+        f"({stored:,}); peak RSS {ami_peak:.0f} MB (target >= 50,000 AMI events/s)"
+    )
     print(f"           ingest said: {ami_line}")
-    print(f"queue_log: {ql_s:.2f} s for the same run's queue_log x{args.copies} ({lines:,} lines):"
-          f" {lines / ql_s:,.0f} events/s; peak RSS {ql_peak:.0f} MB")  # fmt: skip
+    print(
+        f"queue_log: {ql_s:.2f} s for the same run's queue_log x{args.copies} ({lines:,} lines):"
+        f" {lines / ql_s:,.0f} events/s; peak RSS {ql_peak:.0f} MB"
+    )
     print(f"           ingest said: {ql_line}")
 
 

@@ -40,17 +40,30 @@ def load(feed_lines: list[str], work: Path) -> Path:
     feed = work / "head.queue_log"
     feed.write_text("\n".join(feed_lines) + "\n")
     db = work / "floor.db"
-    subprocess.run([sys.executable, "-m", "floorwatch", "ingest", "--db", str(db), "--once",
-                    "--no-progress", "--no-burnout", f"queue_log:{feed}"], check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "floorwatch",
+            "ingest",
+            "--db",
+            str(db),
+            "--once",
+            "--no-progress",
+            "--no-burnout",
+            f"queue_log:{feed}",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return db
 
 
 def play(db: Path, tail: list[str], rounds: int, full: bool) -> tuple[list[float], list[int], set]:
     """Commit the tail 5 s of feed time at a time; after each commit one monitor round.
     Returns the rounds' times, agents evaluated per round, and every flag raised."""
-    from floorwatch.ingest.burnout_monitor import BurnoutMonitor
     from floorwatch.config import Config
+    from floorwatch.ingest.burnout_monitor import BurnoutMonitor
     from floorwatch.sources.base import Batch
     from floorwatch.sources.queue_log import parse_line
     from floorwatch.store.database import Store
@@ -94,11 +107,17 @@ def main() -> None:
     feed, _ = build(100_000)
     lines = feed.read_text().splitlines()
     end = int(lines[-1].split("|", 1)[0])
-    cut = next(i for i, line in enumerate(lines)
-               if int(line.split("|", 1)[0]) > end - ROUND_S * args.rounds)  # fmt: skip
+    cut = next(
+        i
+        for i, line in enumerate(lines)
+        if int(line.split("|", 1)[0]) > end - ROUND_S * args.rounds
+    )
     work = Path(tempfile.mkdtemp(prefix="fw-burnout-"))
-    print(f"loading {cut:,} events; {len(lines) - cut:,} more arrive over {args.rounds} rounds "
-          f"of {ROUND_S:g} s ...", flush=True)  # fmt: skip
+    print(
+        f"loading {cut:,} events; {len(lines) - cut:,} more arrive over {args.rounds} rounds "
+        f"of {ROUND_S:g} s ...",
+        flush=True,
+    )
     db = load(lines[:cut], work)
     copy = work / "full.db"
     copy.write_bytes(db.read_bytes())
@@ -119,16 +138,24 @@ def main() -> None:
 
     ms = 1000
     print(f"floor:        {agents:,} agents, 200 queues; {len(raised_incremental)} flags raised")
-    print(f"incremental:  {statistics.median(incremental) * ms:.1f} ms median, "
-          f"{max(incremental) * ms:.1f} ms max per round; {statistics.median(evaluated):.0f} "
-          f"agents evaluated per round (median) (target < 20 ms)")  # fmt: skip
-    print(f"full:         {statistics.median(full) * ms:.1f} ms median, {max(full) * ms:.1f} ms "
-          f"max per evaluation of every rule for every agent (target < 100 ms)")  # fmt: skip
-    print(f"baseline:     {statistics.median(plain) * ms:.1f} ms median for the dashboard's plain "
-          f"snapshot of the same floor")  # fmt: skip
+    print(
+        f"incremental:  {statistics.median(incremental) * ms:.1f} ms median, "
+        f"{max(incremental) * ms:.1f} ms max per round; {statistics.median(evaluated):.0f} "
+        f"agents evaluated per round (median) (target < 20 ms)"
+    )
+    print(
+        f"full:         {statistics.median(full) * ms:.1f} ms median, {max(full) * ms:.1f} ms "
+        f"max per evaluation of every rule for every agent (target < 100 ms)"
+    )
+    print(
+        f"baseline:     {statistics.median(plain) * ms:.1f} ms median for the dashboard's plain "
+        f"snapshot of the same floor"
+    )
     same = "the same" if raised_incremental == raised_full else "DIFFERENT"
-    print(f"flags:        incremental and full rounds raised {same} flags "
-          f"({len(raised_incremental)} and {len(raised_full)})")  # fmt: skip
+    print(
+        f"flags:        incremental and full rounds raised {same} flags "
+        f"({len(raised_incremental)} and {len(raised_full)})"
+    )
 
 
 if __name__ == "__main__":

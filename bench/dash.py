@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 def writer(db: str, queues: list[str], seconds: float, out: str, start: multiprocessing.Event):
     """Commit 100 callers a second, ten at a time, and write down when each was committed."""
-    from floorwatch.sources.queue_log import parse_line
     from floorwatch.sources.base import Batch
+    from floorwatch.sources.queue_log import parse_line
     from floorwatch.store.database import Store
 
     store = Store.open(db)
@@ -64,9 +64,9 @@ def writer(db: str, queues: list[str], seconds: float, out: str, start: multipro
 async def run_viewer(db: Path, seconds: float, start: multiprocessing.Event, seen: dict) -> dict:
     from floorwatch.app import FloorwatchApp
     from floorwatch.config import Config
-    from floorwatch.snapshot.live import LiveFloor
     from floorwatch.screens.agent import AgentScreen
     from floorwatch.screens.floor import FloorScreen
+    from floorwatch.snapshot.live import LiveFloor
     from floorwatch.widgets.agent_board import AgentBoard
 
     config = Config(timezone="UTC")
@@ -172,8 +172,9 @@ def main() -> None:
         agents = store.count("agents")
     out = work / "committed.json"
     start = multiprocessing.Event()
-    process = multiprocessing.Process(target=writer, args=(str(db), queues, args.seconds,
-                                                           str(out), start))  # fmt: skip
+    process = multiprocessing.Process(
+        target=writer, args=(str(db), queues, args.seconds, str(out), start)
+    )
     process.start()
     seen: dict[str, float] = {}
     result = asyncio.run(run_viewer(db, args.seconds, start, seen))
@@ -182,16 +183,22 @@ def main() -> None:
     latencies = sorted(seen[c] - t for c, t in committed.items() if c in seen)
     missed = sum(1 for c in committed if c not in seen)
     p95 = latencies[int(len(latencies) * 0.95)] if latencies else float("nan")
-    print(f"floor:     {agents} agents, {len(queues)} queues; {len(committed)} callers committed "
-          f"at 100/s over {args.seconds:.0f} s")  # fmt: skip
-    print(f"latency:   commit to drawn: median {statistics.median(latencies) * 1000:.0f} ms, "
-          f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms "
-          f"({missed} not yet drawn at the end) (target p95 < 250 ms)")  # fmt: skip
+    print(
+        f"floor:     {agents} agents, {len(queues)} queues; {len(committed)} callers committed "
+        f"at 100/s over {args.seconds:.0f} s"
+    )
+    print(
+        f"latency:   commit to drawn: median {statistics.median(latencies) * 1000:.0f} ms, "
+        f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms "
+        f"({missed} not yet drawn at the end) (target p95 < 250 ms)"
+    )
     print(f"CPU:       the viewer used {result['cpu']:.1%} of a core (target < 10 %)")
-    print(f"keys:      cursor move {statistics.median(result['cursor']) * 1000:.1f} ms median, "
-          f"{max(result['cursor']) * 1000:.1f} ms max; open an agent "
-          f"{statistics.median(result['open']) * 1000:.0f} ms median, "
-          f"{max(result['open']) * 1000:.0f} ms max (target < 100 ms)")  # fmt: skip
+    print(
+        f"keys:      cursor move {statistics.median(result['cursor']) * 1000:.1f} ms median, "
+        f"{max(result['cursor']) * 1000:.1f} ms max; open an agent "
+        f"{statistics.median(result['open']) * 1000:.0f} ms median, "
+        f"{max(result['open']) * 1000:.0f} ms max (target < 100 ms)"
+    )
 
 
 if __name__ == "__main__":

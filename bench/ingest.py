@@ -36,8 +36,15 @@ from pathlib import Path
 CACHE = Path(__file__).parent / ".cache"
 
 
-def generate(path: Path, events: int, agents: int = 300, queues: int = 12, seed: int = 7,
-             mean_gap_s: float = 0.4, start: int = 1_795_500_000) -> int:  # fmt: skip
+def generate(
+    path: Path,
+    events: int,
+    agents: int = 300,
+    queues: int = 12,
+    seed: int = 7,
+    mean_gap_s: float = 0.4,
+    start: int = 1_795_500_000,
+) -> int:
     """Write about `events` queue_log lines of a busy floor; returns the number written.
 
     A call arrives every `mean_gap_s` seconds on average (exponential gaps) from `start`.
@@ -61,7 +68,7 @@ def generate(path: Path, events: int, agents: int = 300, queues: int = 12, seed:
         for queue in rng.sample(queue_names, min(3, queues)):
             members[queue].append(agent)
             later(clock, f"{int(clock)}|MANAGER|{queue}|{agent}|ADDMEMBER|")
-    for queue, serving in members.items():
+    for serving in members.values():
         if not serving:
             serving.append(rng.choice(agent_names))
     call = 0
@@ -103,8 +110,11 @@ def generate(path: Path, events: int, agents: int = 300, queues: int = 12, seed:
             free_at[agent] = ended
             later(answered, f"{answered}|{call_id}|{queue}|{agent}|CONNECT|{wait}|{call_id}1|2")
             if rng.random() < 0.04:
-                later(ended, f"{ended}|{call_id}|{queue}|{agent}|BLINDTRANSFER|200|transfers|"
-                             f"{wait}|{talk}|1")  # fmt: skip
+                later(
+                    ended,
+                    f"{ended}|{call_id}|{queue}|{agent}|BLINDTRANSFER|200|transfers|"
+                    f"{wait}|{talk}|1",
+                )
             else:
                 who = "COMPLETEAGENT" if rng.random() < 0.55 else "COMPLETECALLER"
                 later(ended, f"{ended}|{call_id}|{queue}|{agent}|{who}|{wait}|{talk}|1")
@@ -151,8 +161,11 @@ def _tree(pid: int) -> list[int]:
 def _rss_mb(pid: int) -> tuple[float, float]:
     """(VmRSS, VmHWM) of a process in MB, or zeros once it has gone."""
     try:
-        fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text()
-                      .splitlines() if ":" in line)  # fmt: skip
+        fields = dict(
+            line.split(":", 1)
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if ":" in line
+        )
         return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
     except (OSError, KeyError, ValueError):
         return 0.0, 0.0
@@ -169,8 +182,18 @@ class PipelineRun:
 def pipeline(path: Path, workdir: Path, *options: str) -> PipelineRun:
     """Run `floorwatch ingest --once` and sample its processes' memory while it runs."""
     db_path = workdir / "bench.db"
-    command = [sys.executable, "-m", "floorwatch", "ingest", "--db", str(db_path), "--once",
-               "--no-progress", *options, f"queue_log:{path}"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "floorwatch",
+        "ingest",
+        "--db",
+        str(db_path),
+        "--once",
+        "--no-progress",
+        *options,
+        f"queue_log:{path}",
+    ]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     peak_total, peaks = 0.0, {}
@@ -196,8 +219,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--agents", type=int, default=300)
     parser.add_argument("--queues", type=int, default=12)
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="How many times the floor and the pipeline each run (best counts).")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="How many times the floor and the pipeline each run (best counts).",
+    )
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
     feed = CACHE / f"ingest_{args.events}_{args.agents}_{args.queues}.queue_log"
@@ -221,23 +248,35 @@ def main() -> None:
                     leftover.unlink()
     floor = max(floors)
     best = max(runs, key=lambda run: run.rate)
-    print(f"feed:      {args.events:,} events, {size_mb:.0f} MB, {args.agents} agents, "
-          f"{args.queues} queues")  # fmt: skip
-    print(f"floor:     {floor:,.0f} events/s (read + split + executemany into a bare table; "
-          f"best of {', '.join(f'{rate:,.0f}' for rate in floors)})")  # fmt: skip
-    print(f"pipeline:  {best.rate:,.0f} events/s, wall clock incl. start-up "
-          f"({best.rate / floor:.0%} of the floor; targets >= 100,000 and >= 50%; "
-          f"best of {', '.join(f'{run.rate:,.0f}' for run in runs)})")  # fmt: skip
+    print(
+        f"feed:      {args.events:,} events, {size_mb:.0f} MB, {args.agents} agents, "
+        f"{args.queues} queues"
+    )
+    print(
+        f"floor:     {floor:,.0f} events/s (read + split + executemany into a bare table; "
+        f"best of {', '.join(f'{rate:,.0f}' for rate in floors)})"
+    )
+    print(
+        f"pipeline:  {best.rate:,.0f} events/s, wall clock incl. start-up "
+        f"({best.rate / floor:.0%} of the floor; targets >= 100,000 and >= 50%; "
+        f"best of {', '.join(f'{run.rate:,.0f}' for run in runs)})"
+    )
     lean = max(without_burnout, key=lambda run: run.rate)
-    print(f"           {lean.rate:,.0f} events/s with --no-burnout, the same load without its "
-          f"end-of-load burnout round ({lean.rate / floor:.0%} of the floor)")  # fmt: skip
+    print(
+        f"           {lean.rate:,.0f} events/s with --no-burnout, the same load without its "
+        f"end-of-load burnout round ({lean.rate / floor:.0%} of the floor)"
+    )
     worst = max(runs, key=lambda run: run.peak_total_mb)
     each = " + ".join(f"{name} {mb:.0f}" for name, mb in worst.peak_mb.items())
-    print(f"memory:    peak RSS {worst.peak_total_mb:.0f} MB, both processes together, the "
-          f"highest of the runs (each at its own peak: {each} MB; target < 200 MB)")  # fmt: skip
+    print(
+        f"memory:    peak RSS {worst.peak_total_mb:.0f} MB, both processes together, the "
+        f"highest of the runs (each at its own peak: {each} MB; target < 200 MB)"
+    )
     inside = float(best.summary.rsplit("(", 1)[1].split()[0].replace(",", ""))
-    print(f"ingest:    {best.summary}: its own clock, from reading the first line to the last "
-          f"commit and burnout round, {inside / floor:.0%} of the floor")  # fmt: skip
+    print(
+        f"ingest:    {best.summary}: its own clock, from reading the first line to the last "
+        f"commit and burnout round, {inside / floor:.0%} of the floor"
+    )
 
 
 if __name__ == "__main__":

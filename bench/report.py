@@ -38,8 +38,21 @@ def build(events: int) -> Path:
         print(f"generating a day of {events:,} events ...", flush=True)
         generate(feed, events, agents=300, queues=12, seed=5, mean_gap_s=0.26, start=DAY_START)
         print("ingesting ...", flush=True)
-        subprocess.run([sys.executable, "-m", "floorwatch", "ingest", "--db", str(db), "--once",
-                        "--no-progress", "--no-burnout", f"queue_log:{feed}"], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "floorwatch",
+                "ingest",
+                "--db",
+                str(db),
+                "--once",
+                "--no-progress",
+                "--no-burnout",
+                f"queue_log:{feed}",
+            ],
+            check=True,
+        )
         feed.unlink()
     return db
 
@@ -48,9 +61,30 @@ def timed_report(db: Path, by: str, out: Path) -> float:
     config = out.parent / "utc.toml"
     config.write_text('timezone = "UTC"\n')
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "floorwatch", "report", "--db", str(db), "--config",
-                    str(config), "--date", DAY, "--interval", "15m", "--by", by, "--format",
-                    "csv", "--out", str(out), "--progress"], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "floorwatch",
+            "report",
+            "--db",
+            str(db),
+            "--config",
+            str(config),
+            "--date",
+            DAY,
+            "--interval",
+            "15m",
+            "--by",
+            by,
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+            "--progress",
+        ],
+        check=True,
+    )
     return time.perf_counter() - started
 
 
@@ -66,9 +100,10 @@ def main() -> None:
         calls = conn.execute("SELECT count(*) FROM calls").fetchone()[0]
         started = time.perf_counter()
         frame = pd.read_sql_query(
-            "SELECT * FROM calls WHERE wait_end_at >= ? AND wait_end_at < ?", conn,
+            "SELECT * FROM calls WHERE wait_end_at >= ? AND wait_end_at < ?",
+            conn,
             params=(DAY_START, DAY_START + 86400),
-        )  # fmt: skip
+        )
         baseline = time.perf_counter() - started
     out = CACHE / "report_out"
     out.mkdir(exist_ok=True)

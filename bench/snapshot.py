@@ -43,8 +43,20 @@ def build(events: int) -> tuple[Path, Path]:
         print(f"generating {events:,} events ...", flush=True)
         generate(feed, events, AGENTS, QUEUES, seed=11, mean_gap_s=MEAN_GAP_S)
         print(f"ingesting into {db} ...", flush=True)
-        subprocess.run([sys.executable, "-m", "floorwatch", "ingest", "--db", str(db), "--once",
-                        "--no-progress", f"queue_log:{feed}"], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "floorwatch",
+                "ingest",
+                "--db",
+                str(db),
+                "--once",
+                "--no-progress",
+                f"queue_log:{feed}",
+            ],
+            check=True,
+        )
     return feed, db
 
 
@@ -67,9 +79,11 @@ def measure(db: Path, label: str) -> float:
     full = reader.snapshot()
     full_s = time.perf_counter() - started
     store.close()
-    print(f"{label:>6}: {events:>11,} events, {len(snap.queues)} queues, {len(full.agents)} agents "
-          f"today; load {load_s * 1000:8.0f} ms; snapshot {statistics.median(timings) * 1000:6.1f} ms"
-          f" (median of 20); full snapshot {full_s * 1000:6.1f} ms")  # fmt: skip
+    print(
+        f"{label:>6}: {events:>11,} events, {len(snap.queues)} queues, {len(full.agents)} agents "
+        f"today; load {load_s * 1000:8.0f} ms; snapshot {statistics.median(timings) * 1000:6.1f} ms"
+        f" (median of 20); full snapshot {full_s * 1000:6.1f} ms"
+    )
     return statistics.median(timings)
 
 
@@ -83,15 +97,21 @@ def measure_refresh(feed: Path, db: Path) -> None:
     reader = FloorReader(reader_store, Config(timezone="UTC"), clock=lambda: last_ts + 60)
     source = open_source(f"queue_log:{feed}", follow=False)
     lines = feed.read_text().splitlines()[-100:]
-    events = [source.parse(line.replace(str(int(line.split("|")[0])),
-                                        str(int(line.split("|")[0]) + 30), 1), "bench")
-              for line in lines]  # fmt: skip
+    events = [
+        source.parse(
+            line.replace(str(int(line.split("|")[0])), str(int(line.split("|")[0]) + 30), 1),
+            "bench",
+        )
+        for line in lines
+    ]
     writer.write([Batch("bench", "queue_log", events)])
     started = time.perf_counter()
     reader.refresh()
     reader.snapshot(details=[])
-    print(f"refresh: read + apply 100 new events + snapshot: "
-          f"{(time.perf_counter() - started) * 1000:.1f} ms")  # fmt: skip
+    print(
+        f"refresh: read + apply 100 new events + snapshot: "
+        f"{(time.perf_counter() - started) * 1000:.1f} ms"
+    )
     writer.close()
     reader_store.close()
     for suffix in ("", "-wal", "-shm"):
@@ -107,8 +127,10 @@ def main() -> None:
     big_feed, big_db = build(args.events)
     small = measure(small_db, "small")
     big = measure(big_db, "big")
-    print(f"big / small snapshot: {big / small:.2f}x (target <= 2x); big: {big * 1000:.1f} ms "
-          f"(target < 50 ms)")  # fmt: skip
+    print(
+        f"big / small snapshot: {big / small:.2f}x (target <= 2x); big: {big * 1000:.1f} ms "
+        f"(target < 50 ms)"
+    )
     measure_refresh(big_feed, big_db)
 
 

@@ -34,15 +34,15 @@ import tempfile
 import termios
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from floorwatch.modes.demo import Demo, DemoOptions  # noqa: E402
-
 from viewers import cpu_seconds, memory_mb  # noqa: E402  (bench/viewers.py)
+
+from floorwatch.modes.demo import Demo, DemoOptions  # noqa: E402
 
 FLOORWATCH = [sys.executable, "-m", "floorwatch"]
 
@@ -50,8 +50,7 @@ FLOORWATCH = [sys.executable, "-m", "floorwatch"]
 class PtyViewer:
     """A `floorwatch dash` in a pseudo-terminal of its own size; its output is read away."""
 
-    def __init__(self, name: str, db: Path, config: Path, size: tuple[int, int],
-                 *extra: str):  # fmt: skip
+    def __init__(self, name: str, db: Path, config: Path, size: tuple[int, int], *extra: str):
         self.name = name
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
@@ -59,8 +58,12 @@ class PtyViewer:
         env.update(TERM="xterm-256color", COLORTERM="truecolor")
         self.process = subprocess.Popen(
             [*FLOORWATCH, "dash", "--db", str(db), "--config", str(config), *extra],
-            stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
-        )  # fmt: skip
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+        )
         os.close(slave)
         self.master = master
         self.received = 0
@@ -104,7 +107,7 @@ def zone_for_span(hours: float) -> tuple[str, float]:
     Etc/GMT-X is UTC+X (the sign is POSIX's)."""
     if hours > 22:
         raise SystemExit(f"{hours:.1f} simulated hours do not fit one day: lower --minutes")
-    utc = datetime.now(timezone.utc)
+    utc = datetime.now(UTC)
     end_hour = min(8.5 + hours, 23.5)  # local time when the span ends (now)
     offset = round(end_hour - (utc.hour + utc.minute / 60)) % 24
     offset = offset - 24 if offset > 14 else offset
@@ -117,8 +120,11 @@ def calls(db: Path) -> tuple[list[str], list[tuple]]:
     """The calls table without its row ids and commit numbers, in a stable order."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        names = [row[1] for row in conn.execute("PRAGMA table_info(calls)")
-                 if row[1] not in ("id", "seq")]  # fmt: skip
+        names = [
+            row[1]
+            for row in conn.execute("PRAGMA table_info(calls)")
+            if row[1] not in ("id", "seq")
+        ]
         quoted = ", ".join(f'"{name}"' for name in names)
         rows = conn.execute(f"SELECT {quoted} FROM calls").fetchall()
     finally:
@@ -147,11 +153,21 @@ def main() -> None:
     seconds = args.minutes * 60
     work = Path(tempfile.mkdtemp(prefix="fw-soak-"))
     zone, start_hour = zone_for_span(seconds * args.speed / 3600)
-    demo = Demo(DemoOptions(folder=work / "floor", agents=args.agents, queues=args.queues,
-                            speed=args.speed, start_hour=start_hour, timezone=zone,
-                            history_days=args.history_days))  # fmt: skip
-    print(f"soak: {args.minutes:g} min at {args.speed:g}x ({seconds * args.speed / 3600:.1f} "
-          f"simulated hours), {args.agents} agents, {args.queues} queues, zone {zone}, in {work}")
+    demo = Demo(
+        DemoOptions(
+            folder=work / "floor",
+            agents=args.agents,
+            queues=args.queues,
+            speed=args.speed,
+            start_hour=start_hour,
+            timezone=zone,
+            history_days=args.history_days,
+        )
+    )
+    print(
+        f"soak: {args.minutes:g} min at {args.speed:g}x ({seconds * args.speed / 3600:.1f} "
+        f"simulated hours), {args.agents} agents, {args.queues} queues, zone {zone}, in {work}"
+    )
     started = time.monotonic()
     demo.prepare()
     print(f"prepared the history and the day so far in {time.monotonic() - started:.1f} s")
@@ -178,55 +194,99 @@ def main() -> None:
                 exits[viewer.name] = elapsed
         time.sleep(min(args.sample_every, max(0.1, seconds - elapsed)))
     elapsed = time.monotonic() - began
-    cpu = {v.name: (cpu_seconds(v.process.pid) - cpu_start[v.name]) / elapsed
-           for v in everyone if v.alive and v.name in cpu_start}  # fmt: skip
+    cpu = {
+        v.name: (cpu_seconds(v.process.pid) - cpu_start[v.name]) / elapsed
+        for v in everyone
+        if v.alive and v.name in cpu_start
+    }
     for viewer in everyone:
         viewer.sample(elapsed)
     print(f"\nviewers after {elapsed / 60:.1f} min:")
     for viewer in everyone:
         if viewer.alive:
             ok, growth = levelled(viewer.memory)
-            trace = " ".join(f"{mb:.0f}" for _, mb in viewer.memory[:: max(1, len(viewer.memory) // 10)])
-            print(f"  {viewer.name:40} running, CPU {cpu.get(viewer.name, 0) * 100:5.1f} % of a "
-                  f"core, {viewer.received / 1e6:.1f} MB drawn, RSS MB {trace} -> "
-                  f"{viewer.memory[-1][1]:.0f}; last third "
-                  f"{growth:+.1f} MB ({'levels off' if ok else 'STILL GROWING'})")
+            trace = " ".join(
+                f"{mb:.0f}" for _, mb in viewer.memory[:: max(1, len(viewer.memory) // 10)]
+            )
+            print(
+                f"  {viewer.name:40} running, CPU {cpu.get(viewer.name, 0) * 100:5.1f} % of a "
+                f"core, {viewer.received / 1e6:.1f} MB drawn, RSS MB {trace} -> "
+                f"{viewer.memory[-1][1]:.0f}; last third "
+                f"{growth:+.1f} MB ({'levels off' if ok else 'STILL GROWING'})"
+            )
         else:
-            print(f"  {viewer.name:40} EXITED at {exits.get(viewer.name, 0):.0f} s with status "
-                  f"{viewer.process.returncode}: ...{viewer.tail[-300:]!r}")
+            print(
+                f"  {viewer.name:40} EXITED at {exits.get(viewer.name, 0):.0f} s with status "
+                f"{viewer.process.returncode}: ...{viewer.tail[-300:]!r}"
+            )
     for viewer in everyone:
         viewer.stop()
     stopped = demo.stop()
-    print(f"\nfloor stopped ({'cleanly' if stopped else 'NOT within 60 s'}); "
-          f"ingest errors: {demo.ingest_errors or 'none'}")
+    print(
+        f"\nfloor stopped ({'cleanly' if stopped else 'NOT within 60 s'}); "
+        f"ingest errors: {demo.ingest_errors or 'none'}"
+    )
     feed = work / "feed.queue_log"
     shutil.copy(demo.feed, feed)
-    catch_up = subprocess.run([*FLOORWATCH, "ingest", "--once", "--no-burnout", "--config",
-                               str(config), "--db", str(demo.database)], capture_output=True,
-                              text=True)  # fmt: skip
-    print(f"catch-up ingest of the rest of the file: {catch_up.stdout.strip() or catch_up.stderr.strip()}")
+    catch_up = subprocess.run(
+        [
+            *FLOORWATCH,
+            "ingest",
+            "--once",
+            "--no-burnout",
+            "--config",
+            str(config),
+            "--db",
+            str(demo.database),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    print(
+        f"catch-up ingest of the rest of the file: {catch_up.stdout.strip() or catch_up.stderr.strip()}"
+    )
     one_shot = work / "one_shot.db"
-    once = subprocess.run([*FLOORWATCH, "ingest", "--once", "--no-burnout", "--config",
-                           str(config), "--db", str(one_shot)], capture_output=True,
-                          text=True)  # fmt: skip  (the config's source: the same name)
+    once = subprocess.run(
+        [
+            *FLOORWATCH,
+            "ingest",
+            "--once",
+            "--no-burnout",
+            "--config",
+            str(config),
+            "--db",
+            str(one_shot),
+        ],
+        capture_output=True,
+        text=True,
+    )  # the config's source: the same name
     print(f"one-shot ingest of the same file:        {once.stdout.strip() or once.stderr.strip()}")
     names, live_rows = calls(demo.database)
     _, once_rows = calls(one_shot)
-    differing = sum(1 for a, b in zip(live_rows, once_rows) if a != b) + abs(
-        len(live_rows) - len(once_rows))  # fmt: skip
-    for a, b in zip(live_rows, once_rows):
+    differing = sum(1 for a, b in zip(live_rows, once_rows, strict=False) if a != b) + abs(
+        len(live_rows) - len(once_rows)
+    )
+    for a, b in zip(live_rows, once_rows, strict=False):
         if a != b:
-            print("first difference:", {n: (x, y) for n, x, y in zip(names, a, b) if x != y})
+            print(
+                "first difference:",
+                {n: (x, y) for n, x, y in zip(names, a, b, strict=True) if x != y},
+            )
             break
     wrapup = names.index("wrapup_s") if "wrapup_s" in names else None
     with_wrapup = sum(1 for row in live_rows if wrapup is not None and row[wrapup] is not None)
-    print(f"calls: live store {len(live_rows)}, one-shot {len(once_rows)}, rows that differ "
-          f"{differing} (compared on {len(names)} columns, {with_wrapup} calls with wrap-up)")
-    verdict = (not exits and all(levelled(v.memory)[0] for v in viewers) and differing == 0
-               and stopped)  # fmt: skip
-    print(f"\nsoak {'PASSED' if verdict else 'FAILED'}: viewers exited: {len(exits)}, "
-          f"memory levels off: {all(levelled(v.memory)[0] for v in viewers)}, store equals "
-          f"one-shot: {differing == 0}  (shared machine: CPU is indicative)")
+    print(
+        f"calls: live store {len(live_rows)}, one-shot {len(once_rows)}, rows that differ "
+        f"{differing} (compared on {len(names)} columns, {with_wrapup} calls with wrap-up)"
+    )
+    verdict = (
+        not exits and all(levelled(v.memory)[0] for v in viewers) and differing == 0 and stopped
+    )
+    print(
+        f"\nsoak {'PASSED' if verdict else 'FAILED'}: viewers exited: {len(exits)}, "
+        f"memory levels off: {all(levelled(v.memory)[0] for v in viewers)}, store equals "
+        f"one-shot: {differing == 0}  (shared machine: CPU is indicative)"
+    )
     if verdict:
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(0 if verdict else 1)

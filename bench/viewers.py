@@ -54,8 +54,12 @@ class Viewer:
         env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "floorwatch", "dash", "--db", str(db), "--config", str(config)],
-            stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
-        )  # fmt: skip
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+        )
         os.close(slave)
         self.master = master
         self.received = 0
@@ -99,13 +103,29 @@ def main() -> None:
     sim = Simulator(SimConfig(agents=args.agents, queues=6, seed=3, start=now))
     day_start, _ = day_bounds(sim)
     offset = now - (day_start + 11 * 3600)  # simulated 11:00 is now
-    lines = [f"{int(ts + offset)}|{line.split('|', 1)[1]}" for ts, line in
-             sim.run_until(day_start + 17 * 3600)]  # fmt: skip
+    lines = [
+        f"{int(ts + offset)}|{line.split('|', 1)[1]}"
+        for ts, line in sim.run_until(day_start + 17 * 3600)
+    ]
     split = next(i for i, line in enumerate(lines) if int(line.split("|")[0]) > now)
     feed.write_text("".join(line + "\n" for line in lines[:split]))
-    ingest = subprocess.Popen([sys.executable, "-m", "floorwatch", "ingest", "--db", str(db),
-                               "--config", str(config), "--poll", "0.1", f"queue_log:{feed}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    ingest = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "floorwatch",
+            "ingest",
+            "--db",
+            str(db),
+            "--config",
+            str(config),
+            "--poll",
+            "0.1",
+            f"queue_log:{feed}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     while not db.exists():
         time.sleep(0.1)
     time.sleep(2)
@@ -135,7 +155,7 @@ def main() -> None:
     began, events_before = time.monotonic(), written[0]
     time.sleep(args.seconds)
     elapsed = time.monotonic() - began
-    viewer_cpu = sum(cpu_seconds(p) - c for p, c in zip(pids, start_cpu)) / elapsed
+    viewer_cpu = sum(cpu_seconds(p) - c for p, c in zip(pids, start_cpu, strict=True)) / elapsed
     ingest_share = (cpu_seconds(ingest.pid) - ingest_cpu) / elapsed
     rate = (written[0] - events_before) / elapsed
     rss = [memory_mb(p) for p in pids]
@@ -145,24 +165,34 @@ def main() -> None:
     time.sleep(3)
     idle_cpu = [cpu_seconds(p) for p in pids]
     time.sleep(args.idle_seconds)
-    idle = [(cpu_seconds(p) - c) / args.idle_seconds for p, c in zip(pids, idle_cpu)]
+    idle = [(cpu_seconds(p) - c) / args.idle_seconds for p, c in zip(pids, idle_cpu, strict=True)]
     alive = sum(1 for v in viewers if v.process.poll() is None)
     for viewer in viewers:
         viewer.stop()
     ingest.terminate()
     ingest.wait(timeout=20)
-    print(f"viewers:   {args.viewers} x floorwatch dash (120x40 pty), {alive} still running, "
-          f"over {args.agents} agents / 6 queues")  # fmt: skip
+    print(
+        f"viewers:   {args.viewers} x floorwatch dash (120x40 pty), {alive} still running, "
+        f"over {args.agents} agents / 6 queues"
+    )
     print(f"load:      {rate:.0f} events/s appended to the feed for {elapsed:.0f} s")
-    print(f"CPU:       all viewers together {viewer_cpu:.1%} of one core "
-          f"({viewer_cpu / args.viewers:.2%} each); ingest {ingest_share:.1%}  "
-          f"(target: viewers < 100 %)")  # fmt: skip
-    print(f"memory:    per viewer RSS {min(rss):.0f}-{max(rss):.0f} MB, peak {max(peak):.0f} MB "
-          f"(target < 150 MB)")  # fmt: skip
-    print(f"idle:      a viewer with no new events: {max(idle):.2%} of a core at most, "
-          f"{sum(idle) / len(idle):.2%} on average (target < 1 %)")  # fmt: skip
-    print(f"output:    {sum(v.received for v in viewers) / args.viewers / 1024:.0f} KiB "
-          f"per viewer over the run")  # fmt: skip
+    print(
+        f"CPU:       all viewers together {viewer_cpu:.1%} of one core "
+        f"({viewer_cpu / args.viewers:.2%} each); ingest {ingest_share:.1%}  "
+        f"(target: viewers < 100 %)"
+    )
+    print(
+        f"memory:    per viewer RSS {min(rss):.0f}-{max(rss):.0f} MB, peak {max(peak):.0f} MB "
+        f"(target < 150 MB)"
+    )
+    print(
+        f"idle:      a viewer with no new events: {max(idle):.2%} of a core at most, "
+        f"{sum(idle) / len(idle):.2%} on average (target < 1 %)"
+    )
+    print(
+        f"output:    {sum(v.received for v in viewers) / args.viewers / 1024:.0f} KiB "
+        f"per viewer over the run"
+    )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ class DeriveConfig:
         self._wrapup = {reason.casefold() for reason in self.wrapup_reasons}
 
     def is_wrapup(self, reason: str | None) -> bool:
-        return bool(reason) and reason.casefold() in self._wrapup
+        return reason is not None and reason.casefold() in self._wrapup
 
 
 @dataclass
@@ -249,7 +249,7 @@ def _convert(value: Any, kind: Any, where: str) -> Any:
             except ConfigError:
                 continue
         raise ConfigError(f"{where}: expected {_type_name(kind)}, got {value!r}")
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a table, got {value!r}")
         return build(kind, value, where)

@@ -11,7 +11,7 @@ PAUSED, RINGING, WRAPUP = AgentState.PAUSED, AgentState.RINGING, AgentState.WRAP
 
 #: A symbol per agent state, so a state never relies on colour alone (NO_COLOR, 16 colours,
 #: colour-blind readers), and a short word for narrow columns.
-STATE_SYMBOLS = {
+STATE_SYMBOLS: dict[str, str] = {
     AVAILABLE: "●",
     RINGING: "◎",
     ON_CALL: "◆",
@@ -19,7 +19,7 @@ STATE_SYMBOLS = {
     PAUSED: "‖",
     OFFLINE: "○",
 }
-STATE_WORDS = {
+STATE_WORDS: dict[str, str] = {
     AVAILABLE: "available",
     RINGING: "ringing",
     ON_CALL: "on call",

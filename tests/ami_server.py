@@ -17,18 +17,20 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+from tests.helpers import SAMPLES
+
 AMI = SAMPLES / "ami"
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 SECRET = "s3cret-for-tests"
 
 
 def login_ok(action_id: str) -> bytes:
-    return (f"Response: Success\r\nActionID: {action_id}\r\nMessage: Authentication accepted"
-            "\r\n\r\nEvent: FullyBooted\r\nPrivilege: system,all\r\nUptime: 6\r\nLastReload: 6"
-            "\r\nStatus: Fully Booted\r\n\r\n").encode()  # fmt: skip
+    return (
+        f"Response: Success\r\nActionID: {action_id}\r\nMessage: Authentication accepted"
+        "\r\n\r\nEvent: FullyBooted\r\nPrivilege: system,all\r\nUptime: 6\r\nLastReload: 6"
+        "\r\nStatus: Fully Booted\r\n\r\n"
+    ).encode()
 
 
 def recorded_login_failure() -> bytes:
@@ -46,9 +48,7 @@ class FloorTracker:
     def see(self, block: bytes) -> None:
         if not block.startswith(b"Event: Queue") and not block.startswith(b"Event: Agent"):
             return
-        fields = dict(
-            line.split(": ", 1) for line in block.decode().split("\r\n") if ": " in line
-        )
+        fields = dict(line.split(": ", 1) for line in block.decode().split("\r\n") if ": " in line)
         name, queue = fields.get("Event"), fields.get("Queue", "")
         if name == "QueueCallerJoin":
             self.waiting.setdefault(queue, {})[fields["Uniqueid"]] = fields
@@ -61,13 +61,17 @@ class FloorTracker:
 
     def status_reply(self, action_id: str) -> bytes:
         """A QueueStatus answer in Asterisk's layout (ActionID last in the list events)."""
-        out = [f"Response: Success\r\nActionID: {action_id}\r\nEventList: start\r\n"
-               "Message: Queue status will follow\r\n\r\n"]  # fmt: skip
+        out = [
+            f"Response: Success\r\nActionID: {action_id}\r\nEventList: start\r\n"
+            "Message: Queue status will follow\r\n\r\n"
+        ]
         items = 0
         for queue in sorted(set(self.waiting) | set(self.members)):
             callers = self.waiting.get(queue, {})
-            out.append(f"Event: QueueParams\r\nQueue: {queue}\r\nMax: 0\r\nStrategy: ringall\r\n"
-                       f"Calls: {len(callers)}\r\nActionID: {action_id}\r\n\r\n")  # fmt: skip
+            out.append(
+                f"Event: QueueParams\r\nQueue: {queue}\r\nMax: 0\r\nStrategy: ringall\r\n"
+                f"Calls: {len(callers)}\r\nActionID: {action_id}\r\n\r\n"
+            )
             items += 1
             for name, member in self.members.get(queue, {}).items():
                 out.append(
@@ -78,16 +82,20 @@ class FloorTracker:
                     f"\r\nStatus: {member.get('Status', '1')}\r\nPaused: {member.get('Paused', '0')}"
                     f"\r\nPausedReason: {member.get('PausedReason', '') if member.get('Paused') == '1' else ''}"
                     f"\r\nWrapuptime: 0\r\nActionID: {action_id}\r\n\r\n"
-                )  # fmt: skip
+                )
                 items += 1
             for position, (uniqueid, caller) in enumerate(callers.items(), 1):
-                out.append(f"Event: QueueEntry\r\nQueue: {queue}\r\nPosition: {position}\r\n"
-                           f"Channel: {caller.get('Channel', '')}\r\nUniqueid: {uniqueid}\r\n"
-                           f"CallerIDNum: {caller.get('CallerIDNum', '')}\r\nWait: 0\r\n"
-                           f"Priority: 0\r\nActionID: {action_id}\r\n\r\n")  # fmt: skip
+                out.append(
+                    f"Event: QueueEntry\r\nQueue: {queue}\r\nPosition: {position}\r\n"
+                    f"Channel: {caller.get('Channel', '')}\r\nUniqueid: {uniqueid}\r\n"
+                    f"CallerIDNum: {caller.get('CallerIDNum', '')}\r\nWait: 0\r\n"
+                    f"Priority: 0\r\nActionID: {action_id}\r\n\r\n"
+                )
                 items += 1
-        out.append(f"Event: QueueStatusComplete\r\nActionID: {action_id}\r\nEventList: Complete"
-                   f"\r\nListItems: {items}\r\n\r\n")  # fmt: skip
+        out.append(
+            f"Event: QueueStatusComplete\r\nActionID: {action_id}\r\nEventList: Complete"
+            f"\r\nListItems: {items}\r\n\r\n"
+        )
         return "".join(out).encode()
 
 
@@ -101,12 +109,20 @@ class AmiServer:
     `release()` is called (to look at the floor before any new event).
     """
 
-    def __init__(self, stream: bytes = b"", *, secret: str = SECRET, user: str = "driver",
-                 login_reply: Callable[[str], bytes] = login_ok,
-                 status_reply: Callable[[str], bytes] | None = None,
-                 drops: list[int] | None = None, hold: bool = False,
-                 stream_after_login: bool = False, close_at_end: bool = False,
-                 chunk: int = 1 << 16):  # fmt: skip
+    def __init__(
+        self,
+        stream: bytes = b"",
+        *,
+        secret: str = SECRET,
+        user: str = "driver",
+        login_reply: Callable[[str], bytes] = login_ok,
+        status_reply: Callable[[str], bytes] | None = None,
+        drops: list[int] | None = None,
+        hold: bool = False,
+        stream_after_login: bool = False,
+        close_at_end: bool = False,
+        chunk: int = 1 << 16,
+    ):
         self.stream = stream
         self.secret = secret
         self.user = user
@@ -204,13 +220,13 @@ class AmiServer:
             end = min(self.position + self.chunk, len(stream))
             if drop is not None and drop < end:
                 end = max(drop, self.position)
-            piece = stream[self.position:end]
+            piece = stream[self.position : end]
             conn.sendall(piece)
             if drop is not None and end == drop:
                 # Cut here. The next connection resumes at the start of the block we cut.
                 block_start = stream.rfind(b"\r\n\r\n", 0, end)
                 block_start = 0 if block_start < 0 else block_start + 4
-                if stream[end - 4:end] == b"\r\n\r\n":
+                if stream[end - 4 : end] == b"\r\n\r\n":
                     block_start = end
                 self._track(stream, block_start)
                 self.position = block_start
@@ -232,8 +248,34 @@ class AmiServer:
         boundary = stream.rfind(b"\r\n\r\n", self._tracked, end)
         if boundary < 0:
             return
-        for block in stream[self._tracked:boundary].split(b"\r\n\r\n"):
+        for block in stream[self._tracked : boundary].split(b"\r\n\r\n"):
             self.tracker.see(block)
         self._tracked = boundary + 4
 
     _tracked = 0
+
+
+def ami_block(**fields: str) -> bytes:
+    """One AMI message as the server writes it, without its closing blank line."""
+    return "".join(f"{key}: {value}\r\n" for key, value in fields.items()).rstrip().encode()
+
+
+CONNECT = dict(
+    Event="AgentConnect",
+    Queue="orders",
+    Uniqueid="u1",
+    MemberName="Ana",
+    Interface="Local/201@agents/n",
+    HoldTime="4",
+    RingTime="2",
+)
+
+COMPLETE = dict(
+    Event="AgentComplete",
+    Queue="orders",
+    Uniqueid="u1",
+    MemberName="Ana",
+    HoldTime="4",
+    TalkTime="20",
+    Reason="agent",
+)

@@ -1,21 +1,25 @@
-"""Shared fixtures: the real sample feeds, and stores built through the real ingest path."""
+"""Shared fixtures (the real sample feeds, stores built through the real ingest path) and the
+`e2e` marker on everything under tests/e2e/, so `pytest -m "not e2e"` is the fast inner loop."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 
 from floorwatch.config import Config
-from floorwatch.ingest.pipeline import Ingest
-from floorwatch.sources import open_source
-from floorwatch.store.database import Store
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT.parent / "shared" / "samples"
-THREE_QUEUES = SAMPLES / "asterisk22_three_queues.queue_log"
+from .helpers import SAMPLES, THREE_QUEUES, ingest_file
+
+E2E = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark by folder, so a test cannot be in tests/e2e/ and miss the marker."""
+    for item in items:
+        if E2E in Path(item.fspath).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture
@@ -24,18 +28,6 @@ def samples() -> Path:
     if not THREE_QUEUES.exists():
         pytest.skip(f"sample feeds not found at {SAMPLES} (the shared folder beside the project)")
     return SAMPLES
-
-
-def ingest_file(db: Path, feed: Path, config: Config | None = None,
-                kind: str = "queue_log") -> Path:  # fmt: skip
-    """Load `feed` into `db` through the real ingest (as `floorwatch ingest --once` does)."""
-    config = config or Config(timezone="UTC")
-    store = Store.open(db, config.derive_config())
-    try:
-        Ingest(store, [open_source(f"{kind}:{feed}", follow=False)]).run(threading.Event())
-    finally:
-        store.close()
-    return db
 
 
 @pytest.fixture

@@ -349,7 +349,10 @@ def parse_line(line: str, source: str = FORMAT) -> Event:
     parts = line.split("|")
     if len(parts) < 5:
         raise EventError("fewer than 5 fields")
-    stamp, call_id, queue, agent, name = parts[0], parts[1], parts[2], parts[3], parts[4]
+    stamp, name = parts[0], parts[4]
+    call_id: str | None = parts[1]
+    queue: str | None = parts[2]
+    agent: str | None = parts[3]
     if stamp.isdigit() and stamp.isascii() and len(stamp) < 16:  # the common case: seconds
         ts: float = int(stamp)
     elif _STAMP(stamp):
@@ -359,7 +362,7 @@ def parse_line(line: str, source: str = FORMAT) -> Event:
     if not TS_MIN <= ts < TS_MAX:
         raise EventError(f"timestamp {stamp[:40]} is out of range (2001-01-01 to 2099-12-31 UTC)")
     # What the store keeps: the event name and its fields as written ("CONNECT|3|...|3").
-    raw = line[len(stamp) + len(call_id) + len(queue) + len(agent) + 4 :]
+    raw = line[len(stamp) + len(parts[1]) + len(parts[2]) + len(parts[3]) + 4 :]
     if call_id in _NO_CALL:
         call_id = None
     if queue in _NO_NAME:

@@ -25,7 +25,7 @@ import random
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -154,7 +154,7 @@ class Simulator:
         self._waiting: dict[str, list[Call]] = {p.name: [] for p in self.profiles}
         self._agents: dict[str, Agent] = {}
         self._calls = 0
-        self._day: datetime.date | None = None
+        self._day: date | None = None
         self._day_index = -1
         self.now = datetime.combine(self.first_day, datetime.min.time(), self.zone).timestamp()
         self._rng = random.Random(config.seed)
@@ -205,7 +205,7 @@ class Simulator:
                 start_hour = 8.0
             start = self._at(day, start_hour) + rng.uniform(0, 300)
             end = start + length * 3600
-            breaks = []
+            breaks: list[tuple[float, float, str]] = []
             if persona != NO_BREAKS:  # a break at least every two hours, as labour rules ask
                 breaks = [
                     (start + rng.uniform(1.45, 1.7) * 3600, 15 * 60, "Break"),
@@ -278,6 +278,7 @@ class Simulator:
 
     # ----------------------------------------------------------------- events
     def _on_next_day(self, _) -> None:
+        assert self._day is not None  # the first day is scheduled before any event runs
         if self._day < self.today:
             self._schedule_day(self._day + timedelta(days=1))
 

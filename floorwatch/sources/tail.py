@@ -73,7 +73,7 @@ class _Wakeup:
             from watchdog.observers import Observer
 
             class Handler(FileSystemEventHandler):
-                def on_any_event(self, _event) -> None:  # type: ignore[override]
+                def on_any_event(self, _event) -> None:
                     event.set()
 
             observer = Observer()
@@ -144,6 +144,7 @@ class FileTail:
             if not self._open_current():
                 return
             current = self._current
+            assert current is not None  # _open_current() returned True
             if current.matches(checkpoint.fingerprint) and current.size() >= checkpoint.offset:
                 current.offset, current.fingerprint = checkpoint.offset, checkpoint.fingerprint
             else:

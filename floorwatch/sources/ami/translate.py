@@ -282,6 +282,7 @@ class AmiTranslator:
     def _sync_queue(self, queue: str) -> dict[str, list]:
         if self._sync is None:  # a reply whose start we did not see: still a snapshot
             self.start_sync()
+        assert self._sync is not None  # start_sync() made it
         return self._sync.setdefault(queue, {"waiting": [], "members": [], "in_call": []})
 
     def _queue_params(self, f: dict[str, str], ts: float, out: list[Event]) -> None:

@@ -1,0 +1,207 @@
+"""What tests of every kind share: where the samples are, the real ingest, the real CLI as a
+subprocess, and waiting for a condition (never for a time) in a process or in a pilot."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from floorwatch.app import FloorwatchApp
+from floorwatch.config import Config, load
+from floorwatch.ingest.pipeline import Ingest
+from floorwatch.snapshot.live import LiveFloor
+from floorwatch.sources import open_source
+from floorwatch.store.database import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT.parent / "shared" / "samples"
+THREE_QUEUES = SAMPLES / "asterisk22_three_queues.queue_log"
+FLOORWATCH = [sys.executable, "-m", "floorwatch"]
+
+
+def ingest_file(
+    db: Path, feed: Path, config: Config | None = None, kind: str = "queue_log"
+) -> Path:
+    """Load `feed` into `db` through the real ingest (as `floorwatch ingest --once` does)."""
+    config = config or Config(timezone="UTC")
+    store = Store.open(db, config.derive_config())
+    try:
+        Ingest(store, [open_source(f"{kind}:{feed}", follow=False)]).run(threading.Event())
+    finally:
+        store.close()
+    return db
+
+
+def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    """`floorwatch ARGS` as a subprocess, its output as text (pass text=False for bytes)."""
+    options = {"capture_output": True, "text": True, "timeout": 120, **kwargs}
+    return subprocess.run([*FLOORWATCH, *args], **options)
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30.0, what: str = "it") -> None:
+    """Poll `condition` until it is true; the timeout only bounds a test that would hang."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+async def until(
+    pilot, condition: Callable[[], object], timeout: float = 10.0, what: str = "it"
+) -> None:
+    """`wait_for` inside an App.run_test(): lets the app run between two looks."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the dashboard did not get to {what} in time")
+        await pilot.pause(0.02)
+
+
+def stored_lines(db: Path) -> list[str]:
+    """The events table as the lines they came from (ts|call|queue|agent|EVENT|fields)."""
+    rows = (
+        sqlite3.connect(db)
+        .execute("SELECT ts, call_id, queue, agent, data FROM events ORDER BY id")
+        .fetchall()
+    )
+    return [f"{int(ts)}|{c or 'NONE'}|{q or 'NONE'}|{a or 'NONE'}|{d}" for ts, c, q, a, d in rows]
+
+
+def call_lines(count: int, start: int = 1795530000) -> list[str]:
+    """`count` answered calls in one queue, a second apart, as queue_log lines."""
+    lines = []
+    for n in range(count):
+        t = start + n
+        lines += [
+            f"{t}|c{n}|orders|NONE|ENTERQUEUE||555{n:04d}|1",
+            f"{t + 2}|c{n}|orders|Agent{n % 7}|CONNECT|2|m{n}|1",
+            f"{t + 30}|c{n}|orders|Agent{n % 7}|COMPLETEAGENT|2|28|1",
+        ]
+    return lines
+
+
+def count_events(db: Path) -> int:
+    """How many events a store holds, 0 while it does not exist yet or is being created."""
+    try:
+        return sqlite3.connect(db).execute("SELECT count(*) FROM events").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def children(pid: int) -> list[int]:
+    """The pids of a process's children (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port`."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+# The dashboard on the sample day, for pilot tests in-process and against a separate ingest.
+EXAMPLE_CONFIG = ROOT / "data" / "floorwatch.toml"
+SAMPLE_END = 1795530910.0  # ten seconds after the sample's last line (2026-11-24 14:35:10 UTC)
+
+
+def make_app(db: Path, clock: float = SAMPLE_END, **options) -> FloorwatchApp:
+    """The real App on a live floor whose clock stands still at `clock`."""
+    config = load(EXAMPLE_CONFIG)
+    return FloorwatchApp(LiveFloor(db, config, clock=lambda: clock, poll_s=0.02), config, **options)
+
+
+async def loaded(pilot) -> None:
+    """Until the first snapshot has reached the screen."""
+    await until(pilot, lambda: pilot.app.update is not None, what="its first snapshot")
+    await pilot.pause(0.05)
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    """A feed file holding `lines`, each ended by a newline."""
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+def append(path: Path, data: bytes) -> None:
+    """What a PBX does to its log: add bytes at the end."""
+    with path.open("ab") as out:
+        out.write(data)
+
+
+def long_line(size: int) -> bytes:
+    """A queue_log-looking line of `size` bytes (its newline not counted)."""
+    head = b"1795530000|x1|orders|NONE|ENTERQUEUE||"
+    return head + b"9" * (size - len(head))
+
+
+def rejects(db: Path) -> list[tuple]:
+    """The rejects table: offset, raw text, reason and raw bytes, in the order they came."""
+    return (
+        sqlite3.connect(db)
+        .execute('SELECT "offset", raw, reason, raw_bytes FROM rejects ORDER BY id')
+        .fetchall()
+    )
+
+
+def floor_lines(now: int, agents: int) -> list[str]:
+    """`agents` agents in queue sales, every third on a break, as queue_log lines."""
+    lines = [f"{now - 600}|MANAGER|sales|Agent{n:02d}|ADDMEMBER|" for n in range(agents)]
+    lines += [f"{now - 500 + n}|NONE|sales|Agent{n:02d}|PAUSE|Break" for n in range(0, agents, 3)]
+    return lines
+
+
+# A restarted ingest must leave the floor one uninterrupted run leaves.
+DERIVED = (
+    "calls",
+    "agents",
+    "agent_states",
+    "pauses",
+    "memberships",
+    "misses",
+    "pending_penalties",
+)
+
+
+def derived_rows(db: Path, tables=DERIVED) -> dict[str, list[tuple]]:
+    """Every derived table, row by row in id order, without `seq` (which commit wrote a row
+    differs between runs, and says nothing about the floor)."""
+    conn = sqlite3.connect(db)
+    result = {}
+    for table in tables:
+        cursor = conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2")
+        names = [column[0] for column in cursor.description]
+        keep = [i for i, name in enumerate(names) if name != "seq"]
+        result[table] = [tuple(row[i] for i in keep) for row in cursor]
+    conn.close()
+    return result
+
+
+def assert_same_floor(restarted: Path, whole: Path, tables=DERIVED) -> None:
+    """The derived tables of two stores agree row by row."""
+    got, expected = derived_rows(restarted, tables), derived_rows(whole, tables)
+    for table in tables:
+        assert len(got[table]) == len(expected[table]), table
+        differing = [
+            pair for pair in zip(got[table], expected[table], strict=True) if pair[0] != pair[1]
+        ]
+        assert not differing, (table, len(differing), differing[:3])
