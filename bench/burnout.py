@@ -19,8 +19,8 @@ Targets (issue 6): a full evaluation under 100 ms, or an incremental round under
 
 from __future__ import annotations
 
-import sqlite3
 import argparse
+import sqlite3
 import statistics
 import subprocess
 import sys

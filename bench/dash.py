@@ -15,12 +15,12 @@ Targets (issue 5): p95 latency < 250 ms (aim 100), viewer CPU < 10 % of a core, 
 
 from __future__ import annotations
 
-import sqlite3
 import argparse
 import asyncio
 import json
 import multiprocessing
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -168,7 +168,9 @@ def main() -> None:
     from floorwatch.store.database import Store
 
     with Store.open_readonly(db) as store:
-        queues = [q for (q,) in sqlite3.connect(store.path).execute("SELECT DISTINCT queue FROM calls")]
+        queues = [
+            q for (q,) in sqlite3.connect(store.path).execute("SELECT DISTINCT queue FROM calls")
+        ]
         agents = store.count("agents")
     out = work / "committed.json"
     start = multiprocessing.Event()

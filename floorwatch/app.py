@@ -77,9 +77,17 @@ class FloorwatchApp(App):
             super().__init__()
             self.update = update
 
-    def __init__(self, live: LiveFloor, config: Config, *, wall: bool = False,
-                 wall_queue: str | None = None, rotate_s: float | None = None,
-                 replay: ReplayKeys | None = None, banner: str | None = None):  # fmt: skip
+    def __init__(
+        self,
+        live: LiveFloor,
+        config: Config,
+        *,
+        wall: bool = False,
+        wall_queue: str | None = None,
+        rotate_s: float | None = None,
+        replay: ReplayKeys | None = None,
+        banner: str | None = None,
+    ):
         super().__init__()
         self.live = live
         #: The replay's pause and speed, when showing a replay.
@@ -144,8 +152,7 @@ class FloorwatchApp(App):
         self.post_message(self.Notice(printable(text), printable(title)))
 
     def on_floorwatch_app_notice(self, message: Notice) -> None:
-        self.notify(message.text, title=message.title, severity="error", timeout=30,
-                    markup=False)  # fmt: skip
+        self.notify(message.text, title=message.title, severity="error", timeout=30, markup=False)
 
     # ----------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -216,8 +223,9 @@ class FloorwatchApp(App):
         if show is not None and node.is_attached:
             show(line)
         else:
-            self.notify(f"{what}: {line}", title="failed", severity="error", timeout=30,
-                        markup=False)  # fmt: skip
+            self.notify(
+                f"{what}: {line}", title="failed", severity="error", timeout=30, markup=False
+            )
 
     def _follow_again(self) -> None:
         if not self._stop.is_set():

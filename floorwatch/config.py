@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-
 DEFAULT_WRAPUP_REASONS = ("ACW", "Wrap-up", "Wrapup", "Wrap up", "After call work")
 
 
@@ -234,7 +233,9 @@ def _type_name(kind: Any) -> str:
     if origin in (dict,) or dataclasses.is_dataclass(kind):
         return "a table"
     if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type_name(arg) for arg in typing.get_args(kind) if arg is not type(None))
+        return " or ".join(
+            _type_name(arg) for arg in typing.get_args(kind) if arg is not type(None)
+        )
     return str(kind)
 
 
@@ -301,10 +302,12 @@ def build(kind: type, table: dict[str, Any], where: str) -> Any:
         return kind(**values)
     except TypeError as error:
         missing = [
-            name for name, f in fields.items()
-            if name not in table and f.default is dataclasses.MISSING
+            name
+            for name, f in fields.items()
+            if name not in table
+            and f.default is dataclasses.MISSING
             and f.default_factory is dataclasses.MISSING
-        ]  # fmt: skip
+        ]
         if missing:
             raise ConfigError(f"{where}: missing key(s) {', '.join(missing)}") from None
         raise ConfigError(f"{where}: {error}") from None
@@ -352,7 +355,9 @@ def from_table(table: dict[str, Any], origin: str = "config") -> Config:
             try:
                 ZoneInfo(config.timezone)
             except (ZoneInfoNotFoundError, ValueError):
-                raise ConfigError(f"timezone: {config.timezone!r} is not a known time zone") from None
+                raise ConfigError(
+                    f"timezone: {config.timezone!r} is not a known time zone"
+                ) from None
         for index, source in enumerate(config.sources):
             if ":" not in source.spec:
                 raise ConfigError(f"sources[{index}].spec: {source.spec!r} is not KIND:LOCATION")

@@ -8,9 +8,9 @@ and a few extra fields in `data`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
@@ -28,7 +28,9 @@ class Kind(StrEnum):
     CALL_ENDED = "call_ended"  # data: ended_by (agent|caller), wait_s, talk_s, position
     CALL_ABANDONED = "call_abandoned"  # data: wait_s, position, orig_position
     CALL_LEFT = "call_left"  # data: reason (timeout|key|empty|withdraw), wait_s, position, ...
-    CALL_TRANSFERRED = "call_transferred"  # data: mode (blind|attended|transfer), target, wait_s, talk_s
+    CALL_TRANSFERRED = (
+        "call_transferred"  # data: mode (blind|attended|transfer), target, wait_s, talk_s
+    )
     AGENT_DUMP = "agent_dump"  # the agent hung up before the caller heard them; caller waits on
     CALL_INFO = "call_info"  # data: info (did|info|syscompat|...), values
 
@@ -40,7 +42,9 @@ class Kind(StrEnum):
     AGENT_LOGIN = "agent_login"  # data: [channel]
     AGENT_LOGOUT = "agent_logout"  # data: [channel, logged_in_s, reason]
     AGENT_PENALTY = "agent_penalty"  # data: penalty
-    AGENT_STATUS = "agent_status"  # state sync of a member (AMI QueueMember): paused, reason, in_call
+    AGENT_STATUS = (
+        "agent_status"  # state sync of a member (AMI QueueMember): paused, reason, in_call
+    )
 
     # Queues and the PBX.
     QUEUE_CONFIG = "queue_config"  # data: action (start|reload)
@@ -86,8 +90,9 @@ class _Answered(Protocol):
 CallT = TypeVar("CallT", bound=_Answered)
 
 
-def shown_state(availability: str | None, calls: Iterable[CallT],
-                ringing: bool) -> tuple[str, CallT | None]:  # fmt: skip
+def shown_state(
+    availability: str | None, calls: Iterable[CallT], ringing: bool
+) -> tuple[str, CallT | None]:
     """The state an agent shows, and the call they are on: the one rule for the store's
     `agents` table and for every view. Logged out shows offline whatever else is known; then a
     call (the latest answered, the newest entry on a tie) wins over a ring, and a ring over the
@@ -103,8 +108,12 @@ def shown_state(availability: str | None, calls: Iterable[CallT],
 
 
 #: Ways a waiting call leaves a queue without being answered or abandoned.
-LEAVE_REASONS = (Outcome.TIMEOUT.value, Outcome.KEY.value, Outcome.EMPTY.value,
-                 Outcome.WITHDRAW.value)
+LEAVE_REASONS = (
+    Outcome.TIMEOUT.value,
+    Outcome.KEY.value,
+    Outcome.EMPTY.value,
+    Outcome.WITHDRAW.value,
+)
 
 # The values a sane feed stays within. Anything outside is a reject where the line is parsed,
 # so no stored event can stop the writer (SQLite holds integers up to 2^63) or the floor maths
@@ -214,51 +223,102 @@ _LEAVE = DataField("text", choices=LEAVE_REASONS)
 #: Lines and AMI sources validate against, that the queue_log parser takes its bounds from,
 #: and that the README's event schema table is made from (`schema_rows`).
 SCHEMA: dict[Kind, KindSchema] = {
-    Kind.CALL_QUEUED: KindSchema({"caller": _TEXT, "position": _POSITION,
-                                  "caller_name": _TEXT, "url": _TEXT}, call=True),
-    Kind.AGENT_RINGING: KindSchema({"member_channel": _TEXT}, call=True, agent=True,
-                                   note="AMI AgentCalled: the member being rung"),
+    Kind.CALL_QUEUED: KindSchema(
+        {"caller": _TEXT, "position": _POSITION, "caller_name": _TEXT, "url": _TEXT}, call=True
+    ),
+    Kind.AGENT_RINGING: KindSchema(
+        {"member_channel": _TEXT},
+        call=True,
+        agent=True,
+        note="AMI AgentCalled: the member being rung",
+    ),
     Kind.RING_NO_ANSWER: KindSchema({"ring_ms": _RING_MS}, call=True, agent=True),
     Kind.RING_CANCELED: KindSchema({"ring_ms": _RING_MS}, call=True, agent=True),
-    Kind.CALL_ANSWERED: KindSchema({"wait_s": _SECONDS, "ring_s": _SECONDS,
-                                    "member_uniqueid": _TEXT}, call=True),
-    Kind.CALL_ENDED: KindSchema({"ended_by": _ENDED_BY, "wait_s": _SECONDS, "talk_s": _SECONDS,
-                                 "position": _POSITION}, call=True),
-    Kind.CALL_ABANDONED: KindSchema({"wait_s": _SECONDS, "position": _POSITION,
-                                     "orig_position": _POSITION, "inferred": _FLAG}, call=True),
-    Kind.CALL_LEFT: KindSchema({"reason": _LEAVE, "wait_s": _SECONDS, "position": _POSITION,
-                                "orig_position": _POSITION, "key": _TEXT, "info": _TEXT,
-                                "inferred": _FLAG}, call=True),
-    Kind.CALL_TRANSFERRED: KindSchema({
-        "mode": DataField("text", choices=("blind", "attended", "transfer")), "target": _TEXT,
-        "target_type": DataField("text", choices=("bridge", "app", "link")),
-        "wait_s": _SECONDS, "talk_s": _SECONDS, "position": _POSITION}, call=True),
-    Kind.AGENT_DUMP: KindSchema({}, call=True, agent=True, note="the agent hung up before the "
-                                "caller heard them; the caller waits on"),
+    Kind.CALL_ANSWERED: KindSchema(
+        {"wait_s": _SECONDS, "ring_s": _SECONDS, "member_uniqueid": _TEXT}, call=True
+    ),
+    Kind.CALL_ENDED: KindSchema(
+        {"ended_by": _ENDED_BY, "wait_s": _SECONDS, "talk_s": _SECONDS, "position": _POSITION},
+        call=True,
+    ),
+    Kind.CALL_ABANDONED: KindSchema(
+        {"wait_s": _SECONDS, "position": _POSITION, "orig_position": _POSITION, "inferred": _FLAG},
+        call=True,
+    ),
+    Kind.CALL_LEFT: KindSchema(
+        {
+            "reason": _LEAVE,
+            "wait_s": _SECONDS,
+            "position": _POSITION,
+            "orig_position": _POSITION,
+            "key": _TEXT,
+            "info": _TEXT,
+            "inferred": _FLAG,
+        },
+        call=True,
+    ),
+    Kind.CALL_TRANSFERRED: KindSchema(
+        {
+            "mode": DataField("text", choices=("blind", "attended", "transfer")),
+            "target": _TEXT,
+            "target_type": DataField("text", choices=("bridge", "app", "link")),
+            "wait_s": _SECONDS,
+            "talk_s": _SECONDS,
+            "position": _POSITION,
+        },
+        call=True,
+    ),
+    Kind.AGENT_DUMP: KindSchema(
+        {},
+        call=True,
+        agent=True,
+        note="the agent hung up before the caller heard them; the caller waits on",
+    ),
     Kind.CALL_INFO: KindSchema({"info": _TEXT, "values": _TEXTS}),
-    Kind.CALL_WAITING: KindSchema({"wait_s": _SECONDS, "caller": _TEXT, "position": _POSITION,
-                                   "sync": _FLAG}, call=True, note="AMI QueueEntry: state sync "
-                                  "of a caller already waiting; never counted as a new call"),
-    Kind.AGENT_JOINED: KindSchema({"paused": _FLAG, "reason": _TEXT, "interface": _TEXT},
-                                  agent=True),
+    Kind.CALL_WAITING: KindSchema(
+        {"wait_s": _SECONDS, "caller": _TEXT, "position": _POSITION, "sync": _FLAG},
+        call=True,
+        note="AMI QueueEntry: state sync of a caller already waiting; never counted as a new call",
+    ),
+    Kind.AGENT_JOINED: KindSchema(
+        {"paused": _FLAG, "reason": _TEXT, "interface": _TEXT}, agent=True
+    ),
     Kind.AGENT_LEFT: KindSchema({}, agent=True),
     Kind.AGENT_PAUSED: KindSchema({"reason": _TEXT}, agent=True, note="no queue: every queue"),
     Kind.AGENT_UNPAUSED: KindSchema({"reason": _TEXT}, agent=True, note="no queue: every queue"),
     Kind.AGENT_LOGIN: KindSchema({"channel": _TEXT, "callback": _FLAG}, agent=True),
-    Kind.AGENT_LOGOUT: KindSchema({"channel": _TEXT, "logged_in_s": DataField(
-        "number", 0, MAX_LOGIN_S), "reason": _TEXT}, agent=True),
+    Kind.AGENT_LOGOUT: KindSchema(
+        {"channel": _TEXT, "logged_in_s": DataField("number", 0, MAX_LOGIN_S), "reason": _TEXT},
+        agent=True,
+    ),
     Kind.AGENT_PENALTY: KindSchema({"penalty": _PENALTY}, agent=True),
-    Kind.AGENT_STATUS: KindSchema({"paused": _FLAG, "reason": _TEXT, "penalty": _PENALTY,
-                                   "in_call": _FLAG, "dynamic": _FLAG, "sync": _FLAG},
-                                  agent=True, note="AMI QueueMember, QueueMemberStatus: state "
-                                  "sync of a member"),
-    Kind.QUEUE_CONFIG: KindSchema({
-        "action": DataField("text", choices=("start", "reload", "ringinuse", "sync")),
-        "value": DataField("int", 0, 1), "waiting": _TEXTS, "members": _TEXTS,
-        "in_call": _TEXTS}, note="`sync`: AMI QueueStatusComplete, who is in the queue"),
-    Kind.OTHER: KindSchema({"event": _TEXT, "fields": _TEXTS}, note="any other well-formed "
-                           "line, such as a custom `QueueLog()` event: kept, not rejected"),
-}  # fmt: skip
+    Kind.AGENT_STATUS: KindSchema(
+        {
+            "paused": _FLAG,
+            "reason": _TEXT,
+            "penalty": _PENALTY,
+            "in_call": _FLAG,
+            "dynamic": _FLAG,
+            "sync": _FLAG,
+        },
+        agent=True,
+        note="AMI QueueMember, QueueMemberStatus: state sync of a member",
+    ),
+    Kind.QUEUE_CONFIG: KindSchema(
+        {
+            "action": DataField("text", choices=("start", "reload", "ringinuse", "sync")),
+            "value": DataField("int", 0, 1),
+            "waiting": _TEXTS,
+            "members": _TEXTS,
+            "in_call": _TEXTS,
+        },
+        note="`sync`: AMI QueueStatusComplete, who is in the queue",
+    ),
+    Kind.OTHER: KindSchema(
+        {"event": _TEXT, "fields": _TEXTS},
+        note="any other well-formed line, such as a custom `QueueLog()` event: kept, not rejected",
+    ),
+}
 
 #: Kinds that describe one call in one queue (they carry a call id and a queue).
 CALL_KINDS = frozenset(kind for kind, schema in SCHEMA.items() if schema.call)
@@ -288,11 +348,16 @@ def check_ts(ts: Any) -> None:
 def schema_rows(origins: dict[Kind, list[str]]) -> list[str]:
     """The README's table of kinds as markdown rows: each kind's data fields with their types
     and ranges, and where it comes from (`origins`: kind -> the queue_log events it comes from)."""
-    rows = ["| kind | needs | `data` fields (type, range) | queue_log events it comes from |",
-            "| --- | --- | --- | --- |"]  # fmt: skip
+    rows = [
+        "| kind | needs | `data` fields (type, range) | queue_log events it comes from |",
+        "| --- | --- | --- | --- |",
+    ]
     for kind, schema in SCHEMA.items():
-        needs = ", ".join(name for name, flag in (("`call_id`, `queue`", schema.call),
-                                                  ("`agent`", schema.agent)) if flag)  # fmt: skip
+        needs = ", ".join(
+            name
+            for name, flag in (("`call_id`, `queue`", schema.call), ("`agent`", schema.agent))
+            if flag
+        )
         fields = "; ".join(f"`{name}`: {spec.describe()}" for name, spec in schema.fields.items())
         comes = ", ".join(origins.get(kind, ()))
         if schema.note:

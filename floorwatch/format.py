@@ -83,7 +83,9 @@ def sparkline(values: list[float | None], top: float | None = None) -> str:
     return "".join(out)
 
 
-def level(value: float | None, warning: float, critical: float, higher_is_worse: bool = True) -> str:
+def level(
+    value: float | None, warning: float, critical: float, higher_is_worse: bool = True
+) -> str:
     """'ok', 'warning' or 'critical' for a number against its thresholds."""
     if value is None:
         return "ok"

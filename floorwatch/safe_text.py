@@ -13,11 +13,6 @@ which are never parsed.) `--json` keeps the names as they are: JSON escapes them
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from rich.text import Text
-    from textual.content import Content
 
 #: C0 controls, DEL, C1 controls, and the invisible bidi formatting characters (LRM, RLM, ALM,
 #: the embeddings, overrides and isolates) plus the line and paragraph separators; and lone
@@ -49,23 +44,6 @@ def printable(text: object) -> str:
     if value.isprintable() and value.isascii():
         return value
     return _UNSAFE.sub(_visible, value)
-
-
-def rich_text(text: object, style: str = "") -> Text:
-    """`text` made printable, as a Rich Text: a table cell or line that is never read as
-    markup (a str given to Rich is: `[link=...]` in a name would become a hyperlink)."""
-    from rich.text import Text
-
-    return Text(printable(text), style=style)
-
-
-def content(text: object, style: str = "") -> Content:
-    """`text` made printable, as Textual Content (a str given to a Static, Label or Option is
-    parsed as markup; Content is not)."""
-    from textual.content import Content
-
-    shown = printable(text)
-    return Content.styled(shown, style) if style else Content(shown)
 
 
 #: What a spreadsheet reads as the start of a formula.

@@ -3,8 +3,8 @@ store that holds them: shared by the unit, pilot and subprocess tests of what vi
 
 from __future__ import annotations
 
-import sqlite3
 import re
+import sqlite3
 from pathlib import Path
 
 from floorwatch.config import load

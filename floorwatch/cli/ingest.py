@@ -38,35 +38,80 @@ def stop_on_signals() -> Iterator[threading.Event]:
 def say_loss(source: str, loss) -> None:
     """A part of a feed that could not be read: said at once, in one line (also in feed
     health and the feed_losses table)."""
-    click.echo(f"floorwatch: warning: {printable(source)}: {printable(loss.describe())}",
-               err=True)  # fmt: skip
+    click.echo(f"floorwatch: warning: {printable(source)}: {printable(loss.describe())}", err=True)
 
 
 @click.command()
-@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
-              help="The SQLite database to write (created if missing); default: the config's.")
-@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
-              help="floorwatch.toml: its sources, database, agent aliases and wrap-up reasons.")
-@click.option("--follow/--once", default=True, show_default=True,
-              help="Keep following the sources, or load them to their end and exit.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar for --once (default: when stderr is a terminal).")
-@click.option("--poll", "poll_interval", default=0.5, show_default=True, type=float,
-              help="Seconds between checks of a file when notifications say nothing.")
-@click.option("--rotation-grace", "rotation_grace", default=5.0, show_default=True,
-              type=click.FloatRange(0, 3600), metavar="SECONDS",
-              help="How long a rotated file is still read after the new one appeared and it "
-                   "went quiet (the PBX writes to it until it reopens its log).")
-@click.option("--burnout/--no-burnout", default=True, show_default=True,
-              help="Evaluate the burnout rules and keep their flags in the database.")
-@click.option("--burnout-every", "burnout_every", default=None, metavar="DURATION",
-              help="How often to evaluate burnout: following, by the clock (default 5s); "
-                   "with --once, by the feed's time (default: once, at the end; 15m keeps a "
-                   "history of a past day's flags).")
+@click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="The SQLite database to write (created if missing); default: the config's.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="floorwatch.toml: its sources, database, agent aliases and wrap-up reasons.",
+)
+@click.option(
+    "--follow/--once",
+    default=True,
+    show_default=True,
+    help="Keep following the sources, or load them to their end and exit.",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar for --once (default: when stderr is a terminal).",
+)
+@click.option(
+    "--poll",
+    "poll_interval",
+    default=0.5,
+    show_default=True,
+    type=float,
+    help="Seconds between checks of a file when notifications say nothing.",
+)
+@click.option(
+    "--rotation-grace",
+    "rotation_grace",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    metavar="SECONDS",
+    help="How long a rotated file is still read after the new one appeared and it "
+    "went quiet (the PBX writes to it until it reopens its log).",
+)
+@click.option(
+    "--burnout/--no-burnout",
+    default=True,
+    show_default=True,
+    help="Evaluate the burnout rules and keep their flags in the database.",
+)
+@click.option(
+    "--burnout-every",
+    "burnout_every",
+    default=None,
+    metavar="DURATION",
+    help="How often to evaluate burnout: following, by the clock (default 5s); "
+    "with --once, by the feed's time (default: once, at the end; 15m keeps a "
+    "history of a past day's flags).",
+)
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
-def ingest(db_path: str | None, config_path: str | None, follow: bool, progress: bool | None,
-           poll_interval: float, rotation_grace: float, burnout: bool, burnout_every: str | None,
-           sources: tuple[str, ...]) -> None:  # fmt: skip
+def ingest(
+    db_path: str | None,
+    config_path: str | None,
+    follow: bool,
+    progress: bool | None,
+    poll_interval: float,
+    rotation_grace: float,
+    burnout: bool,
+    burnout_every: str | None,
+    sources: tuple[str, ...],
+) -> None:
     """Load call events from SOURCE... into the database, exactly once.
 
     SOURCE is KIND:LOCATION, for example queue_log:/var/log/asterisk/queue_log, or jsonl:-
@@ -81,11 +126,13 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
     if not specs:
         raise FloorwatchError("no sources: give SOURCE... or a config file with [[sources]]")
     options = IngestOptions(
-        follow=follow, progress=(not follow) and (sys.stderr.isatty() if progress is None
-                                                  else progress),
-        poll_interval=poll_interval, rotation_grace=rotation_grace, burnout=burnout,
+        follow=follow,
+        progress=(not follow) and (sys.stderr.isatty() if progress is None else progress),
+        poll_interval=poll_interval,
+        rotation_grace=rotation_grace,
+        burnout=burnout,
         burnout_every_s=parse_duration(burnout_every) if burnout and burnout_every else None,
-    )  # fmt: skip
+    )
     # Signals first: a stop asked for while the store opens (waiting for a killed ingest's
     # writer to finish) is a clean stop once it is open, not a death by signal.
     with errors(database), stop_on_signals() as stop:
@@ -97,11 +144,18 @@ def ingest(db_path: str | None, config_path: str | None, follow: bool, progress:
             f"{summary.events} events, {summary.rejects} rejects, {summary.calls} calls, "
             f"{summary.agents} agents in {summary.elapsed_s:.2f} s "
             f"({summary.events_per_s:,.0f} events/s)"
-            + (f", {partial} partial line{'s' if partial > 1 else ''} not read (no newline yet)"
-               if partial else "")
-            + (f", {len(summary.losses)} lost part{'s' if len(summary.losses) > 1 else ''} of "
-               "feeds (see above)" if summary.losses else "")
-        )  # fmt: skip
+            + (
+                f", {partial} partial line{'s' if partial > 1 else ''} not read (no newline yet)"
+                if partial
+                else ""
+            )
+            + (
+                f", {len(summary.losses)} lost part{'s' if len(summary.losses) > 1 else ''} of "
+                "feeds (see above)"
+                if summary.losses
+                else ""
+            )
+        )
     for name, error in outcome.errors:
         if isinstance(error, (SourceError, StoreError, OSError)):
             raise FloorwatchError(f"{name}: {error}")

@@ -21,8 +21,19 @@ def main() -> None:
 
 
 # (A new command: a click command in the module of its kind, added here.)
-for command in (ingest, snapshot, dash, run_command, burnout_command, simulate, demo, replay,
-                staffing, report, serve_web):  # fmt: skip
+for command in (
+    ingest,
+    snapshot,
+    dash,
+    run_command,
+    burnout_command,
+    simulate,
+    demo,
+    replay,
+    staffing,
+    report,
+    serve_web,
+):
     main.add_command(command)
 
 
@@ -37,8 +48,9 @@ def run() -> None:
         sys.exit(1)
     except click.UsageError as error:
         where = error.ctx.command_path if error.ctx is not None else "floorwatch"
-        click.echo(f"floorwatch: error: {printable(error.format_message())} (see {where} --help)",
-                   err=True)  # fmt: skip
+        click.echo(
+            f"floorwatch: error: {printable(error.format_message())} (see {where} --help)", err=True
+        )
         sys.exit(EXIT_USAGE)
     except click.ClickException as error:
         error.show()

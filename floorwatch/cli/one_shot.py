@@ -11,15 +11,29 @@ from floorwatch.cli.options import database_path, load_config, parse_duration, p
 
 
 @click.command()
-@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
-              help="The floorwatch database (opened read-only); default: the config's.")
+@click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="The floorwatch database (opened read-only); default: the config's.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-@click.option("--at", "at", default=None, metavar="TIME",
-              help="Evaluate the floor as it was at TIME (ISO 8601 local time or epoch seconds).")
-@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
-              help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).")
-def snapshot(db_path: str | None, as_json: bool, at: str | None,
-             config_path: str | None) -> None:  # fmt: skip
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="TIME",
+    help="Evaluate the floor as it was at TIME (ISO 8601 local time or epoch seconds).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).",
+)
+def snapshot(db_path: str | None, as_json: bool, at: str | None, config_path: str | None) -> None:
     """Print the floor once (now, or --at a past instant) and exit."""
     import json
 
@@ -38,16 +52,33 @@ def snapshot(db_path: str | None, as_json: bool, at: str | None,
 
 
 @click.command("burnout")
-@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
-              help="The floorwatch database (opened read-only); default: the config's.")
-@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
-              help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).")
-@click.option("--since", "since", default="7d", show_default=True, metavar="DURATION",
-              help="How far back: 90m, 12h, 7d...")
+@click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="The floorwatch database (opened read-only); default: the config's.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).",
+)
+@click.option(
+    "--since",
+    "since",
+    default="7d",
+    show_default=True,
+    metavar="DURATION",
+    help="How far back: 90m, 12h, 7d...",
+)
 @click.option("--agent", "agent", default=None, help="Only this agent, with every flag listed.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def burnout_command(db_path: str | None, config_path: str | None, since: str, agent: str | None,
-                    as_json: bool) -> None:  # fmt: skip
+def burnout_command(
+    db_path: str | None, config_path: str | None, since: str, agent: str | None, as_json: bool
+) -> None:
     """How often each agent was flagged for burnout (raised and cleared flags)."""
     import json
 
@@ -64,30 +95,79 @@ def burnout_command(db_path: str | None, config_path: str | None, since: str, ag
     flags = window.flags
     history = flag_history(flags, window.until)
     if as_json:
-        click.echo(json.dumps({"since": window.since, "until": window.until, "agents": history,
-                               "flags": [dict(f.to_dict(), agent=f.agent) for f in flags]},
-                              indent=2))  # fmt: skip
+        click.echo(
+            json.dumps(
+                {
+                    "since": window.since,
+                    "until": window.until,
+                    "agents": history,
+                    "flags": [dict(f.to_dict(), agent=f.agent) for f in flags],
+                },
+                indent=2,
+            )
+        )
         return
     Console(width=160, markup=False, emoji=False).print(
-        history_table(history, flags if agent else [], config))
+        history_table(history, flags if agent else [], config)
+    )
 
 
 @click.command()
-@click.option("--calls", "calls", required=True, type=click.FloatRange(min=0),
-              help="Calls expected in the period.")
-@click.option("--per", "per", required=True, type=click.FloatRange(min=0, min_open=True),
-              metavar="SECONDS", help="The period, in seconds (1800 for half an hour).")
-@click.option("--aht", "aht", required=True, type=click.FloatRange(min=0, min_open=True),
-              metavar="SECONDS", help="Average handle time (talk + wrap-up).")
-@click.option("--target", default=0.8, show_default=True, type=click.FloatRange(0, 1),
-              help="Service level to reach (share of calls).")
-@click.option("--within", default=20.0, show_default=True, type=click.FloatRange(min=0),
-              metavar="SECONDS", help="...answered within this many seconds.")
-@click.option("--max-occupancy", "max_occupancy", default=None,
-              type=click.FloatRange(0, 1, min_open=True), help="Also keep occupancy at or under this.")
+@click.option(
+    "--calls",
+    "calls",
+    required=True,
+    type=click.FloatRange(min=0),
+    help="Calls expected in the period.",
+)
+@click.option(
+    "--per",
+    "per",
+    required=True,
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="The period, in seconds (1800 for half an hour).",
+)
+@click.option(
+    "--aht",
+    "aht",
+    required=True,
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Average handle time (talk + wrap-up).",
+)
+@click.option(
+    "--target",
+    default=0.8,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Service level to reach (share of calls).",
+)
+@click.option(
+    "--within",
+    default=20.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="...answered within this many seconds.",
+)
+@click.option(
+    "--max-occupancy",
+    "max_occupancy",
+    default=None,
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Also keep occupancy at or under this.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def staffing(calls: float, per: float, aht: float, target: float, within: float,
-             max_occupancy: float | None, as_json: bool) -> None:  # fmt: skip
+def staffing(
+    calls: float,
+    per: float,
+    aht: float,
+    target: float,
+    within: float,
+    max_occupancy: float | None,
+    as_json: bool,
+) -> None:
     """Agents needed for a call volume (Erlang C), with the figures around that number."""
     import json
 
@@ -100,15 +180,26 @@ def staffing(calls: float, per: float, aht: float, target: float, within: float,
     needed = agents_needed(erlangs, aht, target, within, max_occupancy)
     options = around(erlangs, aht, within, max(1, needed.agents))
     if as_json:
-        click.echo(json.dumps({
-            "model": "erlang_c", "traffic_erlangs": erlangs, "agents_needed": needed.agents,
-            "target": target, "within_s": within, "max_occupancy": max_occupancy,
-            "options": [option.to_dict() for option in options],
-        }, indent=2))  # fmt: skip
+        click.echo(
+            json.dumps(
+                {
+                    "model": "erlang_c",
+                    "traffic_erlangs": erlangs,
+                    "agents_needed": needed.agents,
+                    "target": target,
+                    "within_s": within,
+                    "max_occupancy": max_occupancy,
+                    "options": [option.to_dict() for option in options],
+                },
+                indent=2,
+            )
+        )
         return
-    click.echo(f"{calls:g} calls per {per:g} s at {aht:g} s AHT = {erlangs:.2f} Erlangs: "
-               f"{needed.agents} agents for {target:.0%} within {within:g} s"
-               + (f" at most {max_occupancy:.0%} occupied" if max_occupancy else ""))  # fmt: skip
+    click.echo(
+        f"{calls:g} calls per {per:g} s at {aht:g} s AHT = {erlangs:.2f} Erlangs: "
+        f"{needed.agents} agents for {target:.0%} within {within:g} s"
+        + (f" at most {max_occupancy:.0%} occupied" if max_occupancy else "")
+    )
     Console().print(staffing_table(options, needed.agents))
 
 
@@ -132,23 +223,66 @@ def report_format(format: str, out: str | None) -> str:
 
 
 @click.command()
-@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
-              help="The floorwatch database (opened read-only); default: the config's.")
-@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
-              help="floorwatch.toml (thresholds, names, time zone).")
+@click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="The floorwatch database (opened read-only); default: the config's.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="floorwatch.toml (thresholds, names, time zone).",
+)
 @click.option("--date", "day", required=True, metavar="YYYY-MM-DD", help="The day to report.")
-@click.option("--interval", default="30m", show_default=True,
-              type=click.Choice(["15m", "30m", "60m"]), help="Interval length.")
-@click.option("--by", "by", default="queue", show_default=True,
-              type=click.Choice(["queue", "agent"]), help="One row per queue or per agent.")
-@click.option("--format", "format", default="table", show_default=True,
-              type=click.Choice(["table", "csv", "json"]), help="Output format on stdout.")
-@click.option("--out", "out", default=None, type=click.Path(dir_okay=False),
-              help="Write to FILE instead; the format from its extension (.csv, .json, .xlsx).")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar (default: when stderr is a terminal).")
-def report(db_path: str | None, config_path: str | None, day: str, interval: str, by: str,
-           format: str, out: str | None, progress: bool | None) -> None:  # fmt: skip
+@click.option(
+    "--interval",
+    default="30m",
+    show_default=True,
+    type=click.Choice(["15m", "30m", "60m"]),
+    help="Interval length.",
+)
+@click.option(
+    "--by",
+    "by",
+    default="queue",
+    show_default=True,
+    type=click.Choice(["queue", "agent"]),
+    help="One row per queue or per agent.",
+)
+@click.option(
+    "--format",
+    "format",
+    default="table",
+    show_default=True,
+    type=click.Choice(["table", "csv", "json"]),
+    help="Output format on stdout.",
+)
+@click.option(
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write to FILE instead; the format from its extension (.csv, .json, .xlsx).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar (default: when stderr is a terminal).",
+)
+def report(
+    db_path: str | None,
+    config_path: str | None,
+    day: str,
+    interval: str,
+    by: str,
+    format: str,
+    out: str | None,
+    progress: bool | None,
+) -> None:
     """An interval report of a day: per queue (offered, answered, abandoned, service level,
     ASA, AHT, max wait, Erlang C agents required) or per agent (login, talk, wrap-up, pauses,
     idle, occupancy, calls, AHT, ring-no-answers), with totals."""
@@ -173,8 +307,12 @@ def report(db_path: str | None, config_path: str | None, day: str, interval: str
         try:
             bar.add("report", 0)
             builder = queue_report if by == "queue" else agent_report
-            frame = builder(store, config, report_day(config, wanted, interval),
-                            lambda done, total: bar.update("report", done, total))  # fmt: skip
+            frame = builder(
+                store,
+                config,
+                report_day(config, wanted, interval),
+                lambda done, total: bar.update("report", done, total),
+            )
         finally:
             store.close()
     try:

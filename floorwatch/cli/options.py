@@ -69,11 +69,22 @@ def viewer_options(command: Command) -> Command:
     """Options every dashboard command shares (see `viewer`)."""
     options = [
         click.option("--wall", is_flag=True, help="Start in wallboard mode (big digits)."),
-        click.option("--queue", "wall_queue", default=None, metavar="QUEUE",
-                     help="Wallboard for this queue only."),
-        click.option("--rotate", "rotate_s", default=None, type=click.FloatRange(min=1),
-                     metavar="SECONDS", help="Wallboard: show one queue at a time, rotating."),
-    ]  # fmt: skip
+        click.option(
+            "--queue",
+            "wall_queue",
+            default=None,
+            metavar="QUEUE",
+            help="Wallboard for this queue only.",
+        ),
+        click.option(
+            "--rotate",
+            "rotate_s",
+            default=None,
+            type=click.FloatRange(min=1),
+            metavar="SECONDS",
+            help="Wallboard: show one queue at a time, rotating.",
+        ),
+    ]
     for option in reversed(options):
         command = option(command)
     return command
@@ -86,13 +97,30 @@ def viewer(wall: bool, wall_queue: str | None, rotate_s: float | None) -> Viewer
 
 def floor_size(command: Command) -> Command:
     """--agents, --queues, --seed: the simulated floor's size and its dice."""
-    for option in reversed([
-        click.option("--agents", default=24, show_default=True, type=click.IntRange(1, 5000),
-                     help="Agents on the simulated floor."),
-        click.option("--queues", default=3, show_default=True, type=click.IntRange(1, 200),
-                     help="Queues on the simulated floor."),
-        click.option("--seed", default=1, show_default=True, type=int,
-                     help="The same seed gives the same day."),
-    ]):  # fmt: skip
+    for option in reversed(
+        [
+            click.option(
+                "--agents",
+                default=24,
+                show_default=True,
+                type=click.IntRange(1, 5000),
+                help="Agents on the simulated floor.",
+            ),
+            click.option(
+                "--queues",
+                default=3,
+                show_default=True,
+                type=click.IntRange(1, 200),
+                help="Queues on the simulated floor.",
+            ),
+            click.option(
+                "--seed",
+                default=1,
+                show_default=True,
+                type=int,
+                help="The same seed gives the same day.",
+            ),
+        ]
+    ):
         command = option(command)
     return command

@@ -12,13 +12,28 @@ from floorwatch.cli.options import database_path, load_config, viewer, viewer_op
 
 
 @click.command()
-@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
-              help="The floorwatch database (opened read-only); default: the config's.")
-@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
-              help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).")
+@click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="The floorwatch database (opened read-only); default: the config's.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).",
+)
 @viewer_options
-def dash(db_path: str | None, config_path: str | None, wall: bool, wall_queue: str | None,
-         rotate_s: float | None) -> None:  # fmt: skip
+def dash(
+    db_path: str | None,
+    config_path: str | None,
+    wall: bool,
+    wall_queue: str | None,
+    rotate_s: float | None,
+) -> None:
     """Open the floor dashboard: a read-only viewer (any number may run beside the ingest)."""
     import os
 
@@ -37,11 +52,17 @@ def dash(db_path: str | None, config_path: str | None, wall: bool, wall_queue: s
 
 
 @click.command("run")
-@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
-              help="floorwatch.toml with [[sources]] and the database to write.")
+@click.option(
+    "--config",
+    "config_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="floorwatch.toml with [[sources]] and the database to write.",
+)
 @viewer_options
-def run_command(config_path: str, wall: bool, wall_queue: str | None,
-                rotate_s: float | None) -> None:  # fmt: skip
+def run_command(
+    config_path: str, wall: bool, wall_queue: str | None, rotate_s: float | None
+) -> None:
     """Ingest the config's sources and show the dashboard, in one process (one screen)."""
     from floorwatch.modes.single_screen import SingleScreen
 
@@ -69,21 +90,46 @@ def is_loopback(host: str) -> bool:
 
 
 @click.command("serve-web")
-@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
-              help="The floorwatch database (read-only); default: the config's.")
-@click.option("--config", "config_path", default=None, type=click.Path(dir_okay=False),
-              help="floorwatch.toml (thresholds, names, time zone).")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Anything but loopback needs --allow-remote.")
+@click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="The floorwatch database (read-only); default: the config's.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="floorwatch.toml (thresholds, names, time zone).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but loopback needs --allow-remote.",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--allow-remote", is_flag=True,
-              help="Listen on a non-loopback address (there is no authentication: put a "
-                   "reverse proxy with authentication in front, see docs/deploy.md).")
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Listen on a non-loopback address (there is no authentication: put a "
+    "reverse proxy with authentication in front, see docs/deploy.md).",
+)
 @click.option("--public-url", default=None, help="The URL browsers use (behind a proxy).")
 @viewer_options
-def serve_web(db_path: str | None, config_path: str | None, host: str, port: int,
-              allow_remote: bool, public_url: str | None, wall: bool, wall_queue: str | None,
-              rotate_s: float | None) -> None:  # fmt: skip
+def serve_web(
+    db_path: str | None,
+    config_path: str | None,
+    host: str,
+    port: int,
+    allow_remote: bool,
+    public_url: str | None,
+    wall: bool,
+    wall_queue: str | None,
+    rotate_s: float | None,
+) -> None:
     """Serve the dashboard to browsers (textual-serve): one read-only viewer per page."""
     from pathlib import Path
 
@@ -109,8 +155,14 @@ def serve_web(db_path: str | None, config_path: str | None, host: str, port: int
     from floorwatch.modes.web import dashboard_server
 
     try:
-        server = dashboard_server(database, config, viewer(wall, wall_queue, rotate_s),
-                                  host=host, port=port, public_url=public_url)  # fmt: skip
+        server = dashboard_server(
+            database,
+            config,
+            viewer(wall, wall_queue, rotate_s),
+            host=host,
+            port=port,
+            public_url=public_url,
+        )
     except ValueError as error:
         raise FloorwatchError(str(error)) from None
     server.serve()

@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from floorwatch.clock import local_day_start
+from floorwatch.config import Config
 from floorwatch.snapshot.burnout import (
     FlagChanges,
     FlagTracker,
@@ -24,9 +26,7 @@ from floorwatch.snapshot.burnout import (
     hard_call_triggers,
     next_check,
 )
-from floorwatch.config import Config
 from floorwatch.snapshot.model.agent_floor import AgentFloor
-from floorwatch.clock import local_day_start
 from floorwatch.snapshot.reader import FloorReader, load_flags
 from floorwatch.store.database import Store
 
@@ -50,8 +50,14 @@ class BurnoutMonitor:
     whose queue's AHT fell under one of their hard-call triggers. Everyone else would get the
     same answer as last time (tests hold the incremental rounds to full ones)."""
 
-    def __init__(self, db_path: str | Path, config: Config, *,
-                 clock: Callable[[], float] | None = None, every_s: float | None = 5.0):  # fmt: skip
+    def __init__(
+        self,
+        db_path: str | Path,
+        config: Config,
+        *,
+        clock: Callable[[], float] | None = None,
+        every_s: float | None = 5.0,
+    ):
         self.db_path = Path(db_path)
         self.config = config
         self.clock = clock
@@ -89,8 +95,9 @@ class BurnoutMonitor:
             return None
         return self.run(store, now)
 
-    def run(self, store: Store, now: float | None = None, *,
-            full: bool = False) -> FlagChanges | None:  # fmt: skip
+    def run(
+        self, store: Store, now: float | None = None, *, full: bool = False
+    ) -> FlagChanges | None:
         """Evaluate the floor at `now` and record the changes in `store` (the writer's).
         `full` evaluates every agent, whether or not anything changed for them."""
         now = self.now(store) if now is None else now
@@ -101,8 +108,12 @@ class BurnoutMonitor:
             # The first round reads the whole floor; the baselines (the days before) are read
             # beside it, on a connection of their own: SQLite lets go of the GIL for both.
             beside = self._read_baselines_beside(local_day_start(now, self.config.tzinfo()))
-            self._reader = FloorReader(Store.open_readonly(self.db_path), self.config,
-                                       clock=lambda: now, model_type=AgentFloor)  # fmt: skip
+            self._reader = FloorReader(
+                Store.open_readonly(self.db_path),
+                self.config,
+                clock=lambda: now,
+                model_type=AgentFloor,
+            )
             self._tracker = FlagTracker(
                 self.config.burnout,
                 [flag for flag in load_flags(store) if flag.cleared_at is None],
@@ -137,8 +148,9 @@ class BurnoutMonitor:
             facts.baseline_aht, facts.baseline_calls = baselines.get(name, (None, 0))
             findings = evaluate(facts, burnout)
             tracker.update(name, now, findings, changes)
-            self._remember(name, next_check(facts, burnout, findings),
-                           hard_call_triggers(facts, burnout))  # fmt: skip
+            self._remember(
+                name, next_check(facts, burnout, findings), hard_call_triggers(facts, burnout)
+            )
         self.last_evaluated = len(due)
         store.write_flags(changes)
         self.last_run = now

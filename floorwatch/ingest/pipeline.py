@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from floorwatch.ingest.burnout_monitor import BurnoutMonitor
-from floorwatch.store.commit import BatchRows
-from floorwatch.store.faults import DATABASE_FAULTS, sqlite_fault
 from floorwatch.sources.base import Batch, FeedLoss, Source, SourceError
+from floorwatch.store.commit import BatchRows
 from floorwatch.store.database import Store, StoreError
+from floorwatch.store.faults import DATABASE_FAULTS, sqlite_fault
 from floorwatch.store.writer import WriterError, WriterProcess
 
 log = logging.getLogger(__name__)
@@ -60,10 +60,14 @@ class Ingest:
     #: Events gathered into one transaction at most (bounds memory as well as latency).
     MAX_EVENTS_PER_COMMIT = 20_000
 
-    def __init__(self, store: Store, sources: Sequence[Source],
-                 on_commit: Callable[[int], None] | None = None,
-                 monitor: BurnoutMonitor | None = None,
-                 on_loss: Callable[[str, FeedLoss], None] | None = None):  # fmt: skip
+    def __init__(
+        self,
+        store: Store,
+        sources: Sequence[Source],
+        on_commit: Callable[[int], None] | None = None,
+        monitor: BurnoutMonitor | None = None,
+        on_loss: Callable[[str, FeedLoss], None] | None = None,
+    ):
         names = [source.name for source in sources]
         if len(set(names)) != len(names):
             raise SourceError("two sources have the same name; name each one differently")
@@ -191,8 +195,10 @@ class Ingest:
         try:
             step()
         except DATABASE_FAULTS as error:  # the store, not a bug
-            log.warning("burnout evaluation failed (%s); ingest carries on",
-                        sqlite_fault(self.store.path, error, "read"))
+            log.warning(
+                "burnout evaluation failed (%s); ingest carries on",
+                sqlite_fault(self.store.path, error, "read"),
+            )
         except Exception:
             log.exception("burnout evaluation failed; ingest carries on")
 

@@ -57,20 +57,33 @@ def ended(app: App, ingest_note: str | None = None) -> str | None:
     return failed
 
 
-def dashboard_app(database: str | Path, config: Config, view: ViewerOptions = ViewerOptions(),
-                  *, clock: Callable[[], float] = time.time, banner: str | None = None,
-                  replay: ReplayKeys | None = None) -> FloorwatchApp:  # fmt: skip
+def dashboard_app(
+    database: str | Path,
+    config: Config,
+    view: ViewerOptions = ViewerOptions(),
+    *,
+    clock: Callable[[], float] = time.time,
+    banner: str | None = None,
+    replay: ReplayKeys | None = None,
+) -> FloorwatchApp:
     """A dashboard following the store at `database` read-only, by `clock`'s time."""
     from floorwatch.app import FloorwatchApp
     from floorwatch.snapshot.live import LiveFloor
 
-    return FloorwatchApp(LiveFloor(database, config, clock=clock), config, wall=view.wall,
-                         wall_queue=view.wall_queue, rotate_s=view.rotate_s, banner=banner,
-                         replay=replay)  # fmt: skip
+    return FloorwatchApp(
+        LiveFloor(database, config, clock=clock),
+        config,
+        wall=view.wall,
+        wall_queue=view.wall_queue,
+        rotate_s=view.rotate_s,
+        banner=banner,
+        replay=replay,
+    )
 
 
-def run_dashboard(database: str | Path, config: Config, view: ViewerOptions = ViewerOptions(),
-                  **options) -> App:  # fmt: skip
+def run_dashboard(
+    database: str | Path, config: Config, view: ViewerOptions = ViewerOptions(), **options
+) -> App:
     """Run a dashboard until it ends (q, a signal, an error); the app, to ask how it ended."""
     app = dashboard_app(database, config, view, **options)
     app.run()
@@ -83,8 +96,14 @@ class BackgroundIngest:
     #: How long a stop waits for the last commit (a commit is at most 20,000 events).
     STOP_TIMEOUT_S = 60.0
 
-    def __init__(self, ingest: Ingest, sources: Sequence[object], *,
-                 on_error: Callable[[str], None], on_end: Callable[[], None]):  # fmt: skip
+    def __init__(
+        self,
+        ingest: Ingest,
+        sources: Sequence[object],
+        *,
+        on_error: Callable[[str], None],
+        on_end: Callable[[], None],
+    ):
         self.ingest = ingest
         self.sources = sources
         self.on_error = on_error
@@ -105,8 +124,9 @@ class BackgroundIngest:
             self.errors.append(describe(error))
         finally:
             self.on_end()
-        self.errors += [f"{printable(name)}: {describe(error)}" for name, error in
-                        self.ingest.errors]  # fmt: skip
+        self.errors += [
+            f"{printable(name)}: {describe(error)}" for name, error in self.ingest.errors
+        ]
         for line in self.errors:
             self.on_error(line)
 
@@ -119,9 +139,13 @@ class BackgroundIngest:
                 wake()
         self._thread.join(timeout=self.STOP_TIMEOUT_S)
         if self._thread.is_alive():
-            return (f"the ingest did not stop within {self.STOP_TIMEOUT_S:g} s; what it had "
-                    "not committed is read again on the next start")  # fmt: skip
+            return (
+                f"the ingest did not stop within {self.STOP_TIMEOUT_S:g} s; what it had "
+                "not committed is read again on the next start"
+            )
         if self.summary is None:
             return "the ingest had stopped already"
-        return (f"the ingest stopped cleanly after committing {self.summary.events} events "
-                f"({self.summary.rejects} rejects) this run")  # fmt: skip
+        return (
+            f"the ingest stopped cleanly after committing {self.summary.events} events "
+            f"({self.summary.rejects} rejects) this run"
+        )

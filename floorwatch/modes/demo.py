@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from floorwatch.ingest.burnout_monitor import BurnoutMonitor
 from floorwatch.clock import FeedClock
 from floorwatch.config import Config, from_table
+from floorwatch.ingest.burnout_monitor import BurnoutMonitor
 from floorwatch.ingest.pipeline import Ingest
 from floorwatch.modes.one_shot import read_floor
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
@@ -84,12 +84,19 @@ class Demo:
         self.config_path = self.folder / CONFIG
         today = options.day or datetime.now(ZoneInfo(self.zone)).date()
         start = datetime.combine(today, datetime.min.time(), ZoneInfo(self.zone)) + timedelta(
-            hours=options.start_hour)  # fmt: skip
+            hours=options.start_hour
+        )
         self.live_from = start.timestamp()
-        self.simulator = Simulator(SimConfig(
-            agents=options.agents, queues=options.queues, seed=options.seed,
-            start=self.live_from, timezone=self.zone, history_days=options.history_days,
-        ))  # fmt: skip
+        self.simulator = Simulator(
+            SimConfig(
+                agents=options.agents,
+                queues=options.queues,
+                seed=options.seed,
+                start=self.live_from,
+                timezone=self.zone,
+                history_days=options.history_days,
+            )
+        )
         self.config: Config = from_table({"timezone": self.zone})
         self.clock = FeedClock(self.live_from, options.speed, paused=True)
         self._stop = threading.Event()
@@ -195,11 +202,17 @@ class Demo:
         from floorwatch.modes.dashboard_run import DashboardOutcome, ended, run_dashboard
 
         try:
-            app = run_dashboard(self.database, self.config, clock=self.clock.now,
-                                banner=f"demo {self.options.speed:g}x")  # fmt: skip
+            app = run_dashboard(
+                self.database,
+                self.config,
+                clock=self.clock.now,
+                banner=f"demo {self.options.speed:g}x",
+            )
         finally:
             stopped = self.stop()
-        note = ("the demo's ingest stopped cleanly, its commits kept" if stopped
-                else "the demo's ingest did not stop in time")  # fmt: skip
+        note = (
+            "the demo's ingest stopped cleanly, its commits kept"
+            if stopped
+            else "the demo's ingest did not stop in time"
+        )
         return DashboardOutcome(ended(app, note), list(self.ingest_errors))
-

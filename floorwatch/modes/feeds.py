@@ -30,10 +30,13 @@ def configured_spec(spec: str, config: Config) -> str:
 def configured_feeds(config: Config) -> list[FeedSpec]:
     """The config's [[sources]], paths resolved against the config file's folder."""
     return [
-        FeedSpec(configured_spec(source.spec, config), source.name,
-                 str(config.resolve(source.secret_file)) if source.secret_file else None)
+        FeedSpec(
+            configured_spec(source.spec, config),
+            source.name,
+            str(config.resolve(source.secret_file)) if source.secret_file else None,
+        )
         for source in config.sources
-    ]  # fmt: skip
+    ]
 
 
 def feed_specs(sources: Sequence[str], config: Config) -> list[FeedSpec]:
@@ -49,8 +52,10 @@ def open_feeds(specs: Sequence[FeedSpec], **options: Any) -> list[Any]:
     """
     from floorwatch.sources import open_source
 
-    feeds = [open_source(spec.spec, name=spec.name, secret_file=spec.secret_file, **options)
-             for spec in specs]  # fmt: skip
+    feeds = [
+        open_source(spec.spec, name=spec.name, secret_file=spec.secret_file, **options)
+        for spec in specs
+    ]
     for feed in feeds:
         feed.check()
     return feeds

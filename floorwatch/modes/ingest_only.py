@@ -44,9 +44,15 @@ class IngestOutcome:
     errors: list[tuple[str, BaseException]]
 
 
-def ingest_feeds(database: str | Path, config: Config, specs: Sequence[FeedSpec],
-                 options: IngestOptions, stop: threading.Event, *,
-                 on_loss: Callable[[str, FeedLoss], None] | None = None) -> IngestOutcome:  # fmt: skip
+def ingest_feeds(
+    database: str | Path,
+    config: Config,
+    specs: Sequence[FeedSpec],
+    options: IngestOptions,
+    stop: threading.Event,
+    *,
+    on_loss: Callable[[str, FeedLoss], None] | None = None,
+) -> IngestOutcome:
     """Open and check every feed, then the store, and ingest until the feeds end or `stop`.
 
     Raises SourceError or StoreError (a wrong feed, a store that is not ours) before anything
@@ -54,9 +60,13 @@ def ingest_feeds(database: str | Path, config: Config, specs: Sequence[FeedSpec]
     """
     follow = options.follow
     bar = IngestProgress(enabled=options.progress)
-    feeds = open_feeds(specs, follow=follow, poll_interval=options.poll_interval,
-                       progress=bar.update if bar.enabled else None,
-                       rotation_grace=options.rotation_grace)  # fmt: skip
+    feeds = open_feeds(
+        specs,
+        follow=follow,
+        poll_interval=options.poll_interval,
+        progress=bar.update if bar.enabled else None,
+        rotation_grace=options.rotation_grace,
+    )
     scrub_secrets()  # read by now: nothing started from here on inherits it
     store = Store.open(database, config.derive_config())
     try:
@@ -66,8 +76,9 @@ def ingest_feeds(database: str | Path, config: Config, specs: Sequence[FeedSpec]
             monitor = None
             if options.burnout:
                 every = options.burnout_every_s or (5.0 if follow else None)
-                monitor = BurnoutMonitor(database, config, every_s=every,
-                                         clock=time.time if follow else None)  # fmt: skip
+                monitor = BurnoutMonitor(
+                    database, config, every_s=every, clock=time.time if follow else None
+                )
             run = Ingest(store, feeds, monitor=monitor, on_loss=on_loss)
             try:
                 summary = run.run(stop)

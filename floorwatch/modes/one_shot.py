@@ -16,8 +16,13 @@ from floorwatch.snapshot.reader import FloorReader, load_flags
 from floorwatch.store.database import Store
 
 
-def read_floor(database: str | Path, config: Config, *, at: float | None = None,
-               clock: Callable[[], float] = time.time) -> FloorSnapshot:  # fmt: skip
+def read_floor(
+    database: str | Path,
+    config: Config,
+    *,
+    at: float | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FloorSnapshot:
     """The floor at `at` (a past instant), else now by `clock`, from a read-only connection.
 
     Raises StoreError for a database that is missing or not floorwatch's.
@@ -44,8 +49,7 @@ def read_flags(database: str | Path, agent: str | None, window_s: float) -> Flag
     store = Store.open_readonly(database)
     try:
         latest = store.queries.last_event_ts()
-        now = max(time.time() if latest is None else min(time.time(), latest + 86400),
-                  latest or 0)  # fmt: skip
+        now = max(time.time() if latest is None else min(time.time(), latest + 86400), latest or 0)
         flags = load_flags(store, agent, now - window_s)
     finally:
         store.close()

@@ -40,7 +40,9 @@ def jump_target(text: str, first: float, zone) -> float:
         wanted = dtime(hour, minute)
     except ValueError:
         raise SourceError(f"--to {text!r}: not a time such as 14:00") from None
-    day = datetime.fromtimestamp(first, zone).date() if zone else datetime.fromtimestamp(first).date()
+    day = (
+        datetime.fromtimestamp(first, zone).date() if zone else datetime.fromtimestamp(first).date()
+    )
     moment = datetime.combine(day, wanted, zone) if zone else datetime.combine(day, wanted)
     return moment.astimezone().timestamp() if zone is None else moment.timestamp()
 
@@ -48,8 +50,9 @@ def jump_target(text: str, first: float, zone) -> float:
 class ReplayControl:
     """What the dashboard's replay keys act on: pause, faster, slower."""
 
-    def __init__(self, clock: FeedClock, source: ReplaySource,
-                 on_change: Callable[[], None] | None = None):  # fmt: skip
+    def __init__(
+        self, clock: FeedClock, source: ReplaySource, on_change: Callable[[], None] | None = None
+    ):
         self.clock = clock
         self.source = source
         self.on_change = on_change
@@ -113,12 +116,13 @@ class Replay:
 
     def start(self) -> None:
         """The clock runs from the start time; the ingest takes the events it passes."""
-        self._monitor = BurnoutMonitor(self.database, self.config,
-                                       every_s=max(5.0, 2 * self.clock.speed),
-                                       clock=self.clock.now)  # fmt: skip
+        self._monitor = BurnoutMonitor(
+            self.database, self.config, every_s=max(5.0, 2 * self.clock.speed), clock=self.clock.now
+        )
         ingest = Ingest(self.store, [self.source], monitor=self._monitor)
-        self._thread = threading.Thread(target=ingest.run, args=(self._stop,),
-                                        name="replay ingest", daemon=True)  # fmt: skip
+        self._thread = threading.Thread(
+            target=ingest.run, args=(self._stop,), name="replay ingest", daemon=True
+        )
         self.clock.pause(False)
         self._thread.start()
 
@@ -136,11 +140,17 @@ class Replay:
         from floorwatch.modes.dashboard_run import DashboardOutcome, ended, run_dashboard
 
         try:
-            app = run_dashboard(self.database, self.config, clock=self.clock.now,
-                                replay=ReplayControl(self.clock, self.source))  # fmt: skip
+            app = run_dashboard(
+                self.database,
+                self.config,
+                clock=self.clock.now,
+                replay=ReplayControl(self.clock, self.source),
+            )
         finally:
             stopped = self.stop()
-        note = "the replay's ingest stopped" if stopped else "the replay's ingest did not stop in time"
+        note = (
+            "the replay's ingest stopped" if stopped else "the replay's ingest did not stop in time"
+        )
         return DashboardOutcome(ended(app, note))
 
     def stop(self) -> bool:

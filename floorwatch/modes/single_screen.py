@@ -46,9 +46,12 @@ class SingleScreen:
             monitor.close()
             store.close()
 
-        background = BackgroundIngest(Ingest(store, self.feeds, monitor=monitor), self.feeds,
-                                      on_error=lambda line: app.tell(line, "ingest stopped"),
-                                      on_end=closed)  # fmt: skip
+        background = BackgroundIngest(
+            Ingest(store, self.feeds, monitor=monitor),
+            self.feeds,
+            on_error=lambda line: app.tell(line, "ingest stopped"),
+            on_end=closed,
+        )
         background.start()
         try:
             app.run()

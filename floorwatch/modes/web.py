@@ -120,8 +120,9 @@ class SiteCheck:
             scheme = parts.scheme or "http"
             served = parse_authority(parts.netloc, scheme)
             if served is None:
-                raise ValueError(f"--public-url {public_url!r}: not a URL such as "
-                                 "https://floor.example.com")  # fmt: skip
+                raise ValueError(
+                    f"--public-url {public_url!r}: not a URL such as https://floor.example.com"
+                )
             return cls(scheme, frozenset({served}))
         names = {host.lower().strip("[]")}
         if _loopback_or_wildcard(host):
@@ -149,8 +150,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class FloorServer(Server):
     """textual-serve's Server, refusing other sites (403) and reconnecting ended pages."""
 
-    def __init__(self, command: str, *, host: str, port: int, title: str,
-                 public_url: str | None = None):  # fmt: skip
+    def __init__(
+        self, command: str, *, host: str, port: int, title: str, public_url: str | None = None
+    ):
         super().__init__(command, host=host, port=port, title=title, public_url=public_url)
         self.site = SiteCheck.for_server(host, port, public_url)
 
@@ -181,10 +183,14 @@ class FloorServer(Server):
         app_service: AppService | None = None
         try:
             await websocket.prepare(request)
-            app_service = AppService(self.command, write_bytes=websocket.send_bytes,
-                                     write_str=websocket.send_str, close=websocket.close,
-                                     download_manager=self.download_manager,
-                                     debug=self.debug)  # fmt: skip
+            app_service = AppService(
+                self.command,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.download_manager,
+                debug=self.debug,
+            )
             await app_service.start(width, height)
             ended = asyncio.create_task(self._close_when_ended(app_service, websocket))
             try:
@@ -223,9 +229,21 @@ def dashboard_command(database: str | Path, config: Config, view: ViewerOptions)
     return shlex.join(command)
 
 
-def dashboard_server(database: str | Path, config: Config, view: ViewerOptions, *, host: str,
-                     port: int, public_url: str | None = None) -> FloorServer:  # fmt: skip
+def dashboard_server(
+    database: str | Path,
+    config: Config,
+    view: ViewerOptions,
+    *,
+    host: str,
+    port: int,
+    public_url: str | None = None,
+) -> FloorServer:
     """The server of `floorwatch serve-web` (call its `serve`); ValueError for a --public-url
     that is not a URL."""
-    return FloorServer(dashboard_command(database, config, view), host=host, port=port,
-                       title="floorwatch", public_url=public_url)  # fmt: skip
+    return FloorServer(
+        dashboard_command(database, config, view),
+        host=host,
+        port=port,
+        title="floorwatch",
+        public_url=public_url,
+    )

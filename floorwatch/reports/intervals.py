@@ -10,38 +10,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime
+from datetime import time as dtime
 
 import numpy as np
 import pandas as pd
 
-from floorwatch.config import Config
-from floorwatch.store.derive import AVAILABLE, OFFLINE, ON_CALL, PAUSED, WRAPUP
-from floorwatch.snapshot.erlang import staffing_for
-from floorwatch.store.rows import CallRow, IntervalRow
 from floorwatch.clock import local_day_end
+from floorwatch.config import Config
+from floorwatch.events import AgentState
+from floorwatch.snapshot.erlang import staffing_for
 from floorwatch.snapshot.metrics import (
-    ABANDONED,
-    ANSWERED,
-    HANDLED,
-    LEFT_EMPTY,
-    LEFT_KEY,
-    OFFERED,
-    SHORT,
-    TALK,
-    TIMED_OUT,
     VECTOR_SIZE,
-    WAIT_ANSWERED,
-    WITHDRAWN,
-    WITHIN,
-    WRAPUP as WRAPUP_SUM,
     WindowStats,
     contribution,
     mean_seconds,
 )
-from floorwatch.store.database import Store
-from floorwatch.store.schema import AGENT_STATES
 from floorwatch.snapshot.timeline import agent_stretches
+from floorwatch.store.reading import ReadOnlyStore
+from floorwatch.store.rows import CallRow, IntervalRow
+from floorwatch.store.schema import AGENT_STATES
 
 Progress = Callable[[int, int], None]
 INTERVALS = {"15m": 900, "30m": 1800, "60m": 3600}
@@ -58,15 +46,20 @@ class Day:
         return int(np.ceil((self.end - self.start) / self.interval_s))
 
     def labels(self, zone) -> list[str]:
-        return [datetime.fromtimestamp(self.start + i * self.interval_s, zone).strftime("%H:%M")
-                for i in range(self.buckets)]  # fmt: skip
+        return [
+            datetime.fromtimestamp(self.start + i * self.interval_s, zone).strftime("%H:%M")
+            for i in range(self.buckets)
+        ]
 
 
 def report_day(config: Config, day: date, interval: str) -> Day:
     """Local midnight to midnight of `day` in the config's zone."""
     zone = config.tzinfo()
-    midnight = datetime.combine(day, dtime(0), zone) if zone else datetime.combine(
-        day, dtime(0)).astimezone()  # fmt: skip
+    midnight = (
+        datetime.combine(day, dtime(0), zone)
+        if zone
+        else datetime.combine(day, dtime(0)).astimezone()
+    )
     start = midnight.timestamp()
     return Day(start, local_day_end(start, zone), INTERVALS[interval])
 
@@ -75,8 +68,9 @@ def _ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
-def queue_report(store: Store, config: Config, day: Day,
-                 progress: Progress | None = None) -> pd.DataFrame:  # fmt: skip
+def queue_report(
+    store: ReadOnlyStore, config: Config, day: Day, progress: Progress | None = None
+) -> pd.DataFrame:
     """Per queue per interval, then a day total per queue and a floor total (interval "total")."""
     rows = store.queries.calls_with_outcome(day.start, day.end)
     sums: dict[tuple[str, int], np.ndarray] = defaultdict(lambda: np.zeros(VECTOR_SIZE))
@@ -85,7 +79,8 @@ def queue_report(store: Store, config: Config, day: Day,
     buckets = day.buckets
     for index, call in enumerate(rows):
         level = levels.get(call.queue) or levels.setdefault(
-            call.queue, config.queue_service_level(call.queue))  # fmt: skip
+            call.queue, config.queue_service_level(call.queue)
+        )
         vector = contribution(call, level)
         if vector is None:
             continue
@@ -110,8 +105,11 @@ def queue_report(store: Store, config: Config, day: Day,
             vector = sums.get((queue, bucket))
             if vector is None:
                 continue
-            records.append(_queue_record(queue, labels[bucket], vector, top[(queue, bucket)],
-                                         level, day.interval_s))  # fmt: skip
+            records.append(
+                _queue_record(
+                    queue, labels[bucket], vector, top[(queue, bucket)], level, day.interval_s
+                )
+            )
             day_sum += vector
             day_top = max(day_top, top[(queue, bucket)])
         records.append(_queue_record(queue, "total", day_sum, day_top, level, None))
@@ -121,11 +119,15 @@ def queue_report(store: Store, config: Config, day: Day,
     return pd.DataFrame.from_records(records)
 
 
-def _queue_record(queue: str, interval: str, vector: np.ndarray, max_wait: float, level,
-                  interval_s: int | None) -> dict:  # fmt: skip
+def _queue_record(
+    queue: str, interval: str, vector: np.ndarray, max_wait: float, level, interval_s: int | None
+) -> dict:
     stats = WindowStats.from_vector(vector, max_wait or None, level.formula)
-    staffing = staffing_for(stats.offered, interval_s, stats.aht_s, level.target,
-                            level.threshold_s) if interval_s else None  # fmt: skip
+    staffing = (
+        staffing_for(stats.offered, interval_s, stats.aht_s, level.target, level.threshold_s)
+        if interval_s
+        else None
+    )
     required = staffing.agents if staffing is not None else None
     return {
         "queue": queue,
@@ -145,8 +147,9 @@ def _queue_record(queue: str, interval: str, vector: np.ndarray, max_wait: float
     }
 
 
-def agent_report(store: Store, config: Config, day: Day,
-                 progress: Progress | None = None) -> pd.DataFrame:  # fmt: skip
+def agent_report(
+    store: ReadOnlyStore, config: Config, day: Day, progress: Progress | None = None
+) -> pd.DataFrame:
     """Per agent per interval: login, talk, wrap-up, pauses by reason, idle, occupancy, calls,
     AHT, ring-no-answers; then each agent's day total and the floor's."""
     queries = store.queries
@@ -160,17 +163,23 @@ def agent_report(store: Store, config: Config, day: Day,
     misses: dict[str, list[float]] = defaultdict(list)
     for miss in queries.missed_rings(day.start, day.end):
         misses[miss.agent].append(miss.ts)
-    now = min(day.end, max([day.start] + [c.ended_at or c.answered_at for cs in calls.values()
-                                          for c in cs if c.answered_at]  # fmt: skip
-                           + [i.end or i.start for rows in availability.values() for i in rows]))
+    now = min(
+        day.end,
+        max(
+            [day.start]
+            + [c.ended_at or c.answered_at for cs in calls.values() for c in cs if c.answered_at]
+            + [i.end or i.start for rows in availability.values() for i in rows]
+        ),
+    )
     labels = day.labels(config.tzinfo())
     buckets, width = day.buckets, day.interval_s
     records = []
     floor = defaultdict(float)
     agents = sorted(set(availability) | set(calls), key=lambda a: config.agent_name(a).casefold())
     for number, agent in enumerate(agents):
-        stretches = agent_stretches(availability.get(agent, []), calls.get(agent, []),
-                                    day.start, now)  # fmt: skip
+        stretches = agent_stretches(
+            availability.get(agent, []), calls.get(agent, []), day.start, now
+        )
         seconds = defaultdict(lambda: np.zeros(buckets))
         for stretch in stretches:
             key = _time_key(stretch)
@@ -201,11 +210,21 @@ def agent_report(store: Store, config: Config, day: Day,
             values = {key: float(array[bucket]) for key, array in seconds.items()}
             if not any(values.values()) and not answered[bucket] and not missed[bucket]:
                 continue
-            records.append(_agent_record(agent, labels[bucket], values, answered[bucket],
-                                         handled[bucket], handle[bucket], missed[bucket]))  # fmt: skip
+            records.append(
+                _agent_record(
+                    agent,
+                    labels[bucket],
+                    values,
+                    answered[bucket],
+                    handled[bucket],
+                    handle[bucket],
+                    missed[bucket],
+                )
+            )
         day_values = {key: float(array.sum()) for key, array in seconds.items()}
-        summary = _agent_record(agent, "total", day_values, answered.sum(), handled.sum(),
-                                handle.sum(), missed.sum())  # fmt: skip
+        summary = _agent_record(
+            agent, "total", day_values, answered.sum(), handled.sum(), handle.sum(), missed.sum()
+        )
         records.append(summary)
         for key, value in day_values.items():
             floor[key] += value
@@ -217,29 +236,49 @@ def agent_report(store: Store, config: Config, day: Day,
             progress(number + 1, len(agents))
     pauses = {k: v for k, v in floor.items() if k.startswith("pause:")}
     times = {k: floor[k] for k in ("talk", "wrapup", "idle")} | pauses
-    records.append(_agent_record("ALL", "total", times, floor["calls"], floor["handled"],
-                                 floor["handle"], floor["missed"]))  # fmt: skip
+    records.append(
+        _agent_record(
+            "ALL",
+            "total",
+            times,
+            floor["calls"],
+            floor["handled"],
+            floor["handle"],
+            floor["missed"],
+        )
+    )
     frame = pd.DataFrame.from_records(records)
     return frame.fillna({c: 0.0 for c in frame.columns if c.startswith("pause_")})
 
 
 def _time_key(stretch) -> str | None:
-    if stretch.state == ON_CALL:
+    if stretch.state == AgentState.ON_CALL:
         return "talk"
-    if stretch.state == WRAPUP:
+    if stretch.state == AgentState.WRAPUP:
         return "wrapup"
-    if stretch.state == AVAILABLE:
+    if stretch.state == AgentState.AVAILABLE:
         return "idle"
-    if stretch.state == PAUSED:
+    if stretch.state == AgentState.PAUSED:
         return f"pause:{stretch.reason or 'Paused'}"
-    if stretch.state == OFFLINE:
+    if stretch.state == AgentState.OFFLINE:
         return None
     return "idle"
 
 
-def _agent_record(agent: str, interval: str, seconds: dict[str, float], calls: float,
-                  handled: float, handle: float, missed: float) -> dict:  # fmt: skip
-    talk, wrapup, idle = seconds.get("talk", 0.0), seconds.get("wrapup", 0.0), seconds.get("idle", 0.0)
+def _agent_record(
+    agent: str,
+    interval: str,
+    seconds: dict[str, float],
+    calls: float,
+    handled: float,
+    handle: float,
+    missed: float,
+) -> dict:
+    talk, wrapup, idle = (
+        seconds.get("talk", 0.0),
+        seconds.get("wrapup", 0.0),
+        seconds.get("idle", 0.0),
+    )
     pauses = {key[6:]: value for key, value in seconds.items() if key.startswith("pause:")}
     login = talk + wrapup + idle + sum(pauses.values())
     record = {

@@ -1,7 +1,7 @@
 """Writing an interval report: a rich table, CSV, JSON or a spreadsheet.
 
 Queue and agent names (and pause reasons, which become column names) come from the feed: the
-table shows them as text (`safe_text.rich_text`), CSV and spreadsheets get them printable and
+table shows them as text (`reports.rich_text`), CSV and spreadsheets get them printable and
 never as a formula (`safe_text.spreadsheet_cell`); numbers are written as they are, and JSON
 keeps every name exactly as it came.
 """
@@ -17,7 +17,8 @@ from rich.table import Table
 
 from floorwatch.config import Config
 from floorwatch.format import percent, seconds
-from floorwatch.safe_text import printable, rich_text, spreadsheet_cell
+from floorwatch.reports.rich_text import rich_text
+from floorwatch.safe_text import printable, spreadsheet_cell
 
 PERCENT_COLUMNS = {"service_level", "abandon_rate", "occupancy"}
 
@@ -40,13 +41,16 @@ def for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
     safe.columns = [printable(column) for column in frame.columns]
     for column in safe.columns:
         if not pd.api.types.is_numeric_dtype(safe[column]):
-            safe[column] = [spreadsheet_cell(value) if isinstance(value, str) else value
-                            for value in safe[column]]  # fmt: skip
+            safe[column] = [
+                spreadsheet_cell(value) if isinstance(value, str) else value
+                for value in safe[column]
+            ]
     return safe
 
 
-def write_report(frame: pd.DataFrame, format: str, out: str | None, by: str,
-                 config: Config) -> None:  # fmt: skip
+def write_report(
+    frame: pd.DataFrame, format: str, out: str | None, by: str, config: Config
+) -> None:
     if format == "csv":
         for_spreadsheet(frame).to_csv(out if out else sys.stdout, index=False)
     elif format == "json":
@@ -61,13 +65,18 @@ def write_report(frame: pd.DataFrame, format: str, out: str | None, by: str,
     else:
         table = Table(title=f"interval report by {by}", title_justify="left")
         for column in frame.columns:
-            table.add_column(rich_text(column.removesuffix("_s")), justify="left" if column in (
-                "queue", "agent", "interval") else "right")  # fmt: skip
+            table.add_column(
+                rich_text(column.removesuffix("_s")),
+                justify="left" if column in ("queue", "agent", "interval") else "right",
+            )
         key = "queue" if by == "queue" else "agent"
         for record in frame.to_dict(orient="records"):
             name = record[key]
-            record[key] = (config.queue_name(name) if by == "queue" else config.agent_name(name)
-                           ) if name != "ALL" else "ALL"  # fmt: skip
+            record[key] = (
+                (config.queue_name(name) if by == "queue" else config.agent_name(name))
+                if name != "ALL"
+                else "ALL"
+            )
             style = "bold" if record["interval"] == "total" else None
             table.add_row(*[rich_text(_cell(c, record[c])) for c in frame.columns], style=style)
         Console(width=max(100, 14 * len(frame.columns)), markup=False, emoji=False).print(table)

@@ -16,7 +16,11 @@ def staffing_table(options: list[Staffing], needed: int) -> Table:
         table.add_column(column, justify="right")
     for option in options:
         mark = " ◀" if option.agents == needed else ""
-        table.add_row(f"{option.agents}{mark}", percent(option.service_level, 1),
-                      seconds(option.asa_s) if option.asa_s != float("inf") else "∞",
-                      percent(option.wait_probability, 1), percent(option.occupancy, 1))  # fmt: skip
+        table.add_row(
+            f"{option.agents}{mark}",
+            percent(option.service_level, 1),
+            seconds(option.asa_s) if option.asa_s != float("inf") else "∞",
+            percent(option.wait_probability, 1),
+            percent(option.occupancy, 1),
+        )
     return table

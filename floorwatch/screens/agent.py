@@ -14,15 +14,15 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from floorwatch.store.rows import IntervalRow
 from floorwatch.format import percent, seconds, state_label
+from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.snapshot.reader import AgentDay
-from floorwatch.safe_text import content
-from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.snapshot.timeline import agent_stretches
+from floorwatch.store.rows import IntervalRow
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import Column, LiveTable
+from floorwatch.widgets.safe_content import content
 from floorwatch.widgets.timeline import Timeline
 
 
@@ -86,22 +86,34 @@ class AgentScreen(Screen):
             Column("time", "time", 8, lambda c, now: (self._time(c.answered_at), None)),
             Column("queue", "queue", 8, lambda c, now: (c.queue, None), flex=True),
             Column("wait", "wait", 6, lambda c, now: (seconds(c.wait_s), None), "right"),
-            Column("talk", "talk", 6, lambda c, now: (
-                seconds(c.talk_s if c.talk_s is not None else now - (c.answered_at or now)),
-                None), "right"),
+            Column(
+                "talk",
+                "talk",
+                6,
+                lambda c, now: (
+                    seconds(c.talk_s if c.talk_s is not None else now - (c.answered_at or now)),
+                    None,
+                ),
+                "right",
+            ),
             Column("outcome", "outcome", 10, lambda c, now: _outcome(c)),
             Column("hangup", "hung up", 7, lambda c, now: (c.ended_by or "", None)),
-        ]  # fmt: skip
+        ]
 
     def _pause_columns(self) -> list[Column]:
         return [
             Column("start", "from", 8, lambda p, now: (self._time(p.start), None)),
             Column("end", "to", 8, lambda p, now: (self._time(p.end) if p.end else "now", None)),
-            Column("length", "for", 6, lambda p, now: (
-                seconds((p.end or now) - p.start), None), "right"),
+            Column(
+                "length",
+                "for",
+                6,
+                lambda p, now: (seconds((p.end or now) - p.start), None),
+                "right",
+            ),
             Column("reason", "reason", 10, lambda p, now: (p.reason or "", None), flex=True),
             Column("queue", "queue", 8, lambda p, now: (p.queue or "all", None)),
-        ]  # fmt: skip
+        ]
 
     def on_mount(self) -> None:
         self.app.live.focus(self.agent)
@@ -131,9 +143,14 @@ class AgentScreen(Screen):
             part(*args)
         except Exception as error:
             self.log.error(f"agent screen: {part.__name__} failed", error)
-            self._set("#agent-title", content(
-                f"{self.app.config.agent_name(self.agent)}: cannot show this part of the day: "
-                f"{describe(error)}", "bold $error"))  # fmt: skip
+            self._set(
+                "#agent-title",
+                content(
+                    f"{self.app.config.agent_name(self.agent)}: cannot show this part of the day: "
+                    f"{describe(error)}",
+                    "bold $error",
+                ),
+            )
 
     def _set(self, selector: str, text: Content) -> None:
         self.query_one(selector, Static).update(text)
@@ -147,10 +164,14 @@ class AgentScreen(Screen):
         if agent.call is not None:
             call = f"  on {agent.call.queue} with {agent.call.caller or 'a caller'}"
         reason = f" ({agent.reason})" if agent.reason else ""
-        self._set("#agent-title", content(
-            f"{name}  {state_label(agent.state)}{reason} for "
-            f"{seconds(agent.time_in_state_s(snapshot.at))}{call}   "
-            f"queues: {', '.join(agent.queues) or '-'}"))  # fmt: skip
+        self._set(
+            "#agent-title",
+            content(
+                f"{name}  {state_label(agent.state)}{reason} for "
+                f"{seconds(agent.time_in_state_s(snapshot.at))}{call}   "
+                f"queues: {', '.join(agent.queues) or '-'}"
+            ),
+        )
 
     def _numbers(self, agent: AgentSnapshot | None, snapshot: FloorSnapshot) -> None:
         if agent is None:
@@ -182,8 +203,7 @@ class AgentScreen(Screen):
             ("paused (all)", seconds(sum(pause_today.values())), seconds(floor_pause)),
             ("logged in", seconds(agent.login_today_s(at)), seconds(floor_login)),
         ]
-        pauses = ", ".join(f"{reason} {seconds(value)}"
-                           for reason, value in pause_today.items())  # fmt: skip
+        pauses = ", ".join(f"{reason} {seconds(value)}" for reason, value in pause_today.items())
         lines = [f"{a:<15}{b:>9}{c:>11}" for a, b, c in rows]
         if pauses:
             lines.append(f"pauses: {pauses}")

@@ -16,8 +16,9 @@ def key_rows(screen: Screen) -> list[tuple[str, str]]:
     """(keys, what they do) for the bindings active on `screen`: its widgets', its own and the
     app's, one row per action, the keys shown in the footer first."""
     keys: dict[str, list[str]] = {}
-    for _, active in sorted(screen.active_bindings.items(),
-                            key=lambda item: not item[1].binding.show):  # fmt: skip
+    for _, active in sorted(
+        screen.active_bindings.items(), key=lambda item: not item[1].binding.show
+    ):
         binding = active.binding
         if not binding.description:
             continue

@@ -36,31 +36,44 @@ class FloorCommands(Provider):
     def _commands(self) -> Iterator[PaletteCommand]:
         app: FloorwatchApp = self.app  # type: ignore[assignment]
         yield PaletteCommand("Wallboard", "Big digits for the wall (w)", app.action_wallboard)
-        yield PaletteCommand("Freeze updates", "Hold the screen still, or let it move again "
-                             "(space)", app.action_freeze)  # fmt: skip
+        yield PaletteCommand(
+            "Freeze updates",
+            "Hold the screen still, or let it move again (space)",
+            app.action_freeze,
+        )
         yield PaletteCommand("Keys", "Every key of this screen (?)", app.action_help)
         floor = FloorScreen.of(app)
         if floor is None:
             return
-        yield PaletteCommand("Find agent", "Search agents by name and open one (/)",
-                             floor.action_search)  # fmt: skip
-        yield PaletteCommand("Filter agents", "Show one queue's or one state's agents (f)",
-                             floor.action_filter)  # fmt: skip
-        yield PaletteCommand("Show all agents", "Remove the agent filter",
-                             partial(floor.filter_agents))  # fmt: skip
+        yield PaletteCommand(
+            "Find agent", "Search agents by name and open one (/)", floor.action_search
+        )
+        yield PaletteCommand(
+            "Filter agents", "Show one queue's or one state's agents (f)", floor.action_filter
+        )
+        yield PaletteCommand(
+            "Show all agents", "Remove the agent filter", partial(floor.filter_agents)
+        )
         update = app.update
         if update is not None:
             for name, queue in update.snapshot.queues.items():
-                yield PaletteCommand(f"Filter: queue {printable(queue.display_name)}",
-                                     f"Only agents serving {printable(name)}",
-                                     partial(floor.filter_agents, queue=name))  # fmt: skip
+                yield PaletteCommand(
+                    f"Filter: queue {printable(queue.display_name)}",
+                    f"Only agents serving {printable(name)}",
+                    partial(floor.filter_agents, queue=name),
+                )
             for name, agent in update.snapshot.agents.items():
-                yield PaletteCommand(f"Open agent {printable(agent.display_name)}",
-                                     "Today's timeline, calls and pauses",
-                                     partial(floor.open_agent, name))  # fmt: skip
+                yield PaletteCommand(
+                    f"Open agent {printable(agent.display_name)}",
+                    "Today's timeline, calls and pauses",
+                    partial(floor.open_agent, name),
+                )
         for column in floor.agent_sort_columns():
-            yield PaletteCommand(f"Sort agents by {column}", "Sort the agent board",
-                                 partial(floor.sort_agents, column))  # fmt: skip
+            yield PaletteCommand(
+                f"Sort agents by {column}",
+                "Sort the agent board",
+                partial(floor.sort_agents, column),
+            )
 
     async def discover(self) -> Hits:
         for name, help_text, action in self._commands():
@@ -72,8 +85,9 @@ class FloorCommands(Provider):
         for name, help_text, action in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, highlight(matcher, name), action, text=name,
-                          help=escape(help_text))
+                yield Hit(
+                    score, highlight(matcher, name), action, text=name, help=escape(help_text)
+                )
 
 
 def highlight(matcher: Matcher, text: str) -> Content:

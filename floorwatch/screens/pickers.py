@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from floorwatch.events import AgentState
 from floorwatch.format import state_label
-from floorwatch.safe_text import content
+from floorwatch.widgets.safe_content import content
 
 
 class SearchScreen(ModalScreen[str | None]):
@@ -48,13 +48,18 @@ class SearchScreen(ModalScreen[str | None]):
     def _fill(self, text: str) -> None:
         needle = text.casefold().strip()
         matches = [
-            (name, shown) for name, shown in sorted(self.names.items(), key=lambda i: i[1].casefold())
+            (name, shown)
+            for name, shown in sorted(self.names.items(), key=lambda i: i[1].casefold())
             if needle in shown.casefold() or needle in name.casefold()
-        ]  # fmt: skip
+        ]
         results = self.query_one(OptionList)
         results.clear_options()
-        results.add_options([Option(content(shown if shown == name else f"{shown}  ({name})"),
-                                    id=name) for name, shown in matches[:200]])  # fmt: skip
+        results.add_options(
+            [
+                Option(content(shown if shown == name else f"{shown}  ({name})"), id=name)
+                for name, shown in matches[:200]
+            ]
+        )
         if matches:
             results.highlighted = 0
 
@@ -90,10 +95,14 @@ class FilterScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         options = [Option("all agents", id="all")]
-        options += [Option(content(f"queue: {shown}"), id=f"queue:{name}")
-                    for name, shown in self.queues.items()]  # fmt: skip
-        options += [Option(f"state: {state_label(state.value)}", id=f"state:{state.value}")
-                    for state in AgentState]  # fmt: skip
+        options += [
+            Option(content(f"queue: {shown}"), id=f"queue:{name}")
+            for name, shown in self.queues.items()
+        ]
+        options += [
+            Option(f"state: {state_label(state.value)}", id=f"state:{state.value}")
+            for state in AgentState
+        ]
         with Vertical(id="picker"):
             yield Static("filter the agent board", classes="picker-title")
             yield OptionList(*options, id="filter-options")

@@ -13,10 +13,10 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
-from floorwatch.snapshot.live import FloorUpdate
-from floorwatch.safe_text import content
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
+from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.guard import describe
+from floorwatch.widgets.safe_content import content
 from floorwatch.widgets.wall_panel import WallPanel
 
 
@@ -80,8 +80,9 @@ class WallboardScreen(Screen):
         self._layout_wanted = True
         if not self._laying_out:
             self._laying_out = True
-            self.run_worker(self._lay_out(), group="wall-layout", exit_on_error=False,
-                            name="wallboard layout")  # fmt: skip
+            self.run_worker(
+                self._lay_out(), group="wall-layout", exit_on_error=False, name="wallboard layout"
+            )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.worker_state_changed(event)  # (a layout's own failures are said below)
@@ -147,9 +148,11 @@ class WallboardScreen(Screen):
 
     def _status(self, snapshot: FloorSnapshot) -> None:
         pages = self._pages()
-        parts = [f"page {self.page + 1}/{pages}  " if pages > 1 else "",
-                 f"floor: {snapshot.totals.calls_waiting} waiting",
-                 "  FROZEN" if self.app.frozen else ""]  # fmt: skip
+        parts = [
+            f"page {self.page + 1}/{pages}  " if pages > 1 else "",
+            f"floor: {snapshot.totals.calls_waiting} waiting",
+            "  FROZEN" if self.app.frozen else "",
+        ]
         if self._failure:
             parts.append(f"  (layout: {self._failure})")
         text = "".join(parts)

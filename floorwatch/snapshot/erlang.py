@@ -68,7 +68,9 @@ def erlang_b(agents: int, traffic_erlangs: float) -> float:
     return blocking
 
 
-def _from_blocking(agents: int, a: float, blocking: float, aht_s: float, within_s: float) -> Staffing:
+def _from_blocking(
+    agents: int, a: float, blocking: float, aht_s: float, within_s: float
+) -> Staffing:
     if agents <= 0:
         if a == 0:
             return Staffing(agents, a, 0.0, 1.0, 0.0, 0.0)
@@ -93,12 +95,18 @@ def _check(traffic_erlangs: float, aht_s: float, within_s: float) -> None:
 def erlang_c(agents: int, traffic_erlangs: float, aht_s: float, within_s: float) -> Staffing:
     """Service level, ASA, P(wait) and occupancy for `agents` agents."""
     _check(traffic_erlangs, aht_s, within_s)
-    return _from_blocking(agents, traffic_erlangs, erlang_b(agents, traffic_erlangs), aht_s,
-                          within_s)  # fmt: skip
+    return _from_blocking(
+        agents, traffic_erlangs, erlang_b(agents, traffic_erlangs), aht_s, within_s
+    )
 
 
-def agents_needed(traffic_erlangs: float, aht_s: float, target: float, within_s: float,
-                  max_occupancy: float | None = None) -> Staffing:  # fmt: skip
+def agents_needed(
+    traffic_erlangs: float,
+    aht_s: float,
+    target: float,
+    within_s: float,
+    max_occupancy: float | None = None,
+) -> Staffing:
     """The smallest agent count that meets `target` within `within_s` (and keeps occupancy at
     or under `max_occupancy`, if given). No traffic needs no agents."""
     _check(traffic_erlangs, aht_s, within_s)
@@ -125,8 +133,14 @@ def agents_needed(traffic_erlangs: float, aht_s: float, target: float, within_s:
             return result  # 100 % is only reached in the limit; this is as close as it gets
 
 
-def staffing_for(calls: float, period_s: float, aht_s: float | None, target: float,
-                 within_s: float, max_occupancy: float | None = None) -> Staffing | None:  # fmt: skip
+def staffing_for(
+    calls: float,
+    period_s: float,
+    aht_s: float | None,
+    target: float,
+    within_s: float,
+    max_occupancy: float | None = None,
+) -> Staffing | None:
     """`agents_needed` for `calls` calls in `period_s` seconds at a measured AHT, or None when
     there is nothing to staff from: no calls, no AHT, or an AHT or traffic that is not a
     positive finite number up to MAX_TRAFFIC. A store written before the parsers checked ranges
@@ -135,15 +149,18 @@ def staffing_for(calls: float, period_s: float, aht_s: float | None, target: flo
     if not calls or aht_s is None or period_s <= 0:
         return None
     erlangs = calls / period_s * aht_s
-    if not (math.isfinite(erlangs) and math.isfinite(aht_s)) or aht_s <= 0 or not (
-        0 < erlangs <= MAX_TRAFFIC
+    if (
+        not (math.isfinite(erlangs) and math.isfinite(aht_s))
+        or aht_s <= 0
+        or not (0 < erlangs <= MAX_TRAFFIC)
     ):
         return None
     return agents_needed(erlangs, aht_s, target, within_s, max_occupancy)
 
 
-def around(traffic_erlangs: float, aht_s: float, within_s: float, center: int,
-           spread: int = 2) -> list[Staffing]:  # fmt: skip
+def around(
+    traffic_erlangs: float, aht_s: float, within_s: float, center: int, spread: int = 2
+) -> list[Staffing]:
     """The figures for a few agent counts around `center` (what a planner compares)."""
     low = max(1, center - spread)
     return [erlang_c(n, traffic_erlangs, aht_s, within_s) for n in range(low, center + spread + 1)]

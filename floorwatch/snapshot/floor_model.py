@@ -24,7 +24,19 @@ from floorwatch.snapshot.model.floor import FloorModel
 from floorwatch.snapshot.model.today_windows import RING_MINUTES
 
 __all__ = [
-    "ALL", "LOOKBACK_S", "RECENT_CALLS", "RING_MINUTES", "AgentFloor", "Changes", "FloorModel",
-    "Settled", "SettledAgent", "SettledQueue", "clip_call", "clip_changes", "clip_interval",
-    "clip_membership", "is_settled",
+    "ALL",
+    "LOOKBACK_S",
+    "RECENT_CALLS",
+    "RING_MINUTES",
+    "AgentFloor",
+    "Changes",
+    "FloorModel",
+    "Settled",
+    "SettledAgent",
+    "SettledQueue",
+    "clip_call",
+    "clip_changes",
+    "clip_interval",
+    "clip_membership",
+    "is_settled",
 ]

@@ -78,10 +78,14 @@ class QueueSnapshot:
             "calls_waiting": self.calls_waiting,
             "longest_wait_s": self.longest_wait_s,
             "waiting": [
-                {"call_id": c.call_id, "caller": c.caller, "position": c.position,
-                 "wait_s": c.wait_s(at)}
+                {
+                    "call_id": c.call_id,
+                    "caller": c.caller,
+                    "position": c.position,
+                    "wait_s": c.wait_s(at),
+                }
                 for c in self.waiting
-            ],  # fmt: skip
+            ],
             "service_level_threshold_s": self.threshold_s,
             "service_level_target": self.target,
             "service_level_formula": self.formula,
@@ -159,7 +163,8 @@ class AgentSnapshot:
         pauses = dict(self.pause_closed_s)
         if self.open_pause is not None and self.open_from is not None:
             pauses[self.open_pause] = pauses.get(self.open_pause, 0.0) + max(
-                0.0, at - self.open_from)  # fmt: skip
+                0.0, at - self.open_from
+            )
         return pauses
 
     def pause_total_s(self, at: float) -> float:
@@ -179,9 +184,14 @@ class AgentSnapshot:
             "time_in_state_s": self.time_in_state_s(at),
             "reason": self.reason,
             "queue": self.queue,
-            "call": None if call is None else {
-                "call_id": call.call_id, "queue": call.queue, "caller": call.caller,
-                "talk_s": call.talk_s(at), "wait_s": call.wait_s,
+            "call": None
+            if call is None
+            else {
+                "call_id": call.call_id,
+                "queue": call.queue,
+                "caller": call.caller,
+                "talk_s": call.talk_s(at),
+                "wait_s": call.wait_s,
             },
             "queues": list(self.queues),
             "paused_in": dict(self.paused_in),
@@ -194,7 +204,7 @@ class AgentSnapshot:
             "occupancy_60m": self.occupancy_60m,
             "burnout": self.burnout,
             "flags": [flag.to_dict() if hasattr(flag, "to_dict") else flag for flag in self.flags],
-        }  # fmt: skip
+        }
 
 
 @dataclass

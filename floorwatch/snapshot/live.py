@@ -23,9 +23,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from floorwatch.config import Config
-from floorwatch.snapshot.reader import AgentDay, FloorReader, load_agent_day
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
-from floorwatch.store.database import Store, StoreError
+from floorwatch.snapshot.reader import AgentDay, FloorReader, load_agent_day
+from floorwatch.store.faults import StoreError
+from floorwatch.store.reading import ReadOnlyStore
 
 
 @dataclass
@@ -57,9 +58,16 @@ Publish = Callable[[FloorUpdate | FeedProblem], None]
 class LiveFloor:
     """Follows a store for one viewer."""
 
-    def __init__(self, db_path: str | Path, config: Config, *,
-                 clock: Callable[[], float] = time.time, poll_s: float = 0.1,
-                 tick_s: float = 1.0, min_gap_s: float = 0.2):  # fmt: skip
+    def __init__(
+        self,
+        db_path: str | Path,
+        config: Config,
+        *,
+        clock: Callable[[], float] = time.time,
+        poll_s: float = 0.1,
+        tick_s: float = 1.0,
+        min_gap_s: float = 0.2,
+    ):
         self.db_path = Path(db_path)
         self.config = config
         self.clock = clock
@@ -80,7 +88,7 @@ class LiveFloor:
         self._wake.set()
 
     def open(self) -> FloorReader:
-        store = Store.open_readonly(self.db_path)
+        store = ReadOnlyStore.open_readonly(self.db_path)
         return FloorReader(store, self.config, clock=self.clock)
 
     def identity(self) -> FileIdentity | None:
@@ -104,8 +112,12 @@ class LiveFloor:
         last = self.last_update
         focus = self._focus
         model = reader.model
-        if (last is None or focus is None or model is None
-                or last.snapshot.day_start != model.day_start):  # fmt: skip
+        if (
+            last is None
+            or focus is None
+            or model is None
+            or last.snapshot.day_start != model.day_start
+        ):
             return self.update(reader)
         snapshot = last.snapshot
         agent = snapshot.agents.get(focus)
@@ -141,8 +153,10 @@ class LiveFloor:
                 if reader is None:
                     opened = self.identity()  # before opening: a swap in between is seen next
                     if opened is None and self.last_update is not None:
-                        raise StoreError(f"{self.db_path}: the store is gone (deleted or "
-                                         "moved); showing the floor as it last was")  # fmt: skip
+                        raise StoreError(
+                            f"{self.db_path}: the store is gone (deleted or "
+                            "moved); showing the floor as it last was"
+                        )
                     reader = self.open()
                     changed = True
                 else:

@@ -15,16 +15,15 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from floorwatch.snapshot.burnout import Flag
 from floorwatch.config import Config
+from floorwatch.snapshot.burnout import Flag
+from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.metrics import contribution_sql
 from floorwatch.snapshot.model.agent_floor import AgentFloor
-from floorwatch.snapshot.model.changes import ALL, LOOKBACK_S, Changes, Settled, clip_changes
+from floorwatch.snapshot.model.changes import ALL, Changes, Settled, clip_changes
+from floorwatch.store.reading import ReadOnlyStore
 from floorwatch.store.rows import CallRow, FlagRow, IntervalRow, MissRow
 from floorwatch.store.schema import AGENT_STATES, PAUSES
-from floorwatch.clock import local_day_start
-from floorwatch.snapshot.floor_snapshot import FloorSnapshot
-from floorwatch.store.database import Store
 
 if TYPE_CHECKING:
     from floorwatch.snapshot.model.floor import FloorModel
@@ -33,12 +32,24 @@ if TYPE_CHECKING:
 def _flag(row: FlagRow) -> Flag:
     """A burnout_flags row as a Flag."""
     stretch = (row.stretch_start, row.stretch_end) if row.stretch_start is not None else None
-    return Flag(row.agent, row.rule, row.severity, row.since, row.raised_at, row.summary or "",
-                json.loads(row.evidence) if row.evidence else {}, stretch, row.cleared_at,
-                row.last_true_at or row.raised_at, row.id)  # fmt: skip
+    return Flag(
+        row.agent,
+        row.rule,
+        row.severity,
+        row.since,
+        row.raised_at,
+        row.summary or "",
+        json.loads(row.evidence) if row.evidence else {},
+        stretch,
+        row.cleared_at,
+        row.last_true_at or row.raised_at,
+        row.id,
+    )
 
 
-def load_flags(store: Store, agent: str | None = None, since: float | None = None) -> list[Flag]:
+def load_flags(
+    store: ReadOnlyStore, agent: str | None = None, since: float | None = None
+) -> list[Flag]:
     """Flag history: every flag raised after `since` (or still open), optionally one agent's."""
     return [_flag(row) for row in store.queries.flags(agent, since)]
 
@@ -49,11 +60,19 @@ def settled_sums_sql(config: Config) -> tuple[list[str], list]:
     overridden = [q for q, c in config.queues.items() if c.service_level]
     levels = [config.queue_service_level(queue) for queue in overridden]
     default = config.service_level
-    case = ("CASE queue " + "WHEN ? THEN ? " * len(overridden) + "ELSE ? END") if overridden else "?"
+    case = (
+        ("CASE queue " + "WHEN ? THEN ? " * len(overridden) + "ELSE ? END") if overridden else "?"
+    )
     limits = {
-        "{T}": [v for q, l in zip(overridden, levels) for v in (q, l.threshold_s)]
+        "{T}": [
+            v for q, level in zip(overridden, levels, strict=True) for v in (q, level.threshold_s)
+        ]
         + [default.threshold_s],
-        "{S}": [v for q, l in zip(overridden, levels) for v in (q, l.short_abandon_s)]
+        "{S}": [
+            v
+            for q, level in zip(overridden, levels, strict=True)
+            for v in (q, level.short_abandon_s)
+        ]
         + [default.short_abandon_s],
     }
     sums, params = [], []
@@ -81,9 +100,14 @@ class FloorReader:
     monitor: the agents without the queues' windows, and without numpy).
     """
 
-    def __init__(self, store: Store, config: Config, at: float | None = None,
-                 clock: Callable[[], float] = time.time,
-                 model_type: type[AgentFloor] | None = None):  # fmt: skip
+    def __init__(
+        self,
+        store: ReadOnlyStore,
+        config: Config,
+        at: float | None = None,
+        clock: Callable[[], float] = time.time,
+        model_type: type[AgentFloor] | None = None,
+    ):
         self.store = store
         self.config = config
         self.at = at
@@ -182,8 +206,9 @@ class FloorReader:
         self._seq = seq
         return True
 
-    def snapshot(self, now: float | None = None,
-                 details: Collection[str] | str | None = ALL) -> FloorSnapshot:  # fmt: skip
+    def snapshot(
+        self, now: float | None = None, details: Collection[str] | str | None = ALL
+    ) -> FloorSnapshot:
         """The floor at `now` (default: the reader's now)."""
         return self.model.snapshot(self.now() if now is None else now, details)
 
@@ -202,12 +227,15 @@ class AgentDay:
     misses: list[MissRow]
 
 
-def load_agent_day(store: Store, agent: str, day_start: float, now: float) -> AgentDay:
+def load_agent_day(store: ReadOnlyStore, agent: str, day_start: float, now: float) -> AgentDay:
     """Read one agent's day from the store (indexed by agent; a few rows)."""
     queries = store.queries
     availability = queries.agent_intervals(AGENT_STATES, agent, day_start, now)
-    calls = [call for call in queries.agent_calls(agent, day_start - 4 * 3600, now)
-             if call.ended_at is None or call.ended_at >= day_start]  # ended today or going
+    calls = [
+        call
+        for call in queries.agent_calls(agent, day_start - 4 * 3600, now)
+        if call.ended_at is None or call.ended_at >= day_start
+    ]  # ended today or going
     pauses = queries.agent_intervals(PAUSES, agent, day_start, now)
     misses = queries.agent_misses(agent, day_start, now)
     day = AgentDay(agent, day_start, now, availability, calls, pauses, misses)
@@ -223,8 +251,11 @@ def clip_agent_day(day: AgentDay, at: float) -> AgentDay:
         day.day_start,
         at,
         [i for i in (clip_interval(x, at) for x in day.availability) if i],
-        [c for c in (clip_call(x, at) for x in day.calls) if c and c.answered_at is not None
-         and c.answered_at <= at],
+        [
+            c
+            for c in (clip_call(x, at) for x in day.calls)
+            if c and c.answered_at is not None and c.answered_at <= at
+        ],
         [i for i in (clip_interval(x, at) for x in day.pauses) if i],
         [m for m in day.misses if m.ts <= at],
-    )  # fmt: skip
+    )

@@ -31,8 +31,9 @@ class Stretch:
         return self.end - self.start
 
 
-def agent_stretches(availability: list[IntervalRow], calls: list[CallRow], start: float,
-                    end: float) -> list[Stretch]:  # fmt: skip
+def agent_stretches(
+    availability: list[IntervalRow], calls: list[CallRow], start: float, end: float
+) -> list[Stretch]:
     """The agent's states over [start, end]: on a call wherever a call was talking, else the
     availability underneath (offline where nothing is known)."""
     if end <= start:
@@ -60,7 +61,7 @@ def agent_stretches(availability: list[IntervalRow], calls: list[CallRow], start
     bounds = sorted(points)
     stretches: list[Stretch] = []
     talking = 0
-    for low, high in zip(bounds, bounds[1:]):
+    for low, high in zip(bounds, bounds[1:], strict=False):
         talking += changes.get(low, 0)
         if high <= low:
             continue
@@ -82,8 +83,7 @@ def agent_stretches(availability: list[IntervalRow], calls: list[CallRow], start
     return stretches
 
 
-def dominant_states(stretches: list[Stretch], start: float, end: float,
-                    cells: int) -> list[str]:  # fmt: skip
+def dominant_states(stretches: list[Stretch], start: float, end: float, cells: int) -> list[str]:
     """The state that fills most of each of `cells` equal slices of [start, end] (for a bar)."""
     if cells <= 0 or end <= start:
         return []

@@ -54,9 +54,17 @@ def parse_spec(spec: str) -> tuple[str, str]:
     return kind, location
 
 
-def open_source(spec: str, *, name: str | None = None, follow: bool = True,
-                poll_interval: float = 0.5, progress=None, secret_file: str | None = None,
-                fatal_login: bool = True, rotation_grace: float | None = None):  # fmt: skip
+def open_source(
+    spec: str,
+    *,
+    name: str | None = None,
+    follow: bool = True,
+    poll_interval: float = 0.5,
+    progress=None,
+    secret_file: str | None = None,
+    fatal_login: bool = True,
+    rotation_grace: float | None = None,
+):
     """The Source for a spec such as `queue_log:/var/log/asterisk/queue_log`, `jsonl:-` or
     `ami:floorwatch@pbx:5038` (`follow=False`: one connection, until the server closes it;
     `fatal_login` says
@@ -70,10 +78,18 @@ def open_source(spec: str, *, name: str | None = None, follow: bool = True,
     if kind == "ami":
         from floorwatch.sources.ami.client import AmiSource
 
-        return AmiSource(name, location, secret_file=secret_file, fatal_login=fatal_login,
-                         follow=follow)
-    feed = LineFeed(name, kind, location, parser_for(kind), follow=follow,
-                    poll_interval=poll_interval, progress=progress)  # fmt: skip
+        return AmiSource(
+            name, location, secret_file=secret_file, fatal_login=fatal_login, follow=follow
+        )
+    feed = LineFeed(
+        name,
+        kind,
+        location,
+        parser_for(kind),
+        follow=follow,
+        poll_interval=poll_interval,
+        progress=progress,
+    )
     if rotation_grace is not None:
         feed.rotation_grace = rotation_grace
     return feed

@@ -53,8 +53,9 @@ class FeedLoss:
         if self.end is not None:
             return f"lost bytes {self.start}-{self.end} of {self.path}: {self.reason}"
         if self.start is not None:
-            return (f"lost {self.path} from byte {self.start} on (how much is not known): "
-                    f"{self.reason}")  # fmt: skip
+            return (
+                f"lost {self.path} from byte {self.start} on (how much is not known): {self.reason}"
+            )
         return f"lost an unknown part of {self.path}: {self.reason}"
 
 
@@ -83,8 +84,9 @@ class Checkpoint:
         """`older` and `seen_at` as the store keeps them (sources.generations), or None."""
         if not self.older and self.seen_at is None:
             return None
-        older = [[old.path, old.device, old.inode, old.offset, old.fingerprint]
-                 for old in self.older]  # fmt: skip
+        older = [
+            [old.path, old.device, old.inode, old.offset, old.fingerprint] for old in self.older
+        ]
         return json.dumps({"seen_at": self.seen_at, "older": older}, separators=(",", ":"))
 
     @classmethod

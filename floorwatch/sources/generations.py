@@ -42,8 +42,9 @@ class Generation:
 
     __slots__ = ("path", "fd", "identity", "offset", "fingerprint", "scanned", "rotated_at")
 
-    def __init__(self, path: Path, fd: int, identity: tuple[int, int], offset: int,
-                 fingerprint: str | None):  # fmt: skip
+    def __init__(
+        self, path: Path, fd: int, identity: tuple[int, int], offset: int, fingerprint: str | None
+    ):
         self.path = path
         self.fd = fd
         self.identity = identity
@@ -84,8 +85,13 @@ class Generation:
         return now - max(changed, self.rotated_at or changed) >= grace
 
     def checkpoint(self, path: str | None = None) -> Checkpoint:
-        return Checkpoint(path or str(self.path), self.identity[0], self.identity[1], self.offset,
-                          self.fingerprint)  # fmt: skip
+        return Checkpoint(
+            path or str(self.path),
+            self.identity[0],
+            self.identity[1],
+            self.offset,
+            self.fingerprint,
+        )
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -117,8 +123,11 @@ class Siblings:
             return []
         found = []
         for entry in entries:
-            if (entry.name == name or not entry.name.startswith(name)
-                    or entry.name.endswith(COMPRESSED_SUFFIXES)):  # fmt: skip
+            if (
+                entry.name == name
+                or not entry.name.startswith(name)
+                or entry.name.endswith(COMPRESSED_SUFFIXES)
+            ):
                 continue
             try:
                 info = entry.stat()
@@ -168,12 +177,14 @@ class Siblings:
     def newer_unknown(self, seen_at: float, known: list[Generation]) -> list[Path]:
         """Files we do not know that changed after `seen_at` (when our file was last seen at
         the path): generations rotated in between, oldest first."""
-        newer = [(info.st_mtime, path) for path, info, _ in self._unknown(known)
-                 if info.st_mtime > seen_at - MTIME_SLACK_S]  # fmt: skip
+        newer = [
+            (info.st_mtime, path)
+            for path, info, _ in self._unknown(known)
+            if info.st_mtime > seen_at - MTIME_SLACK_S
+        ]
         return [path for _, path in sorted(newer)]
 
-    def copy_of(self, fingerprint: str | None, offset: int,
-                known: list[Generation]) -> Path | None:  # fmt: skip
+    def copy_of(self, fingerprint: str | None, offset: int, known: list[Generation]) -> Path | None:
         """A copy of the file as it was before a truncation (logrotate's copytruncate): a file
         we do not know that starts with the same bytes and holds at least `offset` of them."""
         if not fingerprint:

@@ -25,8 +25,12 @@ Progress = Callable[[str, int, int], None]
 MAX_REJECT_TEXT = 2000
 
 
-def parse_lines(data: bytes, start: int, parse: Parse, source: str,
-                ) -> tuple[list[Event], list[Reject], list[str] | None]:  # fmt: skip
+def parse_lines(
+    data: bytes,
+    start: int,
+    parse: Parse,
+    source: str,
+) -> tuple[list[Event], list[Reject], list[str] | None]:
     """Parse a run of complete lines that begins at byte `start` of its file.
 
     Returns the events, the rejects, and the lines themselves when every one of them became
@@ -51,13 +55,18 @@ def parse_lines(data: bytes, start: int, parse: Parse, source: str,
     offsets = [start]
     for raw in data.split(b"\n"):
         offsets.append(offsets[-1] + len(raw) + 1)
-    return events, [
-        Reject(offsets[index], line[:MAX_REJECT_TEXT], reason) for index, line, reason in failed
-    ], None
+    return (
+        events,
+        [Reject(offsets[index], line[:MAX_REJECT_TEXT], reason) for index, line, reason in failed],
+        None,
+    )
 
 
-def _parse_each(lines: list[str], parse: Parse, source: str,
-                ) -> tuple[list[Event], list[tuple[int, str, str]], bool]:  # fmt: skip
+def _parse_each(
+    lines: list[str],
+    parse: Parse,
+    source: str,
+) -> tuple[list[Event], list[tuple[int, str, str]], bool]:
     """Each line on its own: the events, the failures (index, line, reason), and whether
     every line became an event as it stands."""
     events: list[Event] = []
@@ -86,8 +95,12 @@ def _reason(error: Exception) -> str:
     return f"could not be parsed ({type(error).__name__}: {str(error)[:200]})"
 
 
-def _parse_undecodable(data: bytes, start: int, parse: Parse, source: str,
-                       ) -> tuple[list[Event], list[Reject], list[str] | None]:  # fmt: skip
+def _parse_undecodable(
+    data: bytes,
+    start: int,
+    parse: Parse,
+    source: str,
+) -> tuple[list[Event], list[Reject], list[str] | None]:
     """Lines of which some are not UTF-8 (rare): those are rejects with their bytes kept."""
     events: list[Event] = []
     rejects: list[Reject] = []
@@ -99,19 +112,28 @@ def _parse_undecodable(data: bytes, start: int, parse: Parse, source: str,
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            rejects.append(Reject(offset, raw.decode("utf-8", "backslashreplace")[:MAX_REJECT_TEXT],
-                                  f"not UTF-8 (byte {error.start}: {raw[error.start:error.start + 1]!r}"
-                                  "); its bytes are kept", raw))  # fmt: skip
+            rejects.append(
+                Reject(
+                    offset,
+                    raw.decode("utf-8", "backslashreplace")[:MAX_REJECT_TEXT],
+                    f"not UTF-8 (byte {error.start}: {raw[error.start : error.start + 1]!r}"
+                    "); its bytes are kept",
+                    raw,
+                )
+            )
         else:
             parsed, failed, _ = _parse_each([line], parse, source)
             events += parsed
-            rejects += [Reject(offset, text[:MAX_REJECT_TEXT], reason) for _, text, reason in failed]
+            rejects += [
+                Reject(offset, text[:MAX_REJECT_TEXT], reason) for _, text, reason in failed
+            ]
         offset += len(raw) + 1
     return events, rejects, None
 
 
-def _with_rejects(parsed: tuple[list[Event], list[Reject], list[str] | None],
-                  rejects: list[Reject]) -> tuple[list[Event], list[Reject], list[str] | None]:  # fmt: skip
+def _with_rejects(
+    parsed: tuple[list[Event], list[Reject], list[str] | None], rejects: list[Reject]
+) -> tuple[list[Event], list[Reject], list[str] | None]:
     events, found, lines = parsed
     return events, rejects + found, lines
 
@@ -119,9 +141,18 @@ def _with_rejects(parsed: tuple[list[Event], list[Reject], list[str] | None],
 class LineFeed:
     """Follows (or reads once) a file of lines, or standard input when the path is `-`."""
 
-    def __init__(self, name: str, format: str, path: str, parse: Parse, *, follow: bool = True,
-                 poll_interval: float = 0.5, progress: Progress | None = None,
-                 rotation_grace: float = ROTATION_GRACE_S):  # fmt: skip
+    def __init__(
+        self,
+        name: str,
+        format: str,
+        path: str,
+        parse: Parse,
+        *,
+        follow: bool = True,
+        poll_interval: float = 0.5,
+        progress: Progress | None = None,
+        rotation_grace: float = ROTATION_GRACE_S,
+    ):
         self.name = name
         self.kind = format
         self.format = format
@@ -169,9 +200,14 @@ class LineFeed:
         if self.path == "-":
             self._run_stdin(emit, stop)
             return
-        tail = self._tail = FileTail(self.path, checkpoint, self.poll_interval, watch=self.follow,
-                                     rotation_grace=self.rotation_grace,
-                                     max_line_bytes=self.max_line_bytes)  # fmt: skip
+        tail = self._tail = FileTail(
+            self.path,
+            checkpoint,
+            self.poll_interval,
+            watch=self.follow,
+            rotation_grace=self.rotation_grace,
+            max_line_bytes=self.max_line_bytes,
+        )
         try:
             waiting = False
             done = 0
@@ -184,23 +220,38 @@ class LineFeed:
                         return
                     if not tail.exists and not waiting:
                         waiting = True
-                        emit(Batch(self.name, self.format, status="waiting",
-                                   status_detail=f"waiting for {self.path} to appear"))  # fmt: skip
+                        emit(
+                            Batch(
+                                self.name,
+                                self.format,
+                                status="waiting",
+                                status_detail=f"waiting for {self.path} to appear",
+                            )
+                        )
                     tail.wait()
                     continue
                 if waiting:
                     waiting = False
                 # Parsed by the taker (Batch.parsed), in the thread that derives from it.
-                pending = functools.partial(parse_lines, chunk.data, chunk.start, self.parse,
-                                            self.name)  # fmt: skip
+                pending = functools.partial(
+                    parse_lines, chunk.data, chunk.start, self.parse, self.name
+                )
                 if chunk.rejects:
                     pending = functools.partial(_with_rejects, pending(), chunk.rejects)
                 if chunk.losses:  # feed health says it for as long as this run follows
                     lost = "; ".join(loss.describe() for loss in chunk.losses)
-                emit(Batch(self.name, self.format, checkpoint=chunk.checkpoint,
-                           status="following" if self.follow else "loading",
-                           status_detail=lost, losses=chunk.losses, start=chunk.start,
-                           pending=pending))  # fmt: skip
+                emit(
+                    Batch(
+                        self.name,
+                        self.format,
+                        checkpoint=chunk.checkpoint,
+                        status="following" if self.follow else "loading",
+                        status_detail=lost,
+                        losses=chunk.losses,
+                        start=chunk.start,
+                        pending=pending,
+                    )
+                )
                 done += len(chunk.data)
                 if self.progress is not None:
                     self.progress(self.name, done, self.size())
@@ -220,8 +271,17 @@ class LineFeed:
                 data += b"\n"
             events, rejects, lines = parse_lines(data, offset, self.parse, self.name)
             offset += len(data)
-            emit(Batch(self.name, self.format, events, rejects, Checkpoint("-", offset=offset),
-                       status="reading stdin", lines=lines))  # fmt: skip
+            emit(
+                Batch(
+                    self.name,
+                    self.format,
+                    events,
+                    rejects,
+                    Checkpoint("-", offset=offset),
+                    status="reading stdin",
+                    lines=lines,
+                )
+            )
 
     def wake(self) -> None:
         if self._tail is not None:

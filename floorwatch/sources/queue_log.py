@@ -65,8 +65,14 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
     "RINGCANCELED": ("#ringtime_ms",),
     "TRANSFER": ("extension", "context", "#holdtime", "#calltime", "#origposition?"),
     "BLINDTRANSFER": ("extension", "context", "#holdtime", "#calltime", "#origposition?"),
-    "ATTENDEDTRANSFER": ("BRIDGE|APP|LINK", "target", "...", "#holdtime", "#calltime",
-                         "#origposition?"),  # fmt: skip
+    "ATTENDEDTRANSFER": (
+        "BRIDGE|APP|LINK",
+        "target",
+        "...",
+        "#holdtime",
+        "#calltime",
+        "#origposition?",
+    ),
     "AGENTDUMP": (),
     "ADDMEMBER": ("PAUSED?",),
     "REMOVEMEMBER": (),
@@ -131,25 +137,39 @@ def _connect(p: Parts) -> dict[str, Any]:
 
 
 def _complete_agent(p: Parts) -> dict[str, Any]:
-    return {"ended_by": "agent", "wait_s": _uint(p[5], _SECONDS),
-            "talk_s": _uint(p[6], _SECONDS), "position": _opt_pos(p, 7)}  # fmt: skip
+    return {
+        "ended_by": "agent",
+        "wait_s": _uint(p[5], _SECONDS),
+        "talk_s": _uint(p[6], _SECONDS),
+        "position": _opt_pos(p, 7),
+    }
 
 
 def _complete_caller(p: Parts) -> dict[str, Any]:
-    return {"ended_by": "caller", "wait_s": _uint(p[5], _SECONDS),
-            "talk_s": _uint(p[6], _SECONDS), "position": _opt_pos(p, 7)}  # fmt: skip
+    return {
+        "ended_by": "caller",
+        "wait_s": _uint(p[5], _SECONDS),
+        "talk_s": _uint(p[6], _SECONDS),
+        "position": _opt_pos(p, 7),
+    }
 
 
 def _abandon(p: Parts) -> dict[str, Any]:
-    return {"position": _uint(p[5], _POSITION), "orig_position": _uint(p[6], _POSITION),
-            "wait_s": _uint(p[7], _SECONDS)}  # fmt: skip
+    return {
+        "position": _uint(p[5], _POSITION),
+        "orig_position": _uint(p[6], _POSITION),
+        "wait_s": _uint(p[7], _SECONDS),
+    }
 
 
 def _leave(reason: str) -> Builder:
     def build(p: Parts) -> dict[str, Any]:
-        data: dict[str, Any] = {"reason": reason, "position": _uint(p[5], _POSITION),
-                                "orig_position": _uint(p[6], _POSITION),
-                                "wait_s": _uint(p[7], _SECONDS)}  # fmt: skip
+        data: dict[str, Any] = {
+            "reason": reason,
+            "position": _uint(p[5], _POSITION),
+            "orig_position": _uint(p[6], _POSITION),
+            "wait_s": _uint(p[7], _SECONDS),
+        }
         if reason == "withdraw" and len(p) > 8 and p[8]:
             data["info"] = p[8]
         return data
@@ -158,8 +178,13 @@ def _leave(reason: str) -> Builder:
 
 
 def _exit_with_key(p: Parts) -> dict[str, Any]:
-    return {"reason": "key", "key": p[5], "position": _uint(p[6], _POSITION),
-            "orig_position": _uint(p[7], _POSITION), "wait_s": _uint(p[8], _SECONDS)}  # fmt: skip
+    return {
+        "reason": "key",
+        "key": p[5],
+        "position": _uint(p[6], _POSITION),
+        "orig_position": _uint(p[7], _POSITION),
+        "wait_s": _uint(p[8], _SECONDS),
+    }
 
 
 def _ring(p: Parts) -> dict[str, Any]:
@@ -170,8 +195,13 @@ def _transfer(mode: str) -> Builder:
     """TRANSFER and BLINDTRANSFER: extension|context|holdtime|calltime|origposition."""
 
     def build(p: Parts) -> dict[str, Any]:
-        return {"mode": mode, "target": f"{p[5]}@{p[6]}", "wait_s": _uint(p[7], _SECONDS),
-                "talk_s": _uint(p[8], _SECONDS), "position": _opt_pos(p, 9)}  # fmt: skip
+        return {
+            "mode": mode,
+            "target": f"{p[5]}@{p[6]}",
+            "wait_s": _uint(p[7], _SECONDS),
+            "talk_s": _uint(p[8], _SECONDS),
+            "position": _opt_pos(p, 9),
+        }
 
     return build
 
@@ -185,9 +215,14 @@ def _attended_transfer(p: Parts) -> dict[str, Any]:
         target, rest = p[6], 7
     else:
         raise EventError(f"ATTENDEDTRANSFER of unknown form {form[:20]!r}")
-    return {"mode": "attended", "target_type": form.lower(), "target": target,
-            "wait_s": _uint(p[rest], _SECONDS), "talk_s": _uint(p[rest + 1], _SECONDS),
-            "position": _opt_pos(p, rest + 2)}  # fmt: skip
+    return {
+        "mode": "attended",
+        "target_type": form.lower(),
+        "target": target,
+        "wait_s": _uint(p[rest], _SECONDS),
+        "talk_s": _uint(p[rest + 1], _SECONDS),
+        "position": _opt_pos(p, rest + 2),
+    }
 
 
 def _reason(p: Parts) -> dict[str, Any]:
@@ -288,6 +323,8 @@ def kind_origins() -> dict[Kind, list[str]]:
     for name, spec in SPECS.items():
         origins.setdefault(spec[0], []).append(name)
     return origins
+
+
 #: Each event type's kind as stored (a plain string); any other well-formed name is "other".
 _STORED_KIND = {name: spec[0].value for name, spec in SPECS.items()}
 _OTHER = Kind.OTHER.value
@@ -295,11 +332,17 @@ _OTHER = Kind.OTHER.value
 
 #: The range of each number field of LAYOUTS (the event schema's, for the field it fills).
 RANGES: dict[str, tuple[int, int]] = {
-    "holdtime": (0, MAX_CALL_S), "calltime": (0, MAX_CALL_S), "waittime": (0, MAX_CALL_S),
-    "ringtime": (0, MAX_CALL_S), "ringtime_ms": (0, _RING_MS),
-    "position": (0, MAX_POSITION), "origposition": (0, MAX_POSITION),
-    "logintime": (0, MAX_LOGIN_S), "penalty": (PENALTY_MIN, PENALTY_MAX), "ringinuse": (0, 1),
-}  # fmt: skip
+    "holdtime": (0, MAX_CALL_S),
+    "calltime": (0, MAX_CALL_S),
+    "waittime": (0, MAX_CALL_S),
+    "ringtime": (0, MAX_CALL_S),
+    "ringtime_ms": (0, _RING_MS),
+    "position": (0, MAX_POSITION),
+    "origposition": (0, MAX_POSITION),
+    "logintime": (0, MAX_LOGIN_S),
+    "penalty": (PENALTY_MIN, PENALTY_MAX),
+    "ringinuse": (0, 1),
+}
 
 
 def _explain(name: str, parts: Parts) -> str:
@@ -325,8 +368,9 @@ def _explain(name: str, parts: Parts) -> str:
     return f"{name}: data fields do not match its layout"
 
 
-def from_stored(ts: float, call_id: str | None, queue: str | None, agent: str | None,
-                stored: str, source: str) -> Event:  # fmt: skip
+def from_stored(
+    ts: float, call_id: str | None, queue: str | None, agent: str | None, stored: str, source: str
+) -> Event:
     """Rebuild the Event the store kept as its columns plus `EVENT|fields` (`Event.raw`).
 
     A row that today's parser refuses (kept by an older floorwatch that let a negative talk
@@ -335,13 +379,21 @@ def from_stored(ts: float, call_id: str | None, queue: str | None, agent: str | 
     """
     stamp = int(ts) if math.isfinite(ts) and ts == int(ts) else ts
     try:
-        return parse_line(f"{stamp}|{call_id or 'NONE'}|{queue or 'NONE'}|{agent or 'NONE'}|"
-                          f"{stored}", source)  # fmt: skip
+        return parse_line(
+            f"{stamp}|{call_id or 'NONE'}|{queue or 'NONE'}|{agent or 'NONE'}|{stored}", source
+        )
     except EventError:
         name, _, fields = stored.partition("|")
-        return Event(ts, source, Kind.OTHER, call_id, queue, agent,
-                     {"event": name, "fields": fields.split("|") if fields else []},
-                     stored)  # fmt: skip
+        return Event(
+            ts,
+            source,
+            Kind.OTHER,
+            call_id,
+            queue,
+            agent,
+            {"event": name, "fields": fields.split("|") if fields else []},
+            stored,
+        )
 
 
 def parse_line(line: str, source: str = FORMAT) -> Event:

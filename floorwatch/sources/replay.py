@@ -27,8 +27,14 @@ def guess_format(path: Path) -> str:
 class ReplaySource:
     """A Source that releases a recorded file's events when the clock reaches their time."""
 
-    def __init__(self, path: str | Path, clock: FeedClock, *, format: str | None = None,
-                 name: str | None = None):  # fmt: skip
+    def __init__(
+        self,
+        path: str | Path,
+        clock: FeedClock,
+        *,
+        format: str | None = None,
+        name: str | None = None,
+    ):
         self.path = Path(path)
         self.format = format or guess_format(self.path)
         self.name = name or f"replay:{self.path.name}"
@@ -62,8 +68,13 @@ class ReplaySource:
             self.events += events
             self.rejects += rejects
         elif last.strip():
-            self.rejects.append(Reject(end, last[:MAX_REJECT_TEXT].decode("utf-8", "replace"),
-                                       "line too long; not read"))  # fmt: skip
+            self.rejects.append(
+                Reject(
+                    end,
+                    last[:MAX_REJECT_TEXT].decode("utf-8", "replace"),
+                    "line too long; not read",
+                )
+            )
         if not self.events:
             raise SourceError(f"{self.path}: no events to replay")
 
@@ -105,4 +116,3 @@ class ReplaySource:
 
     def wake(self) -> None:
         pass
-

@@ -30,12 +30,57 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 FIRST_NAMES = [
-    "Ana", "Ben", "Cleo", "Dev", "Erin", "Farid", "Gita", "Hugo", "Ines", "Jon", "Kemal", "Lena",
-    "Marta", "Nico", "Oona", "Pavel", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wim",
-    "Xena", "Yusuf", "Zoe", "Aiko", "Bram", "Carla", "Dario", "Elif", "Femi", "Greta", "Hamid",
-    "Iris", "Jonas", "Kira", "Luca", "Mina", "Nora", "Omar", "Petra", "Rafa", "Sofia", "Teo",
-    "Ulla", "Viktor", "Wanda", "Yara", "Zeno",
-]  # fmt: skip
+    "Ana",
+    "Ben",
+    "Cleo",
+    "Dev",
+    "Erin",
+    "Farid",
+    "Gita",
+    "Hugo",
+    "Ines",
+    "Jon",
+    "Kemal",
+    "Lena",
+    "Marta",
+    "Nico",
+    "Oona",
+    "Pavel",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wim",
+    "Xena",
+    "Yusuf",
+    "Zoe",
+    "Aiko",
+    "Bram",
+    "Carla",
+    "Dario",
+    "Elif",
+    "Femi",
+    "Greta",
+    "Hamid",
+    "Iris",
+    "Jonas",
+    "Kira",
+    "Luca",
+    "Mina",
+    "Nora",
+    "Omar",
+    "Petra",
+    "Rafa",
+    "Sofia",
+    "Teo",
+    "Ulla",
+    "Viktor",
+    "Wanda",
+    "Yara",
+    "Zeno",
+]
 
 
 @dataclass(frozen=True)
@@ -63,8 +108,13 @@ QUEUE_PROFILES = [
 
 #: Personas, each driving one burnout rule (see docs/burnout.md), and the rest who are steady.
 STEADY, NO_BREAKS, GRINDER, SLOWING, MISSER, HARD = (
-    "steady", "no_breaks", "grinder", "slowing", "misser", "hard",
-)  # fmt: skip
+    "steady",
+    "no_breaks",
+    "grinder",
+    "slowing",
+    "misser",
+    "hard",
+)
 PERSONAS = [NO_BREAKS, GRINDER, SLOWING, MISSER, HARD]
 
 
@@ -140,10 +190,16 @@ class Simulator:
         self.profiles = [QUEUE_PROFILES[i % len(QUEUE_PROFILES)] for i in range(config.queues)]
         if config.queues > len(QUEUE_PROFILES):
             self.profiles = [
-                QueueProfile(f"{p.name}{i // len(QUEUE_PROFILES) or ''}", p.share,
-                             p.talk_median_s, p.talk_sigma, p.patience_s, p.timeout_s)
+                QueueProfile(
+                    f"{p.name}{i // len(QUEUE_PROFILES) or ''}",
+                    p.share,
+                    p.talk_median_s,
+                    p.talk_sigma,
+                    p.patience_s,
+                    p.timeout_s,
+                )
                 for i, p in enumerate(self.profiles)
-            ]  # fmt: skip
+            ]
         total = sum(p.share for p in self.profiles)
         self.shares = {p.name: p.share / total for p in self.profiles}
         self.by_name = {p.name: p for p in self.profiles}
@@ -178,7 +234,9 @@ class Simulator:
             primary = queues[index % len(queues)]
             if primary not in skills:
                 skills = sorted([primary] + skills[: max(0, count - 1)])
-            persona = PERSONAS[index] if index < len(PERSONAS) and self.config.agents >= 8 else STEADY
+            persona = (
+                PERSONAS[index] if index < len(PERSONAS) and self.config.agents >= 8 else STEADY
+            )
             if persona == GRINDER:
                 skills = list(queues)  # takes every queue's calls, first in line
             roster.append((name, skills, persona))
@@ -228,17 +286,32 @@ class Simulator:
     # ----------------------------------------------------------------- the arrival curve
     #: The shape of a working day: (local hour, share of the peak rate).
     DAY_SHAPE = [
-        (6.5, 0.0), (7.5, 0.15), (8.5, 0.55), (9.5, 0.85), (10.5, 0.95), (11.5, 0.9),
-        (12.25, 1.0), (13.0, 0.95), (13.2, 1.6), (14.1, 1.6), (14.3, 0.7), (15.5, 0.75),
-        (16.5, 0.6), (17.5, 0.35), (18.5, 0.15), (19.5, 0.05), (20.0, 0.0),
-    ]  # fmt: skip
+        (6.5, 0.0),
+        (7.5, 0.15),
+        (8.5, 0.55),
+        (9.5, 0.85),
+        (10.5, 0.95),
+        (11.5, 0.9),
+        (12.25, 1.0),
+        (13.0, 0.95),
+        (13.2, 1.6),
+        (14.1, 1.6),
+        (14.3, 0.7),
+        (15.5, 0.75),
+        (16.5, 0.6),
+        (17.5, 0.35),
+        (18.5, 0.15),
+        (19.5, 0.05),
+        (20.0, 0.0),
+    ]
     #: (13:15-14:05 is a rush, say a mailing that went out: the queues back up for most of an
     #: hour, as they do on real floors, and nobody gets a breath between calls.)
 
     def peak_rate(self) -> float:
         """Calls per hour at the floor's busiest: sized so agents are ~85 % busy then."""
-        mean_handle = sum(self.shares[p.name] * (p.talk_median_s * 1.16 + 15)
-                          for p in self.profiles)  # fmt: skip
+        mean_handle = sum(
+            self.shares[p.name] * (p.talk_median_s * 1.16 + 15) for p in self.profiles
+        )
         return self.config.agents * 0.80 * 0.85 * 3600 / mean_handle * self.config.load
 
     def _hour(self, ts: float) -> float:
@@ -248,7 +321,7 @@ class Simulator:
     def rate_per_hour(self, ts: float) -> float:
         """Calls per hour for the whole floor at `ts`."""
         hour = self._hour(ts)
-        for (h0, v0), (h1, v1) in zip(self.DAY_SHAPE, self.DAY_SHAPE[1:]):
+        for (h0, v0), (h1, v1) in zip(self.DAY_SHAPE, self.DAY_SHAPE[1:], strict=False):
             if h0 <= hour < h1:
                 return (v0 + (v1 - v0) * (hour - h0) / (h1 - h0)) * self._peak
         return 0.0
@@ -302,9 +375,16 @@ class Simulator:
         caller = caller or f"555{rng.randint(0, 9999999):07d}"
         waiting = self._waiting[queue]
         key = self.now + rng.uniform(20, 90) if rng.random() < 0.03 else None
-        call = Call(call_id, queue, caller, self.now, len(waiting) + 1,
-                    self.now + rng.expovariate(1 / profile.patience_s),
-                    self.now + profile.timeout_s, key)  # fmt: skip
+        call = Call(
+            call_id,
+            queue,
+            caller,
+            self.now,
+            len(waiting) + 1,
+            self.now + rng.expovariate(1 / profile.patience_s),
+            self.now + profile.timeout_s,
+            key,
+        )
         waiting.append(call)
         self._emit(self.now, f"{call_id}|{queue}|NONE|ENTERQUEUE||{caller}|{call.position}")
         first = min(call.patience_deadline, call.timeout_deadline, key or math.inf)
@@ -317,8 +397,11 @@ class Simulator:
         wait = int(self.now - call.entered)
         if call.ringing is not None:  # hung up while an agent's phone rang
             agent = call.ringing
-            self._emit(self.now, f"{call.call_id}|{call.queue}|{agent.name}|RINGCANCELED|"
-                                 f"{int((self.now - call.ring_started) * 1000)}")  # fmt: skip
+            self._emit(
+                self.now,
+                f"{call.call_id}|{call.queue}|{agent.name}|RINGCANCELED|"
+                f"{int((self.now - call.ring_started) * 1000)}",
+            )
             call.ringing, call.ring_token = None, call.ring_token + 1
             agent.state = "idle"
             position = 1
@@ -329,14 +412,22 @@ class Simulator:
         call.done = True
         if call.key_deadline is not None and self.now >= call.key_deadline:
             key = self._rng.choice("0123456789*")
-            self._emit(self.now, f"{call.call_id}|{call.queue}|NONE|EXITWITHKEY|"
-                                 f"{key}|{position}|{call.position}|{wait}")  # fmt: skip
+            self._emit(
+                self.now,
+                f"{call.call_id}|{call.queue}|NONE|EXITWITHKEY|"
+                f"{key}|{position}|{call.position}|{wait}",
+            )
         elif self.now >= call.timeout_deadline:
-            self._emit(self.now, f"{call.call_id}|{call.queue}|NONE|EXITWITHTIMEOUT|"
-                                 f"{position}|{call.position}|{wait}")  # fmt: skip
+            self._emit(
+                self.now,
+                f"{call.call_id}|{call.queue}|NONE|EXITWITHTIMEOUT|"
+                f"{position}|{call.position}|{wait}",
+            )
         else:
-            self._emit(self.now, f"{call.call_id}|{call.queue}|NONE|ABANDON|"
-                                 f"{position}|{call.position}|{wait}")  # fmt: skip
+            self._emit(
+                self.now,
+                f"{call.call_id}|{call.queue}|NONE|ABANDON|{position}|{call.position}|{wait}",
+            )
         if call.ringing is None and position == 1:
             pass
         for agent in self._agents.values():
@@ -345,9 +436,14 @@ class Simulator:
                 break
 
     def _free_agents(self, queue: str) -> list[Agent]:
-        return [a for a in self._agents.values()
-                if a.state == "idle" and queue in a.queues and queue not in a.auto_paused
-                and not a.logging_out]  # fmt: skip
+        return [
+            a
+            for a in self._agents.values()
+            if a.state == "idle"
+            and queue in a.queues
+            and queue not in a.auto_paused
+            and not a.logging_out
+        ]
 
     def _dispatch(self, queue: str) -> None:
         """Ring the agent idle longest for the oldest waiting call of `queue`."""
@@ -426,8 +522,11 @@ class Simulator:
         agent.state = "talking"
         agent.calls_taken += 1
         ring = max(1, int(self.now - call.ring_started))
-        self._emit(self.now, f"{call.call_id}|{call.queue}|{agent.name}|CONNECT|{wait}|"
-                             f"{call.call_id}{agent.calls_taken % 10}|{ring}")  # fmt: skip
+        self._emit(
+            self.now,
+            f"{call.call_id}|{call.queue}|{agent.name}|CONNECT|{wait}|"
+            f"{call.call_id}{agent.calls_taken % 10}|{ring}",
+        )
         talk = self._talk_time(agent, call)
         self._push(self.now + talk, "hangup", (agent, call, wait, talk))
 
@@ -438,15 +537,20 @@ class Simulator:
         others = [q for q in self.by_name if q != call.queue]
         if call.transfer_of is None and others and rng.random() < 0.04:
             target = rng.choice(others)
-            self._emit(self.now, f"{call.call_id}|{call.queue}|{agent.name}|BLINDTRANSFER|"
-                                 f"{target}|transfers|{wait}|{talk_s}|{call.position}")  # fmt: skip
+            self._emit(
+                self.now,
+                f"{call.call_id}|{call.queue}|{agent.name}|BLINDTRANSFER|"
+                f"{target}|transfers|{wait}|{talk_s}|{call.position}",
+            )
             agent.last_end = self.now
             self._wrapup(agent)
             self._new_call(target, call.call_id, call.caller)
             return
         who = "COMPLETEAGENT" if rng.random() < 0.55 else "COMPLETECALLER"
-        self._emit(self.now, f"{call.call_id}|{call.queue}|{agent.name}|{who}|{wait}|"
-                             f"{talk_s}|{call.position}")  # fmt: skip
+        self._emit(
+            self.now,
+            f"{call.call_id}|{call.queue}|{agent.name}|{who}|{wait}|{talk_s}|{call.position}",
+        )
         agent.last_end = self.now
         self._wrapup(agent)
 

@@ -93,11 +93,17 @@ class _Wakeup:
 class FileTail:
     """Reads complete lines from a path as it grows, rotates and gets truncated."""
 
-    def __init__(self, path: str | Path, checkpoint: Checkpoint | None = None,
-                 poll_interval: float = 0.5, watch: bool = True, *,
-                 rotation_grace: float = ROTATION_GRACE_S,
-                 max_line_bytes: int = MAX_LINE_BYTES,
-                 clock: Callable[[], float] = time.time):  # fmt: skip
+    def __init__(
+        self,
+        path: str | Path,
+        checkpoint: Checkpoint | None = None,
+        poll_interval: float = 0.5,
+        watch: bool = True,
+        *,
+        rotation_grace: float = ROTATION_GRACE_S,
+        max_line_bytes: int = MAX_LINE_BYTES,
+        clock: Callable[[], float] = time.time,
+    ):
         self.path = Path(path)
         self.poll_interval = poll_interval
         self.rotation_grace = rotation_grace
@@ -132,8 +138,12 @@ class FileTail:
         found = self._siblings.find(old.device, old.inode, old.fingerprint)
         generation = Generation.open(found, old.offset, old.fingerprint) if found else None
         if generation is None:
-            self._lose(old.path, old.offset, "the file is gone: it was rotated away, then "
-                       "deleted or compressed before it was read to its end")  # fmt: skip
+            self._lose(
+                old.path,
+                old.offset,
+                "the file is gone: it was rotated away, then "
+                "deleted or compressed before it was read to its end",
+            )
             return False
         self._older.append(generation)
         return True
@@ -166,8 +176,9 @@ class FileTail:
     def _known(self) -> list[Generation]:
         return [*self._older, *([self._current] if self._current is not None else [])]
 
-    def _lose(self, path: str | Path | None, start: int | None, reason: str,
-              end: int | None = None) -> None:  # fmt: skip
+    def _lose(
+        self, path: str | Path | None, start: int | None, reason: str, end: int | None = None
+    ) -> None:
         loss = FeedLoss(str(path) if path is not None else None, start, end, reason)
         self._losses.append(loss)
         self.notes.append(f"{self.path}: {loss.describe()}")  # said by whoever runs us
@@ -179,8 +190,11 @@ class FileTail:
 
     def checkpoint(self) -> Checkpoint:
         current = self._current
-        checkpoint = (current.checkpoint(str(self.path)) if current is not None
-                      else Checkpoint(str(self.path)))  # fmt: skip
+        checkpoint = (
+            current.checkpoint(str(self.path))
+            if current is not None
+            else Checkpoint(str(self.path))
+        )
         checkpoint.older = tuple(old.checkpoint() for old in self._older)
         checkpoint.seen_at = self._seen_at
         return checkpoint
@@ -254,9 +268,13 @@ class FileTail:
             self._older.append(generation)
             self._siblings.ignore(generation)
         elif offset:
-            self._lose(self.path, offset, f"it was truncated in place {when} (copytruncate) "
-                       "and no copy of it was found beside it: lines written after that byte "
-                       "before the truncation, if any, were not read")  # fmt: skip
+            self._lose(
+                self.path,
+                offset,
+                f"it was truncated in place {when} (copytruncate) "
+                "and no copy of it was found beside it: lines written after that byte "
+                "before the truncation, if any, were not read",
+            )
         else:
             log.info("%s was truncated or replaced in place; reading it from the start", self.path)
         current.offset, current.fingerprint, current.scanned = 0, None, 0
@@ -302,9 +320,12 @@ class FileTail:
         start = generation.offset
         head = generation.pread(REJECT_HEAD_BYTES, start)
         length = end - start - 1
-        reject = Reject(start, head.decode("utf-8", "backslashreplace")[:2000],
-                        f"line too long: {length:,} bytes (at most {self.max_line_bytes:,} "
-                        "are read); not read", head)  # fmt: skip
+        reject = Reject(
+            start,
+            head.decode("utf-8", "backslashreplace")[:2000],
+            f"line too long: {length:,} bytes (at most {self.max_line_bytes:,} are read); not read",
+            head,
+        )
         generation.offset, generation.scanned = end, 0
         generation.take_fingerprint()
         chunk = self._chunk(generation, b"", start)

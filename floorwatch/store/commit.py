@@ -33,8 +33,15 @@ from floorwatch.store.derive import (
 )
 from floorwatch.store.faults import VALUE_ERRORS, rollback, storable
 
-__all__ = ["BatchRows", "Commit", "CommitWriter", "EventColumns", "EventLines", "compact_json",
-           "configure_writer"]  # fmt: skip
+__all__ = [
+    "BatchRows",
+    "Commit",
+    "CommitWriter",
+    "EventColumns",
+    "EventLines",
+    "compact_json",
+    "configure_writer",
+]
 
 #: Derived tables in the order they are written, with their columns (without `seq`).
 DERIVED_TABLES = (
@@ -61,8 +68,9 @@ def configure_writer(conn: sqlite3.Connection) -> None:
 def _replace_sql(table: str, columns: tuple[str, ...]) -> str:
     """Write a derived row whole, new or changed (the deriver hands over complete rows)."""
     names = ", ".join(f'"{c}"' for c in columns)
-    return (f"INSERT OR REPLACE INTO {table} ({names}, seq) "
-            f"VALUES ({', '.join('?' * len(columns))}, ?)")  # fmt: skip
+    return (
+        f"INSERT OR REPLACE INTO {table} ({names}, seq) VALUES ({', '.join('?' * len(columns))}, ?)"
+    )
 
 
 class CommitWriter:
@@ -100,15 +108,19 @@ class CommitWriter:
             seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]) + 1
             for batch in commit.batches:
                 self._write_batch(batch, seq, now)
-            self._write_changes(commit.changes, seq,
-                                commit.batches[0].source if commit.batches else "")  # fmt: skip
+            self._write_changes(
+                commit.changes, seq, commit.batches[0].source if commit.batches else ""
+            )
             if self._repairs:
                 conn.executemany(
                     'INSERT INTO rejects (source, "offset", raw, reason, received_at) '
                     "VALUES (?, NULL, ?, ?, ?)",
-                    [(source, raw, reason, now) for source, raw, reason in self._repairs])
-                conn.executemany("UPDATE sources SET rejects = rejects + 1 WHERE name = ?",
-                                 [(source,) for source, _, _ in self._repairs])  # fmt: skip
+                    [(source, raw, reason, now) for source, raw, reason in self._repairs],
+                )
+                conn.executemany(
+                    "UPDATE sources SET rejects = rejects + 1 WHERE name = ?",
+                    [(source,) for source, _, _ in self._repairs],
+                )
                 self._repairs = []
             conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
             conn.execute("COMMIT")
@@ -145,17 +157,30 @@ class CommitWriter:
             self._many(
                 'INSERT INTO rejects (source, "offset", raw, reason, received_at, raw_bytes) '
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [(name, offset, raw, reason, now, raw_bytes)
-                 for offset, raw, reason, raw_bytes in batch.rejects],
-                lambda row, fixed: True)  # fmt: skip
+                [
+                    (name, offset, raw, reason, now, raw_bytes)
+                    for offset, raw, reason, raw_bytes in batch.rejects
+                ],
+                lambda row, fixed: True,
+            )
 
         if batch.losses:  # a path need not be UTF-8: stored as text SQLite can hold
             conn.executemany(
                 'INSERT INTO feed_losses (source, at, path, start, "end", reason, seq) '
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(name, now, storable(loss.path)[1], loss.start, loss.end,
-                  storable(loss.reason)[1], seq) for loss in batch.losses],
-            )  # fmt: skip
+                [
+                    (
+                        name,
+                        now,
+                        storable(loss.path)[1],
+                        loss.start,
+                        loss.end,
+                        storable(loss.reason)[1],
+                        seq,
+                    )
+                    for loss in batch.losses
+                ],
+            )
         conn.execute(
             "INSERT INTO sources (name, events, rejects, seq) VALUES (?, 0, 0, ?) "
             "ON CONFLICT (name) DO NOTHING",
@@ -172,37 +197,71 @@ class CommitWriter:
                  seq = ?
                WHERE name = ?""",
             (
-                count, len(batch.rejects), first_ts, last_ts, last_ts,
-                bool(count), now, batch.status, batch.status, storable(batch.status_detail)[1],
-                seq, name,
-            ),  # fmt: skip
+                count,
+                len(batch.rejects),
+                first_ts,
+                last_ts,
+                last_ts,
+                bool(count),
+                now,
+                batch.status,
+                batch.status,
+                storable(batch.status_detail)[1],
+                seq,
+                name,
+            ),
         )
         checkpoint = batch.checkpoint
         if checkpoint is not None:
             conn.execute(
                 'UPDATE sources SET path = ?, device = ?, inode = ?, "offset" = ?, '
                 "fingerprint = ?, generations = ? WHERE name = ?",
-                tuple(storable(value)[1] for value in (
-                    checkpoint.path, checkpoint.device, checkpoint.inode, checkpoint.offset,
-                    checkpoint.fingerprint, checkpoint.generations_json(), name)),
-            )  # fmt: skip
+                tuple(
+                    storable(value)[1]
+                    for value in (
+                        checkpoint.path,
+                        checkpoint.device,
+                        checkpoint.inode,
+                        checkpoint.offset,
+                        checkpoint.fingerprint,
+                        checkpoint.generations_json(),
+                        name,
+                    )
+                ),
+            )
 
-    def _insert_events(self, events: EventColumns | EventLines, source: str,
-                       format: str | None) -> list[float]:  # fmt: skip
+    def _insert_events(
+        self, events: EventColumns | EventLines, source: str, format: str | None
+    ) -> list[float]:
         """Insert a batch's events; returns the timestamps of those inserted."""
         sql = "INSERT INTO events (ts, origin, kind, call_id, queue, agent, data) VALUES "
         refused: list[tuple] = []
 
         def refuse(row: tuple, fixed: tuple) -> bool:  # careful try: the truth is not altered
             refused.append(row)
-            self._repairs.append((source, repr(row)[:MAX_REJECT_TEXT], "could not be stored "
-                                  "(a value SQLite cannot hold); not stored"))  # fmt: skip
+            self._repairs.append(
+                (
+                    source,
+                    repr(row)[:MAX_REJECT_TEXT],
+                    "could not be stored (a value SQLite cannot hold); not stored",
+                )
+            )
             return False
 
         if isinstance(events, EventColumns) and events.origins is not None:
             origins = [self._origin_id(name, format) for name in events.origins]
-            rows = list(zip(events.ts, origins, events.kinds, events.call_ids, events.queues,
-                            events.agents, events.data))  # fmt: skip
+            rows = list(
+                zip(
+                    events.ts,
+                    origins,
+                    events.kinds,
+                    events.call_ids,
+                    events.queues,
+                    events.agents,
+                    events.data,
+                    strict=False,
+                )
+            )
             self._many(sql + "(?, ?, ?, ?, ?, ?, ?)", rows, refuse)
             return [row[0] for row in rows if row not in refused] if refused else events.ts
         # One origin, the common case: the origin goes into the statement, not into each row.
@@ -210,8 +269,15 @@ class CommitWriter:
             rows = self._stored_rows(events, source)
             timestamps = [row[0] for row in rows]
         else:  # the columns zipped: no Python per row
-            rows = zip(events.ts, events.kinds, events.call_ids, events.queues, events.agents,
-                       events.data)  # fmt: skip
+            rows = zip(
+                events.ts,
+                events.kinds,
+                events.call_ids,
+                events.queues,
+                events.agents,
+                events.data,
+                strict=False,
+            )
             timestamps = events.ts
         origin = int(self._origin_id(source, format))
         if self._careful:
@@ -232,8 +298,13 @@ class CommitWriter:
             try:
                 rows.append(stored_row(line))
             except Exception as error:
-                self._repairs.append((source, line[:MAX_REJECT_TEXT], f"could not be stored "
-                                      f"({type(error).__name__}: {error}); not stored"))  # fmt: skip
+                self._repairs.append(
+                    (
+                        source,
+                        line[:MAX_REJECT_TEXT],
+                        f"could not be stored ({type(error).__name__}: {error}); not stored",
+                    )
+                )
         return rows
 
     def _origin_id(self, name: str, format: str | None) -> int:
@@ -245,9 +316,9 @@ class CommitWriter:
                 "INSERT INTO origins (name, format) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
                 (text, format),
             )
-            origin = self.conn.execute(
-                "SELECT id FROM origins WHERE name = ?", (text,)
-            ).fetchone()[0]
+            origin = self.conn.execute("SELECT id FROM origins WHERE name = ?", (text,)).fetchone()[
+                0
+            ]
             self._origins[name] = origin
         return origin
 
@@ -256,35 +327,60 @@ class CommitWriter:
 
         def repair(table: str, columns: tuple[str, ...]):
             def keep_without(row: tuple, fixed: tuple) -> bool:  # careful try: said, stored
-                bad = [f"{name}={value!r}"[:80] for name, value in zip(columns, row)
-                       if not storable(value)[0]]  # fmt: skip
-                self._repairs.append((source, f"{table} row {row[0]!r}: {', '.join(bad)}",
-                                      "derived value SQLite cannot hold; stored empty"))
+                bad = [
+                    f"{name}={value!r}"[:80]
+                    for name, value in zip(columns, row, strict=False)
+                    if not storable(value)[0]
+                ]
+                self._repairs.append(
+                    (
+                        source,
+                        f"{table} row {row[0]!r}: {', '.join(bad)}",
+                        "derived value SQLite cannot hold; stored empty",
+                    )
+                )
                 return True
+
             return keep_without
 
-        for (table, columns), rows in zip(DERIVED_TABLES, (
-            changes.calls, changes.agents, changes.agent_states, changes.pauses,
-            changes.memberships,
-        )):  # fmt: skip
+        for (table, columns), rows in zip(
+            DERIVED_TABLES,
+            (
+                changes.calls,
+                changes.agents,
+                changes.agent_states,
+                changes.pauses,
+                changes.memberships,
+            ),
+            strict=False,
+        ):
             if rows:
-                self._many(_replace_sql(table, columns), [row + (seq,) for row in rows],
-                           repair(table, columns))  # fmt: skip
+                self._many(
+                    _replace_sql(table, columns),
+                    [row + (seq,) for row in rows],
+                    repair(table, columns),
+                )
         if changes.misses:
             self._many(
                 f"INSERT INTO misses ({', '.join(MISS_COLUMNS)}, seq) "
                 f"VALUES ({', '.join('?' * (len(MISS_COLUMNS) + 1))})",
-                [row + (seq,) for row in changes.misses], repair("misses", MISS_COLUMNS))
+                [row + (seq,) for row in changes.misses],
+                repair("misses", MISS_COLUMNS),
+            )
         for agent, queue, penalty in changes.pending_penalties:
             if penalty is None:
-                conn.execute("DELETE FROM pending_penalties WHERE agent = ? AND queue = ?",
-                             (agent, queue))  # fmt: skip
+                conn.execute(
+                    "DELETE FROM pending_penalties WHERE agent = ? AND queue = ?", (agent, queue)
+                )
             else:
-                conn.execute("INSERT OR REPLACE INTO pending_penalties (agent, queue, penalty, seq) "
-                             "VALUES (?, ?, ?, ?)",
-                             (agent, queue, penalty, seq))  # fmt: skip
+                conn.execute(
+                    "INSERT OR REPLACE INTO pending_penalties (agent, queue, penalty, seq) "
+                    "VALUES (?, ?, ?, ?)",
+                    (agent, queue, penalty, seq),
+                )
         # Where the count of closed calls was first reached: a restart reads the recent calls
         # from the commit that closed the oldest of them on (derive._Recent), and no further.
-        conn.execute("INSERT OR IGNORE INTO recent_marks (closes, seq) VALUES (?, ?)",
-                     (changes.closes, seq))  # fmt: skip
+        conn.execute(
+            "INSERT OR IGNORE INTO recent_marks (closes, seq) VALUES (?, ?)", (changes.closes, seq)
+        )
         conn.execute("DELETE FROM recent_marks WHERE closes <= ?", (changes.recent_floor,))

@@ -117,16 +117,23 @@ class BatchRows:
         elif isinstance(events, EventColumns):
             columns = ("ts", "kinds", "call_ids", "queues", "agents", "data", "origins")
             for index in drop:
-                ts, kind, call_id, queue, agent, data = (getattr(events, name)[index]
-                                                         for name in columns[:6])  # fmt: skip
+                ts, kind, call_id, queue, agent, data = (
+                    getattr(events, name)[index] for name in columns[:6]
+                )
                 if self.format == "queue_log":  # the line as the PBX wrote it
                     stamp = int(ts) if ts == int(ts) else ts
                     text = f"{stamp}|{call_id or 'NONE'}|{queue or 'NONE'}|{agent or 'NONE'}|{data}"
                 else:  # the event as JSON Lines has it
                     source = events.origins[index] if events.origins else self.source
-                    record = {"ts": ts, "source": source, "kind": kind, "call_id": call_id,
-                              "queue": queue, "agent": agent,
-                              "data": json.loads(data) if data else None}  # fmt: skip
+                    record = {
+                        "ts": ts,
+                        "source": source,
+                        "kind": kind,
+                        "call_id": call_id,
+                        "queue": queue,
+                        "agent": agent,
+                        "data": json.loads(data) if data else None,
+                    }
                     text = compact_json({k: v for k, v in record.items() if v is not None})
                 self.rejects.append((None, text[:MAX_REJECT_TEXT], drop[index], None))
             for name in columns:

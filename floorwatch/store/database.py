@@ -13,63 +13,49 @@ stays inside store/.
 
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from floorwatch.events import Event, Kind
-from floorwatch.sources.base import Batch, Checkpoint
+from floorwatch.sources.base import Batch
 from floorwatch.store.commit import BatchRows, Commit, CommitWriter, compact_json, configure_writer
 from floorwatch.store.derive import DeriveConfig, Deriver
 from floorwatch.store.faults import StoreError, rollback, sqlite_fault
 from floorwatch.store.lock import WriterLock
 from floorwatch.store.opening import APPLICATION_ID, check_schema, connect, create_or_upgrade
-from floorwatch.store.queries import StoreQueries
+from floorwatch.store.reading import ReadOnlyStore, SourceRow
 from floorwatch.store.restart_state import load_state
 from floorwatch.store.schema import SCHEMA_VERSION
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SourceRow", "Store", "StoreError", "WriterLock"]
 
 
-@dataclass
-class SourceRow:
-    """A source's checkpoint and health as stored."""
-
-    name: str
-    checkpoint: Checkpoint
-    events: int
-    rejects: int
-    last_event_ts: float | None
-    last_received_at: float | None
-    status: str | None
-    status_detail: str | None
-
-
-class Store:
+class Store(ReadOnlyStore):
     """A floorwatch database. Open with `Store.open` (writer) or `Store.open_readonly`."""
 
     #: How long `open` waits for another writer (a killed ingest's writer process finishing).
     LOCK_TIMEOUT_S = 10.0
 
-    def __init__(self, conn: sqlite3.Connection, path: str | Path, readonly: bool,
-                 lock: WriterLock | None = None):  # fmt: skip
-        self._conn = conn
-        #: Every read query (store/queries.py), on this store's connection.
-        self.queries = StoreQueries(conn)
-        self.path = Path(path)
-        self.readonly = readonly
-        self.lock = lock
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: str | Path,
+        readonly: bool,
+        lock: WriterLock | None = None,
+    ):
+        super().__init__(conn, path, readonly, lock)
         self.deriver: Deriver | None = None
         self._writer: CommitWriter | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
-    def open(cls, path: str | Path, derive_config: DeriveConfig | None = None, *,
-             lock_timeout_s: float | None = None) -> Store:  # fmt: skip
+    def open(
+        cls,
+        path: str | Path,
+        derive_config: DeriveConfig | None = None,
+        *,
+        lock_timeout_s: float | None = None,
+    ) -> Store:
         """Open (creating or upgrading it if needed) as the one writer."""
         path = Path(path)
         if path.is_dir():
@@ -99,32 +85,6 @@ class Store:
             lock.release()
             raise
         return store
-
-    @classmethod
-    def open_readonly(cls, path: str | Path) -> Store:
-        """Open for reading only: a viewer can never change the data."""
-        path = Path(path)
-        if not path.exists():
-            raise StoreError(f"{path}: no such database")
-        if not os.access(path, os.R_OK):
-            raise StoreError(f"{path}: permission denied")
-        try:
-            conn = connect(path, readonly=True)
-            check_schema(conn, path, readonly=True)
-        except sqlite3.Error as error:
-            raise StoreError(sqlite_fault(path, error, "read")) from None
-        return cls(conn, path, readonly=True)
-
-    def close(self) -> None:
-        self._conn.close()
-        if self.lock is not None:
-            self.lock.release()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
     # ----------------------------------------------------------------- writing
     def stage(self, batch: Batch) -> BatchRows:
@@ -183,90 +143,39 @@ class Store:
             seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]) + 1
             for flag in changes.raised + changes.updated + changes.cleared:
                 stretch = flag.stretch or (None, None)
-                values = (flag.agent, flag.rule, flag.severity, flag.since, flag.raised_at,
-                          flag.cleared_at, flag.last_true_at, flag.summary,
-                          compact_json(flag.evidence), stretch[0], stretch[1], seq)  # fmt: skip
+                values = (
+                    flag.agent,
+                    flag.rule,
+                    flag.severity,
+                    flag.since,
+                    flag.raised_at,
+                    flag.cleared_at,
+                    flag.last_true_at,
+                    flag.summary,
+                    compact_json(flag.evidence),
+                    stretch[0],
+                    stretch[1],
+                    seq,
+                )
                 flag_id = getattr(flag, "store_id", None)
                 if flag_id is None:
                     cursor = conn.execute(
                         "INSERT INTO burnout_flags (agent, rule, severity, since, raised_at, "
                         "cleared_at, last_true_at, summary, evidence, stretch_start, stretch_end,"
-                        " seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+                        " seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        values,
+                    )
                     flag.store_id = cursor.lastrowid
                 else:
                     conn.execute(
                         "UPDATE burnout_flags SET agent = ?, rule = ?, severity = ?, since = ?, "
                         "raised_at = ?, cleared_at = ?, last_true_at = ?, summary = ?, "
                         "evidence = ?, stretch_start = ?, stretch_end = ?, seq = ? WHERE id = ?",
-                        values + (flag_id,))
+                        values + (flag_id,),
+                    )
             conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
             conn.execute("COMMIT")
         except BaseException:
             rollback(conn)
             raise
         return seq
-
-    # ----------------------------------------------------------------- reading
-    def seq(self) -> int:
-        """The sequence number of the last committed change."""
-        return self.queries.seq()
-
-    def data_version(self) -> int:
-        """Changes whenever another connection commits: a cheap 'anything new?' check."""
-        return self.queries.data_version()
-
-    def source(self, name: str) -> SourceRow | None:
-        cursor = self._conn.execute(
-            'SELECT name, path, device, inode, "offset", fingerprint, events, rejects, '
-            "last_event_ts, last_received_at, status, status_detail, generations FROM sources "
-            "WHERE name = ?",
-            (name,),
-        )
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        row = dict(zip((column[0] for column in cursor.description), row))
-        return SourceRow(
-            name=row["name"],
-            checkpoint=Checkpoint.from_row(row["path"], row["device"], row["inode"],
-                                           row["offset"], row["fingerprint"],
-                                           row["generations"]),  # fmt: skip
-            events=row["events"],
-            rejects=row["rejects"],
-            last_event_ts=row["last_event_ts"],
-            last_received_at=row["last_received_at"],
-            status=row["status"],
-            status_detail=row["status_detail"],
-        )
-
-    def sources(self) -> list[SourceRow]:
-        names = [row[0] for row in self._conn.execute("SELECT name FROM sources ORDER BY name")]
-        return [row for name in names if (row := self.source(name)) is not None]
-
-    def count(self, table: str, where: str = "", params: Iterable[Any] = ()) -> int:
-        sql = f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else "")
-        return self._conn.execute(sql, tuple(params)).fetchone()[0]
-
-    def events(self, where: str = "", params: Iterable[Any] = ()) -> list[Event]:
-        """Stored events in the order they were stored (tests, replay, audits).
-
-        Events kept in their source's own form (queue_log) are read back through its parser,
-        so they come back exactly as the adapter first made them.
-        """
-        from floorwatch.sources.queue_log import from_stored
-
-        sql = (
-            "SELECT ts, o.name, o.format, kind, call_id, queue, agent, data "
-            "FROM events e JOIN origins o ON o.id = e.origin"
-        )
-        sql += (f" WHERE {where}" if where else "") + " ORDER BY e.id"
-        result = []
-        for ts, source, format, kind, call_id, queue, agent, data in self._conn.execute(
-            sql, tuple(params)
-        ):
-            if format == "queue_log" and data is not None:
-                result.append(from_stored(ts, call_id, queue, agent, data, source))
-            else:
-                result.append(Event(ts, source, Kind(kind), call_id, queue, agent,
-                                    json.loads(data) if data else {}))  # fmt: skip
-        return result

@@ -8,11 +8,13 @@ second try).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from pathlib import Path
 
 from floorwatch.safe_text import printable
+
 
 class StoreError(Exception):
     """The database cannot be used: not ours, newer than this version, missing, unreadable."""
@@ -24,8 +26,14 @@ class StoreError(Exception):
 DATABASE_FAULTS = (sqlite3.DatabaseError, UnicodeDecodeError)
 
 #: What binding a value SQLite cannot hold raises (the careful second try then sorts it out).
-VALUE_ERRORS = (OverflowError, sqlite3.InterfaceError, sqlite3.ProgrammingError, TypeError,
-                ValueError, UnicodeEncodeError)  # fmt: skip
+VALUE_ERRORS = (
+    OverflowError,
+    sqlite3.InterfaceError,
+    sqlite3.ProgrammingError,
+    TypeError,
+    ValueError,
+    UnicodeEncodeError,
+)
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 
 
@@ -39,21 +47,32 @@ def sqlite_fault(path: object, error: BaseException, doing: str = "write") -> st
     name = getattr(error, "sqlite_errorname", "") or ""
     # The text can quote the damaged bytes themselves: shown, never acted on by a terminal.
     text = printable(str(error)[:200]) if str(error) else type(error).__name__
-    if (isinstance(error, UnicodeDecodeError) or name.startswith("SQLITE_CORRUPT")
-            or "malformed" in text or "Could not decode to UTF-8" in text):  # fmt: skip
-        return (f"{path}: the database is damaged ({text}); restore it from a backup, or "
-                f"save what it holds with: sqlite3 {path} .recover")  # fmt: skip
+    if (
+        isinstance(error, UnicodeDecodeError)
+        or name.startswith("SQLITE_CORRUPT")
+        or "malformed" in text
+        or "Could not decode to UTF-8" in text
+    ):
+        return (
+            f"{path}: the database is damaged ({text}); restore it from a backup, or "
+            f"save what it holds with: sqlite3 {path} .recover"
+        )
     if name == "SQLITE_NOTADB":
         return f"{path}: not a SQLite database ({text})"
     if name.startswith("SQLITE_FULL") or "disk is full" in text:
-        return (f"{path}: the disk is full ({text}); nothing of the last commit was written: "
-                "free some space and run the ingest again")  # fmt: skip
+        return (
+            f"{path}: the disk is full ({text}); nothing of the last commit was written: "
+            "free some space and run the ingest again"
+        )
     if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) or name == "SQLITE_IOERR_WRITE":
         folder = Path(str(path)).absolute().parent
         if _read_only_filesystem(folder):
-            what = ("the ingest must write the database there" if doing == "write" else
-                    "SQLite must create the -shm file beside a WAL database to read it "
-                    "(mount it read-write, or copy the database to a writable folder)")
+            what = (
+                "the ingest must write the database there"
+                if doing == "write"
+                else "SQLite must create the -shm file beside a WAL database to read it "
+                "(mount it read-write, or copy the database to a writable folder)"
+            )
             return f"{path}: cannot {doing}: {folder} is on a read-only filesystem; {what}"
     return f"{path}: cannot {doing} ({text})"
 
@@ -69,10 +88,9 @@ def rollback(conn: sqlite3.Connection) -> None:
     """Undo the open transaction, if SQLite has not already (it rolls back by itself on a full
     disk; a ROLLBACK then would raise and hide the real error)."""
     if conn.in_transaction:
-        try:
+        # The error being raised says more than one from the ROLLBACK.
+        with contextlib.suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass  # the error being raised says more than this one
 
 
 def storable(value: object) -> tuple[bool, object]:

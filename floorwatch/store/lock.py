@@ -57,12 +57,16 @@ class WriterLock:
             fd = os.open(path, flags, 0o644)
         except OSError as error:
             if error.errno == errno.EROFS:
-                raise StoreError(f"{path.with_suffix('')}: cannot write: {path.parent} is on a "
-                                 "read-only filesystem; the ingest must write the database "
-                                 "there") from None  # fmt: skip
+                raise StoreError(
+                    f"{path.with_suffix('')}: cannot write: {path.parent} is on a "
+                    "read-only filesystem; the ingest must write the database "
+                    "there"
+                ) from None
             if error.errno == errno.ELOOP:
-                raise StoreError(f"{path}: is a symbolic link; refusing to follow it (remove it, "
-                                 "the ingest creates its own lock file)") from None  # fmt: skip
+                raise StoreError(
+                    f"{path}: is a symbolic link; refusing to follow it (remove it, "
+                    "the ingest creates its own lock file)"
+                ) from None
             raise StoreError(f"{path}: cannot create ({error.strerror})") from None
         info = os.fstat(fd)
         problem = None

@@ -61,8 +61,10 @@ def create_or_upgrade(conn: sqlite3.Connection, version: int) -> None:
             conn.execute(statement)
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        conn.execute("INSERT INTO meta (key, value) VALUES ('seq', '0'), ('created_at', ?)",
-                     (str(time.time()),))  # fmt: skip
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('seq', '0'), ('created_at', ?)",
+            (str(time.time()),),
+        )
         conn.execute("COMMIT")
     while version and version < SCHEMA_VERSION:
         conn.execute("BEGIN IMMEDIATE")

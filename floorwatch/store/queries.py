@@ -55,8 +55,9 @@ class StoreQueries:
     def __init__(self, conn: sqlite3.Connection):
         self._conn = conn
 
-    def _rows(self, row_type: type[Row], where: str, params: Sequence = (),
-              table: Table | None = None) -> list[Row]:  # fmt: skip
+    def _rows(
+        self, row_type: type[Row], where: str, params: Sequence = (), table: Table | None = None
+    ) -> list[Row]:
         sql = select(row_type, table) + (f" WHERE {where}" if where else "")
         return [row_type(*row) for row in self._conn.execute(sql, params)]
 
@@ -96,8 +97,9 @@ class StoreQueries:
         return self._value("SELECT max(last_event_ts) FROM sources")
 
     # ----------------------------------------------------------------- a viewer's day
-    def calls_to_load(self, before: float, low: float, day_start: float,
-                      horizon: float) -> list[CallRow]:  # fmt: skip
+    def calls_to_load(
+        self, before: float, low: float, day_start: float, horizon: float
+    ) -> list[CallRow]:
         """The calls a floor model holds as rows, by id: those whose wait ended from `before`
         on, those still open, those of the rolling windows (from `low`) not settled, and those
         whose wait ended before the cut but which ended after it (long calls)."""
@@ -105,10 +107,12 @@ class StoreQueries:
         for where, params in (
             ("wait_end_at >= ?", (before,)),
             ("status != 'done'", ()),
-            ("wait_end_at >= ? AND wait_end_at < ? AND (wait_end_at < ? OR ended_at >= ?)",
-             (low, before, day_start, before)),
+            (
+                "wait_end_at >= ? AND wait_end_at < ? AND (wait_end_at < ? OR ended_at >= ?)",
+                (low, before, day_start, before),
+            ),
             ("wait_end_at >= ? AND wait_end_at < ? AND ended_at >= ?", (horizon, before, before)),
-        ):  # fmt: skip
+        ):
             for call in self._rows(CallRow, where, params):
                 rows[call.id] = call
         return [call for _, call in sorted(rows.items())]
@@ -116,12 +120,14 @@ class StoreQueries:
     def intervals_since(self, table: Table, horizon: float) -> list[IntervalRow]:
         """Availability (schema.AGENT_STATES) or pauses (schema.PAUSES) open or ended from
         `horizon` on, by start."""
-        return self._rows(IntervalRow, '"end" IS NULL OR "end" >= ? ORDER BY start',
-                          (horizon,), table)  # fmt: skip
+        return self._rows(
+            IntervalRow, '"end" IS NULL OR "end" >= ? ORDER BY start', (horizon,), table
+        )
 
     def memberships_since(self, horizon: float) -> list[MembershipRow]:
-        return self._rows(MembershipRow, "left_at IS NULL OR left_at >= ? ORDER BY joined_at",
-                          (horizon,))  # fmt: skip
+        return self._rows(
+            MembershipRow, "left_at IS NULL OR left_at >= ? ORDER BY joined_at", (horizon,)
+        )
 
     def misses_from(self, ts: float) -> list[MissRow]:
         return self._rows(MissRow, "ts >= ?", (ts,))
@@ -158,23 +164,27 @@ class StoreQueries:
         return self._rows(FlagRow, "seq > ?", (seq,))
 
     # ----------------------------------------------------------------- settled sums
-    def settled_queue_sums(self, sums: Sequence[str], params: Sequence, day_start: float,
-                           before: float) -> dict[str, tuple[list[float], float | None]]:  # fmt: skip
+    def settled_queue_sums(
+        self, sums: Sequence[str], params: Sequence, day_start: float, before: float
+    ) -> dict[str, tuple[list[float], float | None]]:
         """Per queue, the settled calls' sums (`sums`: one SQL expression per figure, with
         their `params`; see snapshot/metrics.contribution_sql) and their longest wait: calls
         done, whose wait ended today before `before` and which ended before it too."""
-        sql = (f"SELECT queue, {', '.join(f'sum({s})' for s in sums)}, "
-               "max(coalesce(wait_s, 0)) FROM calls "
-               "WHERE status = 'done' AND outcome IS NOT NULL AND wait_end_at >= ? "
-               "AND wait_end_at < ? AND (ended_at IS NULL OR ended_at < ?) GROUP BY queue")  # fmt: skip
+        sql = (
+            f"SELECT queue, {', '.join(f'sum({s})' for s in sums)}, "
+            "max(coalesce(wait_s, 0)) FROM calls "
+            "WHERE status = 'done' AND outcome IS NOT NULL AND wait_end_at >= ? "
+            "AND wait_end_at < ? AND (ended_at IS NULL OR ended_at < ?) GROUP BY queue"
+        )
         size = len(sums)
         return {
             row[0]: ([float(value or 0) for value in row[1 : size + 1]], row[size + 1])
             for row in self._conn.execute(sql, [*params, day_start, before, before])
         }
 
-    def settled_agent_sums(self, day_start: float,
-                           before: float) -> dict[str, tuple[int, int, float, float]]:  # fmt: skip
+    def settled_agent_sums(
+        self, day_start: float, before: float
+    ) -> dict[str, tuple[int, int, float, float]]:
         """Per agent, the settled answered calls: (answered, handled, talk, wrap-up)."""
         rows = self._conn.execute(
             """SELECT agent, count(*), sum(talk_s IS NOT NULL), sum(coalesce(talk_s, 0)),
@@ -186,45 +196,66 @@ class StoreQueries:
                GROUP BY agent""",
             (day_start, day_start, before, before),
         )
-        return {agent: (count, handled or 0, talk or 0.0, wrapup or 0.0)
-                for agent, count, handled, talk, wrapup in rows}  # fmt: skip
+        return {
+            agent: (count, handled or 0, talk or 0.0, wrapup or 0.0)
+            for agent, count, handled, talk, wrapup in rows
+        }
 
     def missed_rings_per_agent(self, start: float, end: float) -> dict[str, int]:
         """Ring-no-answers (not cancels) per agent from `start` to before `end`."""
-        return dict(self._conn.execute(
-            "SELECT agent, count(*) FROM misses WHERE ts >= ? AND ts < ? AND NOT canceled "
-            "GROUP BY agent", (start, end)))  # fmt: skip
+        return dict(
+            self._conn.execute(
+                "SELECT agent, count(*) FROM misses WHERE ts >= ? AND ts < ? AND NOT canceled "
+                "GROUP BY agent",
+                (start, end),
+            )
+        )
 
     # ----------------------------------------------------------------- one agent's day
-    def agent_intervals(self, table: Table, agent: str, start: float,
-                        now: float) -> list[IntervalRow]:  # fmt: skip
+    def agent_intervals(
+        self, table: Table, agent: str, start: float, now: float
+    ) -> list[IntervalRow]:
         """An agent's availability or pauses that overlap `start`..`now`, by start."""
-        return self._rows(IntervalRow, 'agent = ? AND start <= ? AND ("end" IS NULL OR '
-                          '"end" >= ?) ORDER BY start', (agent, now, start), table)  # fmt: skip
+        return self._rows(
+            IntervalRow,
+            'agent = ? AND start <= ? AND ("end" IS NULL OR "end" >= ?) ORDER BY start',
+            (agent, now, start),
+            table,
+        )
 
     def agent_calls(self, agent: str, answered_from: float, now: float) -> list[CallRow]:
-        return self._rows(CallRow, "agent = ? AND answered_at >= ? AND answered_at <= ? "
-                          "ORDER BY answered_at", (agent, answered_from, now))  # fmt: skip
+        return self._rows(
+            CallRow,
+            "agent = ? AND answered_at >= ? AND answered_at <= ? ORDER BY answered_at",
+            (agent, answered_from, now),
+        )
 
     def agent_misses(self, agent: str, start: float, now: float) -> list[MissRow]:
-        return self._rows(MissRow, "ts >= ? AND ts <= ? AND agent = ? ORDER BY ts",
-                          (start, now, agent))  # fmt: skip
+        return self._rows(
+            MissRow, "ts >= ? AND ts <= ? AND agent = ? ORDER BY ts", (start, now, agent)
+        )
 
     # ----------------------------------------------------------------- reports, history
     def calls_with_outcome(self, start: float, end: float) -> list[CallRow]:
         """Calls whose wait ended from `start` to before `end`, with an outcome."""
-        return self._rows(CallRow, "wait_end_at >= ? AND wait_end_at < ? "
-                          "AND outcome IS NOT NULL", (start, end))  # fmt: skip
+        return self._rows(
+            CallRow, "wait_end_at >= ? AND wait_end_at < ? AND outcome IS NOT NULL", (start, end)
+        )
 
     def answered_calls(self, start: float, end: float) -> list[CallRow]:
         """Answered calls whose wait ended from `start` to before `end`."""
-        return self._rows(CallRow, "wait_end_at >= ? AND wait_end_at < ? "
-                          "AND outcome = 'answered'", (start, end))  # fmt: skip
+        return self._rows(
+            CallRow, "wait_end_at >= ? AND wait_end_at < ? AND outcome = 'answered'", (start, end)
+        )
 
     def intervals_overlapping(self, table: Table, start: float, end: float) -> list[IntervalRow]:
         """Every interval that overlaps `start`..`end` (open ones too), by start."""
-        return self._rows(IntervalRow, 'start < ? AND ("end" IS NULL OR "end" > ?) '
-                          "ORDER BY start", (end, start), table)  # fmt: skip
+        return self._rows(
+            IntervalRow,
+            'start < ? AND ("end" IS NULL OR "end" > ?) ORDER BY start',
+            (end, start),
+            table,
+        )
 
     def missed_rings(self, start: float, end: float) -> list[MissRow]:
         """Ring-no-answers (not cancels) from `start` to before `end`."""

@@ -100,9 +100,7 @@ def quoted(names: tuple[str, ...] | list[str]) -> str:
 def row_columns(row_type: type) -> tuple[str, ...]:
     """The columns a row dataclass is read from, in its fields' order: a field's own name, or
     the column its metadata names (`field(metadata={"column": ...})`)."""
-    return tuple(
-        field.metadata.get("column", field.name) for field in dataclasses.fields(row_type)
-    )
+    return tuple(field.metadata.get("column", field.name) for field in dataclasses.fields(row_type))
 
 
 def _c(name: str, type: str, **options) -> Column:
@@ -115,113 +113,248 @@ def _seq() -> Column:
 
 
 META = Table("meta", (_c("key", "TEXT", primary_key=True), _c("value", "TEXT")))
-ORIGINS = Table("origins", (
-    _c("id", "INTEGER", primary_key=True), _c("name", "TEXT", unique=True, not_null=True),
-    _c("format", "TEXT"),
-))  # fmt: skip
-EVENTS = Table("events", (
-    _c("id", "INTEGER", primary_key=True), _c("ts", "REAL", not_null=True),
-    _c("origin", "INTEGER", not_null=True), _c("kind", "TEXT", not_null=True),
-    _c("call_id", "TEXT"), _c("queue", "TEXT"), _c("agent", "TEXT"), _c("data", "TEXT"),
-))  # fmt: skip
-REJECTS = Table("rejects", (
-    _c("id", "INTEGER", primary_key=True), _c("source", "TEXT", not_null=True),
-    _c("offset", "INTEGER"), _c("raw", "TEXT"), _c("reason", "TEXT"), _c("received_at", "REAL"),
-    _c("raw_bytes", "BLOB", since=2),
-))  # fmt: skip
-SOURCES = Table("sources", (
-    _c("name", "TEXT", primary_key=True), _c("path", "TEXT"), _c("device", "INTEGER"),
-    _c("inode", "INTEGER"), _c("offset", "INTEGER"), _c("fingerprint", "TEXT"),
-    _c("events", "INTEGER", not_null=True, default="0"),
-    _c("rejects", "INTEGER", not_null=True, default="0"),
-    _c("first_event_ts", "REAL"), _c("last_event_ts", "REAL"), _c("last_received_at", "REAL"),
-    _c("status", "TEXT"), _c("status_detail", "TEXT"), _c("generations", "TEXT", since=2),
-    _seq(),
-))  # fmt: skip
-FEED_LOSSES = Table("feed_losses", (
-    _c("id", "INTEGER", primary_key=True), _c("source", "TEXT", not_null=True),
-    _c("at", "REAL", not_null=True), _c("path", "TEXT"), _c("start", "INTEGER"),
-    _c("end", "INTEGER"), _c("reason", "TEXT", not_null=True), _seq(),
-), since=2)  # fmt: skip
-RECENT_MARKS = Table("recent_marks", (
-    _c("closes", "INTEGER", primary_key=True), _c("seq", "INTEGER", not_null=True),
-), since=2)  # fmt: skip
-CALLS = Table("calls", (
-    _c("id", "INTEGER", primary_key=True), _c("call_id", "TEXT"), _c("queue", "TEXT"),
-    _c("source", "TEXT"), _c("caller", "TEXT"), _c("enqueued_at", "REAL"),
-    _c("position", "INTEGER"), _c("status", "TEXT"), _c("outcome", "TEXT"),
-    _c("wait_end_at", "REAL"), _c("wait_s", "REAL"), _c("answered_at", "REAL"),
-    _c("agent", "TEXT"), _c("ended_at", "REAL"), _c("talk_s", "REAL"), _c("ended_by", "TEXT"),
-    _c("transfer_target", "TEXT"), _c("ring_no_answers", "INTEGER"), _c("synced", "INTEGER"),
-    _c("wrapup_s", "REAL"),
-    # What derivation needs to resume exactly after a restart (store/derive/calls.py).
-    _c("seen_by", "TEXT", since=2), _c("inferred", "INTEGER", since=2),
-    _c("closed_no", "INTEGER", since=2), _c("miss_counts", "TEXT", since=2),
-    _seq(),
-), indexes=(
-    Index("calls_wait_end", "(wait_end_at)"),
-    Index("calls_agent", "(agent, answered_at)"),
-    Index("calls_open", "(status) WHERE status != 'done'"),
-    Index("calls_seq", "(seq)"),
-))  # fmt: skip
-AGENTS = Table("agents", (
-    _c("name", "TEXT", primary_key=True), _c("state", "TEXT"), _c("since", "REAL"),
-    _c("reason", "TEXT"), _c("queue", "TEXT"), _c("call_ref", "INTEGER"),
-    _c("explicit_login", "INTEGER"), _c("login_since", "REAL"), _c("ringing", "TEXT"),
-    _c("last_event_at", "REAL"), _c("last_call_ref", "INTEGER", since=2), _seq(),
-))  # fmt: skip
-PENDING_PENALTIES = Table("pending_penalties", (
-    _c("agent", "TEXT"), _c("queue", "TEXT"), _c("penalty", "INTEGER"), _seq(),
-), primary_key=("agent", "queue"), since=2)  # fmt: skip
+ORIGINS = Table(
+    "origins",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("name", "TEXT", unique=True, not_null=True),
+        _c("format", "TEXT"),
+    ),
+)
+EVENTS = Table(
+    "events",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("ts", "REAL", not_null=True),
+        _c("origin", "INTEGER", not_null=True),
+        _c("kind", "TEXT", not_null=True),
+        _c("call_id", "TEXT"),
+        _c("queue", "TEXT"),
+        _c("agent", "TEXT"),
+        _c("data", "TEXT"),
+    ),
+)
+REJECTS = Table(
+    "rejects",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("source", "TEXT", not_null=True),
+        _c("offset", "INTEGER"),
+        _c("raw", "TEXT"),
+        _c("reason", "TEXT"),
+        _c("received_at", "REAL"),
+        _c("raw_bytes", "BLOB", since=2),
+    ),
+)
+SOURCES = Table(
+    "sources",
+    (
+        _c("name", "TEXT", primary_key=True),
+        _c("path", "TEXT"),
+        _c("device", "INTEGER"),
+        _c("inode", "INTEGER"),
+        _c("offset", "INTEGER"),
+        _c("fingerprint", "TEXT"),
+        _c("events", "INTEGER", not_null=True, default="0"),
+        _c("rejects", "INTEGER", not_null=True, default="0"),
+        _c("first_event_ts", "REAL"),
+        _c("last_event_ts", "REAL"),
+        _c("last_received_at", "REAL"),
+        _c("status", "TEXT"),
+        _c("status_detail", "TEXT"),
+        _c("generations", "TEXT", since=2),
+        _seq(),
+    ),
+)
+FEED_LOSSES = Table(
+    "feed_losses",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("source", "TEXT", not_null=True),
+        _c("at", "REAL", not_null=True),
+        _c("path", "TEXT"),
+        _c("start", "INTEGER"),
+        _c("end", "INTEGER"),
+        _c("reason", "TEXT", not_null=True),
+        _seq(),
+    ),
+    since=2,
+)
+RECENT_MARKS = Table(
+    "recent_marks",
+    (
+        _c("closes", "INTEGER", primary_key=True),
+        _c("seq", "INTEGER", not_null=True),
+    ),
+    since=2,
+)
+CALLS = Table(
+    "calls",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("call_id", "TEXT"),
+        _c("queue", "TEXT"),
+        _c("source", "TEXT"),
+        _c("caller", "TEXT"),
+        _c("enqueued_at", "REAL"),
+        _c("position", "INTEGER"),
+        _c("status", "TEXT"),
+        _c("outcome", "TEXT"),
+        _c("wait_end_at", "REAL"),
+        _c("wait_s", "REAL"),
+        _c("answered_at", "REAL"),
+        _c("agent", "TEXT"),
+        _c("ended_at", "REAL"),
+        _c("talk_s", "REAL"),
+        _c("ended_by", "TEXT"),
+        _c("transfer_target", "TEXT"),
+        _c("ring_no_answers", "INTEGER"),
+        _c("synced", "INTEGER"),
+        _c("wrapup_s", "REAL"),
+        # What derivation needs to resume exactly after a restart (store/derive/calls.py).
+        _c("seen_by", "TEXT", since=2),
+        _c("inferred", "INTEGER", since=2),
+        _c("closed_no", "INTEGER", since=2),
+        _c("miss_counts", "TEXT", since=2),
+        _seq(),
+    ),
+    indexes=(
+        Index("calls_wait_end", "(wait_end_at)"),
+        Index("calls_agent", "(agent, answered_at)"),
+        Index("calls_open", "(status) WHERE status != 'done'"),
+        Index("calls_seq", "(seq)"),
+    ),
+)
+AGENTS = Table(
+    "agents",
+    (
+        _c("name", "TEXT", primary_key=True),
+        _c("state", "TEXT"),
+        _c("since", "REAL"),
+        _c("reason", "TEXT"),
+        _c("queue", "TEXT"),
+        _c("call_ref", "INTEGER"),
+        _c("explicit_login", "INTEGER"),
+        _c("login_since", "REAL"),
+        _c("ringing", "TEXT"),
+        _c("last_event_at", "REAL"),
+        _c("last_call_ref", "INTEGER", since=2),
+        _seq(),
+    ),
+)
+PENDING_PENALTIES = Table(
+    "pending_penalties",
+    (
+        _c("agent", "TEXT"),
+        _c("queue", "TEXT"),
+        _c("penalty", "INTEGER"),
+        _seq(),
+    ),
+    primary_key=("agent", "queue"),
+    since=2,
+)
 
 
 def _intervals(name: str) -> Table:
     """An agent's availability (agent_states) or a per-queue pause (pauses): one shape."""
-    return Table(name, (
-        _c("id", "INTEGER", primary_key=True), _c("agent", "TEXT"), _c("state", "TEXT"),
-        _c("reason", "TEXT"), _c("queue", "TEXT"), _c("call_ref", "INTEGER"),
-        _c("start", "REAL"), _c("end", "REAL"), _seq(),
-    ), indexes=(
-        Index(f"{name}_agent", "(agent, start)"),
-        Index(f"{name}_end", '("end")'),
-        Index(f"{name}_open", '(agent) WHERE "end" IS NULL'),
-        Index(f"{name}_seq", "(seq)"),
-    ))  # fmt: skip
+    return Table(
+        name,
+        (
+            _c("id", "INTEGER", primary_key=True),
+            _c("agent", "TEXT"),
+            _c("state", "TEXT"),
+            _c("reason", "TEXT"),
+            _c("queue", "TEXT"),
+            _c("call_ref", "INTEGER"),
+            _c("start", "REAL"),
+            _c("end", "REAL"),
+            _seq(),
+        ),
+        indexes=(
+            Index(f"{name}_agent", "(agent, start)"),
+            Index(f"{name}_end", '("end")'),
+            Index(f"{name}_open", '(agent) WHERE "end" IS NULL'),
+            Index(f"{name}_seq", "(seq)"),
+        ),
+    )
 
 
 AGENT_STATES = _intervals("agent_states")
 PAUSES = _intervals("pauses")
-MEMBERSHIPS = Table("memberships", (
-    _c("id", "INTEGER", primary_key=True), _c("agent", "TEXT"), _c("queue", "TEXT"),
-    _c("joined_at", "REAL"), _c("left_at", "REAL"), _c("penalty", "INTEGER"),
-    _c("dynamic", "INTEGER"), _seq(),
-), indexes=(
-    Index("memberships_agent", "(agent, joined_at)"),
-    Index("memberships_active", "(agent) WHERE left_at IS NULL"),
-    Index("memberships_seq", "(seq)"),
-))  # fmt: skip
-MISSES = Table("misses", (
-    _c("id", "INTEGER", primary_key=True), _c("agent", "TEXT"), _c("queue", "TEXT"),
-    _c("call_ref", "INTEGER"), _c("ts", "REAL"), _c("ring_ms", "INTEGER"),
-    _c("canceled", "INTEGER"), _seq(),
-), indexes=(Index("misses_ts", "(ts)"),))  # fmt: skip
-BURNOUT_FLAGS = Table("burnout_flags", (
-    _c("id", "INTEGER", primary_key=True), _c("agent", "TEXT", not_null=True),
-    _c("rule", "TEXT", not_null=True), _c("severity", "TEXT", not_null=True),
-    _c("since", "REAL"), _c("raised_at", "REAL", not_null=True), _c("cleared_at", "REAL"),
-    _c("last_true_at", "REAL"), _c("summary", "TEXT"), _c("evidence", "TEXT"),
-    _c("stretch_start", "REAL"), _c("stretch_end", "REAL"), _seq(),
-), indexes=(
-    Index("burnout_flags_open", "(agent) WHERE cleared_at IS NULL"),
-    Index("burnout_flags_raised", "(raised_at)"),
-    Index("burnout_flags_seq", "(seq)"),
-))  # fmt: skip
+MEMBERSHIPS = Table(
+    "memberships",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("agent", "TEXT"),
+        _c("queue", "TEXT"),
+        _c("joined_at", "REAL"),
+        _c("left_at", "REAL"),
+        _c("penalty", "INTEGER"),
+        _c("dynamic", "INTEGER"),
+        _seq(),
+    ),
+    indexes=(
+        Index("memberships_agent", "(agent, joined_at)"),
+        Index("memberships_active", "(agent) WHERE left_at IS NULL"),
+        Index("memberships_seq", "(seq)"),
+    ),
+)
+MISSES = Table(
+    "misses",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("agent", "TEXT"),
+        _c("queue", "TEXT"),
+        _c("call_ref", "INTEGER"),
+        _c("ts", "REAL"),
+        _c("ring_ms", "INTEGER"),
+        _c("canceled", "INTEGER"),
+        _seq(),
+    ),
+    indexes=(Index("misses_ts", "(ts)"),),
+)
+BURNOUT_FLAGS = Table(
+    "burnout_flags",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("agent", "TEXT", not_null=True),
+        _c("rule", "TEXT", not_null=True),
+        _c("severity", "TEXT", not_null=True),
+        _c("since", "REAL"),
+        _c("raised_at", "REAL", not_null=True),
+        _c("cleared_at", "REAL"),
+        _c("last_true_at", "REAL"),
+        _c("summary", "TEXT"),
+        _c("evidence", "TEXT"),
+        _c("stretch_start", "REAL"),
+        _c("stretch_end", "REAL"),
+        _seq(),
+    ),
+    indexes=(
+        Index("burnout_flags_open", "(agent) WHERE cleared_at IS NULL"),
+        Index("burnout_flags_raised", "(raised_at)"),
+        Index("burnout_flags_seq", "(seq)"),
+    ),
+)
 
 #: Every table, in the order a fresh store creates them.
 TABLES: tuple[Table, ...] = (
-    META, ORIGINS, EVENTS, REJECTS, SOURCES, FEED_LOSSES, RECENT_MARKS, CALLS, AGENTS,
-    PENDING_PENALTIES, AGENT_STATES, PAUSES, MEMBERSHIPS, MISSES, BURNOUT_FLAGS,
-)  # fmt: skip
+    META,
+    ORIGINS,
+    EVENTS,
+    REJECTS,
+    SOURCES,
+    FEED_LOSSES,
+    RECENT_MARKS,
+    CALLS,
+    AGENTS,
+    PENDING_PENALTIES,
+    AGENT_STATES,
+    PAUSES,
+    MEMBERSHIPS,
+    MISSES,
+    BURNOUT_FLAGS,
+)
 
 
 def create_statements() -> list[str]:
@@ -237,6 +370,9 @@ def migration(version: int) -> list[str]:
         if table.since == version + 1:
             statements += table.create()
         elif table.since <= version:
-            statements += [f'ALTER TABLE {table.name} ADD COLUMN {column.ddl()}'
-                           for column in table.columns if column.since == version + 1]  # fmt: skip
+            statements += [
+                f"ALTER TABLE {table.name} ADD COLUMN {column.ddl()}"
+                for column in table.columns
+                if column.since == version + 1
+            ]
     return statements

@@ -15,6 +15,7 @@ ingest stops, commits what it has, then closes the pipe. It holds the ingest's w
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import pickle
@@ -27,9 +28,9 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from floorwatch.sources.base import environment_without_secrets
 from floorwatch.store.commit import Commit, CommitWriter, configure_writer
 from floorwatch.store.faults import sqlite_fault
-from floorwatch.sources.base import environment_without_secrets
 
 _LENGTH_BYTES = 8
 
@@ -100,7 +101,9 @@ class WriterProcess:
                 env=environment_without_secrets(),  # it writes a file: it needs no password
             )
         except OSError as error:
-            raise WriterError(f"{self.db_path}: cannot start the database writer ({error})")
+            raise WriterError(
+                f"{self.db_path}: cannot start the database writer ({error})"
+            ) from error
 
     def submit(self, commit: Commit) -> None:
         try:
@@ -134,10 +137,8 @@ class WriterProcess:
 
     def close(self, timeout_s: float = 60.0) -> None:
         """Let the writer finish what it was sent, and wait for it to exit."""
-        try:
+        with contextlib.suppress(OSError):
             self._process.stdin.close()
-        except OSError:
-            pass
         try:
             self._process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:

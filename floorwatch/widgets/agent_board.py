@@ -57,21 +57,53 @@ def agent_columns(config: Config) -> list[Column[AgentSnapshot]]:
         return SEVERITY_MARK[severity], f"flag-{severity}"
 
     return [
-        Column("agent", "agent", 12, lambda a, now: (a.display_name, None), flex=True,
-               sort=lambda a: a.display_name.casefold()),
-        Column("state", "state", 11, state,
-               sort=lambda a: (STATE_ORDER.get(a.state, 9), a.since or 0)),
+        Column(
+            "agent",
+            "agent",
+            12,
+            lambda a, now: (a.display_name, None),
+            flex=True,
+            sort=lambda a: a.display_name.casefold(),
+        ),
+        Column(
+            "state", "state", 11, state, sort=lambda a: (STATE_ORDER.get(a.state, 9), a.since or 0)
+        ),
         Column("time", "for", 6, time_in_state, "right", sort=lambda a: a.since or 0),
         Column("reason", "reason", 10, reason, drop=2),
-        Column("queue", "queue", 9, lambda a, now: (a.queue or "", None),
-               sort=lambda a: a.queue or "~", drop=1),
-        Column("calls", "calls", 5, lambda a, now: (str(a.calls_today), None), "right",
-               sort=lambda a: -a.calls_today, drop=3),
-        Column("aht", "AHT", 6, lambda a, now: (seconds(a.aht_today_s), None), "right",
-               sort=lambda a: -(a.aht_today_s or 0), drop=3),
-        Column("burnout", "burnout", 7, burnout,
-               sort=lambda a: SEVERITY_ORDER.get(burnout_level(a) or "", 9)),
-    ]  # fmt: skip
+        Column(
+            "queue",
+            "queue",
+            9,
+            lambda a, now: (a.queue or "", None),
+            sort=lambda a: a.queue or "~",
+            drop=1,
+        ),
+        Column(
+            "calls",
+            "calls",
+            5,
+            lambda a, now: (str(a.calls_today), None),
+            "right",
+            sort=lambda a: -a.calls_today,
+            drop=3,
+        ),
+        Column(
+            "aht",
+            "AHT",
+            6,
+            lambda a, now: (seconds(a.aht_today_s), None),
+            "right",
+            sort=lambda a: -(a.aht_today_s or 0),
+            drop=3,
+        ),
+        Column(
+            "burnout",
+            "burnout",
+            7,
+            burnout,
+            sort=lambda a: SEVERITY_ORDER.get(burnout_level(a) or "", 9),
+        ),
+    ]
 
 
 class AgentBoard(LiveTable[AgentSnapshot]):
@@ -124,15 +156,18 @@ class AgentBoard(LiveTable[AgentSnapshot]):
     def filter_agents(self, queue: str | None = None, state: str | None = None) -> None:
         """Only the agents serving `queue`, or only those in `state`; neither: every agent."""
         if queue is not None:
-            self.apply_filter(f"queue {self.config.queue_name(queue)}",
-                              lambda agent: queue in agent.queues or agent.queue == queue)
+            self.apply_filter(
+                f"queue {self.config.queue_name(queue)}",
+                lambda agent: queue in agent.queues or agent.queue == queue,
+            )
         elif state is not None:
             self.apply_filter(f"state {state}", lambda agent: agent.state == state)
         else:
             self.apply_filter(None, None)
 
-    def apply_filter(self, label: str | None,
-                     predicate: Callable[[AgentSnapshot], bool] | None) -> None:  # fmt: skip
+    def apply_filter(
+        self, label: str | None, predicate: Callable[[AgentSnapshot], bool] | None
+    ) -> None:
         self.filter_label = label
         self.set_filter(predicate)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from floorwatch.snapshot.burnout import RANK, RULES
 from floorwatch.config import Config
 from floorwatch.format import seconds
+from floorwatch.snapshot.burnout import RANK, RULES
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.widgets.agent_board import SEVERITY_MARK, burnout_level
 from floorwatch.widgets.guard import shielded
@@ -33,12 +33,17 @@ def burnout_columns() -> list[Column[AgentSnapshot]]:
         return (seconds(now - top.since), "muted") if top and top.since else ("", None)
 
     return [
-        Column("level", "level", 7, level,
-               sort=lambda a: (-RANK.get(burnout_level(a) or "watch", 0), -len(a.flags))),
+        Column(
+            "level",
+            "level",
+            7,
+            level,
+            sort=lambda a: (-RANK.get(burnout_level(a) or "watch", 0), -len(a.flags)),
+        ),
         Column("agent", "agent", 10, lambda a, now: (a.display_name, None)),
         Column("for", "for", 6, since, "right"),
         Column("reason", "top reason", 20, reason, flex=True),
-    ]  # fmt: skip
+    ]
 
 
 class BurnoutPanel(LiveTable[AgentSnapshot]):

@@ -46,19 +46,27 @@ class FloorHeader(Widget):
         totals = snapshot.totals
         today, half = totals.windows["today"], totals.windows["30m"]
         when = datetime.fromtimestamp(snapshot.at, self._zone).astimezone(self._zone)
-        waiting_level = level(totals.calls_waiting, colors.calls_waiting.warning,
-                              colors.calls_waiting.critical)  # fmt: skip
-        wait_level = level(totals.longest_wait_s, colors.longest_wait_s.warning,
-                           colors.longest_wait_s.critical)  # fmt: skip
-        sl_level = level(today.service_level, colors.service_level.warning,
-                         colors.service_level.critical, higher_is_worse=False)  # fmt: skip
+        waiting_level = level(
+            totals.calls_waiting, colors.calls_waiting.warning, colors.calls_waiting.critical
+        )
+        wait_level = level(
+            totals.longest_wait_s, colors.longest_wait_s.warning, colors.longest_wait_s.critical
+        )
+        sl_level = level(
+            today.service_level,
+            colors.service_level.warning,
+            colors.service_level.critical,
+            higher_is_worse=False,
+        )
         parts: list = [
             Content.styled(f"{when:%H:%M:%S}", "bold"),
             "  waiting ",
             styled(str(totals.calls_waiting), _LEVEL_STYLE[waiting_level]),
             "  oldest ",
-            styled(clock(totals.longest_wait_s) if totals.longest_wait_s is not None else "-",
-                   _LEVEL_STYLE[wait_level]),  # fmt: skip
+            styled(
+                clock(totals.longest_wait_s) if totals.longest_wait_s is not None else "-",
+                _LEVEL_STYLE[wait_level],
+            ),
             "  SL today ",
             styled(percent(today.service_level), _LEVEL_STYLE[sl_level]),
             f" (30m {percent(half.service_level)})",
@@ -86,15 +94,20 @@ class FloorHeader(Widget):
 
     def show_failure(self, message: str | None) -> None:
         if message is not None:
-            self.update(Content.styled(f"cannot show the floor's numbers: {message}",
-                                       "bold reverse $error"))  # fmt: skip
+            self.update(
+                Content.styled(f"cannot show the floor's numbers: {message}", "bold reverse $error")
+            )
 
     def show_problem(self, problem: str) -> None:
         """Before any floor could be read: say what is wrong (and that it keeps trying)."""
-        self.update(Content.assemble(
-            Content.styled(f"cannot read the floor: {printable(problem)}", "bold reverse $error"),
-            "  (trying again every 2 s)",
-        ))  # fmt: skip
+        self.update(
+            Content.assemble(
+                Content.styled(
+                    f"cannot read the floor: {printable(problem)}", "bold reverse $error"
+                ),
+                "  (trying again every 2 s)",
+            )
+        )
 
     def _feed_parts(self, snapshot: FloorSnapshot) -> list:
         colors = self.config.colors
@@ -111,5 +124,8 @@ class FloorHeader(Widget):
         if rejects:
             parts += ["  ", Content.styled(f"{rejects} rejects", "$warning")]
         if down:
-            parts += ["  ", Content.styled(f"{', '.join(down)} disconnected", "bold reverse $error")]
+            parts += [
+                "  ",
+                Content.styled(f"{', '.join(down)} disconnected", "bold reverse $error"),
+            ]
         return parts

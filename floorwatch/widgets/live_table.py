@@ -106,8 +106,14 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
     #: More changed rows than this in one update: sort them all again (it is then cheaper).
     INCREMENTAL_LIMIT = 200
 
-    def __init__(self, columns: list[Column[Row]], *, name: str | None = None,
-                 id: str | None = None, classes: str | None = None):  # fmt: skip
+    def __init__(
+        self,
+        columns: list[Column[Row]],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ):
         super().__init__(name=name, id=id, classes=classes)
         self.columns = columns
         self.rows: dict[Key, Row] = {}
@@ -171,15 +177,13 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
             index = top + y - 1
             if index < len(self.order):
                 row = self.rows[self.order[index]]
-                key = (self.order[index], index == self.cursor,
-                       tuple(self._cells(columns, row)))  # fmt: skip
+                key = (self.order[index], index == self.cursor, tuple(self._cells(columns, row)))
             else:
                 key = None
             if painted.get(y) != key:
                 painted[y] = key
                 self._refresh_screen_line(y)
-        header = (tuple(c.key for c in columns), self.sort_column, self.sort_reverse,
-                  self.failure)  # fmt: skip
+        header = (tuple(c.key for c in columns), self.sort_column, self.sort_reverse, self.failure)
         if painted.get(0) != header:
             painted[0] = header
             self._refresh_screen_line(0)
@@ -209,8 +213,9 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         return (column.sort(row) if column is not None else 0, str(key), key)
 
     def _reorder(self, keep: Key | None) -> None:
-        self._sort = next((c for c in self.columns if c.key == self.sort_column
-                           and c.sort is not None), None)  # fmt: skip
+        self._sort = next(
+            (c for c in self.columns if c.key == self.sort_column and c.sort is not None), None
+        )
         entries = [self._entry(key, row) for key, row in self.rows.items()]
         if self._sort is None:  # the rows' own order
             self._sorted = None
@@ -373,11 +378,12 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
             return Style()
         return self.get_component_rich_style(f"live-table--{name}", default=Style())
 
-    def _strip(self, columns: list[Column[Row]], cells: list[Cell], base: Style,
-               width: int) -> Strip:  # fmt: skip
+    def _strip(
+        self, columns: list[Column[Row]], cells: list[Cell], base: Style, width: int
+    ) -> Strip:
         segments = []
         for index, (column, (text, style_name), cell_width) in enumerate(
-            zip(columns, cells, self._widths(self.size.width))
+            zip(columns, cells, self._widths(self.size.width), strict=False)
         ):
             if index:
                 segments.append(Segment(" ", base))
@@ -408,9 +414,9 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         index = int(self.scroll_y) + y - 1
         if index >= len(self.order):
             if index == 0 and not self.order:
-                return Strip([Segment(self.empty_message, base + self._style("muted"))]).crop_extend(
-                    0, width, base
-                )
+                return Strip(
+                    [Segment(self.empty_message, base + self._style("muted"))]
+                ).crop_extend(0, width, base)
             return Strip.blank(width, base)
         row = self.rows[self.order[index]]
         cells = self._cells(columns, row)

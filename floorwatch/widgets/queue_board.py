@@ -23,8 +23,9 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
 
     def longest(queue: QueueSnapshot, now: float) -> Cell:
         return seconds(queue.longest_wait_s), _style(
-            level(queue.longest_wait_s, colors.longest_wait_s.warning,
-                  colors.longest_wait_s.critical)  # fmt: skip
+            level(
+                queue.longest_wait_s, colors.longest_wait_s.warning, colors.longest_wait_s.critical
+            )
         )
 
     def service_level(window: str):
@@ -52,32 +53,84 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
         return sparkline(queue.trend_service_level, top=1.0), "spark"
 
     return [
-        Column("queue", "queue", 10, lambda q, now: (q.display_name, None), flex=True,
-               sort=lambda q: q.display_name.casefold()),
+        Column(
+            "queue",
+            "queue",
+            10,
+            lambda q, now: (q.display_name, None),
+            flex=True,
+            sort=lambda q: q.display_name.casefold(),
+        ),
         Column("waiting", "wait", 4, waiting, "right", sort=lambda q: -q.calls_waiting),
-        Column("longest", "oldest", 6, longest, "right",
-               sort=lambda q: -(q.longest_wait_s or 0)),
-        Column("sl_today", "SL day", 6, service_level("today"), "right",
-               sort=lambda q: q.windows["today"].service_level or 0),
-        Column("sl_30m", "SL 30m", 6, service_level("30m"), "right",
-               sort=lambda q: q.windows["30m"].service_level or 0, drop=1),
-        Column("target", "goal", 8,
-               lambda q, now: (f"{q.target:.0%}/{q.threshold_s:g}s", "muted"), "right", drop=4),
-        Column("asa", "ASA", 6, lambda q, now: (seconds(q.windows["today"].asa_s), None), "right",
-               sort=lambda q: -(q.windows["today"].asa_s or 0), drop=3),
-        Column("abandon", "aband", 5,
-               lambda q, now: (percent(q.windows["today"].abandon_rate), None), "right",
-               sort=lambda q: -(q.windows["today"].abandon_rate or 0), drop=3),
-        Column("available", "free", 4, lambda q, now: (str(q.agents_available),
-               "good" if q.agents_available else ("warning" if q.calls_waiting else None)),
-               "right", sort=lambda q: -q.agents_available),
+        Column("longest", "oldest", 6, longest, "right", sort=lambda q: -(q.longest_wait_s or 0)),
+        Column(
+            "sl_today",
+            "SL day",
+            6,
+            service_level("today"),
+            "right",
+            sort=lambda q: q.windows["today"].service_level or 0,
+        ),
+        Column(
+            "sl_30m",
+            "SL 30m",
+            6,
+            service_level("30m"),
+            "right",
+            sort=lambda q: q.windows["30m"].service_level or 0,
+            drop=1,
+        ),
+        Column(
+            "target",
+            "goal",
+            8,
+            lambda q, now: (f"{q.target:.0%}/{q.threshold_s:g}s", "muted"),
+            "right",
+            drop=4,
+        ),
+        Column(
+            "asa",
+            "ASA",
+            6,
+            lambda q, now: (seconds(q.windows["today"].asa_s), None),
+            "right",
+            sort=lambda q: -(q.windows["today"].asa_s or 0),
+            drop=3,
+        ),
+        Column(
+            "abandon",
+            "aband",
+            5,
+            lambda q, now: (percent(q.windows["today"].abandon_rate), None),
+            "right",
+            sort=lambda q: -(q.windows["today"].abandon_rate or 0),
+            drop=3,
+        ),
+        Column(
+            "available",
+            "free",
+            4,
+            lambda q, now: (
+                str(q.agents_available),
+                "good" if q.agents_available else ("warning" if q.calls_waiting else None),
+            ),
+            "right",
+            sort=lambda q: -q.agents_available,
+        ),
         Column("on_call", "call", 4, lambda q, now: (str(q.agents_on_call), None), "right", drop=2),
         Column("paused", "psd", 3, lambda q, now: (str(q.agents_paused), None), "right", drop=2),
-        Column("staffing", "need/have", 10, staffing, "right",
-               sort=lambda q: (q.staffing or {}).get("gap", 0), drop=2),
+        Column(
+            "staffing",
+            "need/have",
+            10,
+            staffing,
+            "right",
+            sort=lambda q: (q.staffing or {}).get("gap", 0),
+            drop=2,
+        ),
         Column("trend_waiting", "waiting 1h", 12, trend_waiting, drop=5),
         Column("trend_level", "SL 1h", 12, trend_level, drop=5),
-    ]  # fmt: skip
+    ]
 
 
 class QueueBoard(LiveTable[QueueSnapshot]):

@@ -8,8 +8,16 @@ from zoneinfo import ZoneInfo
 from textual.content import Content
 from textual.widget import Widget
 
-from floorwatch.format import (AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, STATE_SYMBOLS,
-                               STATE_WORDS, WRAPUP)
+from floorwatch.format import (
+    AVAILABLE,
+    OFFLINE,
+    ON_CALL,
+    PAUSED,
+    RINGING,
+    STATE_SYMBOLS,
+    STATE_WORDS,
+    WRAPUP,
+)
 from floorwatch.snapshot.timeline import Stretch, dominant_states
 from floorwatch.widgets.guard import describe
 
@@ -23,8 +31,7 @@ STATE_COLORS = {
     OFFLINE: "$text-disabled",
 }
 #: Bar glyphs differ per state too, so the bar reads without colour.
-STATE_GLYPHS = {AVAILABLE: "░", RINGING: "▒", ON_CALL: "█", WRAPUP: "▓", PAUSED: "▚",
-                OFFLINE: " "}  # fmt: skip
+STATE_GLYPHS = {AVAILABLE: "░", RINGING: "▒", ON_CALL: "█", WRAPUP: "▓", PAUSED: "▚", OFFLINE: " "}
 
 
 class Timeline(Widget):
@@ -38,8 +45,13 @@ class Timeline(Widget):
         self.end = 0.0
         self.highlight: tuple[float, float] | None = None
 
-    def show(self, stretches: list[Stretch], start: float, end: float,
-             highlight: tuple[float, float] | None = None) -> None:  # fmt: skip
+    def show(
+        self,
+        stretches: list[Stretch],
+        start: float,
+        end: float,
+        highlight: tuple[float, float] | None = None,
+    ) -> None:
         self.stretches, self.start, self.end = stretches, start, end
         self.highlight = highlight
         self.refresh()
@@ -73,22 +85,26 @@ class Timeline(Widget):
         for ts, at_end in ((self.start, False), (self.end, True)):
             label = f"{self._hour(ts):%H:%M}"
             cell = width - len(label) if at_end else 0
-            scale[cell:cell + len(label)] = list(label)
+            scale[cell : cell + len(label)] = list(label)
         hour = first_hour.timestamp() + 3600
         while hour <= self.end:
             cell = int((hour - self.start) / (self.end - self.start) * width)
             label = f"{self._hour(hour):%H}"
             if 0 <= cell <= width - len(label) and all(
-                c == " " for c in scale[max(0, cell - 1):cell + 3]
+                c == " " for c in scale[max(0, cell - 1) : cell + 3]
             ):
-                scale[cell:cell + len(label)] = list(label)
+                scale[cell : cell + len(label)] = list(label)
             hour += 3600
-        legend = Content.assemble(*[
-            part
-            for state in (ON_CALL, AVAILABLE, WRAPUP, PAUSED, OFFLINE)
-            for part in ((f"{STATE_GLYPHS[state] * 2}", STATE_COLORS[state]),
-                         f" {STATE_SYMBOLS[state]} {STATE_WORDS[state]}   ")
-        ])  # fmt: skip
+        legend = Content.assemble(
+            *[
+                part
+                for state in (ON_CALL, AVAILABLE, WRAPUP, PAUSED, OFFLINE)
+                for part in (
+                    (f"{STATE_GLYPHS[state] * 2}", STATE_COLORS[state]),
+                    f" {STATE_SYMBOLS[state]} {STATE_WORDS[state]}   ",
+                )
+            ]
+        )
         return Content("\n").join(
             [bar, Content.styled("".join(marks), "$error"), Content("".join(scale)), legend]
         )

@@ -15,9 +15,9 @@ from textual.widgets import Digits, Label
 
 from floorwatch.config import Config
 from floorwatch.format import clock, level, service_level_state
-from floorwatch.safe_text import content
 from floorwatch.snapshot.floor_snapshot import QueueSnapshot
 from floorwatch.widgets.guard import shielded
+from floorwatch.widgets.safe_content import content
 
 LEVELS = ("-ok", "-warning", "-critical")
 
@@ -91,19 +91,24 @@ class WallPanel(Widget):
         )
         self.oldest.set(
             clock(queue.longest_wait_s) if queue.longest_wait_s is not None else "0:00",
-            level(queue.longest_wait_s, colors.longest_wait_s.warning,
-                  colors.longest_wait_s.critical),  # fmt: skip
+            level(
+                queue.longest_wait_s, colors.longest_wait_s.warning, colors.longest_wait_s.critical
+            ),
         )
         value = queue.windows["today"].service_level
         state = service_level_state(value, queue.target, colors.service_level.critical)
         self.level.set("-" if value is None else f"{value * 100:.0f}%", state)
-        self._say(self.agents_line, content(
-            f"● {queue.agents_available} free   ◆ {queue.agents_on_call} on call   "
-            f"‖ {queue.agents_paused} paused   target {queue.target:.0%} in {queue.threshold_s:g}s"
-        ))  # fmt: skip
+        self._say(
+            self.agents_line,
+            content(
+                f"● {queue.agents_available} free   ◆ {queue.agents_on_call} on call   "
+                f"‖ {queue.agents_paused} paused   target {queue.target:.0%} in {queue.threshold_s:g}s"
+            ),
+        )
 
     def show_failure(self, message: str | None) -> None:
         self.set_class(message is not None, "-failed")
         if message is not None:
-            self._say(self.agents_line, content(f"⚠ cannot show this queue: {message}",
-                                                "bold $error"))  # fmt: skip
+            self._say(
+                self.agents_line, content(f"⚠ cannot show this queue: {message}", "bold $error")
+            )

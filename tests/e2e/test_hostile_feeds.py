@@ -4,8 +4,8 @@ a last line without its newline, a value that derivation cannot take. Each becom
 
 from __future__ import annotations
 
-import sqlite3
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -192,8 +192,11 @@ def test_a_value_sqlite_cannot_hold_does_not_fail_the_commit_nor_every_restart(t
         assert [e for e in stored if e.call_id and e.call_id.startswith("g")] == good
         assert all(e.agent != "Ana\udcff" for e in stored)
         reasons = [r for (r,) in sqlite3.connect(store.path).execute("SELECT reason FROM rejects")]
-        position = sqlite3.connect(store.path).execute(
-            "SELECT position FROM calls WHERE call_id = 'huge'").fetchone()
+        position = (
+            sqlite3.connect(store.path)
+            .execute("SELECT position FROM calls WHERE call_id = 'huge'")
+            .fetchone()
+        )
     assert reasons and position in (None, (None,))  # a parser's reject, or stored empty
     again = run("ingest", "--db", str(db), "--once", "--no-burnout", f"jsonl:{feed}")
     assert again.returncode == 0 and again.stdout.startswith("0 events, 0 rejects")

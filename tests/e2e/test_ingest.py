@@ -279,7 +279,12 @@ def test_jsonl_round_trip_from_a_file_and_from_stdin(tmp_path):
     assert result.stdout.startswith(f"{len(events)} events, {len(bad)} rejects")
     with Store.open_readonly(file_db) as store:
         assert store.events() == events
-        reasons = [r for (r,) in sqlite3.connect(store.path).execute("SELECT reason FROM rejects ORDER BY id")]
+        reasons = [
+            r
+            for (r,) in sqlite3.connect(store.path).execute(
+                "SELECT reason FROM rejects ORDER BY id"
+            )
+        ]
     assert reasons[0].startswith("not JSON") and "unknown kind" in reasons[2]
     assert "needs call_id and queue" in reasons[3] and "needs agent" in reasons[4]
     assert "unknown field(s): colour" in reasons[6]
@@ -288,7 +293,11 @@ def test_jsonl_round_trip_from_a_file_and_from_stdin(tmp_path):
     assert result.returncode == 0 and result.stdout.startswith("4 events, 0 rejects")
     with Store.open_readonly(stdin_db) as store:
         assert store.events() == events
-        row = sqlite3.connect(store.path).execute("SELECT outcome, wait_s, talk_s, agent FROM calls").fetchone()
+        row = (
+            sqlite3.connect(store.path)
+            .execute("SELECT outcome, wait_s, talk_s, agent FROM calls")
+            .fetchone()
+        )
     assert row == ("answered", 3.5, 34.5, "Zoe")
     assert json.loads(events[1].to_json()) == {
         "ts": 1795530195.5,

@@ -318,10 +318,14 @@ def test_disabled_rules_do_not_run(rule):
 
 # ----------------------------------------------------------------- incremental rounds
 def _flag_rows(store: Store) -> list[tuple]:
-    return sqlite3.connect(store.path).execute(
-        "SELECT agent, rule, severity, since, raised_at, cleared_at, summary FROM burnout_flags "
-        "ORDER BY agent, rule, raised_at"
-    ).fetchall()
+    return (
+        sqlite3.connect(store.path)
+        .execute(
+            "SELECT agent, rule, severity, since, raised_at, cleared_at, summary FROM burnout_flags "
+            "ORDER BY agent, rule, raised_at"
+        )
+        .fetchall()
+    )
 
 
 def test_incremental_rounds_raise_and_clear_exactly_what_full_rounds_do(tmp_path):
@@ -390,12 +394,19 @@ def test_baselines_are_each_agents_mean_handle_time_over_the_days_before(tmp_pat
     )
     handled: dict[str, list[float]] = {}
     for agent, talk, wrapup, wait_end, outcome in sqlite3.connect(store.path).execute(
-            "SELECT agent, talk_s, wrapup_s, wait_end_at, outcome FROM calls"):
-        if (outcome == "answered" and talk is not None and agent is not None
-                and DAY - 14 * 86400 <= wait_end < DAY):
+        "SELECT agent, talk_s, wrapup_s, wait_end_at, outcome FROM calls"
+    ):
+        if (
+            outcome == "answered"
+            and talk is not None
+            and agent is not None
+            and DAY - 14 * 86400 <= wait_end < DAY
+        ):
             handled.setdefault(agent, []).append(talk + (wrapup or 0))
     assert len(handled) >= 10 and all(len(times) > 20 for times in handled.values())
-    assert any(wrapup for (wrapup,) in sqlite3.connect(store.path).execute("SELECT wrapup_s FROM calls"))
+    assert any(
+        wrapup for (wrapup,) in sqlite3.connect(store.path).execute("SELECT wrapup_s FROM calls")
+    )
     found = agent_baselines(store, DAY, 14)
     store.close()
     assert found.keys() == handled.keys()

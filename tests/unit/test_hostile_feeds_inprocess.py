@@ -50,7 +50,9 @@ def test_an_event_derivation_cannot_take_becomes_a_reject_and_the_rest_is_stored
         assert store.events() == good
         ((offset, raw, reason, _),) = rejects(db)
         assert '"wait_s":"abc"' in raw and reason.startswith("could not be derived (TypeError")
-        assert sqlite3.connect(store.path).execute("SELECT call_id, agent FROM calls").fetchall() == [("g1", "Ben")]
+        assert sqlite3.connect(store.path).execute(
+            "SELECT call_id, agent FROM calls"
+        ).fetchall() == [("g1", "Ben")]
 
 
 def test_the_writer_stores_a_commit_with_a_value_it_cannot_hold_carefully(tmp_path):
@@ -70,8 +72,14 @@ def test_the_writer_stores_a_commit_with_a_value_it_cannot_hold_carefully(tmp_pa
     with Store.open(db) as store:
         store.write([Batch("pbx", "jsonl", [huge, ok])])
         assert store.events() == [huge, ok]  # the events are the truth, kept as they came
-        calls = sqlite3.connect(store.path).execute("SELECT call_id, position FROM calls ORDER BY id").fetchall()
-        ((raw, reason),) = sqlite3.connect(store.path).execute("SELECT raw, reason FROM rejects").fetchall()
+        calls = (
+            sqlite3.connect(store.path)
+            .execute("SELECT call_id, position FROM calls ORDER BY id")
+            .fetchall()
+        )
+        ((raw, reason),) = (
+            sqlite3.connect(store.path).execute("SELECT raw, reason FROM rejects").fetchall()
+        )
         assert sqlite3.connect(store.path).execute("SELECT rejects FROM sources").fetchone() == (1,)
     assert calls == [("huge", None), ("ok", 2)]
     assert raw.startswith("calls row 1: position=100000000000000000000")

@@ -71,7 +71,9 @@ def test_store_refuses_files_that_are_not_its_own(tmp_path):
         Store.open(tmp_path / "nowhere" / "x.db")
     fresh = Store.open(tmp_path / "fresh.db")
     assert sqlite3.connect(fresh.path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert sqlite3.connect(fresh.path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert (
+        sqlite3.connect(fresh.path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    )
 
 
 def test_rotation_while_the_ingest_was_stopped(tmp_path):

@@ -82,4 +82,3 @@ class Finding:
     evidence: dict[str, Any]
     #: The stretch of the day that caused it (for the drill-down's timeline).
     stretch: tuple[float, float] | None = None
-

@@ -79,16 +79,26 @@ class FlagTracker:
         self.config = config
         self.active: dict[tuple[str, str], Flag] = {(f.agent, f.rule): f for f in open_flags}
 
-    def update(self, agent: str, now: float, findings: dict[str, Finding],
-               changes: FlagChanges) -> None:  # fmt: skip
+    def update(
+        self, agent: str, now: float, findings: dict[str, Finding], changes: FlagChanges
+    ) -> None:
         """Apply one agent's findings at `now`."""
         hold = self.config.clear_after_min * 60
         for rule, finding in findings.items():
             key = (agent, rule)
             flag = self.active.get(key)
             if flag is None:
-                flag = Flag(agent, rule, finding.severity, finding.since, now, finding.summary,
-                            finding.evidence, finding.stretch, last_true_at=now)  # fmt: skip
+                flag = Flag(
+                    agent,
+                    rule,
+                    finding.severity,
+                    finding.since,
+                    now,
+                    finding.summary,
+                    finding.evidence,
+                    finding.stretch,
+                    last_true_at=now,
+                )
                 self.active[key] = flag
                 changes.raised.append(flag)
                 continue
@@ -98,7 +108,10 @@ class FlagTracker:
                 if escalated:
                     flag.severity = finding.severity
                 flag.summary, flag.evidence, flag.stretch = (
-                    finding.summary, finding.evidence, finding.stretch)  # fmt: skip
+                    finding.summary,
+                    finding.evidence,
+                    finding.stretch,
+                )
                 changes.updated.append(flag)
         for key in [k for k in self.active if k[0] == agent and k[1] not in findings]:
             flag = self.active[key]
@@ -108,9 +121,10 @@ class FlagTracker:
                 changes.cleared.append(flag)
 
     def flags(self, agent: str) -> list[Flag]:
-        return sorted((f for (a, _), f in self.active.items() if a == agent),
-                      key=lambda f: (-RANK[f.severity], f.rule))  # fmt: skip
+        return sorted(
+            (f for (a, _), f in self.active.items() if a == agent),
+            key=lambda f: (-RANK[f.severity], f.rule),
+        )
 
     def agents(self) -> set[str]:
         return {agent for agent, _ in self.active}
-

@@ -61,13 +61,23 @@ def no_break(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
     else:
         before = "no break since logging in"
     return Finding(
-        severity, since, f"{_minutes(worked)} min without a break ({before})",
-        {"minutes_without_break": _minutes(worked), "break_min_minutes": config.break_min_minutes,
-         "last_break": None if last_break is None else
-         {"start": last_break.start, "end": last_break.end, "reason": last_break.reason,
-          "state": last_break.state}},
+        severity,
+        since,
+        f"{_minutes(worked)} min without a break ({before})",
+        {
+            "minutes_without_break": _minutes(worked),
+            "break_min_minutes": config.break_min_minutes,
+            "last_break": None
+            if last_break is None
+            else {
+                "start": last_break.start,
+                "end": last_break.end,
+                "reason": last_break.reason,
+                "state": last_break.state,
+            },
+        },
         (since, facts.now),
-    )  # fmt: skip
+    )
 
 
 def sustained_occupancy(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
@@ -79,13 +89,16 @@ def sustained_occupancy(facts: AgentFacts, config: BurnoutConfig) -> Finding | N
     if facts.occupancy_60m < config.occupancy_warning:
         return None
     return Finding(
-        WARNING, facts.now - 3600,
+        WARNING,
+        facts.now - 3600,
         f"occupancy {facts.occupancy_60m:.0%} over the last 60 min",
-        {"occupancy_60m": round(facts.occupancy_60m, 4),
-         "logged_in_min": _minutes(facts.logged_in_60m_s),
-         "threshold": config.occupancy_warning},
+        {
+            "occupancy_60m": round(facts.occupancy_60m, 4),
+            "logged_in_min": _minutes(facts.logged_in_60m_s),
+            "threshold": config.occupancy_warning,
+        },
         (facts.now - 3600, facts.now),
-    )  # fmt: skip
+    )
 
 
 def back_to_back(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
@@ -106,14 +119,22 @@ def back_to_back(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
         run.insert(0, previous)
     if len(run) < config.back_to_back_calls:
         return None
-    gaps = [b.answered_at - a.ended_at for a, b in zip(run, run[1:]) if a.ended_at is not None]
+    gaps = [
+        b.answered_at - a.ended_at
+        for a, b in zip(run, run[1:], strict=False)
+        if a.ended_at is not None
+    ]
     return Finding(
-        WARNING, run[0].answered_at,
+        WARNING,
+        run[0].answered_at,
         f"{len(run)} calls back to back (gaps under {config.back_to_back_gap_s:g}s)",
-        {"calls": len(run), "max_gap_s": max(gaps) if gaps else 0,
-         "call_ids": [c.call_id for c in run]},
+        {
+            "calls": len(run),
+            "max_gap_s": max(gaps) if gaps else 0,
+            "call_ids": [c.call_id for c in run],
+        },
         (run[0].answered_at, last.ended_at or facts.now),
-    )  # fmt: skip
+    )
 
 
 def hard_calls(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
@@ -129,13 +150,23 @@ def hard_calls(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
     if len(hard) < config.hard_calls_count:
         return None
     return Finding(
-        WATCH, hard[0][0].answered_at,
+        WATCH,
+        hard[0][0].answered_at,
         f"{len(hard)} calls in {config.hard_calls_window_min:g} min over "
         f"{config.hard_calls_factor:g}x their queue's AHT",
-        {"calls": [{"call_id": c.call_id, "queue": c.queue, "handle_s": c.handle_s,
-                    "queue_aht_s": round(aht, 1)} for c, aht in hard]},
+        {
+            "calls": [
+                {
+                    "call_id": c.call_id,
+                    "queue": c.queue,
+                    "handle_s": c.handle_s,
+                    "queue_aht_s": round(aht, 1),
+                }
+                for c, aht in hard
+            ]
+        },
         (hard[0][0].answered_at, hard[-1][0].ended_at or facts.now),
-    )  # fmt: skip
+    )
 
 
 def slowing_down(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
@@ -150,13 +181,19 @@ def slowing_down(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
     if aht < config.slowing_factor * facts.baseline_aht:
         return None
     return Finding(
-        WATCH, start,
+        WATCH,
+        start,
         f"AHT {aht:.0f}s over {config.slowing_window_h:g} h, "
         f"{aht / facts.baseline_aht:.1f}x their usual {facts.baseline_aht:.0f}s",
-        {"aht_s": round(aht, 1), "calls": len(recent), "baseline_aht_s": round(facts.baseline_aht, 1),
-         "baseline_calls": facts.baseline_calls, "baseline_days": config.slowing_baseline_days},
+        {
+            "aht_s": round(aht, 1),
+            "calls": len(recent),
+            "baseline_aht_s": round(facts.baseline_aht, 1),
+            "baseline_calls": facts.baseline_calls,
+            "baseline_days": config.slowing_baseline_days,
+        },
         (start, facts.now),
-    )  # fmt: skip
+    )
 
 
 def missing_calls(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
@@ -166,11 +203,12 @@ def missing_calls(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
     if len(misses) < config.missing_calls_count:
         return None
     return Finding(
-        WATCH, misses[0],
+        WATCH,
+        misses[0],
         f"{len(misses)} rings not answered in {config.missing_calls_window_min:g} min",
         {"ring_no_answers": len(misses), "times": misses},
         (misses[0], misses[-1]),
-    )  # fmt: skip
+    )
 
 
 def long_day(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
@@ -185,9 +223,12 @@ def long_day(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
     first = next((s.start for s in facts.availability if s.state != OFFLINE), facts.day_start)
     first = max(first, facts.day_start)
     return Finding(
-        severity, first, f"logged in {hours:.1f} h today",
-        {"logged_in_h": round(hours, 2)}, (first, facts.now),
-    )  # fmt: skip
+        severity,
+        first,
+        f"logged in {hours:.1f} h today",
+        {"logged_in_h": round(hours, 2)},
+        (first, facts.now),
+    )
 
 
 def short_wrapup(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
@@ -200,11 +241,12 @@ def short_wrapup(facts: AgentFacts, config: BurnoutConfig) -> Finding | None:
     if median >= config.short_wrapup_s:
         return None
     return Finding(
-        WATCH, recent[0].answered_at,
+        WATCH,
+        recent[0].answered_at,
         f"median wrap-up {median:.1f}s over the last {len(recent)} calls",
         {"median_wrapup_s": median, "wrapups_s": [c.wrapup_s for c in recent]},
         (recent[0].answered_at, recent[-1].ended_at or facts.now),
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -218,18 +260,30 @@ class Rule:
 RULES: dict[str, Rule] = {
     rule.name: rule
     for rule in (
-        Rule("no_break", "No break", "logged in and unpaused for hours without a real break", no_break),
-        Rule("sustained_occupancy", "Sustained occupancy", "busy nearly all of the last hour",
-             sustained_occupancy),
-        Rule("back_to_back", "Back to back", "call after call with no breathing room", back_to_back),
+        Rule(
+            "no_break",
+            "No break",
+            "logged in and unpaused for hours without a real break",
+            no_break,
+        ),
+        Rule(
+            "sustained_occupancy",
+            "Sustained occupancy",
+            "busy nearly all of the last hour",
+            sustained_occupancy,
+        ),
+        Rule(
+            "back_to_back", "Back to back", "call after call with no breathing room", back_to_back
+        ),
         Rule("hard_calls", "Hard calls", "several very long calls in the last hour", hard_calls),
-        Rule("slowing_down", "Slowing down", "handle times well above their own usual",
-             slowing_down),
+        Rule(
+            "slowing_down", "Slowing down", "handle times well above their own usual", slowing_down
+        ),
         Rule("missing_calls", "Missing calls", "several rings not picked up", missing_calls),
         Rule("long_day", "Long day", "logged in for a very long day", long_day),
         Rule("short_wrapup", "Short wrap-up", "rushing the after-call work", short_wrapup),
     )
-}  # fmt: skip
+}
 
 
 def evaluate(facts: AgentFacts, config: BurnoutConfig) -> dict[str, Finding]:

@@ -12,8 +12,11 @@ from floorwatch.events import AgentState, shown_state
 from floorwatch.snapshot.burnout import Flag
 from floorwatch.store.rows import AgentRow, CallRow, IntervalRow, MembershipRow
 
-OFFLINE, AVAILABLE, RINGING = (AgentState.OFFLINE.value, AgentState.AVAILABLE.value,
-                               AgentState.RINGING.value)  # fmt: skip
+OFFLINE, AVAILABLE, RINGING = (
+    AgentState.OFFLINE.value,
+    AgentState.AVAILABLE.value,
+    AgentState.RINGING.value,
+)
 ON_CALL, WRAPUP, PAUSED = AgentState.ON_CALL.value, AgentState.WRAPUP.value, AgentState.PAUSED.value
 
 
@@ -101,8 +104,11 @@ class AgentBook:
         the availability at `now`, the calls they are on and the ring of their row."""
         interval = self.availability_at(now)
         row = self.row
-        state, call = shown_state(interval.state if interval is not None else None,
-                                  self.talking.values(), bool(row is not None and row.ringing))  # fmt: skip
+        state, call = shown_state(
+            interval.state if interval is not None else None,
+            self.talking.values(),
+            bool(row is not None and row.ringing),
+        )
         if state == OFFLINE:
             return ShownState(OFFLINE, interval.start if interval else None, None, None, None)
         if call is not None:
@@ -157,7 +163,7 @@ class AgentBook:
         if not self.availability:
             return False, None
         interval = self.availability_at(now)
-        if interval is None or interval.state == OFFLINE:
-            if not self.closed_login and not self.calls_today:
-                return False, interval
+        gone = interval is None or interval.state == OFFLINE
+        if gone and not self.closed_login and not self.calls_today:
+            return False, interval
         return True, interval

@@ -219,9 +219,10 @@ class AgentBooks:
         for book in self.books.values():
             if book.calls:
                 for call_id in [
-                    call_id for call_id, call in book.calls.items()
+                    call_id
+                    for call_id, call in book.calls.items()
                     if call.ended_at is not None and call.ended_at < before
-                ]:  # fmt: skip
+                ]:
                     del book.calls[call_id]
             if book.misses and book.misses[0] < before:
                 book.misses = [ts for ts in book.misses if ts >= before]

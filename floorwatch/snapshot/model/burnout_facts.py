@@ -10,8 +10,9 @@ from floorwatch.snapshot.metrics import occupancy
 from floorwatch.snapshot.model.agent_book import OFFLINE, AgentBook
 
 
-def agent_facts(book: AgentBook, now: float, day_start: float,
-                queue_aht: dict[str, float]) -> AgentFacts | None:  # fmt: skip
+def agent_facts(
+    book: AgentBook, now: float, day_start: float, queue_aht: dict[str, float]
+) -> AgentFacts | None:
     """The agent's facts at `now`; None when they are not on today's floor."""
     listed, interval = book.on_floor(now)
     if not listed:
@@ -24,17 +25,21 @@ def agent_facts(book: AgentBook, now: float, day_start: float,
         if span.state != OFFLINE:
             logged_in_60m += max(0.0, min(end, now) - max(span.start, start))
     first = max(0, bisect.bisect_right(book.starts, day_start) - 1)
-    spans = [Span(i.start, i.end, i.state, i.reason) for i in book.availability[first:]
-             if i.start <= now]  # fmt: skip
+    spans = [
+        Span(i.start, i.end, i.state, i.reason) for i in book.availability[first:] if i.start <= now
+    ]
     calls = [
         CallFact(c.call_id, c.queue, c.answered_at, c.ended_at, c.talk_s, c.wrapup_s)
         for c in sorted(book.recent.values(), key=lambda c: c.answered_at or 0)
         if c.answered_at is not None and c.answered_at <= now
-    ]  # fmt: skip
+    ]
     # The earliest fact already known that lies after `now` (an event ahead of the clock).
     later = [i.start for i in book.availability[-2:] if i.start > now]
-    later += [c.answered_at for c in book.recent.values()
-              if c.answered_at is not None and c.answered_at > now]  # fmt: skip
+    later += [
+        c.answered_at
+        for c in book.recent.values()
+        if c.answered_at is not None and c.answered_at > now
+    ]
     later += [ts for ts in book.misses[-3:] if ts > now]
     parts = book.busy_idle(now)
     logged_in = interval is not None and interval.state != OFFLINE

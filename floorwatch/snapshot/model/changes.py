@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from floorwatch.snapshot.burnout import Flag
-from floorwatch.store.rows import AgentRow, CallRow, IntervalRow, MembershipRow, MissRow, SourceStatus
+from floorwatch.store.rows import (
+    AgentRow,
+    CallRow,
+    IntervalRow,
+    MembershipRow,
+    MissRow,
+    SourceStatus,
+)
 
 #: Calls and intervals this long before the day started are kept, for windows across midnight.
 LOOKBACK_S = 3 * 3600
@@ -55,10 +62,14 @@ class Settled:
 
     def __post_init__(self) -> None:
         # The reader's SQL hands plain tuples in column order: they get their names here, once.
-        self.queues = {queue: value if isinstance(value, SettledQueue) else SettledQueue(*value)
-                       for queue, value in self.queues.items()}  # fmt: skip
-        self.agents = {agent: value if isinstance(value, SettledAgent) else SettledAgent(*value)
-                       for agent, value in self.agents.items()}  # fmt: skip
+        self.queues = {
+            queue: value if isinstance(value, SettledQueue) else SettledQueue(*value)
+            for queue, value in self.queues.items()
+        }
+        self.agents = {
+            agent: value if isinstance(value, SettledAgent) else SettledAgent(*value)
+            for agent, value in self.agents.items()
+        }
 
 
 @dataclass
@@ -95,14 +106,36 @@ def clip_call(call: CallRow, at: float) -> CallRow | None:
     if call.enqueued_at > at:
         return None
     if call.wait_end_at is not None and call.wait_end_at > at:
-        return replace(call, status="waiting", outcome=None, wait_end_at=None, wait_s=None,
-                       answered_at=None, agent=None, ended_at=None, talk_s=None, ended_by=None,
-                       transfer_target=None, wrapup_s=None)  # fmt: skip
+        return replace(
+            call,
+            status="waiting",
+            outcome=None,
+            wait_end_at=None,
+            wait_s=None,
+            answered_at=None,
+            agent=None,
+            ended_at=None,
+            talk_s=None,
+            ended_by=None,
+            transfer_target=None,
+            wrapup_s=None,
+        )
     if call.ended_at is not None and call.ended_at > at:
         status = "talking" if call.outcome == "answered" else call.status
-        return replace(call, status=status, ended_at=None, talk_s=None, ended_by=None,
-                       transfer_target=None, wrapup_s=None)  # fmt: skip
-    if call.wrapup_s is not None and call.ended_at is not None and call.ended_at + call.wrapup_s > at:
+        return replace(
+            call,
+            status=status,
+            ended_at=None,
+            talk_s=None,
+            ended_by=None,
+            transfer_target=None,
+            wrapup_s=None,
+        )
+    if (
+        call.wrapup_s is not None
+        and call.ended_at is not None
+        and call.ended_at + call.wrapup_s > at
+    ):
         return replace(call, wrapup_s=None)
     return call
 
@@ -132,7 +165,18 @@ def clip_changes(changes: Changes, at: float) -> Changes:
     misses = [m for m in changes.misses if m.ts <= at]
     agents = [AgentRow(row.name, None, row.last_event_at) for row in changes.agents]
     flags = [f for f in changes.flags if f.raised_at <= at]
-    flags = [replace(f, cleared_at=None) if f.cleared_at is not None and f.cleared_at > at else f
-             for f in flags]  # fmt: skip
-    return Changes(calls, availability, pauses, memberships, misses, agents, changes.sources,
-                   changes.settled, flags)
+    flags = [
+        replace(f, cleared_at=None) if f.cleared_at is not None and f.cleared_at > at else f
+        for f in flags
+    ]
+    return Changes(
+        calls,
+        availability,
+        pauses,
+        memberships,
+        misses,
+        agents,
+        changes.sources,
+        changes.settled,
+        flags,
+    )

@@ -24,7 +24,14 @@ from floorwatch.snapshot.floor_snapshot import (
     QueueSnapshot,
 )
 from floorwatch.snapshot.metrics import VECTOR_SIZE, WindowStats
-from floorwatch.snapshot.model.agent_book import AVAILABLE, OFFLINE, ON_CALL, PAUSED, RINGING, WRAPUP
+from floorwatch.snapshot.model.agent_book import (
+    AVAILABLE,
+    OFFLINE,
+    ON_CALL,
+    PAUSED,
+    RINGING,
+    WRAPUP,
+)
 from floorwatch.snapshot.model.agent_floor import AgentFloor
 from floorwatch.snapshot.model.changes import ALL, Changes, Settled
 from floorwatch.snapshot.model.shown_agents import ShownAgents
@@ -98,7 +105,9 @@ class FloorModel(AgentFloor):
             q = self.queues.index[queue]
             level = self.queues.level(queue)
             waiting = self.waiting.at(queue, now)
-            stats = {"today": windows.stats("today", q, today.sums[q], today.maxes[q], level.formula)}
+            stats = {
+                "today": windows.stats("today", q, today.sums[q], today.maxes[q], level.formula)
+            }
             for name, sums in rolling.items():
                 stats[name] = windows.stats(name, q, sums.sums[q], sums.maxes[q], level.formula)
             queues[queue] = QueueSnapshot(
@@ -128,16 +137,18 @@ class FloorModel(AgentFloor):
             feeds=self._feeds(now),
         )
 
-    def _totals(self, queues: dict[str, QueueSnapshot], rolling: dict[str, WindowSums],
-                today: WindowSums) -> FloorTotals:  # fmt: skip
+    def _totals(
+        self, queues: dict[str, QueueSnapshot], rolling: dict[str, WindowSums], today: WindowSums
+    ) -> FloorTotals:
         formula = self.config.service_level.formula
         floor_windows = {}
         for name in WINDOWS:
             window = today if name == "today" else rolling[name]
             sums = window.sums.sum(axis=0) if len(self.queues) else np.zeros(VECTOR_SIZE)
             known = [m for m in window.maxes if m is not None]
-            floor_windows[name] = WindowStats.from_vector(sums, max(known) if known else None,
-                                                          formula)  # fmt: skip
+            floor_windows[name] = WindowStats.from_vector(
+                sums, max(known) if known else None, formula
+            )
         states = self.staffing.states
         longest = [q.longest_wait_s for q in queues.values() if q.longest_wait_s is not None]
         return FloorTotals(
@@ -155,8 +166,20 @@ class FloorModel(AgentFloor):
     def _feeds(self, now: float) -> list[FeedHealth]:
         feeds = []
         for name, source in sorted(self.sources.items()):
-            age = None if source.last_received_at is None else max(0.0, now - source.last_received_at)
+            age = (
+                None if source.last_received_at is None else max(0.0, now - source.last_received_at)
+            )
             lag = None if source.last_event_ts is None else now - source.last_event_ts
-            feeds.append(FeedHealth(name, source.status, source.detail, source.events,
-                                    source.rejects, source.last_event_ts, age, lag))  # fmt: skip
+            feeds.append(
+                FeedHealth(
+                    name,
+                    source.status,
+                    source.detail,
+                    source.events,
+                    source.rejects,
+                    source.last_event_ts,
+                    age,
+                    lag,
+                )
+            )
         return feeds

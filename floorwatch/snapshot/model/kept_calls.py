@@ -27,8 +27,10 @@ class KeptCalls:
         if call.status != "done" or call.wait_end_at is None:
             return False
         settled = self.settled
-        if settled is not None and call.id <= settled.max_call_id and is_settled(
-            call, self.day_start, settled.before
+        if (
+            settled is not None
+            and call.id <= settled.max_call_id
+            and is_settled(call, self.day_start, settled.before)
         ):
             return True
         index = call.id >> 3

@@ -110,9 +110,14 @@ class CallLedger:
             vector = contribution(call, self.queues.level(call.queue))
         previous = self.applied.pop(call.id, None)
         wait = call.wait_s or 0.0
-        if (previous is not None and vector is not None and previous.queue == q
-                and previous.wait_end == call.wait_end_at and previous.wait == wait):  # fmt: skip
-            delta = [new - old for new, old in zip(vector, previous.vector)]
+        if (
+            previous is not None
+            and vector is not None
+            and previous.queue == q
+            and previous.wait_end == call.wait_end_at
+            and previous.wait == wait
+        ):
+            delta = [new - old for new, old in zip(vector, previous.vector, strict=False)]
             added = self.applied[call.id] = Contribution(q, call.wait_end_at, vector, wait)
             self._add(call.id, added, delta)
             return

@@ -48,8 +48,9 @@ class LastLook:
 class ShownAgents:
     """The agents of the floor at `now`, computed again only where something changed."""
 
-    def __init__(self, config: Config, books: AgentBooks, day_start: float,
-                 staffing: StaffingCounts):  # fmt: skip
+    def __init__(
+        self, config: Config, books: AgentBooks, day_start: float, staffing: StaffingCounts
+    ):
         self.config = config
         self.books = books
         self.day_start = day_start
@@ -86,8 +87,9 @@ class ShownAgents:
                 rebuild = True  # someone joined or left the floor: order them again
         if rebuild:
             shown = self._shown
-            listed = {name: shown[name].agent for name in self._names
-                      if shown[name].agent is not None}  # fmt: skip
+            listed = {
+                name: shown[name].agent for name in self._names if shown[name].agent is not None
+            }
         self._last = LastLook(self.books.version, now, listed)
         return dict(listed)
 
@@ -96,8 +98,11 @@ class ShownAgents:
         the availability interval it was taken in; otherwise a new one, with the running
         staffing sums moved from the old one's counts to the new one's."""
         shown = self._shown.get(book.name)
-        if (shown is not None and shown.version == book.version
-                and shown.valid_from <= now < shown.valid_until):  # fmt: skip
+        if (
+            shown is not None
+            and shown.version == book.version
+            and shown.valid_from <= now < shown.valid_until
+        ):
             return shown
         listed, interval = book.on_floor(now)
         valid_from, valid_until = book.validity(now)
@@ -106,8 +111,9 @@ class ShownAgents:
         if shown is not None:
             self.staffing.add(shown.counts, shown.agent, -1)
         self.staffing.add(counts, agent, 1)
-        shown = self._shown[book.name] = ShownAgent(book.version, valid_from, valid_until,
-                                                    agent, counts)  # fmt: skip
+        shown = self._shown[book.name] = ShownAgent(
+            book.version, valid_from, valid_until, agent, counts
+        )
         if valid_until != math.inf:
             heapq.heappush(self._expiries, (valid_until, book.name))
         return shown
@@ -150,7 +156,8 @@ class ShownAgents:
             open_pause=open_pause,
             talk_from=talk_from,
             flags=sorted(book.flags.values(), key=lambda f: (-RANK[f.severity], f.rule))
-            if book.flags else [],
+            if book.flags
+            else [],
             burnout=overall_level(book.flags.values(), self.config.burnout) if book.flags else None,
         )
 

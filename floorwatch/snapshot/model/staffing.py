@@ -57,7 +57,9 @@ def staffing_counts(book: AgentBook, agent: AgentSnapshot) -> tuple[StaffingCoun
             counts.append(StaffingCount(queue, state))
         elif queue in book.pauses or state == PAUSED:
             pause = book.pauses.get(queue)
-            counts.append(StaffingCount(queue, PAUSED, (pause.reason if pause else agent.reason) or "Paused"))
+            counts.append(
+                StaffingCount(queue, PAUSED, (pause.reason if pause else agent.reason) or "Paused")
+            )
         else:
             counts.append(StaffingCount(queue, AVAILABLE))
     return tuple(counts)
@@ -120,23 +122,31 @@ class StaffingGap:
         self.settings = settings
         self._memo: dict[str, StaffingMemo] = {}
 
-    def fill(self, queues: dict[str, QueueSnapshot], index: Queues, now: float,
-             windows: TodayWindows, rolling: dict[str, WindowSums]) -> None:  # fmt: skip
+    def fill(
+        self,
+        queues: dict[str, QueueSnapshot],
+        index: Queues,
+        now: float,
+        windows: TodayWindows,
+        rolling: dict[str, WindowSums],
+    ) -> None:
         settings = self.settings
         if not settings.enabled:
             return
         arrival_s = settings.arrival_window_min * 60
         aht_s = settings.aht_window_min * 60
-        arrivals = windows.window(now, int(arrival_s)).sums if arrival_s != 1800 else (
-            rolling["30m"].sums)  # fmt: skip
+        arrivals = (
+            windows.window(now, int(arrival_s)).sums if arrival_s != 1800 else (rolling["30m"].sums)
+        )
         handles = windows.window(now, int(aht_s)).sums if aht_s != 1800 else rolling["30m"].sums
         for name, queue in queues.items():
             q = index.index[name]
             offered = float(arrivals[q][metrics.OFFERED])
             handled = float(handles[q][metrics.HANDLED])
             handle_s = float(handles[q][metrics.TALK] + handles[q][metrics.WRAPUP])
-            aht = (metrics.mean_seconds(handle_s, handled) if handled
-                   else queue.windows["today"].aht_s)  # fmt: skip
+            aht = (
+                metrics.mean_seconds(handle_s, handled) if handled else queue.windows["today"].aht_s
+            )
             staffed = queue.agents_staffed
             # No calls, no AHT, or one no floor can have (a bad stored row): no staffing figure.
             inputs = (offered, aht, queue.target, queue.threshold_s, settings.max_occupancy)

@@ -94,7 +94,9 @@ class TodayWindows:
             self._today[q] += sums.vector
             if sums.max_wait is not None:
                 current = self._today_max[q]
-                self._today_max[q] = sums.max_wait if current is None else max(current, sums.max_wait)
+                self._today_max[q] = (
+                    sums.max_wait if current is None else max(current, sums.max_wait)
+                )
 
     def advance(self, minute: int) -> None:
         """Make the ring hold the RING_MINUTES minutes up to `minute` (clearing older ones)."""
@@ -213,22 +215,30 @@ class TodayWindows:
                 sums = np.zeros((count, VECTOR_SIZE))
                 tops = np.full(count, -np.inf)
             self._add_partial_minute(sums, tops, first, start, now)
-            result[name] = WindowSums(sums, [None if math.isinf(top) else float(top) for top in tops])
+            result[name] = WindowSums(
+                sums, [None if math.isinf(top) else float(top) for top in tops]
+            )
         return result
 
-    def _add_partial_minute(self, sums: np.ndarray, tops: np.ndarray, minute: int, start: float,
-                            now: float) -> None:  # fmt: skip
+    def _add_partial_minute(
+        self, sums: np.ndarray, tops: np.ndarray, minute: int, start: float, now: float
+    ) -> None:
         """Add the calls of a window's first minute that fall inside it (at one numpy call)."""
         arrays = self._minute_calls.get(minute)
         if arrays is None:
-            rows = [(q, added) for q, bucket in self._ring_calls.get(minute, {}).items()
-                    for added in bucket.values()]  # fmt: skip
+            rows = [
+                (q, added)
+                for q, bucket in self._ring_calls.get(minute, {}).items()
+                for added in bucket.values()
+            ]
             arrays = self._minute_calls[minute] = MinuteCalls(
                 np.array([q for q, _ in rows], dtype=np.int64),
                 np.array([added.wait_end for _, added in rows], dtype=float),
                 np.array([added.wait for _, added in rows], dtype=float),
-                np.array([added.vector for _, added in rows], dtype=float).reshape(len(rows), VECTOR_SIZE),
-            )  # fmt: skip
+                np.array([added.vector for _, added in rows], dtype=float).reshape(
+                    len(rows), VECTOR_SIZE
+                ),
+            )
         inside = (arrays.wait_ends >= start) & (arrays.wait_ends <= now)
         if inside.any():
             np.add.at(sums, arrays.queues[inside], arrays.vectors[inside])
@@ -242,9 +252,11 @@ class TodayWindows:
             waits = [
                 call.wait_s or 0.0
                 for call in self.calls.by_id.values()
-                if call.queue == queue and call.wait_end_at is not None
-                and call.wait_end_at >= self.day_start and call.outcome is not None
-            ]  # fmt: skip
+                if call.queue == queue
+                and call.wait_end_at is not None
+                and call.wait_end_at >= self.day_start
+                and call.outcome is not None
+            ]
             settled = self.calls.settled.queues.get(queue) if self.calls.settled else None
             if settled is not None and settled.max_wait is not None:
                 waits.append(settled.max_wait)
@@ -252,8 +264,9 @@ class TodayWindows:
         self._today_max_stale.clear()
         return WindowSums(self._today, self._today_max)
 
-    def stats(self, window: str, q: int, vector: np.ndarray, max_wait: float | None,
-              formula: str) -> WindowStats:  # fmt: skip
+    def stats(
+        self, window: str, q: int, vector: np.ndarray, max_wait: float | None, formula: str
+    ) -> WindowStats:
         """WindowStats of a queue's sums, computed again only when the sums moved."""
         sums = vector.tobytes()
         cached = self._stats.get((window, q))

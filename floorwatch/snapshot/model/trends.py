@@ -56,14 +56,18 @@ class Trends:
             ended[q].append(math.inf if wait_end is None else wait_end)
             added = applied.get(call.id)
             if added is not None and wait_end is not None and wait_end < now:
-                steps[q, min(TREND_POINTS - 1, int((wait_end - start) // TREND_STEP_S))] += added.vector
+                steps[q, min(TREND_POINTS - 1, int((wait_end - start) // TREND_STEP_S))] += (
+                    added.vector
+                )
         result: dict[str, QueueTrend] = {}
         for queue, q in queues.index.items():
             starts, stops = np.array(entered[q]), np.array(ended[q])
             waiting = ((starts[:, None] <= ends) & (stops[:, None] > ends)).sum(axis=0)
             formula = queues.level(queue).formula
-            levels = [WindowStats.from_vector(steps[q, i], None, formula).service_level
-                      for i in range(TREND_POINTS)]  # fmt: skip
+            levels = [
+                WindowStats.from_vector(steps[q, i], None, formula).service_level
+                for i in range(TREND_POINTS)
+            ]
             result[queue] = QueueTrend([int(n) for n in waiting], levels)
         self._last = TrendsAt(minute, result)
         return result

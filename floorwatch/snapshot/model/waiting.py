@@ -19,9 +19,8 @@ class WaitingCalls:
         self._sorted: dict[str, tuple[WaitingCall, ...]] = {}
 
     def apply(self, call: CallRow, old: CallRow | None) -> None:
-        if old is not None:
-            if self.by_queue[old.queue].pop(old.id, None) is not None:
-                self._sorted.pop(old.queue, None)
+        if old is not None and self.by_queue[old.queue].pop(old.id, None) is not None:
+            self._sorted.pop(old.queue, None)
         if call.outcome is None and call.status != "done":
             self.by_queue[call.queue][call.id] = call
             self._sorted.pop(call.queue, None)
@@ -33,8 +32,8 @@ class WaitingCalls:
         if waiting is None:
             calls = sorted(self.by_queue[queue].values(), key=lambda c: c.enqueued_at)
             waiting = self._sorted[queue] = tuple(
-                WaitingCall(c.call_id, queue, c.caller, c.position, c.enqueued_at)
-                for c in calls)  # fmt: skip
+                WaitingCall(c.call_id, queue, c.caller, c.position, c.enqueued_at) for c in calls
+            )
         if waiting and waiting[-1].enqueued_at > now:  # callers ahead of the clock
-            return waiting[:bisect.bisect_right(waiting, now, key=lambda c: c.enqueued_at)]
+            return waiting[: bisect.bisect_right(waiting, now, key=lambda c: c.enqueued_at)]
         return waiting

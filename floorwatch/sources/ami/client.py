@@ -15,6 +15,7 @@ beside it, is the record of those), so this source keeps no checkpoint.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import threading
@@ -24,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from floorwatch.events import Event
-from floorwatch.sources.ami.translate import AmiTranslator, BlockError
 from floorwatch.sources.ami.protocol import BlockFramer, action, event_name, parse_block
+from floorwatch.sources.ami.translate import AmiTranslator, BlockError
 from floorwatch.sources.base import SECRET_ENV, Batch, Checkpoint, Emit, Reject, SourceError
 
 FORMAT = "ami"
@@ -51,11 +52,15 @@ def parse_address(location: str) -> AmiAddress:
     """`USER@HOST[:PORT]` (an IPv6 host in brackets); SourceError in one line otherwise."""
     user, at, hostport = location.rpartition("@")
     if not at or not user or not hostport:
-        raise SourceError(f"ami:{location}: expected ami:USER@HOST[:PORT], for example "
-                          "ami:floorwatch@127.0.0.1:5038")  # fmt: skip
+        raise SourceError(
+            f"ami:{location}: expected ami:USER@HOST[:PORT], for example "
+            "ami:floorwatch@127.0.0.1:5038"
+        )
     if ":" in user and not user.startswith("["):
-        raise SourceError(f"ami:{location}: no password in the source (it would show in ps); "
-                          f"set {SECRET_ENV} or secret_file in the config")  # fmt: skip
+        raise SourceError(
+            f"ami:{location}: no password in the source (it would show in ps); "
+            f"set {SECRET_ENV} or secret_file in the config"
+        )
     host, port = hostport, DEFAULT_PORT
     if hostport.startswith("["):
         host, _, rest = hostport[1:].partition("]")
@@ -88,8 +93,9 @@ def read_secret(secret_file: str | None) -> str:
         return secret
     secret = os.environ.get(SECRET_ENV, "")
     if not secret:
-        raise SourceError(f"no AMI secret: set {SECRET_ENV} or secret_file in the config's "
-                          "[[sources]]")  # fmt: skip
+        raise SourceError(
+            f"no AMI secret: set {SECRET_ENV} or secret_file in the config's [[sources]]"
+        )
     return secret
 
 
@@ -112,9 +118,18 @@ class AmiSource:
     BATCH_SECONDS = 0.05
     READ_BYTES = 1 << 18
 
-    def __init__(self, name: str, location: str, *, secret_file: str | None = None,
-                 fatal_login: bool = True, follow: bool = True, clock: Callable[[], float] = time.time,
-                 backoff: tuple[float, float] = (1.0, 30.0), timeout: float = 10.0):  # fmt: skip
+    def __init__(
+        self,
+        name: str,
+        location: str,
+        *,
+        secret_file: str | None = None,
+        fatal_login: bool = True,
+        follow: bool = True,
+        clock: Callable[[], float] = time.time,
+        backoff: tuple[float, float] = (1.0, 30.0),
+        timeout: float = 10.0,
+    ):
         self.name = name
         self.address = parse_address(location)
         self.secret_file = secret_file
@@ -170,8 +185,14 @@ class AmiSource:
                 break
             if logged_in:
                 delay = low
-            emit(Batch(self.name, FORMAT, status="disconnected",
-                       status_detail=f"{self.address}: {reason}; retrying in {delay:g} s"))  # fmt: skip
+            emit(
+                Batch(
+                    self.name,
+                    FORMAT,
+                    status="disconnected",
+                    status_detail=f"{self.address}: {reason}; retrying in {delay:g} s",
+                )
+            )
             await _sleep(delay, stop)
             delay = min(delay * 2, high)
 
@@ -180,8 +201,9 @@ class AmiSource:
         address = self.address
         try:
             reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(address.host, address.port), self.timeout)
-        except (OSError, asyncio.TimeoutError) as error:
+                asyncio.open_connection(address.host, address.port), self.timeout
+            )
+        except (TimeoutError, OSError) as error:
             why = getattr(error, "strerror", None) or str(error) or "timed out"
             raise Disconnected(f"cannot connect: {why}") from None
         self.connections += 1
@@ -189,24 +211,34 @@ class AmiSource:
             return await self._converse(reader, writer, emit, stop)
         finally:
             writer.close()
-            try:
+            with contextlib.suppress(OSError):
                 await writer.wait_closed()
-            except OSError:
-                pass
 
-    async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                        emit: Emit, stop: threading.Event) -> bool:  # fmt: skip
+    async def _converse(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        emit: Emit,
+        stop: threading.Event,
+    ) -> bool:
         try:
             banner = await asyncio.wait_for(reader.readline(), self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise Disconnected("no banner from the server (is it AMI?)") from None
         if not banner:
             raise Disconnected("the server closed the connection before its banner")
         if not banner.startswith(b"Asterisk Call Manager"):
             raise Disconnected(f"not an AMI server: {banner[:60].decode('latin-1').strip()!r}")
         login_id = f"floorwatch-login-{next(self._action_ids)}"
-        writer.write(action("Login", ActionID=login_id, Username=self.address.user,
-                            Secret=self._secret or "", Events="on"))  # fmt: skip
+        writer.write(
+            action(
+                "Login",
+                ActionID=login_id,
+                Username=self.address.user,
+                Secret=self._secret or "",
+                Events="on",
+            )
+        )
         await writer.drain()
         framer = BlockFramer()
         translator = self.translator
@@ -220,15 +252,23 @@ class AmiSource:
             nonlocal events, rejects
             if events or rejects:
                 self.events += len(events)
-                emit(Batch(self.name, FORMAT, events, rejects, status="connected",
-                           status_detail=self._detail()))  # fmt: skip
+                emit(
+                    Batch(
+                        self.name,
+                        FORMAT,
+                        events,
+                        rejects,
+                        status="connected",
+                        status_detail=self._detail(),
+                    )
+                )
                 events, rejects = [], []
 
         while not stop.is_set():
             wait = self.BATCH_SECONDS if events else 0.25
             try:
                 data = await asyncio.wait_for(reader.read(self.READ_BYTES), wait)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if not logged_in and time.monotonic() > login_deadline:
                     raise Disconnected("no answer to the login") from None
                 if wait != self.BATCH_SECONDS:
@@ -245,8 +285,10 @@ class AmiSource:
                     if not translator.used(text_name):
                         events.extend(translator.skip(text_name))
                         if raw.count(b": ") <= raw.count(b"\r\n"):  # a line that is no header
-                            rejects.extend(Reject(None, line[:MAX_REJECT_TEXT], NOT_A_HEADER)
-                                           for line in parse_block(raw).bad_lines)  # fmt: skip
+                            rejects.extend(
+                                Reject(None, line[:MAX_REJECT_TEXT], NOT_A_HEADER)
+                                for line in parse_block(raw).bad_lines
+                            )
                         continue
                 block = parse_block(raw)
                 for line in block.bad_lines:
@@ -258,20 +300,24 @@ class AmiSource:
                         raise LoginRefused(block.fields.get("Message") or block.response)
                     logged_in = True
                     emit(Batch(self.name, FORMAT, status="connected", status_detail=self._detail()))
-                    writer.write(action("QueueStatus",
-                                        ActionID=f"floorwatch-sync-{next(self._action_ids)}"))  # fmt: skip
+                    writer.write(
+                        action("QueueStatus", ActionID=f"floorwatch-sync-{next(self._action_ids)}")
+                    )
                     await writer.drain()
                     continue
                 try:
                     events.extend(translator.translate(block))
                 except BlockError as error:
-                    rejects.append(Reject(None, block.text[:MAX_REJECT_TEXT],
-                                          f"{block.event}: {error}"))  # fmt: skip
+                    rejects.append(
+                        Reject(None, block.text[:MAX_REJECT_TEXT], f"{block.event}: {error}")
+                    )
             if events and not first_at:
                 first_at = time.monotonic()
-            if len(events) >= self.BATCH_EVENTS or (
-                events and time.monotonic() - first_at >= self.BATCH_SECONDS
-            ) or rejects:
+            if (
+                len(events) >= self.BATCH_EVENTS
+                or (events and time.monotonic() - first_at >= self.BATCH_SECONDS)
+                or rejects
+            ):
                 hand_over()
                 first_at = 0.0
         # The connection ended (or we are stopping): what was complete is handed over; a block

@@ -102,8 +102,11 @@ class AmiTranslator:
         pending = self._pending_leave
         if pending is not None:
             self._pending_leave = None
-            if not (name == "AgentConnect" and fields.get("Uniqueid") == pending.call_id
-                    and fields.get("Queue") == pending.queue):  # fmt: skip
+            if not (
+                name == "AgentConnect"
+                and fields.get("Uniqueid") == pending.call_id
+                and fields.get("Queue") == pending.queue
+            ):
                 out.append(pending)  # no answer followed: the caller left unanswered
         if name is None:
             if fields.get("Response") == "Success" and fields.get("EventList") == "start":
@@ -172,9 +175,17 @@ class AmiTranslator:
     def _caller_join(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         call_id, queue = _need(f, "Uniqueid"), _need(f, "Queue")
         self._touch(call_id)
-        out.append(self._event(ts, Kind.CALL_QUEUED, call_id, queue, caller=f.get("CallerIDNum"),
-                               caller_name=f.get("CallerIDName") or None,
-                               position=_int(f, "Position", 0)))  # fmt: skip
+        out.append(
+            self._event(
+                ts,
+                Kind.CALL_QUEUED,
+                call_id,
+                queue,
+                caller=f.get("CallerIDNum"),
+                caller_name=f.get("CallerIDName") or None,
+                position=_int(f, "Position", 0),
+            )
+        )
 
     def _caller_leave(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         call_id, queue = _need(f, "Uniqueid"), _need(f, "Queue")
@@ -185,8 +196,15 @@ class AmiTranslator:
         self._remember(self._recent_left, call_id, queue)
         # Answered callers leave too; only if no AgentConnect follows did it leave unanswered.
         # AMI cannot tell a key press from an empty queue or a withdraw: "key" is a guess.
-        self._pending_leave = self._event(ts, Kind.CALL_LEFT, call_id, queue, reason="key",
-                                          position=_int(f, "Position", 0), inferred=True)  # fmt: skip
+        self._pending_leave = self._event(
+            ts,
+            Kind.CALL_LEFT,
+            call_id,
+            queue,
+            reason="key",
+            position=_int(f, "Position", 0),
+            inferred=True,
+        )
 
     def _caller_abandon(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         call_id, queue = _need(f, "Uniqueid"), _need(f, "Queue")
@@ -195,9 +213,18 @@ class AmiTranslator:
         self._remember(self._recent_left, call_id, queue)
         # Asterisk raises this for a hang-up and also for a queue timeout: "abandoned" until a
         # surer fact (QUEUESTATUS, a queue_log line) says otherwise.
-        out.append(self._event(ts, Kind.CALL_ABANDONED, call_id, queue,
-                               wait_s=_int(f, "HoldTime"), position=_int(f, "Position", 0),
-                               orig_position=_int(f, "OriginalPosition", 0), inferred=True))  # fmt: skip
+        out.append(
+            self._event(
+                ts,
+                Kind.CALL_ABANDONED,
+                call_id,
+                queue,
+                wait_s=_int(f, "HoldTime"),
+                position=_int(f, "Position", 0),
+                orig_position=_int(f, "OriginalPosition", 0),
+                inferred=True,
+            )
+        )
 
     def _var_set(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         if f.get("Variable") != "QUEUESTATUS":
@@ -211,15 +238,32 @@ class AmiTranslator:
 
     # ----------------------------------------------------------------- calls and agents
     def _agent_called(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        out.append(self._event(ts, Kind.AGENT_RINGING, _need(f, "Uniqueid"), _need(f, "Queue"),
-                               _member(f), member_channel=f.get("DestChannel")))  # fmt: skip
+        out.append(
+            self._event(
+                ts,
+                Kind.AGENT_RINGING,
+                _need(f, "Uniqueid"),
+                _need(f, "Queue"),
+                _member(f),
+                member_channel=f.get("DestChannel"),
+            )
+        )
 
     def _agent_connect(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         call_id = _need(f, "Uniqueid")
         self._touch(call_id)
-        out.append(self._event(ts, Kind.CALL_ANSWERED, call_id, _need(f, "Queue"), _member(f),
-                               wait_s=_int(f, "HoldTime"), ring_s=_int(f, "RingTime", 0),
-                               member_uniqueid=f.get("DestUniqueid")))  # fmt: skip
+        out.append(
+            self._event(
+                ts,
+                Kind.CALL_ANSWERED,
+                call_id,
+                _need(f, "Queue"),
+                _member(f),
+                wait_s=_int(f, "HoldTime"),
+                ring_s=_int(f, "RingTime", 0),
+                member_uniqueid=f.get("DestUniqueid"),
+            )
+        )
 
     def _agent_complete(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         call_id, queue, agent = _need(f, "Uniqueid"), _need(f, "Queue"), _member(f)
@@ -227,12 +271,33 @@ class AmiTranslator:
         reason = f.get("Reason", "")
         if reason == "transfer":
             mode, target = self._transfers.pop(call_id, ("transfer", None))
-            out.append(self._event(ts, Kind.CALL_TRANSFERRED, call_id, queue, agent, mode=mode,
-                                   target=target, wait_s=wait_s, talk_s=talk_s))  # fmt: skip
+            out.append(
+                self._event(
+                    ts,
+                    Kind.CALL_TRANSFERRED,
+                    call_id,
+                    queue,
+                    agent,
+                    mode=mode,
+                    target=target,
+                    wait_s=wait_s,
+                    talk_s=talk_s,
+                )
+            )
             return
         ended_by = "caller" if reason == "caller" else "agent"
-        out.append(self._event(ts, Kind.CALL_ENDED, call_id, queue, agent, ended_by=ended_by,
-                               wait_s=wait_s, talk_s=talk_s))  # fmt: skip
+        out.append(
+            self._event(
+                ts,
+                Kind.CALL_ENDED,
+                call_id,
+                queue,
+                agent,
+                ended_by=ended_by,
+                wait_s=wait_s,
+                talk_s=talk_s,
+            )
+        )
 
     def _blind_transfer(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         caller = f.get("TransfereeUniqueid")
@@ -248,18 +313,36 @@ class AmiTranslator:
 
     def _ring_no_answer(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         # RingTime is in milliseconds here (seconds in AgentConnect).
-        out.append(self._event(ts, Kind.RING_NO_ANSWER, _need(f, "Uniqueid"), _need(f, "Queue"),
-                               _member(f), ring_ms=_int(f, "RingTime", 0)))  # fmt: skip
+        out.append(
+            self._event(
+                ts,
+                Kind.RING_NO_ANSWER,
+                _need(f, "Uniqueid"),
+                _need(f, "Queue"),
+                _member(f),
+                ring_ms=_int(f, "RingTime", 0),
+            )
+        )
 
     def _agent_dump(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        out.append(self._event(ts, Kind.AGENT_DUMP, _need(f, "Uniqueid"), _need(f, "Queue"),
-                               _member(f)))  # fmt: skip
+        out.append(
+            self._event(ts, Kind.AGENT_DUMP, _need(f, "Uniqueid"), _need(f, "Queue"), _member(f))
+        )
 
     def _member_added(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         state = _member_state(f)
-        out.append(self._event(ts, Kind.AGENT_JOINED, None, _need(f, "Queue"), _member(f),
-                               paused=state["paused"], reason=state["reason"],
-                               interface=f.get("Interface")))  # fmt: skip
+        out.append(
+            self._event(
+                ts,
+                Kind.AGENT_JOINED,
+                None,
+                _need(f, "Queue"),
+                _member(f),
+                paused=state["paused"],
+                reason=state["reason"],
+                interface=f.get("Interface"),
+            )
+        )
 
     def _member_removed(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         out.append(self._event(ts, Kind.AGENT_LEFT, None, _need(f, "Queue"), _member(f)))
@@ -267,16 +350,30 @@ class AmiTranslator:
     def _member_pause(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         paused = _int(f, "Paused") == 1
         kind = Kind.AGENT_PAUSED if paused else Kind.AGENT_UNPAUSED
-        out.append(self._event(ts, kind, None, _need(f, "Queue"), _member(f),
-                               reason=f.get("PausedReason") or None))  # fmt: skip
+        out.append(
+            self._event(
+                ts, kind, None, _need(f, "Queue"), _member(f), reason=f.get("PausedReason") or None
+            )
+        )
 
     def _member_penalty(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        out.append(self._event(ts, Kind.AGENT_PENALTY, None, _need(f, "Queue"), _member(f),
-                               penalty=_int(f, "Penalty")))  # fmt: skip
+        out.append(
+            self._event(
+                ts,
+                Kind.AGENT_PENALTY,
+                None,
+                _need(f, "Queue"),
+                _member(f),
+                penalty=_int(f, "Penalty"),
+            )
+        )
 
     def _member_status(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        out.append(self._event(ts, Kind.AGENT_STATUS, None, _need(f, "Queue"), _member(f),
-                               **_member_state(f)))  # fmt: skip
+        out.append(
+            self._event(
+                ts, Kind.AGENT_STATUS, None, _need(f, "Queue"), _member(f), **_member_state(f)
+            )
+        )
 
     # ----------------------------------------------------------------- QueueStatus replies
     def _sync_queue(self, queue: str) -> dict[str, list]:
@@ -300,9 +397,18 @@ class AmiTranslator:
     def _queue_entry(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         queue, call_id = _need(f, "Queue"), _need(f, "Uniqueid")
         self._sync_queue(queue)["waiting"].append(call_id)
-        out.append(self._event(ts, Kind.CALL_WAITING, call_id, queue, wait_s=_int(f, "Wait", 0),
-                               caller=f.get("CallerIDNum"), position=_int(f, "Position", 0),
-                               sync=True))  # fmt: skip
+        out.append(
+            self._event(
+                ts,
+                Kind.CALL_WAITING,
+                call_id,
+                queue,
+                wait_s=_int(f, "Wait", 0),
+                caller=f.get("CallerIDNum"),
+                position=_int(f, "Position", 0),
+                sync=True,
+            )
+        )
 
     def _queue_status_complete(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         listed, touched = self._sync or {}, self._sync_touched
@@ -310,9 +416,18 @@ class AmiTranslator:
         for queue, seen in listed.items():
             # Calls that moved while the reply was being sent are not "vanished".
             waiting = sorted(set(seen["waiting"]) | touched)
-            out.append(self._event(ts, Kind.QUEUE_CONFIG, None, queue, action="sync",
-                                   waiting=waiting, members=seen["members"],
-                                   in_call=seen["in_call"]))  # fmt: skip
+            out.append(
+                self._event(
+                    ts,
+                    Kind.QUEUE_CONFIG,
+                    None,
+                    queue,
+                    action="sync",
+                    waiting=waiting,
+                    members=seen["members"],
+                    in_call=seen["in_call"],
+                )
+            )
 
     _handlers: dict[str, Callable] = {
         "QueueCallerJoin": _caller_join,

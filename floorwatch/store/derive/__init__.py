@@ -32,8 +32,28 @@ from floorwatch.store.derive.entries import (
 from floorwatch.store.derive.recent import RecentCalls
 
 __all__ = [
-    "ABANDONED", "AGENT_COLUMNS", "ANSWERED", "AVAILABLE",
-    "DEFAULT_WRAPUP_REASONS", "DONE", "INTERVAL_COLUMNS", "MISS_COLUMNS", "OFFLINE", "ON_CALL",
-    "PAUSED", "RINGING", "TALKING", "WAITING", "WRAPUP", "CallEntry", "Changes", "DeriveConfig",
-    "Deriver", "Interval", "LoadedState", "Membership", "RecentCalls", "TrackedAgent",
-]  # fmt: skip
+    "ABANDONED",
+    "AGENT_COLUMNS",
+    "ANSWERED",
+    "AVAILABLE",
+    "DEFAULT_WRAPUP_REASONS",
+    "DONE",
+    "INTERVAL_COLUMNS",
+    "MISS_COLUMNS",
+    "OFFLINE",
+    "ON_CALL",
+    "PAUSED",
+    "RINGING",
+    "TALKING",
+    "WAITING",
+    "WRAPUP",
+    "CallEntry",
+    "Changes",
+    "DeriveConfig",
+    "Deriver",
+    "Interval",
+    "LoadedState",
+    "Membership",
+    "RecentCalls",
+    "TrackedAgent",
+]

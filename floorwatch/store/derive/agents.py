@@ -33,7 +33,9 @@ class AgentRules:
             agent = self.agents[name] = TrackedAgent(name)
         return agent
 
-    def _ensure_member(self, agent: TrackedAgent, queue: str | None, ts: float) -> Membership | None:
+    def _ensure_member(
+        self, agent: TrackedAgent, queue: str | None, ts: float
+    ) -> Membership | None:
         """An agent rung or answering for a queue is a member of it (static members log no
         ADDMEMBER)."""
         if queue is None:
@@ -97,16 +99,23 @@ class AgentRules:
                 self._set_paused(agent, membership, False, None, event.ts)
         self._refresh_agent(agent, event.ts)
 
-    def _set_paused(self, agent: TrackedAgent, membership: Membership, paused: bool,
-                    reason: str | None, ts: float) -> None:  # fmt: skip
+    def _set_paused(
+        self,
+        agent: TrackedAgent,
+        membership: Membership,
+        paused: bool,
+        reason: str | None,
+        ts: float,
+    ) -> None:
         key = (agent.name, membership.queue)
         open_pause = self.open_pauses.pop(key, None)
         if open_pause is not None:
             open_pause.end = max(ts, open_pause.start)
             self._dirty_pauses[open_pause.id] = open_pause
         if paused:
-            pause = Interval(self._next_pause_id, agent.name, "paused", reason, membership.queue,
-                             None, ts)  # fmt: skip
+            pause = Interval(
+                self._next_pause_id, agent.name, "paused", reason, membership.queue, None, ts
+            )
             self._next_pause_id += 1
             self.open_pauses[key] = pause
             self._dirty_pauses[pause.id] = pause
@@ -157,7 +166,9 @@ class AgentRules:
             return
         membership = agent.memberships.get(event.queue)
         if membership is None:
-            membership = self._join(agent, event.queue, event.ts, dynamic=int(bool(data.get("dynamic"))))
+            membership = self._join(
+                agent, event.queue, event.ts, dynamic=int(bool(data.get("dynamic")))
+            )
         if "penalty" in data:
             membership.penalty = data["penalty"]
             self._dirty_memberships[membership.id] = membership
@@ -178,11 +189,16 @@ class AgentRules:
         waiting, in_call = set(data.get("waiting", ())), set(data.get("in_call", ()))
         members = set(data.get("members", ()))
         # In id and name order: the same after a restart as in an uninterrupted run.
-        for entry in sorted((e for e in self.open_calls.values() if e.queue == event.queue),
-                            key=operator.attrgetter("id")):  # fmt: skip
-            if entry.status == WAITING and entry.call_id not in waiting:
-                self._close(entry, event.ts)
-            elif entry.status == TALKING and entry.agent not in in_call:
+        for entry in sorted(
+            (e for e in self.open_calls.values() if e.queue == event.queue),
+            key=operator.attrgetter("id"),
+        ):
+            if (
+                entry.status == WAITING
+                and entry.call_id not in waiting
+                or entry.status == TALKING
+                and entry.agent not in in_call
+            ):
                 self._close(entry, event.ts)
         for agent in sorted(self.agents.values(), key=operator.attrgetter("name")):
             membership = agent.memberships.get(event.queue)
@@ -209,8 +225,10 @@ class AgentRules:
             agent.login_since = None
         current = agent.interval
         if current is None or (current.state, current.reason, current.queue) != (
-            state, reason, queue,
-        ):  # fmt: skip
+            state,
+            reason,
+            queue,
+        ):
             at = ts
             if current is not None:
                 at = max(ts, current.start)
@@ -219,8 +237,9 @@ class AgentRules:
                     self._attribute_wrapup(agent, current)
                 self._dirty_intervals[current.id] = current
             if current is not None or state != OFFLINE:
-                interval = Interval(self._next_interval_id, agent.name, state, reason, queue,
-                                    None, at)  # fmt: skip
+                interval = Interval(
+                    self._next_interval_id, agent.name, state, reason, queue, None, at
+                )
                 self._next_interval_id += 1
                 agent.interval = interval
                 self._dirty_intervals[interval.id] = interval
@@ -243,8 +262,11 @@ class AgentRules:
         """The state shown: on a call, ringing, or the availability underneath."""
         interval = agent.interval
         call_ref = reason = queue = None
-        state, entry = shown_state(interval.state if interval is not None else None,
-                                   agent.calls.values(), bool(agent.ringing))  # fmt: skip
+        state, entry = shown_state(
+            interval.state if interval is not None else None,
+            agent.calls.values(),
+            bool(agent.ringing),
+        )
         if entry is not None:
             queue, call_ref = entry.queue, entry.id
         elif state == RINGING:
@@ -252,8 +274,12 @@ class AgentRules:
         elif state != OFFLINE:
             reason, queue = interval.reason, interval.queue
         self._dirty_agents[agent.name] = agent
-        if (state != agent.state or call_ref != agent.call_ref or queue != agent.queue
-                or reason != agent.reason):  # fmt: skip
+        if (
+            state != agent.state
+            or call_ref != agent.call_ref
+            or queue != agent.queue
+            or reason != agent.reason
+        ):
             since = agent.since
             agent.since = ts if since is None or ts > since else since
             agent.state, agent.reason, agent.queue, agent.call_ref = state, reason, queue, call_ref

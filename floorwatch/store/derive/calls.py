@@ -66,8 +66,10 @@ class CallRules:
 
     def _call_queued(self, event: Event) -> None:
         entry = self._entry(event)
-        if entry is not None and event.source != entry.source and (
-            event.source not in (sources := entry.sources())
+        if (
+            entry is not None
+            and event.source != entry.source
+            and (event.source not in (sources := entry.sources()))
         ):
             # Another feed of the same PBX (queue_log beside AMI) reporting the same call.
             entry.seen_by = json.dumps([*sources, event.source])
@@ -78,7 +80,9 @@ class CallRules:
         implied = entry is not None and (
             entry.synced or (entry.caller is None and entry.position is None)
         )
-        if implied and (entry.status != DONE or abs(entry.enqueued_at - event.ts) <= self.SAME_ENTRY_S):
+        if implied and (
+            entry.status != DONE or abs(entry.enqueued_at - event.ts) <= self.SAME_ENTRY_S
+        ):
             # The call is known already: from a state sync, or from lines about it that arrived
             # before this one (out of order). This line tells us no new call, only its details.
             entry.synced = 0
@@ -137,8 +141,10 @@ class CallRules:
         data = event.data
         talk_s = data.get("talk_s")
         entry = self._entry(event)
-        if entry is None or entry.outcome not in (None, ANSWERED) or (
-            entry.status == DONE and entry.ended_by is not None
+        if (
+            entry is None
+            or entry.outcome not in (None, ANSWERED)
+            or (entry.status == DONE and entry.ended_by is not None)
         ):
             if entry is not None and entry.status == DONE and entry.ended_by is not None:
                 return  # already ended: a repeat
@@ -229,8 +235,7 @@ class CallRules:
         counts[event.source] = mine
         entry.miss_counts = json.dumps(by_agent, sort_keys=True)
         self._dirty_calls[entry.id] = entry
-        return mine > max((n for source, n in counts.items() if source != event.source),
-                          default=0)  # fmt: skip
+        return mine > max((n for source, n in counts.items() if source != event.source), default=0)
 
     def _agent_ringing(self, event: Event) -> None:
         agent = self._agent(event.agent)
@@ -245,4 +250,3 @@ class CallRules:
         if agent.ringing:
             agent.ringing = None
             self._refresh_state(agent, event.ts)
-

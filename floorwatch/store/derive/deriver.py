@@ -115,8 +115,9 @@ class Deriver(CallRules, AgentRules):
         for row in state.open_agent_states:
             self._agent(row["agent"]).interval = Interval.from_row(row)
         for row in state.active_memberships:
-            membership = Membership(row["id"], row["agent"], row["queue"], row["joined_at"],
-                                    row["dynamic"])  # fmt: skip
+            membership = Membership(
+                row["id"], row["agent"], row["queue"], row["joined_at"], row["dynamic"]
+            )
             membership.penalty = row["penalty"]
             self._agent(row["agent"]).memberships[row["queue"]] = membership
         for row in state.open_pauses:
@@ -134,9 +135,14 @@ class Deriver(CallRules, AgentRules):
                 self._agent(entry.agent).calls[entry.id] = entry
         recent = self.recent_calls
         recent.closes = state.closes
-        for entry in sorted((entries[row["id"]] for row in state.done_calls
-                             if row["status"] == DONE and row.get("closed_no") is not None),
-                            key=operator.attrgetter("closed_no")):  # fmt: skip
+        for entry in sorted(
+            (
+                entries[row["id"]]
+                for row in state.done_calls
+                if row["status"] == DONE and row.get("closed_no") is not None
+            ),
+            key=operator.attrgetter("closed_no"),
+        ):
             if entry.closed_no > recent.floor:  # the latest close of a key wins, as it did
                 recent.entries[(entry.call_id, entry.queue)] = entry
 
@@ -160,8 +166,9 @@ class Deriver(CallRules, AgentRules):
             try:
                 handler(event)
             except Exception as error:  # costs nothing until it happens
-                failed.append((index, f"could not be derived ({type(error).__name__}: "
-                                      f"{str(error)[:200]})"))  # fmt: skip
+                failed.append(
+                    (index, f"could not be derived ({type(error).__name__}: {str(error)[:200]})")
+                )
         return failed
 
     def take_changes(self) -> Changes:
@@ -175,8 +182,9 @@ class Deriver(CallRules, AgentRules):
             misses=self._misses,
             closes=self.recent_calls.closes,
             recent_floor=self.recent_calls.floor,
-            pending_penalties=[(agent, queue, penalty) for (agent, queue), penalty
-                               in self._dirty_penalties.items()],  # fmt: skip
+            pending_penalties=[
+                (agent, queue, penalty) for (agent, queue), penalty in self._dirty_penalties.items()
+            ],
         )
         self._dirty_penalties = {}
         self._dirty_calls = {}
@@ -186,4 +194,3 @@ class Deriver(CallRules, AgentRules):
         self._dirty_memberships = {}
         self._misses = []
         return changes
-

@@ -116,8 +116,18 @@ class Membership:
     is the open row of `pauses` for the same agent and queue (pauses change far more often).
     """
 
-    __slots__ = ("id", "agent", "queue", "joined_at", "left_at", "penalty", "dynamic",
-                 "paused", "reason", "paused_since")  # fmt: skip
+    __slots__ = (
+        "id",
+        "agent",
+        "queue",
+        "joined_at",
+        "left_at",
+        "penalty",
+        "dynamic",
+        "paused",
+        "reason",
+        "paused_since",
+    )
 
     COLUMNS = MEMBERSHIPS.without("seq")
 
@@ -142,9 +152,24 @@ class TrackedAgent:
     (stored as calls) and a ring in progress give the state shown (`state`, since `since`).
     """
 
-    __slots__ = ("name", "memberships", "calls", "ringing", "explicit_login", "interval",
-                 "login_since", "pending_penalty", "last_event_at", "state", "since", "reason",
-                 "queue", "call_ref", "last_call", "last_call_ref")  # fmt: skip
+    __slots__ = (
+        "name",
+        "memberships",
+        "calls",
+        "ringing",
+        "explicit_login",
+        "interval",
+        "login_since",
+        "pending_penalty",
+        "last_event_at",
+        "state",
+        "since",
+        "reason",
+        "queue",
+        "call_ref",
+        "last_call",
+        "last_call_ref",
+    )
 
     def __init__(self, name: str):
         self.name = name
