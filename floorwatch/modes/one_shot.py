@@ -9,20 +9,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from floorwatch.clock import StoreClock
 from floorwatch.config import Config
 from floorwatch.snapshot.burnout import Flag
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.reader import FloorReader, load_flags
 from floorwatch.store.database import Store
+from floorwatch.store.feed_clock import recorded_feed_clock
 
 
 def read_floor(database: str | Path, config: Config, *, at: float | None = None,
-               clock: Callable[[], float] = time.time) -> FloorSnapshot:  # fmt: skip
-    """The floor at `at` (a past instant), else now by `clock`, from a read-only connection.
+               clock: Callable[[], float] | None = None) -> FloorSnapshot:  # fmt: skip
+    """The floor at `at` (a past instant), else now by `clock` (None: the feed clock the store
+    records, a demo's or a replay's, else the wall clock), from a read-only connection.
 
     Raises StoreError for a database that is missing or not floorwatch's.
     """
     with Store.open_readonly(database) as store:
+        if clock is None:
+            clock = StoreClock()
+            clock.follow(recorded_feed_clock(store))
         return FloorReader(store, config, at=at, clock=clock).snapshot()
 
 

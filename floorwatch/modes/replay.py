@@ -116,7 +116,7 @@ class Replay:
         self._monitor = BurnoutMonitor(self.database, self.config,
                                        every_s=max(5.0, 2 * self.clock.speed),
                                        clock=self.clock.now)  # fmt: skip
-        ingest = Ingest(self.store, [self.source], monitor=self._monitor)
+        ingest = Ingest(self.store, [self.source], monitor=self._monitor, feed_clock=self.clock)
         self._thread = threading.Thread(target=ingest.run, args=(self._stop,),
                                         name="replay ingest", daemon=True)  # fmt: skip
         self.clock.pause(False)

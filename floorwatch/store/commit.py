@@ -179,6 +179,9 @@ class Commit:
 
     batches: list[BatchRows]
     changes: Changes = field(default_factory=Changes)
+    #: When the feed handed these over, by the feed's clock (a demo's, a replay's); None:
+    #: the writer's wall clock at the commit.
+    received_at: float | None = None
 
 
 @functools.cache
@@ -207,7 +210,8 @@ class CommitWriter:
         On any error nothing is written (the transaction is rolled back) and the error is
         raised again.
         """
-        now = time.time() if now is None else now
+        if now is None:
+            now = time.time() if commit.received_at is None else commit.received_at
         try:
             return self._apply(commit, now)
         except VALUE_ERRORS:  # a value no parser should have let through: try again, carefully
