@@ -228,9 +228,11 @@ async def test_a_separate_ingest_process_appends_and_the_viewer_shows_it(tmp_pat
 
 # ----------------------------------------------------------------- snapshots (SVG)
 SIZES = [(80, 24), (200, 60)]
+#: The floor at a laptop's, a desktop's and a wall TV's size: stacked, then side by side.
+FLOOR_SIZES = [(80, 24), (120, 40), (200, 60)]
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", FLOOR_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_snapshot_floor(snap_compare, sample_db, size):
     async def ready(pilot):
         await loaded(pilot)

@@ -1,5 +1,9 @@
 """The floor: header, queue board with trends, agent board. The screen a supervisor lives in.
 
+Its boards sit in one grid that the terminal's width arranges (app.tcss): one under the other
+under 130 columns, agents beside the burnout flags from 130, and from 160 the queues and the
+flags on the left with the agents beside them, each board as wide as its columns want.
+
 It owns what acts on its boards: the agent board's filter, sort and search (from its keys, the
 queue board's Enter and the command palette), and opening an agent from either board.
 """
@@ -11,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Container
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
@@ -30,6 +34,9 @@ if TYPE_CHECKING:
 class FloorScreen(Screen):
     """Draws each FloorUpdate the app receives; opens agents, search and filters."""
 
+    #: Under 130 columns (a laptop over SSH) the boards stack; from 160 they sit side by side.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-narrow"), (130, "-wide"), (160, "-side")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "burnout", "Burnout"),
         Binding("r", "report", "Report"),
@@ -45,8 +52,8 @@ class FloorScreen(Screen):
     def compose(self) -> ComposeResult:
         config = self.app.config
         yield FloorHeader(config, id="floor-header")
-        yield QueueBoard(config, id="queues")
-        with Horizontal(id="floor-lower"):
+        with Container(id="floor-body"):
+            yield QueueBoard(config, id="queues")
             yield AgentBoard(config, id="agents")
             yield BurnoutPanel(config, id="burnout")
         yield Footer()
@@ -68,7 +75,9 @@ class FloorScreen(Screen):
             header.show(snapshot)
             self.query_one(QueueBoard).show(snapshot)
             self.query_one(AgentBoard).show(snapshot)
-            self.query_one(BurnoutPanel).show(snapshot)
+            panel = self.query_one(BurnoutPanel)
+            panel.show(snapshot)
+            self.query_one("#floor-body").set_class(not panel.rows, "-calm")
         self.sub_title = self._subtitle()
 
     def _hidden(self) -> bool:

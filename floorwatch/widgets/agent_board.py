@@ -57,14 +57,14 @@ def agent_columns(config: Config) -> list[Column[AgentSnapshot]]:
         return SEVERITY_MARK[severity], f"flag-{severity}"
 
     return [
-        Column("agent", "agent", 12, lambda a, now: (a.display_name, None), flex=True,
-               sort=lambda a: a.display_name.casefold()),
+        Column("agent", "agent", 10, lambda a, now: (a.display_name, None), content=True,
+               max_width=40, sort=lambda a: a.display_name.casefold()),
         Column("state", "state", 11, state,
                sort=lambda a: (STATE_ORDER.get(a.state, 9), a.since or 0)),
         Column("time", "for", 6, time_in_state, "right", sort=lambda a: a.since or 0),
-        Column("reason", "reason", 10, reason, drop=2),
-        Column("queue", "queue", 9, lambda a, now: (a.queue or "", None),
-               sort=lambda a: a.queue or "~", drop=1),
+        Column("reason", "reason", 6, reason, drop=2, content=True, max_width=16),
+        Column("queue", "queue", 6, lambda a, now: (a.queue or "", None), content=True,
+               max_width=14, sort=lambda a: a.queue or "~", drop=1),
         Column("calls", "calls", 5, lambda a, now: (str(a.calls_today), None), "right",
                sort=lambda a: -a.calls_today, drop=3),
         Column("aht", "AHT", 6, lambda a, now: (seconds(a.aht_today_s), None), "right",

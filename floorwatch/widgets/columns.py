@@ -59,9 +59,9 @@ class ColumnLayout(Generic[Row]):
     """Which of `columns` fit a width and how wide each is (cached per width).
 
     A content-sized column is as wide as its widest cell (measured when the rows change, see
-    `measure`) between its `width` and `max_width`; when the columns do not fit, those give
-    back their width first, down to `width`, and then the columns that give way first are left
-    out. Spare width goes to the flexible columns up to their `max_width`; what is left stays
+    `measure`) between its `width` and `max_width`. When the columns do not fit, the columns
+    that give way first are left out first (a name is worth more than a trend), and only then
+    do the content-sized columns give back their width, down to `width`. Spare width goes to the flexible columns up to their `max_width`; what is left stays
     empty on the right (a name column stretched to 90 characters reads no better)."""
 
     def __init__(self, columns: list[Column[Row]]):
@@ -108,13 +108,14 @@ class ColumnLayout(Generic[Row]):
 
     # ----------------------------------------------------------------- fitting a width
     def shown(self, width: int) -> list[Column[Row]]:
-        """The columns that fit `width`: those that give way first are left out first."""
+        """The columns that fit `width` at their natural widths: those that give way first
+        are left out first."""
         cached = self._cache.get(("shown", width))
         if cached is not None:
             return cached
         columns = list(self.columns)
         while len(columns) > 1:
-            needed = sum(c.width for c in columns) + len(columns) - 1
+            needed = sum(self.natural(c) for c in columns) + len(columns) - 1
             droppable = [c for c in columns if c.drop > 0]
             if needed <= width or not droppable:
                 break

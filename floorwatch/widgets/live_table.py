@@ -235,6 +235,8 @@ class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
     def _place(self, keep: Key | None) -> None:
         """After the order changed: the cursor back on `keep`, the scroll range, a repaint."""
         keys = self.order
+        if len(keys) + 1 != self.virtual_size.height and self.styles.is_auto_height:
+            self.refresh(layout=True)  # an auto height follows the number of rows
         self.virtual_size = Size(self._total_width(self._width()), len(keys) + 1)
         if keep is not None and keep in self.rows:
             try:
@@ -303,15 +305,15 @@ class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
         return Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
 
     def render_line(self, y: int) -> Strip:
-        width = self._width()
+        width = self.size.width  # the line, under the scrollbar too; the columns fit _width()
         base = self._base_style
         if base is None:
             base = self._base_style = self.rich_style
-        columns = self.shown(width)
+        columns = self.shown(self._width())
         if y == 0:
             header = self._style("header")
             if self.failure:
-                text = fit(printable(f"⚠ not current: {self.failure}"), width)
+                text = fit(printable(f"⚠ not current: {self.failure}"), self._width())
                 return Strip([Segment(text, base + header + self._style("critical"))])
             labels = []
             for column in columns:

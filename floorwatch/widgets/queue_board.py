@@ -52,8 +52,8 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
         return sparkline(queue.trend_service_level, top=1.0), "spark"
 
     return [
-        Column("queue", "queue", 10, lambda q, now: (q.display_name, None), flex=True,
-               sort=lambda q: q.display_name.casefold()),
+        Column("queue", "queue", 8, lambda q, now: (q.display_name, None), content=True,
+               max_width=24, sort=lambda q: q.display_name.casefold()),
         Column("waiting", "wait", 4, waiting, "right", sort=lambda q: -q.calls_waiting),
         Column("longest", "oldest", 6, longest, "right",
                sort=lambda q: -(q.longest_wait_s or 0)),
