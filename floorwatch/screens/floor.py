@@ -4,8 +4,9 @@ Its boards sit in one grid that the terminal's width arranges (app.tcss): one un
 under 130 columns, agents beside the burnout flags from 130, and from 160 the queues and the
 flags on the left with the agents beside them, each board as wide as its columns want.
 
-It owns what acts on its boards: the agent board's filter, sort and search (from its keys, the
-queue board's Enter and the command palette), and opening an agent from either board.
+It owns what acts on its boards: the agent board's filter, sort and search (from its keys and
+the command palette), the queue board's sort, opening an agent from either agent board, and
+opening a queue (its callers waiting and its agents) from the queue board.
 """
 
 from __future__ import annotations
@@ -187,9 +188,12 @@ class FloorScreen(Screen):
         self.open_agent(str(event.key))
 
     @on(LiveTable.Selected, "#queues")
-    def filter_by_queue(self, event: LiveTable.Selected) -> None:
-        """Enter on a queue: show its agents (Enter again on `all` in the filter to undo)."""
-        self.filter_agents(queue=str(event.key))
+    def open_queue(self, event: LiveTable.Selected) -> None:
+        """Enter on a queue: its callers waiting above its agents (`f` filters the floor's
+        agent board to a queue instead)."""
+        from floorwatch.screens.queue import QueueScreen
+
+        self.app.push_screen(QueueScreen(str(event.key)))
 
     @on(AgentBoard.SearchRequested)
     def search(self) -> None:
