@@ -101,3 +101,26 @@ async def test_caller_numbers_are_masked_where_the_config_says(make_store):
         waiting = app.screen.query_one(WaitingCallers)
         await until(pilot, lambda: len(waiting.order) == 1)
         assert waiting.masked and cells(waiting, "caller") == ["********00"]
+
+
+async def test_the_queue_board_is_worst_first_and_sorts_with_the_agent_boards_keys(make_store):
+    """sales has three callers waiting, the oldest 1m40s (critical from 90 s); billing one for
+    30 s; support none: worst first is sales, billing, support. `s` then sorts on the next
+    column (the queue's name), `S` reverses, as on the agent board."""
+    config = Config(timezone="UTC")
+    lines = floor_lines() + [f"{NOW - 900}|MANAGER|support|Dev|ADDMEMBER|"]
+    db = make_store(lines, config)
+    app = FloorwatchApp(LiveFloor(db, config, clock=lambda: float(NOW), poll_s=0.02), config)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: app.update is not None)
+        queues = app.screen.query_one(QueueBoard)
+        await until(pilot, lambda: len(queues.order) == 3)
+        assert queues.order == ["sales", "billing", "support"]
+        assert cells(queues, "severity")[:2] == ["■", "▲"]  # 1m40s: critical; 30 s: warning
+        assert "queues: worst first" in app.screen.sub_title
+        queues.focus()
+        await pilot.press("s")
+        assert queues.sort_column == "queue" and queues.order == ["billing", "sales", "support"]
+        await pilot.press("S")
+        assert queues.order == ["support", "sales", "billing"]
+        assert queues.sort_columns() == [c.key for c in queues.columns if c.sort is not None]

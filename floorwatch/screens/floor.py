@@ -97,7 +97,10 @@ class FloorScreen(Screen):
 
     def _subtitle(self) -> str:
         board = self.query_one(AgentBoard)
-        parts = [f"sort: {board.sort_label()}"]
+        queues = self.query_one(QueueBoard)
+        queue_sort = ("worst first" if queues.sort_column == "severity" and not queues.sort_reverse
+                      else queues.sort_label())  # fmt: skip
+        parts = [f"queues: {queue_sort}", f"agents: {board.sort_label()}"]
         if board.filter_label:
             parts.append(f"filter: {board.filter_label}")
         return "  ".join(parts)
