@@ -252,7 +252,7 @@ class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
     def _width(self) -> int:
         """The width the columns have: the widget's, less its vertical scrollbar (which
         would otherwise cover the last column)."""
-        return self.scrollable_content_region.width or self.size.width
+        return max(1, self.size.width - self.scrollbar_size_vertical)
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         """As wide as the columns want (at their content's widths) and the scrollbar: an
@@ -291,10 +291,10 @@ class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
         return self.get_component_rich_style(f"live-table--{name}", default=Style())
 
     def _strip(self, columns: list[Column[Row]], cells: list[Cell], base: Style,
-               width: int) -> Strip:  # fmt: skip
+               width: int, content_width: int) -> Strip:  # fmt: skip
         segments = []
         for index, (column, (text, style_name), cell_width) in enumerate(
-            zip(columns, cells, self._widths(self._width()))
+            zip(columns, cells, self._widths(content_width))
         ):
             if index:
                 segments.append(Segment(" ", base))
@@ -309,11 +309,12 @@ class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
         base = self._base_style
         if base is None:
             base = self._base_style = self.rich_style
-        columns = self.shown(self._width())
+        content_width = self._width()
+        columns = self.shown(content_width)
         if y == 0:
             header = self._style("header")
             if self.failure:
-                text = fit(printable(f"⚠ not current: {self.failure}"), self._width())
+                text = fit(printable(f"⚠ not current: {self.failure}"), content_width)
                 return Strip([Segment(text, base + header + self._style("critical"))])
             labels = []
             for column in columns:
@@ -321,7 +322,7 @@ class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
                 if column.key == self.sort_column:
                     mark = " ▼" if self.sort_reverse else " ▲"
                 labels.append((column.label + mark, None))
-            return self._strip(columns, labels, base + header, width)
+            return self._strip(columns, labels, base + header, width, content_width)
         index = int(self.scroll_y) + y - 1
         if index >= len(self.order):
             if index == 0 and not self.order:
@@ -334,4 +335,4 @@ class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
         style = base
         if index == self.cursor:
             style = base + self._style("cursor")
-        return self._strip(columns, cells, style, width)
+        return self._strip(columns, cells, style, width, content_width)
