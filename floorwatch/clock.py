@@ -7,11 +7,48 @@ follows the feed's time, at any speed, paused or not.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """Where a feed clock stands, in a form another process can follow: feed time `feed` at
+    wall-clock (epoch) time `wall`, running `speed` times as fast, or held there if `paused`.
+
+    The ingest of a demo or a replay records it in the store, so that any viewer of that store
+    reads the floor at the feed's time, not the machine's."""
+
+    feed: float
+    wall: float
+    speed: float
+    paused: bool
+
+    def at(self, wall: float) -> float:
+        """Feed time when the wall clock reads `wall`."""
+        if self.paused:
+            return self.feed
+        return self.feed + (wall - self.wall) * self.speed
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ClockState | None:
+        """The state recorded as `text`; None if it is not one (then the wall clock holds)."""
+        try:
+            data = json.loads(text)
+            return cls(
+                float(data["feed"]), float(data["wall"]), float(data["speed"]), bool(data["paused"])
+            )
+        except (ValueError, TypeError, KeyError):
+            return None
 
 
 class FeedClock:
@@ -24,6 +61,17 @@ class FeedClock:
         self._wall = time.monotonic()
         self._speed = speed
         self._paused = paused
+        #: Goes up with every pause, speed change and jump (the ingest records the new state).
+        self.changes = 0
+
+    def state(self) -> ClockState:
+        """Where the clock stands now, against the wall clock (epoch seconds)."""
+        with self._lock:
+            wall = time.time()
+            feed = self._base
+            if not self._paused:
+                feed += (time.monotonic() - self._wall) * self._speed
+            return ClockState(feed, wall, self._speed, self._paused)
 
     def now(self) -> float:
         with self._lock:
@@ -52,17 +100,43 @@ class FeedClock:
         with self._lock:
             self._rebase()
             self._speed = max(0.01, speed)
+            self.changes += 1
 
     def pause(self, paused: bool) -> None:
         with self._lock:
             self._rebase()
             self._paused = paused
             self._wall = time.monotonic()
+            self.changes += 1
 
     def jump(self, to: float) -> None:
         with self._lock:
             self._base = to
             self._wall = time.monotonic()
+            self.changes += 1
+
+
+class StoreClock:
+    """A viewer's clock: the feed clock its store records (a demo's, a replay's), else the wall
+    clock. The viewer's live link hands it each state it reads (`follow`)."""
+
+    def __init__(self, wall: Callable[[], float] = time.time):
+        self._wall = wall
+        self._state: ClockState | None = None
+
+    def follow(self, state: ClockState | None) -> None:
+        self._state = state
+
+    @property
+    def state(self) -> ClockState | None:
+        return self._state
+
+    def now(self) -> float:
+        wall = self._wall()
+        state = self._state
+        return wall if state is None else state.at(wall)
+
+    __call__ = now
 
 
 # ----------------------------------------------------------------- local days

@@ -158,6 +158,25 @@ class StaffingConfig:
 
 
 @dataclass
+class CallersConfig:
+    """`[callers]`: how the callers waiting show their numbers. A screen a room or a browser
+    sees (the wallboard, `serve-web`) masks them by default; a personal viewer (`dash` in a
+    terminal) shows them in full."""
+
+    masked_on_wallboard: bool = True
+    masked_in_browser: bool = True
+    masked_in_terminal: bool = False
+    #: Digits left visible at the end of a masked number.
+    visible_digits: int = 3
+
+    def masked(self, *, wallboard: bool = False, browser: bool = False) -> bool:
+        """Whether numbers are masked on such a screen."""
+        if wallboard and self.masked_on_wallboard:
+            return True
+        return self.masked_in_browser if browser else self.masked_in_terminal
+
+
+@dataclass
 class SourceConfig:
     """One feed: `[[sources]]`."""
 
@@ -181,6 +200,7 @@ class Config:
     colors: Colors = field(default_factory=Colors)
     burnout: BurnoutConfig = field(default_factory=BurnoutConfig)
     staffing: StaffingConfig = field(default_factory=StaffingConfig)
+    callers: CallersConfig = field(default_factory=CallersConfig)
     #: Where the file was read from (None for the defaults).
     path: Path | None = field(default=None, metadata={"internal": True})
 

@@ -107,3 +107,12 @@ def service_level_state(value: float | None, target: float, critical: float) -> 
     if value is None or value >= target:
         return "ok"
     return "critical" if value < critical else "warning"
+
+
+def mask_caller(number: str | None, visible: int = 3) -> str:
+    """A caller's number with all but its last `visible` characters starred ("******567"):
+    enough to tell two callers apart on a wall, not to call them back."""
+    if not number:
+        return "-"
+    keep = number[-visible:] if visible > 0 else ""
+    return "*" * (len(number) - len(keep)) + keep

@@ -5,6 +5,11 @@ derives from them, several at a time, and hands each commit (events, derived row
 checkpoints, one transaction) to its writer process (floorwatch.store.writer), deriving the next
 while that one is written. A stop request (SIGINT/SIGTERM) ends the sources, commits what they
 had already handed over, and returns.
+
+A demo or a replay runs on a feed clock of its own (`feed_clock`): commits are stamped as
+received by that clock, and its state is recorded in the store (store/feed_clock.py) at the
+start and after every pause, speed change or jump, so every viewer of the store follows it.
+An ingest on the wall clock removes such a record (a store is on one clock at a time).
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from floorwatch.clock import FeedClock
 from floorwatch.ingest.burnout_monitor import BurnoutMonitor
 from floorwatch.sources.base import Batch, FeedLoss, Source, SourceError
 from floorwatch.store.commit import BatchRows
 from floorwatch.store.database import Store, StoreError
 from floorwatch.store.faults import DATABASE_FAULTS, sqlite_fault
+from floorwatch.store.feed_clock import record_feed_clock, recorded_feed_clock
 from floorwatch.store.writer import WriterError, WriterProcess
 
 log = logging.getLogger(__name__)
@@ -67,6 +74,7 @@ class Ingest:
         on_commit: Callable[[int], None] | None = None,
         monitor: BurnoutMonitor | None = None,
         on_loss: Callable[[str, FeedLoss], None] | None = None,
+        feed_clock: FeedClock | None = None,
     ):
         names = [source.name for source in sources]
         if len(set(names)) != len(names):
@@ -76,6 +84,8 @@ class Ingest:
         self.on_commit = on_commit
         self.monitor = monitor
         self.on_loss = on_loss
+        self.feed_clock = feed_clock
+        self._clock_recorded: int | None = None  # FeedClock.changes when last recorded
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self.errors: list[tuple[str, BaseException]] = []
         self.losses: list[tuple[str, FeedLoss]] = []
@@ -90,6 +100,7 @@ class Ingest:
         thresholds = gc.get_threshold()
         gc.set_threshold(200_000, 50, 100)
         checkpoints = {source.name: store.source(source.name) for source in self.sources}
+        self._record_clock()
         threads = [
             threading.Thread(
                 target=self._run_source,
@@ -110,6 +121,7 @@ class Ingest:
         staged_events = 0
         try:
             while running or staged or writer.pending:
+                self._record_clock()
                 try:
                     # With work in hand, only take what is there already; otherwise wait.
                     busy = bool(staged or writer.pending)
@@ -178,9 +190,26 @@ class Ingest:
     def _submit(self, writer: WriterProcess, staged: list[BatchRows]) -> None:
         """Hand the staged batches to the writer as one commit, once the last one is in."""
         commit = self.store.commit_of(staged)
+        if self.feed_clock is not None:
+            commit.received_at = self.feed_clock.now()
         while writer.pending >= writer.IN_FLIGHT:
             self._committed(writer.wait())
         writer.submit(commit)
+
+    def _record_clock(self) -> None:
+        """Record the feed clock in the store when it is new or has changed (a wall-clock
+        ingest: remove a feed clock left by a demo or a replay, once)."""
+        clock = self.feed_clock
+        if clock is None:
+            if self._clock_recorded is None:
+                self._clock_recorded = 0
+                if recorded_feed_clock(self.store) is not None:
+                    record_feed_clock(self.store, None)
+            return
+        changes = clock.changes
+        if changes != self._clock_recorded:
+            record_feed_clock(self.store, clock.state())
+            self._clock_recorded = changes
 
     def _committed(self, seq: int) -> None:
         """A commit is in the database: tell whoever listens, and let burnout look."""

@@ -11,7 +11,6 @@ non-zero exit, for the command.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,11 +61,12 @@ def dashboard_app(
     config: Config,
     view: ViewerOptions = ViewerOptions(),
     *,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] | None = None,
     banner: str | None = None,
     replay: ReplayKeys | None = None,
 ) -> FloorwatchApp:
-    """A dashboard following the store at `database` read-only, by `clock`'s time."""
+    """A dashboard following the store at `database` read-only, by `clock`'s time (None: the
+    feed clock the store records, a demo's or a replay's, else the wall clock)."""
     from floorwatch.app import FloorwatchApp
     from floorwatch.snapshot.live import LiveFloor
 

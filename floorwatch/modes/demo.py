@@ -140,7 +140,7 @@ class Demo:
 
     def _ingest_once(self, store: Store, monitor: BurnoutMonitor | None) -> None:
         feed = open_source(f"queue_log:{self.feed}", name="demo", follow=False)
-        Ingest(store, [feed], monitor=monitor).run(threading.Event())
+        Ingest(store, [feed], monitor=monitor, feed_clock=self.clock).run(threading.Event())
 
     # ----------------------------------------------------------------- live
     def start(self) -> None:
@@ -165,7 +165,7 @@ class Demo:
         feed = open_source(f"queue_log:{self.feed}", name="demo", follow=True, poll_interval=0.2)
         every = max(5.0, 2 * self.clock.speed)  # simulated seconds between evaluations
         monitor = BurnoutMonitor(self.database, self.config, every_s=every, clock=self.clock.now)
-        run = Ingest(store, [feed], monitor=monitor)
+        run = Ingest(store, [feed], monitor=monitor, feed_clock=self.clock)
         try:
             run.run(self._stop)
         finally:

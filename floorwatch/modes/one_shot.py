@@ -9,11 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from floorwatch.clock import StoreClock
 from floorwatch.config import Config
 from floorwatch.snapshot.burnout import Flag
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.reader import FloorReader, load_flags
 from floorwatch.store.database import Store
+from floorwatch.store.feed_clock import recorded_feed_clock
 
 
 def read_floor(
@@ -21,13 +23,17 @@ def read_floor(
     config: Config,
     *,
     at: float | None = None,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] | None = None,
 ) -> FloorSnapshot:
-    """The floor at `at` (a past instant), else now by `clock`, from a read-only connection.
+    """The floor at `at` (a past instant), else now by `clock` (None: the feed clock the store
+    records, a demo's or a replay's, else the wall clock), from a read-only connection.
 
     Raises StoreError for a database that is missing or not floorwatch's.
     """
     with Store.open_readonly(database) as store:
+        if clock is None:
+            clock = StoreClock()
+            clock.follow(recorded_feed_clock(store))
         return FloorReader(store, config, at=at, clock=clock).snapshot()
 
 

@@ -119,7 +119,7 @@ class Replay:
         self._monitor = BurnoutMonitor(
             self.database, self.config, every_s=max(5.0, 2 * self.clock.speed), clock=self.clock.now
         )
-        ingest = Ingest(self.store, [self.source], monitor=self._monitor)
+        ingest = Ingest(self.store, [self.source], monitor=self._monitor, feed_clock=self.clock)
         self._thread = threading.Thread(
             target=ingest.run, args=(self._stop,), name="replay ingest", daemon=True
         )

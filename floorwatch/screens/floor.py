@@ -1,7 +1,12 @@
 """The floor: header, queue board with trends, agent board. The screen a supervisor lives in.
 
-It owns what acts on its boards: the agent board's filter, sort and search (from its keys, the
-queue board's Enter and the command palette), and opening an agent from either board.
+Its boards sit in one grid that the terminal's width arranges (app.tcss): one under the other
+under 130 columns, agents beside the burnout flags from 130, and from 160 the queues and the
+flags on the left with the agents beside them, each board as wide as its columns want.
+
+It owns what acts on its boards: the agent board's filter, sort and search (from its keys and
+the command palette), the queue board's sort, opening an agent from either agent board, and
+opening a queue (its callers waiting and its agents) from the queue board.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Container
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
@@ -30,6 +35,12 @@ if TYPE_CHECKING:
 class FloorScreen(Screen):
     """Draws each FloorUpdate the app receives; opens agents, search and filters."""
 
+    #: Under 130 columns (a laptop over SSH) the boards stack; from 160 they sit side by side.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-narrow"),
+        (130, "-wide"),
+        (160, "-side"),
+    ]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "burnout", "Burnout"),
         Binding("r", "report", "Report"),
@@ -45,8 +56,8 @@ class FloorScreen(Screen):
     def compose(self) -> ComposeResult:
         config = self.app.config
         yield FloorHeader(config, id="floor-header")
-        yield QueueBoard(config, id="queues")
-        with Horizontal(id="floor-lower"):
+        with Container(id="floor-body"):
+            yield QueueBoard(config, id="queues")
             yield AgentBoard(config, id="agents")
             yield BurnoutPanel(config, id="burnout")
         yield Footer()
@@ -68,7 +79,9 @@ class FloorScreen(Screen):
             header.show(snapshot)
             self.query_one(QueueBoard).show(snapshot)
             self.query_one(AgentBoard).show(snapshot)
-            self.query_one(BurnoutPanel).show(snapshot)
+            panel = self.query_one(BurnoutPanel)
+            panel.show(snapshot)
+            self.query_one("#floor-body").set_class(not panel.rows, "-calm")
         self.sub_title = self._subtitle()
 
     def _hidden(self) -> bool:
@@ -87,7 +100,13 @@ class FloorScreen(Screen):
 
     def _subtitle(self) -> str:
         board = self.query_one(AgentBoard)
-        parts = [f"sort: {board.sort_label()}"]
+        queues = self.query_one(QueueBoard)
+        queue_sort = (
+            "worst first"
+            if queues.sort_column == "severity" and not queues.sort_reverse
+            else queues.sort_label()
+        )
+        parts = [f"queues: {queue_sort}", f"agents: {board.sort_label()}"]
         if board.filter_label:
             parts.append(f"filter: {board.filter_label}")
         return "  ".join(parts)
@@ -178,9 +197,12 @@ class FloorScreen(Screen):
         self.open_agent(str(event.key))
 
     @on(LiveTable.Selected, "#queues")
-    def filter_by_queue(self, event: LiveTable.Selected) -> None:
-        """Enter on a queue: show its agents (Enter again on `all` in the filter to undo)."""
-        self.filter_agents(queue=str(event.key))
+    def open_queue(self, event: LiveTable.Selected) -> None:
+        """Enter on a queue: its callers waiting above its agents (`f` filters the floor's
+        agent board to a queue instead)."""
+        from floorwatch.screens.queue import QueueScreen
+
+        self.app.push_screen(QueueScreen(str(event.key)))
 
     @on(AgentBoard.SearchRequested)
     def search(self) -> None:

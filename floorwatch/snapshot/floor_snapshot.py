@@ -26,6 +26,10 @@ class WaitingCall:
     caller: str | None
     position: int | None
     enqueued_at: float
+    #: The caller's name and queue priority, where the feed gives them (AMI's CallerIDName and
+    #: Priority); None where it does not (queue_log's ENTERQUEUE has no priority).
+    caller_name: str | None = None
+    priority: int | None = None
 
     def wait_s(self, at: float) -> float:
         """Seconds waited so far at `at`."""

@@ -11,6 +11,10 @@ A store replaced under the viewer (restored from a backup, recreated by a demo) 
 would go on being read through the file the viewer opened, showing a floor that is no more:
 each poll also compares the path's device and inode with the file that was opened, reopens
 the new file, and says so while the path has no store (FeedProblem) until one is back.
+
+A store written by a demo or a replay records the feed's clock (store/feed_clock.py); a viewer
+not given a clock of its own follows that one (floorwatch.clock.StoreClock), so a second
+`dash` on a demo's store sees the floor the demo sees, at the demo's time.
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from floorwatch.clock import StoreClock
 from floorwatch.config import Config
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.reader import AgentDay, FloorReader, load_agent_day
 from floorwatch.store.faults import StoreError
+from floorwatch.store.feed_clock import recorded_feed_clock
 from floorwatch.store.reading import ReadOnlyStore
 
 
@@ -63,14 +69,18 @@ class LiveFloor:
         db_path: str | Path,
         config: Config,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         poll_s: float = 0.1,
         tick_s: float = 1.0,
         min_gap_s: float = 0.2,
     ):
+        """`clock`: the time to show the floor at; None: the feed clock the store records
+        (a demo's, a replay's), else the wall clock."""
         self.db_path = Path(db_path)
         self.config = config
-        self.clock = clock
+        #: Follows the store's feed clock when no clock was given.
+        self.store_clock: StoreClock | None = StoreClock() if clock is None else None
+        self.clock: Callable[[], float] = clock if clock is not None else self.store_clock
         self.poll_s = poll_s
         self.tick_s = tick_s
         #: At most one update per this many seconds: a burst of commits is drawn once.
@@ -89,7 +99,14 @@ class LiveFloor:
 
     def open(self) -> FloorReader:
         store = ReadOnlyStore.open_readonly(self.db_path)
+        self._follow_store_clock(store)
         return FloorReader(store, self.config, clock=self.clock)
+
+    def _follow_store_clock(self, store: ReadOnlyStore) -> None:
+        """Take up the feed clock the store records now (it changes when a replay pauses or
+        changes speed): one row of `meta`, read before each snapshot."""
+        if self.store_clock is not None:
+            self.store_clock.follow(recorded_feed_clock(store))
 
     def identity(self) -> FileIdentity | None:
         """The file at the store's path, None if nothing is there."""
@@ -101,6 +118,7 @@ class LiveFloor:
 
     def update(self, reader: FloorReader) -> FloorUpdate:
         """A snapshot now, with the focused agent's details and day."""
+        self._follow_store_clock(reader.store)
         now = self.clock()
         focus = self._focus
         snapshot = reader.snapshot(now, details=[focus] if focus else None)

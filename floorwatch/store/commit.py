@@ -91,7 +91,8 @@ class CommitWriter:
         On any error nothing is written (the transaction is rolled back) and the error is
         raised again.
         """
-        now = time.time() if now is None else now
+        if now is None:
+            now = time.time() if commit.received_at is None else commit.received_at
         try:
             return self._apply(commit, now)
         except VALUE_ERRORS:  # a value no parser should have let through: try again, carefully

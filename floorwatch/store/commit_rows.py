@@ -150,3 +150,6 @@ class Commit:
 
     batches: list[BatchRows]
     changes: Changes = field(default_factory=Changes)
+    #: When the feed handed these over, by the feed's clock (a demo's, a replay's); None:
+    #: the writer's wall clock at the commit.
+    received_at: float | None = None

@@ -13,7 +13,8 @@ from floorwatch.config import Config
 from floorwatch.format import ON_CALL, PAUSED, STATE_ORDER, WRAPUP, level, seconds, state_label
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.widgets.guard import shielded
-from floorwatch.widgets.live_table import Cell, Column, LiveTable
+from floorwatch.widgets.live_table import Cell, Column
+from floorwatch.widgets.sortable_board import SortableBoard
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "watch": 2}
 SEVERITY_MARK = {"critical": "■ crit", "warning": "▲ warn", "watch": "△ watch"}
@@ -60,21 +61,24 @@ def agent_columns(config: Config) -> list[Column[AgentSnapshot]]:
         Column(
             "agent",
             "agent",
-            12,
+            10,
             lambda a, now: (a.display_name, None),
-            flex=True,
+            content=True,
+            max_width=40,
             sort=lambda a: a.display_name.casefold(),
         ),
         Column(
             "state", "state", 11, state, sort=lambda a: (STATE_ORDER.get(a.state, 9), a.since or 0)
         ),
         Column("time", "for", 6, time_in_state, "right", sort=lambda a: a.since or 0),
-        Column("reason", "reason", 10, reason, drop=2),
+        Column("reason", "reason", 6, reason, drop=2, content=True, max_width=16),
         Column(
             "queue",
             "queue",
-            9,
+            6,
             lambda a, now: (a.queue or "", None),
+            content=True,
+            max_width=14,
             sort=lambda a: a.queue or "~",
             drop=1,
         ),
@@ -106,12 +110,10 @@ def agent_columns(config: Config) -> list[Column[AgentSnapshot]]:
     ]
 
 
-class AgentBoard(LiveTable[AgentSnapshot]):
-    """The agents on the floor. Owns the keys that act on it."""
+class AgentBoard(SortableBoard[AgentSnapshot]):
+    """The agents on the floor. Owns the keys that act on it (the sort keys: SortableBoard)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "next_sort", "Sort"),
-        Binding("S", "reverse_sort", "Reverse", show=False),
         Binding("f", "filter", "Filter"),
         Binding("slash", "search", "Search", key_display="/"),
     ]
@@ -132,20 +134,6 @@ class AgentBoard(LiveTable[AgentSnapshot]):
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:
         self.update_rows(snapshot.agents, snapshot.at)
-
-    def action_next_sort(self) -> None:
-        keys = self.sort_columns()
-        index = keys.index(self.sort_column) if self.sort_column in keys else -1
-        self.set_sort(keys[(index + 1) % len(keys)], self.sort_reverse)
-        self.notify(f"sorted by {self.sort_label()}", timeout=1.5, markup=False)
-
-    def action_reverse_sort(self) -> None:
-        self.set_sort(self.sort_column, not self.sort_reverse)
-
-    def sort_label(self) -> str:
-        column = next((c for c in self.columns if c.key == self.sort_column), None)
-        label = column.label if column else "-"
-        return f"{label} {'▼' if self.sort_reverse else '▲'}"
 
     def action_filter(self) -> None:
         self.post_message(self.FilterRequested())
@@ -170,11 +158,3 @@ class AgentBoard(LiveTable[AgentSnapshot]):
     ) -> None:
         self.filter_label = label
         self.set_filter(predicate)
-
-    def sort_by(self, column: str) -> None:
-        """Sort on `column`, the direction kept."""
-        self.set_sort(column, self.sort_reverse)
-
-    def sort_columns(self) -> list[str]:
-        """The keys of the columns the board can be sorted on."""
-        return [column.key for column in self.sortable()]

@@ -40,9 +40,13 @@ def burnout_columns() -> list[Column[AgentSnapshot]]:
             level,
             sort=lambda a: (-RANK.get(burnout_level(a) or "watch", 0), -len(a.flags)),
         ),
-        Column("agent", "agent", 10, lambda a, now: (a.display_name, None)),
+        Column(
+            "agent", "agent", 8, lambda a, now: (a.display_name, None), content=True, max_width=40
+        ),
         Column("for", "for", 6, since, "right"),
-        Column("reason", "top reason", 20, reason, flex=True),
+        # The whole reason where there is room for it; cut (…) where there is not, and in
+        # full on the agent's screen (Enter).
+        Column("reason", "top reason", 20, reason, flex=True, content=True),
     ]
 
 

@@ -4,18 +4,17 @@ Boards of thousands of agents update several times a second; a DataTable would r
 every row. This table keeps the rows as plain objects, sorts and filters their keys, and turns
 a row into text only when its line is painted, so the work per update grows with what is on
 screen. The header row stays put while the body scrolls; the cursor stays on the same key when
-rows move.
+rows move. Which rows show in which order is widgets/row_order.py's; which columns fit and how
+wide, widgets/columns.py's (content-sized columns are measured here when the rows change).
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Mapping
 from typing import ClassVar, Generic
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -25,11 +24,13 @@ from textual.strip import Strip
 
 from floorwatch.safe_text import printable
 from floorwatch.widgets.columns import Cell, Column, ColumnLayout, Key, Row, fit
+from floorwatch.widgets.row_order import RowOrder
+from floorwatch.widgets.table_cursor import TableCursor
 
 __all__ = ["Cell", "Column", "LiveTable", "fit"]
 
 
-class LiveTable(ScrollView, Generic[Row], can_focus=True):
+class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
     """Rows of live objects with a sticky header, a row cursor, sorting and filtering."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -103,8 +104,6 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
             return self.table
 
     cursor = reactive(0, repaint=False)
-    #: More changed rows than this in one update: sort them all again (it is then cheaper).
-    INCREMENTAL_LIMIT = 200
 
     def __init__(
         self,
@@ -116,22 +115,41 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
     ):
         super().__init__(name=name, id=id, classes=classes)
         self.columns = columns
-        self.rows: dict[Key, Row] = {}
-        self.order: list[Key] = []
+        self.ordering: RowOrder[Row] = RowOrder(columns)
         self.now = 0.0
-        self.sort_column: str | None = None
-        self.sort_reverse = False
-        self.filter: Callable[[Row], bool] | None = None
         self.empty_message = "nothing to show"
         self.column_layout = ColumnLayout(columns)
-        #: (sort value, str(key), key) of the shown rows, ascending; None when unsorted.
-        self._sorted: list[tuple] | None = None
-        self._sort: Column[Row] | None = None
+        self._measures = any(column.content for column in columns)
         #: What each screen line showed when last painted (to repaint only what changed).
         self._painted: dict[int, object] = {}
         self._base_style: Style | None = None
         #: Why the last update could not be drawn (shown in the header line), if it could not.
         self.failure: str | None = None
+
+    # The rows, their order, the sort and the filter live in `ordering` (a RowOrder).
+    @property
+    def rows(self) -> dict[Key, Row]:
+        return self.ordering.rows
+
+    @property
+    def order(self) -> list[Key]:
+        return self.ordering.order
+
+    @property
+    def sort_column(self) -> str | None:
+        return self.ordering.sort_column
+
+    @sort_column.setter
+    def sort_column(self, column: str | None) -> None:
+        self.ordering.sort_column = column
+
+    @property
+    def sort_reverse(self) -> bool:
+        return self.ordering.sort_reverse
+
+    @property
+    def filter(self) -> Callable[[Row], bool] | None:
+        return self.ordering.filter
 
     def show_failure(self, message: str | None) -> None:
         """Say in the header line why the rows are not current (None: they are again)."""
@@ -147,16 +165,25 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         happened to) keep their place; when only a few changed, just those are moved, so a
         board of thousands costs what changed."""
         current = self.cursor_key
-        previous = self.rows
-        self.rows = dict(rows)
         self.now = now
-        if self._sorted is not None and previous.keys() == self.rows.keys():
-            changed = [key for key, row in self.rows.items() if previous[key] is not row]
-            if len(changed) <= self.INCREMENTAL_LIMIT:
-                self._move_rows(changed, previous)
-                self._place(current)
-                return
-        self._reorder(current)
+        changed = self.ordering.update(rows)
+        if self._measures:
+            self._measure(changed)
+        self._place(current)
+
+    def _measure(self, changed: list[Key] | None) -> None:
+        """Size the content-sized columns to the rows (all of them when the keys changed,
+        else only the changed rows can widen a column): a new width is a new layout."""
+        rows = self.rows
+        if changed is None:
+            moved = self.column_layout.measure(rows.values(), self.now)
+        elif changed:
+            moved = self.column_layout.measure([rows[k] for k in changed], self.now, grow_only=True)
+        else:
+            return
+        if moved:
+            self._painted.clear()
+            self.refresh(layout=True)
 
     def tick(self, now: float) -> None:
         """Time passed (waits and times in state grow): repaint what changed on screen."""
@@ -170,7 +197,7 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         if not height:
             self.refresh()
             return
-        columns = self.shown(self.size.width)
+        columns = self.shown(self._width())
         top = int(self.scroll_y)
         painted = self._painted
         for y in range(1, height):
@@ -195,58 +222,24 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         self.refresh(Region(0, y, max(self.virtual_size.width, self.size.width), 1))
 
     def set_sort(self, column: str | None, reverse: bool = False) -> None:
-        self.sort_column, self.sort_reverse = column, reverse
-        self._reorder(self.cursor_key)
-
-    def set_filter(self, predicate: Callable[[Row], bool] | None) -> None:
-        self.filter = predicate
-        self._reorder(self.cursor_key)
-
-    def sortable(self) -> list[Column[Row]]:
-        return [column for column in self.columns if column.sort is not None]
-
-    def _entry(self, key: Key, row: Row) -> tuple | None:
-        """The row's place in the sorted list (ties broken by key), or None if filtered out."""
-        if self.filter is not None and not self.filter(row):
-            return None
-        column = self._sort
-        return (column.sort(row) if column is not None else 0, str(key), key)
-
-    def _reorder(self, keep: Key | None) -> None:
-        self._sort = next(
-            (c for c in self.columns if c.key == self.sort_column and c.sort is not None), None
-        )
-        entries = [self._entry(key, row) for key, row in self.rows.items()]
-        if self._sort is None:  # the rows' own order
-            self._sorted = None
-            self.order = [entry[2] for entry in entries if entry is not None]
-        else:
-            self._sorted = sorted(entry for entry in entries if entry is not None)
-            self._set_order()
+        keep = self.cursor_key
+        self.ordering.set_sort(column, reverse)
         self._place(keep)
 
-    def _move_rows(self, keys: list[Key], previous: Mapping[Key, Row]) -> None:
-        """Take the changed rows out of the sorted list and put them back where they now go."""
-        entries = self._sorted
-        for key in keys:
-            old = self._entry(key, previous[key])
-            if old is not None:
-                index = bisect.bisect_left(entries, old)
-                if index < len(entries) and entries[index][2] == key:
-                    del entries[index]
-            new = self._entry(key, self.rows[key])
-            if new is not None:
-                bisect.insort(entries, new)
-        self._set_order()
+    def set_filter(self, predicate: Callable[[Row], bool] | None) -> None:
+        keep = self.cursor_key
+        self.ordering.set_filter(predicate)
+        self._place(keep)
 
-    def _set_order(self) -> None:
-        keys = [entry[2] for entry in self._sorted]
-        self.order = keys[::-1] if self.sort_reverse else keys
+    def sortable(self) -> list[Column[Row]]:
+        return self.ordering.sortable()
 
     def _place(self, keep: Key | None) -> None:
         """After the order changed: the cursor back on `keep`, the scroll range, a repaint."""
         keys = self.order
-        self.virtual_size = Size(self._total_width(self.size.width), len(keys) + 1)
+        if len(keys) + 1 != self.virtual_size.height and self.styles.is_auto_height:
+            self.refresh(layout=True)  # an auto height follows the number of rows
+        self.virtual_size = Size(self._total_width(self._width()), len(keys) + 1)
         if keep is not None and keep in self.rows:
             try:
                 self.cursor = keys.index(keep)
@@ -257,99 +250,20 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         self._scroll_to_cursor()
         self._repaint()
 
-    @property
-    def cursor_key(self) -> Key | None:
-        if 0 <= self.cursor < len(self.order):
-            return self.order[self.cursor]
-        return None
-
-    def move_to(self, key: Key) -> bool:
-        """Put the cursor on `key` if it is shown."""
-        if key in self.order:
-            self.cursor = self.order.index(key)
-            self._scroll_to_cursor()
-            self.refresh()
-            return True
-        return False
-
-    def visible_keys(self) -> list[Key]:
-        top = int(self.scroll_y)
-        return self.order[top : top + max(0, self.size.height - 1)]
-
-    # ----------------------------------------------------------------- cursor
-    def _scroll_to_cursor(self) -> None:
-        body = max(1, self.size.height - 1)
-        top = int(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, force=True)
-        elif self.cursor >= top + body:
-            self.scroll_to(y=self.cursor - body + 1, animate=False, force=True)
-
-    def _move(self, delta: int) -> None:
-        if not self.order:
-            return
-        self.cursor = max(0, min(len(self.order) - 1, self.cursor + delta))
-        self._scroll_to_cursor()
-        self._repaint()
-
-    def action_cursor_up(self) -> None:
-        self._move(-1)
-
-    def action_cursor_down(self) -> None:
-        self._move(1)
-
-    def action_page_up(self) -> None:
-        self._move(-max(1, self.size.height - 2))
-
-    def action_page_down(self) -> None:
-        self._move(max(1, self.size.height - 2))
-
-    def action_first(self) -> None:
-        self._move(-len(self.order))
-
-    def action_last(self) -> None:
-        self._move(len(self.order))
-
-    def action_select(self) -> None:
-        key = self.cursor_key
-        if key is not None:
-            self.post_message(self.Selected(self, key))
-
-    def on_click(self, event: events.Click) -> None:
-        row = int(self.scroll_y) + event.y - 1
-        if event.y >= 1 and 0 <= row < len(self.order):
-            self.cursor = row
-            self._repaint()
-            if event.chain >= 2:
-                self.action_select()
-
-    def on_resize(self) -> None:
-        self._painted.clear()
-        self.virtual_size = Size(self._total_width(self.size.width), len(self.order) + 1)
-        self._scroll_to_cursor()
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        self._painted.clear()
-        super().watch_scroll_y(old, new)
-
-    def watch_scroll_x(self, old: float, new: float) -> None:
-        self._painted.clear()
-        super().watch_scroll_x(old, new)
-
-    def notify_style_update(self) -> None:
-        self._base_style = None
-        self._painted.clear()
-        super().notify_style_update()
-
-    def on_focus(self) -> None:
-        self._painted.clear()
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self._painted.clear()
-        self.refresh()
-
     # ----------------------------------------------------------------- painting
+    def _width(self) -> int:
+        """The width the columns have: the widget's, less its vertical scrollbar (which
+        would otherwise cover the last column)."""
+        return max(1, self.size.width - self.scrollbar_size_vertical)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        """As wide as the columns want (at their content's widths) and the scrollbar: an
+        `auto` width or grid column fits the board instead of stretching it."""
+        return self.column_layout.natural_width() + self.styles.scrollbar_size_vertical
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.order) + 1
+
     def shown(self, width: int) -> list[Column[Row]]:
         """The columns that fit `width`: those that give way first are left out first."""
         return self.column_layout.shown(width)
@@ -379,11 +293,16 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         return self.get_component_rich_style(f"live-table--{name}", default=Style())
 
     def _strip(
-        self, columns: list[Column[Row]], cells: list[Cell], base: Style, width: int
+        self,
+        columns: list[Column[Row]],
+        cells: list[Cell],
+        base: Style,
+        width: int,
+        content_width: int,
     ) -> Strip:
         segments = []
         for index, (column, (text, style_name), cell_width) in enumerate(
-            zip(columns, cells, self._widths(self.size.width), strict=False)
+            zip(columns, cells, self._widths(content_width), strict=False)
         ):
             if index:
                 segments.append(Segment(" ", base))
@@ -394,15 +313,16 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         return Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.size.width  # the line, under the scrollbar too; the columns fit _width()
         base = self._base_style
         if base is None:
             base = self._base_style = self.rich_style
-        columns = self.shown(width)
+        content_width = self._width()
+        columns = self.shown(content_width)
         if y == 0:
             header = self._style("header")
             if self.failure:
-                text = fit(printable(f"⚠ not current: {self.failure}"), width)
+                text = fit(printable(f"⚠ not current: {self.failure}"), content_width)
                 return Strip([Segment(text, base + header + self._style("critical"))])
             labels = []
             for column in columns:
@@ -410,7 +330,7 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
                 if column.key == self.sort_column:
                     mark = " ▼" if self.sort_reverse else " ▲"
                 labels.append((column.label + mark, None))
-            return self._strip(columns, labels, base + header, width)
+            return self._strip(columns, labels, base + header, width, content_width)
         index = int(self.scroll_y) + y - 1
         if index >= len(self.order):
             if index == 0 and not self.order:
@@ -423,4 +343,4 @@ class LiveTable(ScrollView, Generic[Row], can_focus=True):
         style = base
         if index == self.cursor:
             style = base + self._style("cursor")
-        return self._strip(columns, cells, style, width)
+        return self._strip(columns, cells, style, width, content_width)

@@ -1,4 +1,7 @@
-"""One line per queue: what is waiting, how fast it is answered, who is there to answer."""
+"""One line per queue: what is waiting, how fast it is answered, who is there to answer.
+
+Worst first by default (the wall's natural order: with twenty queues the ones in trouble are
+the ones on screen), sortable on any column with the agent board's keys (`s`, `S`)."""
 
 from __future__ import annotations
 
@@ -6,15 +9,48 @@ from floorwatch.config import Config
 from floorwatch.format import level, percent, seconds, service_level_state, sparkline
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot, QueueSnapshot
 from floorwatch.widgets.guard import shielded
-from floorwatch.widgets.live_table import Cell, Column, LiveTable
+from floorwatch.widgets.live_table import Cell, Column
+from floorwatch.widgets.sortable_board import SortableBoard
+
+#: How bad a queue's state is, for "worst first".
+RANK = {"critical": 2, "warning": 1, "ok": 0}
+MARK = {"critical": "■", "warning": "▲", "ok": ""}
 
 
 def _style(name: str) -> str | None:
     return None if name == "ok" else name
 
 
+def queue_severity(queue: QueueSnapshot, config: Config) -> str:
+    """The worst of the queue's calls waiting, oldest wait and service level (30 min, else
+    today) against their thresholds: "critical", "warning" or "ok"."""
+    colors = config.colors
+    levels = [
+        level(queue.calls_waiting, colors.calls_waiting.warning, colors.calls_waiting.critical),
+        level(queue.longest_wait_s, colors.longest_wait_s.warning, colors.longest_wait_s.critical),
+    ]
+    for window in ("30m", "today"):
+        value = queue.windows[window].service_level
+        if value is not None:
+            levels.append(service_level_state(value, queue.target, colors.service_level.critical))
+            break
+    return max(levels, key=lambda name: RANK.get(name, 0))
+
+
 def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
     colors = config.colors
+
+    def severity(queue: QueueSnapshot, now: float) -> Cell:
+        state = queue_severity(queue, config)
+        return MARK[state], _style(state)
+
+    def worst_first(queue: QueueSnapshot) -> tuple:
+        return (
+            -RANK[queue_severity(queue, config)],
+            -(queue.longest_wait_s or 0),
+            -queue.calls_waiting,
+            queue.display_name.casefold(),
+        )
 
     def waiting(queue: QueueSnapshot, now: float) -> Cell:
         return str(queue.calls_waiting), _style(
@@ -53,12 +89,14 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
         return sparkline(queue.trend_service_level, top=1.0), "spark"
 
     return [
+        Column("severity", "!", 3, severity, sort=worst_first),
         Column(
             "queue",
             "queue",
-            10,
+            8,
             lambda q, now: (q.display_name, None),
-            flex=True,
+            content=True,
+            max_width=24,
             sort=lambda q: q.display_name.casefold(),
         ),
         Column("waiting", "wait", 4, waiting, "right", sort=lambda q: -q.calls_waiting),
@@ -133,12 +171,13 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
     ]
 
 
-class QueueBoard(LiveTable[QueueSnapshot]):
-    """Every queue, in the order of the config (by display name), with thresholds in colour."""
+class QueueBoard(SortableBoard[QueueSnapshot]):
+    """Every queue, worst first (then by the sort chosen), with thresholds in colour and a mark."""
 
     def __init__(self, config: Config, *, id: str | None = None):
         super().__init__(queue_columns(config), id=id)
         self.empty_message = "no queues yet"
+        self.sort_column = "severity"
 
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:

@@ -3,8 +3,6 @@ ingest process, and SVG snapshots of the floor, wallboard and agent screens at a
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from floorwatch.app import FloorwatchApp
@@ -19,13 +17,7 @@ from floorwatch.widgets.agent_board import AgentBoard
 from floorwatch.widgets.queue_board import QueueBoard
 from tests.helpers import EXAMPLE_CONFIG as CONFIG
 from tests.helpers import SAMPLE_END as END
-from tests.helpers import ingest_file, loaded, make_app, until
-
-
-@pytest.fixture
-def sample_db(tmp_path, samples) -> Path:
-    config = load(CONFIG)
-    return ingest_file(tmp_path / "floor.db", samples / "asterisk22_three_queues.queue_log", config)
+from tests.helpers import loaded, make_app, until
 
 
 def board_names(board) -> list[str]:
@@ -149,9 +141,11 @@ async def test_freeze_holds_the_screen_and_says_so(sample_db):
 
 # ----------------------------------------------------------------- snapshots (SVG)
 SIZES = [(80, 24), (200, 60)]
+#: The floor at a laptop's, a desktop's and a wall TV's size: stacked, then side by side.
+FLOOR_SIZES = [(80, 24), (120, 40), (200, 60)]
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", FLOOR_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_snapshot_floor(snap_compare, sample_db, size):
     async def ready(pilot):
         await loaded(pilot)
