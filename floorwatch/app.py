@@ -20,9 +20,11 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from floorwatch.config import Config
+from floorwatch.glyphs import Glyphs
 from floorwatch.safe_text import printable
 from floorwatch.screens.agent import AgentScreen
 from floorwatch.screens.floor import FloorScreen
+from floorwatch.screens.floor_map import FloorMapScreen
 from floorwatch.screens.help import HelpScreen
 from floorwatch.screens.palette import FloorCommands
 from floorwatch.screens.wallboard import WallboardScreen
@@ -57,6 +59,7 @@ class FloorwatchApp(App):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("space", "freeze", "Freeze"),
         Binding("w", "wallboard", "Wallboard"),
+        Binding("m", "floor_map", "Map"),
         Binding("p", "replay_pause", "Pause replay"),
         Binding("plus,equals_sign", "replay_faster", "Faster", key_display="+"),
         Binding("minus", "replay_slower", "Slower", key_display="-"),
@@ -79,15 +82,22 @@ class FloorwatchApp(App):
 
     def __init__(self, live: LiveFloor, config: Config, *, wall: bool = False,
                  wall_queue: str | None = None, rotate_s: float | None = None,
-                 replay: ReplayKeys | None = None, banner: str | None = None):  # fmt: skip
+                 replay: ReplayKeys | None = None, banner: str | None = None,
+                 start: str = "floor", theme: str | None = None,
+                 glyphs: Glyphs | None = None):  # fmt: skip
         super().__init__()
+        #: Unicode, or ASCII when the terminal's locale is not UTF-8 (`[display] ascii`).
+        self.glyphs = glyphs or Glyphs.choose(config.display.ascii)
+        #: The screen to open on: floor, wall or map (--wall is `wall`).
+        self.start = "wall" if wall or wall_queue is not None else start
+        self._theme_name = theme or config.display.theme
         self.live = live
         #: The replay's pause and speed, when showing a replay.
         self.replay = replay
         #: A word in the header saying what this is (demo, replay) when not a live floor.
         self.banner = banner
         self.config = config
-        self.wall = wall or wall_queue is not None
+        self.wall = self.start == "wall"
         self.wall_queue = wall_queue
         self.rotate_s = rotate_s
         self._stop = threading.Event()
@@ -106,9 +116,17 @@ class FloorwatchApp(App):
             self._exit_renderables.clear()
 
     def on_mount(self) -> None:
+        if self._theme_name in self.available_themes:
+            self.theme = self._theme_name
+        else:
+            self.notify(f"no theme {self._theme_name!r}; themes: "
+                        f"{', '.join(sorted(self.available_themes))}", severity="warning",
+                        timeout=15, markup=False)  # fmt: skip
         self.push_screen(FloorScreen())
         if self.wall:
             self.push_screen(WallboardScreen(self.wall_queue, self.rotate_s))
+        elif self.start == "map":
+            self.push_screen(FloorMapScreen())
         self.follow()
 
     def on_unmount(self) -> None:
@@ -177,6 +195,12 @@ class FloorwatchApp(App):
             self.pop_screen()
         else:
             self.push_screen(WallboardScreen(self.wall_queue, self.rotate_s))
+
+    def action_floor_map(self) -> None:
+        if isinstance(self.screen, FloorMapScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(FloorMapScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from floorwatch.display_config import DisplayConfig, DisplayConfigError, WallboardConfig
+
 
 DEFAULT_WRAPUP_REASONS = ("ACW", "Wrap-up", "Wrapup", "Wrap up", "After call work")
 
@@ -143,6 +145,8 @@ class AgentsConfig:
     aliases: dict[str, str] = field(default_factory=dict)
     #: Names to show instead of what the feed calls an agent.
     display_names: dict[str, str] = field(default_factory=dict)
+    #: Agent -> team, for the floor map's grouping by team (`g` on the map).
+    teams: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -182,6 +186,8 @@ class Config:
     colors: Colors = field(default_factory=Colors)
     burnout: BurnoutConfig = field(default_factory=BurnoutConfig)
     staffing: StaffingConfig = field(default_factory=StaffingConfig)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    wallboard: WallboardConfig = field(default_factory=WallboardConfig)
     #: Where the file was read from (None for the defaults).
     path: Path | None = field(default=None, metadata={"internal": True})
 
@@ -353,6 +359,11 @@ def from_table(table: dict[str, Any], origin: str = "config") -> Config:
                 ZoneInfo(config.timezone)
             except (ZoneInfoNotFoundError, ValueError):
                 raise ConfigError(f"timezone: {config.timezone!r} is not a known time zone") from None
+        try:
+            config.display.check()
+            config.wallboard.check()
+        except DisplayConfigError as error:
+            raise ConfigError(str(error)) from None
         for index, source in enumerate(config.sources):
             if ":" not in source.spec:
                 raise ConfigError(f"sources[{index}].spec: {source.spec!r} is not KIND:LOCATION")
