@@ -18,7 +18,7 @@ from floorwatch.cli.options import database_path, load_config, viewer, viewer_op
               help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).")
 @viewer_options
 def dash(db_path: str | None, config_path: str | None, wall: bool, wall_queue: str | None,
-         rotate_s: float | None) -> None:  # fmt: skip
+         rotate_s: float | None, start: str, theme: str | None) -> None:  # fmt: skip
     """Open the floor dashboard: a read-only viewer (any number may run beside the ingest)."""
     import os
 
@@ -32,7 +32,7 @@ def dash(db_path: str | None, config_path: str | None, wall: bool, wall_queue: s
     if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Over SSH a command given to a dashboard-only key lands here without a terminal.
         raise FloorwatchError("the dashboard needs a terminal (over SSH: ssh -t)")
-    app = run_dashboard(database, config, viewer(wall, wall_queue, rotate_s))
+    app = run_dashboard(database, config, viewer(wall, wall_queue, rotate_s, start, theme))
     check_dashboard(failure_line(app))
 
 
@@ -41,7 +41,7 @@ def dash(db_path: str | None, config_path: str | None, wall: bool, wall_queue: s
               help="floorwatch.toml with [[sources]] and the database to write.")
 @viewer_options
 def run_command(config_path: str, wall: bool, wall_queue: str | None,
-                rotate_s: float | None) -> None:  # fmt: skip
+                rotate_s: float | None, start: str, theme: str | None) -> None:  # fmt: skip
     """Ingest the config's sources and show the dashboard, in one process (one screen)."""
     from floorwatch.modes.single_screen import SingleScreen
 
@@ -52,7 +52,7 @@ def run_command(config_path: str, wall: bool, wall_queue: str | None,
     screen = SingleScreen(config, database)
     with errors():
         screen.open()
-    outcome = screen.run(viewer(wall, wall_queue, rotate_s))
+    outcome = screen.run(viewer(wall, wall_queue, rotate_s, start, theme))
     check_dashboard(outcome.failure)
     if outcome.ingest_errors:
         raise FloorwatchError(f"ingest: {outcome.ingest_errors[0]}")
@@ -80,10 +80,14 @@ def is_loopback(host: str) -> bool:
               help="Listen on a non-loopback address (there is no authentication: put a "
                    "reverse proxy with authentication in front, see docs/deploy.md).")
 @click.option("--public-url", default=None, help="The URL browsers use (behind a proxy).")
+@click.option("--font-size", default=16, show_default=True, type=click.IntRange(6, 200),
+              help="The page's font size in pixels (a TV across the room: 24-40); a page "
+                   "may still ask for its own with ?fontsize=N.")
 @viewer_options
 def serve_web(db_path: str | None, config_path: str | None, host: str, port: int,
-              allow_remote: bool, public_url: str | None, wall: bool, wall_queue: str | None,
-              rotate_s: float | None) -> None:  # fmt: skip
+              allow_remote: bool, public_url: str | None, font_size: int, wall: bool,
+              wall_queue: str | None, rotate_s: float | None, start: str,
+              theme: str | None) -> None:  # fmt: skip
     """Serve the dashboard to browsers (textual-serve): one read-only viewer per page."""
     from pathlib import Path
 
@@ -109,8 +113,10 @@ def serve_web(db_path: str | None, config_path: str | None, host: str, port: int
     from floorwatch.modes.web import dashboard_server
 
     try:
-        server = dashboard_server(database, config, viewer(wall, wall_queue, rotate_s),
-                                  host=host, port=port, public_url=public_url)  # fmt: skip
+        server = dashboard_server(database, config,
+                                  viewer(wall, wall_queue, rotate_s, start, theme), host=host,
+                                  port=port, public_url=public_url,
+                                  font_size=font_size)  # fmt: skip
     except ValueError as error:
         raise FloorwatchError(str(error)) from None
     server.serve()

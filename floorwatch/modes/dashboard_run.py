@@ -66,7 +66,7 @@ def dashboard_app(database: str | Path, config: Config, view: ViewerOptions = Vi
 
     return FloorwatchApp(LiveFloor(database, config, clock=clock), config, wall=view.wall,
                          wall_queue=view.wall_queue, rotate_s=view.rotate_s, banner=banner,
-                         replay=replay)  # fmt: skip
+                         replay=replay, start=view.start, theme=view.theme)  # fmt: skip
 
 
 def run_dashboard(database: str | Path, config: Config, view: ViewerOptions = ViewerOptions(),
