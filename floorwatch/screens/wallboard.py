@@ -154,8 +154,9 @@ class WallboardScreen(Screen):
         if wanted != self.shown:
             await grid.remove_children()
             self.shown = []
-            panels = [WallPanel(self.app.config, key, scale=scale, glyphs=self.app.glyphs,
-                                figure_columns=layout.figure_columns) for key in wanted]  # fmt: skip
+            panels = [WallPanel(self.app.config, key, scale=scale, tall=layout.tall,
+                                glyphs=self.app.glyphs, figure_columns=layout.figure_columns)
+                      for key in wanted]  # fmt: skip
             latest = self.app.update
             if latest is not None:  # drawn before they are even composed
                 for panel in panels:
@@ -164,7 +165,7 @@ class WallboardScreen(Screen):
             self.shown = wanted
         else:
             for panel in self.query(WallPanel):
-                panel.set_layout(scale, layout.figure_columns)
+                panel.set_layout(scale, layout.figure_columns, layout.tall)
 
     def _refill(self) -> None:
         self.show_update(self.app.update)

@@ -5,7 +5,9 @@ and k half-rows tall: with the half blocks ▀ ▄ █ one character row holds t
 glyph is 3k columns by ceil(5k/2) rows - 3 rows at k=1, 5 at k=2, 13 at k=5 - and keeps the
 shape of a digit on a cell that is twice as tall as it is wide. Without Unicode (a terminal
 whose locale is not UTF-8) the pixels are `#`, one row per pixel row and k//2 rows per pixel.
-Scale 0 is the text itself on one row, for a panel too small for any big digit.
+Scale 0 is the text itself on one row, for a panel too small for any big digit. A panel with
+room to spare in height draws its digits taller than wide (`tall`, up to twice the scale): the
+height is what reads across a room.
 
 Pure: no Textual here; the widget that draws these lines is widgets/big_number.py.
 """
@@ -43,13 +45,14 @@ def glyph(char: str) -> tuple[str, ...]:
     return FONT.get(char, FONT["?"])
 
 
-def rows(scale: int, ascii_only: bool = False) -> int:
-    """Character rows of a line of big text at `scale`."""
+def rows(scale: int, ascii_only: bool = False, tall: int | None = None) -> int:
+    """Character rows of a line of big text at `scale` (pixels `tall` half-rows high)."""
     if scale <= 0:
         return 1
+    tall = max(scale, tall or scale)
     if ascii_only:
-        return GLYPH_ROWS * max(1, scale // 2)
-    return -(-GLYPH_ROWS * scale // 2)
+        return GLYPH_ROWS * max(1, tall // 2)
+    return -(-GLYPH_ROWS * tall // 2)
 
 
 def width(text: str, scale: int) -> int:
@@ -74,11 +77,26 @@ def largest_scale(texts: list[str], columns: int, lines: int, ascii_only: bool =
     return best
 
 
+def tallest(scale: int, lines: int, ascii_only: bool = False) -> int:
+    """How tall (in half-rows a pixel) digits at `scale` may be in `lines` rows: from the
+    scale itself up to twice it."""
+    if scale <= 0:
+        return scale
+    best = scale
+    for tall in range(scale, 2 * scale + 1):
+        if rows(scale, ascii_only, tall) <= lines:
+            best = tall
+    return best
+
+
 @lru_cache(maxsize=512)
-def render(text: str, scale: int, ascii_only: bool = False) -> tuple[str, ...]:
-    """The character rows of `text` at `scale`, all of the same width."""
+def render(text: str, scale: int, ascii_only: bool = False,
+           tall: int | None = None) -> tuple[str, ...]:  # fmt: skip
+    """The character rows of `text` at `scale` (pixels `tall` half-rows high; default: as high
+    as wide), all of the same width."""
     if scale <= 0:
         return (text,)
+    tall = max(scale, tall or scale)
     pixel_rows = []
     for row in range(GLYPH_ROWS):
         line = []
@@ -89,12 +107,12 @@ def render(text: str, scale: int, ascii_only: bool = False) -> tuple[str, ...]:
                 line.append(("#" if pixel == "#" else " ") * scale)
         pixel_rows.append("".join(line))
     if ascii_only:
-        repeat = max(1, scale // 2)
+        repeat = max(1, tall // 2)
         return tuple(line for line in pixel_rows for _ in range(repeat))
-    tall = [line for line in pixel_rows for _ in range(scale)]  # k half-rows per pixel
-    if len(tall) % 2:
-        tall.append(" " * len(tall[0]))
+    halves = [line for line in pixel_rows for _ in range(tall)]  # `tall` half-rows a pixel
+    if len(halves) % 2:
+        halves.append(" " * len(halves[0]))
     return tuple(
         "".join(HALVES[(top == "#", bottom == "#")] for top, bottom in zip(upper, lower))
-        for upper, lower in zip(tall[0::2], tall[1::2])
+        for upper, lower in zip(halves[0::2], halves[1::2])
     )

@@ -14,24 +14,27 @@ from floorwatch.widgets import big_font
 
 
 class BigNumber(Widget):
-    """`value` drawn `scale` big (scale 0: as plain text, one row)."""
+    """`value` drawn `scale` big (scale 0: as plain text, one row), its pixels `tall`
+    half-rows high (default: as high as wide)."""
 
     DEFAULT_CSS = """
     BigNumber { width: 100%; height: 3; content-align: center middle; }
     """
 
-    def __init__(self, value: str = "-", *, scale: int = 1, ascii_only: bool = False,
-                 classes: str | None = None):  # fmt: skip
+    def __init__(self, value: str = "-", *, scale: int = 1, tall: int | None = None,
+                 ascii_only: bool = False, classes: str | None = None):  # fmt: skip
         super().__init__(classes=classes)
         self.value = value
         self.scale = scale
+        self.tall = tall or scale
         self.ascii_only = ascii_only
-        self.styles.height = big_font.rows(scale, ascii_only)
+        self.styles.height = big_font.rows(scale, ascii_only, self.tall)
 
-    def set_scale(self, scale: int) -> None:
-        if scale != self.scale:
-            self.scale = scale
-            self.styles.height = big_font.rows(scale, self.ascii_only)
+    def set_scale(self, scale: int, tall: int | None = None) -> None:
+        tall = tall or scale
+        if (scale, tall) != (self.scale, self.tall):
+            self.scale, self.tall = scale, tall
+            self.styles.height = big_font.rows(scale, self.ascii_only, tall)
             self.refresh(layout=True)
 
     def update(self, value: str) -> None:
@@ -49,7 +52,7 @@ class BigNumber(Widget):
 
     def render(self) -> Content:
         scale = self.drawn_scale()
-        lines = big_font.render(self.value, scale, self.ascii_only)
+        lines = big_font.render(self.value, scale, self.ascii_only, min(self.tall, 2 * scale))
         if scale == 0:
             return Content(self.value)
         return Content("\n".join(lines))

@@ -27,24 +27,31 @@ GRID_PADDING = 1
 @dataclass(frozen=True)
 class WallLayout:
     """One page of the wall: `columns` x `rows` panels, `figure_columns` figures across in
-    each panel, digits at `scale` (0: too small for big digits, the figures as text)."""
+    each panel, digits at `scale` (0: too small for big digits, the figures as text) and
+    `tall` half-rows a pixel high (from `scale` to twice it, as the room's height allows)."""
 
     panels: int
     columns: int
     rows: int
     figure_columns: int
     scale: int
+    tall: int
     #: The size of one panel (columns, rows), for the tests and the figures' own fitting.
     panel_size: tuple[int, int]
     #: Room for each figure's digits (columns, rows).
     figure_room: tuple[int, int]
 
 
+def _area(scale: int, tall: int) -> int:
+    """What a layout is judged by: the size of a digit (its width times its height)."""
+    return scale * max(scale, tall)
+
+
 def _panel_scales(panel_w: int, panel_h: int, figures: int, templates: list[str],
-                  ascii_only: bool) -> tuple[int, int, tuple[int, int]]:  # fmt: skip
-    """The best (scale, figures across, room per figure) inside one panel."""
+                  ascii_only: bool) -> tuple[int, int, int, tuple[int, int]]:  # fmt: skip
+    """The best (scale, tall, figures across, room per figure) inside one panel."""
     inner_w, inner_h = panel_w - PANEL_CHROME[0], panel_h - PANEL_CHROME[1]
-    best = (-1, 1, (0, 0))
+    best = (-1, -1, 1, (0, 0))
     for across in range(1, max(1, figures) + 1):
         down = math.ceil(max(1, figures) / across)
         room_w = inner_w // across - FIGURE_CHROME[0]
@@ -54,9 +61,11 @@ def _panel_scales(panel_w: int, panel_h: int, figures: int, templates: list[str]
         scale = big_font.largest_scale(templates, room_w, room_h, ascii_only)
         if scale == 0 and max(len(t) for t in templates) > room_w:
             continue
-        # The larger scale wins; at the same scale, the squarer figures (less left empty).
-        if scale > best[0] or (scale == best[0] and room_w * room_h > best[2][0] * best[2][1]):
-            best = (scale, across, (room_w, room_h))
+        tall = big_font.tallest(scale, room_h, ascii_only)
+        # The larger digit wins; at the same, the larger room (less left empty).
+        area, best_area = _area(scale, tall), _area(best[0], best[1])
+        if area > best_area or (area == best_area and room_w * room_h > best[3][0] * best[3][1]):
+            best = (scale, tall, across, (room_w, room_h))
     return best
 
 
@@ -73,10 +82,14 @@ def plan(panels: int, figures: int, templates: list[str], width: int, height: in
         rows = math.ceil(panels / columns)
         panel_w = (usable_w - (columns - 1) * GUTTER) // columns
         panel_h = (usable_h - (rows - 1) * GUTTER) // rows
-        scale, across, room = _panel_scales(panel_w, panel_h, figures, templates, ascii_only)
-        candidate = WallLayout(panels, columns, rows, across, scale, (panel_w, panel_h), room)
-        if best is None or scale > best.scale or (
-            scale == best.scale and room[0] * room[1] > best.figure_room[0] * best.figure_room[1]
+        scale, tall, across, room = _panel_scales(panel_w, panel_h, figures, templates,
+                                                  ascii_only)  # fmt: skip
+        candidate = WallLayout(panels, columns, rows, across, scale, tall, (panel_w, panel_h),
+                               room)  # fmt: skip
+        area = _area(scale, tall)
+        if best is None or area > _area(best.scale, best.tall) or (
+            area == _area(best.scale, best.tall)
+            and room[0] * room[1] > best.figure_room[0] * best.figure_room[1]
         ):
             best = candidate
     assert best is not None

@@ -32,12 +32,12 @@ LEVELS = ("-ok", "-warning", "-critical")
 class Metric(Vertical):
     """A caption over big digits; its class says ok, warning or critical."""
 
-    def __init__(self, name: str, glyphs: Glyphs, scale: int):
+    def __init__(self, name: str, glyphs: Glyphs, scale: int, tall: int | None = None):
         super().__init__(classes="metric -ok")
         self.figure = FIGURES[name]
         self.glyphs = glyphs
         self.caption = Label(self.figure.caption, classes="caption")
-        self.digits = BigNumber("-", scale=scale, ascii_only=glyphs.ascii)
+        self.digits = BigNumber("-", scale=scale, tall=tall, ascii_only=glyphs.ascii)
         self.state = "ok"
 
     def compose(self) -> ComposeResult:
@@ -63,7 +63,7 @@ class WallPanel(Widget):
     """A queue's panel on the wallboard (`queue` None: the floor's totals)."""
 
     def __init__(self, config: Config, queue: str | None, *, scale: int = 1,
-                 figure_columns: int = 1, glyphs: Glyphs = UNICODE,
+                 tall: int | None = None, figure_columns: int = 1, glyphs: Glyphs = UNICODE,
                  id: str | None = None):  # fmt: skip
         super().__init__(id=id, classes="wall-panel -ok")
         self.config = config
@@ -71,7 +71,7 @@ class WallPanel(Widget):
         self.glyphs = glyphs
         self.label = "whole floor" if queue is None else config.queue_name(queue)
         self.title_line = Label(content(self.label), classes="queue-name")
-        self.metrics = [Metric(name, glyphs, scale)
+        self.metrics = [Metric(name, glyphs, scale, tall)
                         for name in config.wallboard.figures_of(queue)]  # fmt: skip
         self.body = Grid(*self.metrics, classes="metrics")
         self.body.styles.grid_size_columns = figure_columns
@@ -84,11 +84,11 @@ class WallPanel(Widget):
         yield self.title_line
         yield self.body
 
-    def set_layout(self, scale: int, figure_columns: int) -> None:
-        """The wall's digit scale and how many figures go across (a resize, a new page)."""
+    def set_layout(self, scale: int, figure_columns: int, tall: int | None = None) -> None:
+        """The wall's digit size and how many figures go across (a resize, a new page)."""
         self.body.styles.grid_size_columns = figure_columns
         for metric in self.metrics:
-            metric.digits.set_scale(scale)
+            metric.digits.set_scale(scale, tall)
 
     def _title(self, text: Content) -> None:
         if text != self._said:
