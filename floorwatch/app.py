@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from floorwatch.config import Config
 from floorwatch.glyphs import Glyphs
 from floorwatch.safe_text import printable
+from floorwatch.severity import severity_variables
 from floorwatch.screens.agent import AgentScreen
 from floorwatch.screens.floor import FloorScreen
 from floorwatch.screens.floor_map import FloorMapScreen
@@ -47,7 +48,7 @@ class ReplayKeys(Protocol):
 class FloorwatchApp(App):
     """A read-only viewer of one floorwatch store."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "severity.tcss"]
     TITLE = "floorwatch"
     #: Under 130 columns (a laptop over SSH) the agent board and the burnout panel stack
     #: instead of sitting side by side; under 30 rows the queue board gets less room.
@@ -104,6 +105,10 @@ class FloorwatchApp(App):
         self._latest: FloorUpdate | None = None
         #: The error that ended the app, if one did (the command line says it in one line).
         self.failure: BaseException | None = None
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables and floorwatch's severity colours for its darkness."""
+        return {**super().get_css_variables(), **severity_variables(self.current_theme.dark)}
 
     def _handle_exception(self, error: Exception) -> None:
         """An error nothing caught ends the app, as in Textual, but without the traceback

@@ -151,7 +151,14 @@ class WallboardScreen(Screen):
         grid.styles.grid_size_columns = columns
         grid.styles.grid_size_rows = math.ceil(count / columns)
         scale = max(0, layout.scale)
-        if wanted != self.shown:
+        panels_now = list(self.query(WallPanel))
+        if wanted != self.shown and len(wanted) == len(panels_now) and all(
+            panel.retarget(key) for panel, key in zip(panels_now, wanted)
+        ):  # a page turn to as many panels with the same figures: the same widgets
+            self.shown = wanted
+            for panel in panels_now:
+                panel.set_layout(scale, layout.figure_columns, layout.tall)
+        elif wanted != self.shown:
             await grid.remove_children()
             self.shown = []
             panels = [WallPanel(self.app.config, key, scale=scale, tall=layout.tall,
@@ -164,7 +171,7 @@ class WallboardScreen(Screen):
             await grid.mount_all(panels)
             self.shown = wanted
         else:
-            for panel in self.query(WallPanel):
+            for panel in panels_now:
                 panel.set_layout(scale, layout.figure_columns, layout.tall)
 
     def _refill(self) -> None:

@@ -3,6 +3,9 @@ marker - in groups, every agent on one screen (widgets/tile_layout.py picks the 
 
 One widget draws every tile (500 widgets would cost a layout each); the arrow keys move a
 cursor tile, Enter or a click opens the agent, `g` groups by queue, team, state or not at all.
+An update costs the agents that changed: an agent nothing happened to is the same object from
+one snapshot to the next, so its place in the order and its drawn tile are remembered, and a
+map whose every line is as before is not drawn again.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from floorwatch.safe_text import printable
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.widgets.agent_board import burnout_level
 from floorwatch.widgets.guard import shielded
-from floorwatch.widgets.tile_layout import GAP, GROUPINGS, TileSize, choose_size, groups
+from floorwatch.widgets.tile_layout import (GAP, GROUPINGS, TileSize, choose_size, groups,
+                                            tile_order)
 
 #: Agent states in colours that are not the severity colours: a paused agent is not a warning.
 STATE_STYLE = {"available": "bold $success", "ringing": "bold $accent", "on_call": "$primary",
@@ -77,6 +81,12 @@ class AgentTiles(Widget, can_focus=True):
         self._snapshot: FloorSnapshot | None = None
         self._lines: list[Content] = []
         self.failure: str | None = None
+        #: agent name -> (the agent object, its sort key) and (the object, what its tile
+        #: showed, the tile's lines): reused while the agent is the same object.
+        self._orders: dict[str, tuple[AgentSnapshot, tuple]] = {}
+        self._tiles: dict[str, tuple[AgentSnapshot, tuple, list[Content]]] = {}
+        self._drawn_key: tuple | None = None
+        self._held: list = []
 
     # ----------------------------------------------------------------- drawing
     @shielded
@@ -100,35 +110,79 @@ class AgentTiles(Widget, can_focus=True):
         width, height = self.size.width or 80, self.size.height or 20
         queue_names = {name: queue.display_name for name, queue in snapshot.queues.items()}
         found = groups(snapshot.agents.values(), self.grouping, self.config.agents.teams,
-                       queue_names)  # fmt: skip
+                       queue_names, self._order_of)  # fmt: skip
         size = choose_size([len(group.agents) for group in found], width, height)
         across = max(1, (width + GAP) // (size.width + GAP))
-        lines: list[Content] = []
+        rows: list[Content | list[list[Content]]] = []  # a group's header, or a row of tiles
+        used = 0
         places: dict[str, tuple[int, int]] = {}
         shown = 0
         for group in found:
-            if len(lines) >= height:
+            if used >= height:
                 break
-            lines.append(self._header(group.label, group.agents, width))
+            rows.append(self._header(group.label, group.agents, width))
+            used += 1
             for start in range(0, len(group.agents), across):
-                if len(lines) + size.height > height:
+                if used + size.height > height:
                     break
                 row = group.agents[start : start + across]
-                tiles = [self._tile(agent, size, snapshot.at) for agent in row]
+                rows.append([self._cached_tile(agent, size, snapshot.at) for agent in row])
                 for index, agent in enumerate(row):
-                    places[agent.name] = (len(lines), index * (size.width + GAP))
+                    places[agent.name] = (used, index * (size.width + GAP))
+                used += size.height
                 shown += len(row)
-                for line in range(size.height):
-                    lines.append(Content(" " * GAP).join(tile[line] for tile in tiles))
         self.hidden = len(snapshot.agents) - shown
+        if self.cursor not in places:
+            self.cursor = next(iter(places), None)
+        self.size_used, self.places = size, places
+        # The tiles' lists are kept (self._held) while drawn, so their ids stand for them.
+        drawn_key = (size, width, height, self.cursor, self.has_focus, self.hidden,
+                     tuple(row.plain if isinstance(row, Content) else tuple(map(id, row))
+                           for row in rows))  # fmt: skip
+        if drawn_key == self._drawn_key:
+            return  # every tile as it was: nothing to draw
+        lines: list[Content] = []
+        for row in rows:
+            if isinstance(row, Content):
+                lines.append(row)
+                continue
+            for line in range(size.height):
+                lines.append(Content(" " * GAP).join(tile[line] for tile in row))
         if self.hidden:
             note = Content.styled(f" +{self.hidden} agents not shown: a larger window (or a "
                                   "smaller font) shows them all ", "bold reverse")  # fmt: skip
             lines = lines[: height - 1] + [note]
-        self.size_used, self.places, self._lines = size, places, lines
-        if self.cursor not in places:
-            self.cursor = next(iter(places), None)
+        self._drawn_key, self._lines, self._held = drawn_key, lines, rows
         self.refresh()
+
+    def _order_of(self, agent: AgentSnapshot) -> tuple:
+        known = self._orders.get(agent.name)
+        if known is not None and known[0] is agent:
+            return known[1]
+        order = tile_order(agent)
+        self._orders[agent.name] = (agent, order)
+        return order
+
+    def _cached_tile(self, agent: AgentSnapshot, size: TileSize, at: float) -> list[Content]:
+        """The tile's lines, drawn again only when the agent, the size, the cursor or the
+        time it shows has changed."""
+        in_state = agent.time_in_state_s(at)
+        shown_time = clock(in_state) if size.height > 1 else (_short(in_state) if size.width >= 17
+                                                               else "")  # fmt: skip
+        cursor = agent.name == self.cursor and self.has_focus
+        key = (size, shown_time, cursor, self._stuck(agent, in_state))
+        known = self._tiles.get(agent.name)
+        if known is not None and known[0] is agent and known[1] == key:
+            return known[2]
+        lines = self._tile(agent, size, at)
+        self._tiles[agent.name] = (agent, key, lines)
+        return lines
+
+    def _stuck(self, agent: AgentSnapshot, in_state: float | None) -> str:
+        if agent.state != ON_CALL:
+            return "ok"
+        limits = self.config.colors.call_duration_s
+        return level(in_state, limits.warning, limits.critical)
 
     def _header(self, label: str, agents: list[AgentSnapshot], width: int) -> Content:
         counts: dict[str, int] = {}
@@ -147,10 +201,7 @@ class AgentTiles(Widget, can_focus=True):
         in_state = agent.time_in_state_s(at)
         severity = burnout_level(agent)
         marker = glyphs.burnout.get(severity, "") if severity else ""
-        stuck = "ok"
-        if agent.state == ON_CALL:
-            limits = self.config.colors.call_duration_s
-            stuck = level(in_state, limits.warning, limits.critical)
+        stuck = self._stuck(agent, in_state)
         state_style = STATE_STYLE.get(agent.state, "")
         if size.height == 1:
             time_text = "" if size.width < 17 else f" {_short(in_state):>4}"

@@ -9,23 +9,25 @@ from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column, LiveTable
 
 
-def _style(name: str) -> str | None:
-    return None if name == "ok" else name
+#: A shape beside the colour of a figure over its threshold (never colour alone).
+MARKS = {"warning": "▲", "critical": "✖"}
+
+
+def _marked(text: str, state: str) -> Cell:
+    """A figure with its level's mark and style ('ok': neither)."""
+    return (f"{MARKS[state]}{text}", state) if state in MARKS else (text, None)
 
 
 def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
     colors = config.colors
 
     def waiting(queue: QueueSnapshot, now: float) -> Cell:
-        return str(queue.calls_waiting), _style(
-            level(queue.calls_waiting, colors.calls_waiting.warning, colors.calls_waiting.critical)
-        )
+        return _marked(str(queue.calls_waiting), level(
+            queue.calls_waiting, colors.calls_waiting.warning, colors.calls_waiting.critical))
 
     def longest(queue: QueueSnapshot, now: float) -> Cell:
-        return seconds(queue.longest_wait_s), _style(
-            level(queue.longest_wait_s, colors.longest_wait_s.warning,
-                  colors.longest_wait_s.critical)  # fmt: skip
-        )
+        return _marked(seconds(queue.longest_wait_s), level(
+            queue.longest_wait_s, colors.longest_wait_s.warning, colors.longest_wait_s.critical))
 
     def service_level(window: str):
         def cell(queue: QueueSnapshot, now: float) -> Cell:
@@ -33,7 +35,7 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
             if value is None:
                 return "-", "muted"
             state = service_level_state(value, queue.target, colors.service_level.critical)
-            return percent(value), "good" if state == "ok" else state
+            return (percent(value), "good") if state == "ok" else _marked(percent(value), state)
 
         return cell
 

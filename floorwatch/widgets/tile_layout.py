@@ -7,7 +7,7 @@ Pure (no Textual): widgets/agent_tiles.py draws what this decides.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from floorwatch.format import STATE_ORDER
@@ -47,10 +47,16 @@ def group_key(agent: AgentSnapshot, grouping: str, teams: Mapping[str, str]) -> 
     return "every agent"
 
 
+def tile_order(agent: AgentSnapshot) -> tuple:
+    """Within a group: by state (who is free first), then by name."""
+    return (STATE_ORDER.get(agent.state, 9), agent.display_name.casefold(), agent.name)
+
+
 def groups(agents: Iterable[AgentSnapshot], grouping: str, teams: Mapping[str, str],
-           queue_names: Mapping[str, str] | None = None) -> list[Group]:  # fmt: skip
+           queue_names: Mapping[str, str] | None = None,
+           order_of: Callable[[AgentSnapshot], tuple] = tile_order) -> list[Group]:  # fmt: skip
     """Each agent exactly once, in groups (by name; by state in the scan order of states),
-    each group's agents by state then name."""
+    each group's agents by `order_of` (state then name; a caller may remember it per agent)."""
     found: dict[str, list[AgentSnapshot]] = {}
     for agent in agents:
         found.setdefault(group_key(agent, grouping, teams), []).append(agent)
@@ -62,8 +68,7 @@ def groups(agents: Iterable[AgentSnapshot], grouping: str, teams: Mapping[str, s
         return (key.startswith("("), names.get(key, key).casefold())
 
     return [Group(names.get(key, key) if grouping == "queue" else key,
-                  sorted(found[key], key=lambda a: (STATE_ORDER.get(a.state, 9),
-                                                    a.display_name.casefold(), a.name)))
+                  sorted(found[key], key=order_of))
             for key in sorted(found, key=order)]  # fmt: skip
 
 

@@ -54,7 +54,8 @@ class Metric(Vertical):
         if state != self.state:
             self.state = state
             symbol = self.glyphs.severity[state]
-            self.caption.update(f"{symbol} {self.figure.caption}" if symbol else self.figure.caption)
+            self.caption.update(f"{symbol} {self.figure.caption}" if symbol else self.figure.caption,
+                                layout=False)  # (its room is the figure's width: no layout)
             for name in LEVELS:
                 self.set_class(name == f"-{state}", name)
 
@@ -91,9 +92,10 @@ class WallPanel(Widget):
             metric.digits.set_scale(scale, tall)
 
     def _title(self, text: Content) -> None:
+        """A new name line: a repaint, never a layout (the line is one row, full width)."""
         if text != self._said:
             self._said = text
-            self.title_line.update(text)
+            self.title_line.update(text, layout=False)
 
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:
@@ -135,10 +137,25 @@ class WallPanel(Widget):
             self.state = state
             for name in LEVELS:
                 self.set_class(name == f"-{state}", name)
-        self.set_class(False, "-failed")
+        if self.has_class("-failed"):
+            self.set_class(False, "-failed")
         self._title(title)
 
+    def retarget(self, queue: str | None) -> bool:
+        """Show `queue` in this panel instead (a page turn), if it has the same figures: no
+        widget is removed or mounted. False: it does not, make a new panel."""
+        names = [metric.figure.name for metric in self.metrics]
+        if names != self.config.wallboard.figures_of(queue):
+            return False
+        self.queue = queue
+        self.label = "whole floor" if queue is None else self.config.queue_name(queue)
+        self.set_class(queue is None, "-floor")
+        self._said = None
+        return True
+
     def show_failure(self, message: str | None) -> None:
+        if message is None and not self.has_class("-failed"):
+            return
         self.set_class(message is not None, "-failed")
         if message is not None:
             self._said = None
