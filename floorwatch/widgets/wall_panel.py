@@ -13,7 +13,7 @@ a snapshot it cannot draw is said in the panel, not raised.
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Grid, Vertical
+from textual.containers import Grid
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Label
@@ -29,33 +29,29 @@ from floorwatch.widgets.wall_figures import FIGURES, Reading, worst
 LEVELS = ("-ok", "-warning", "-critical")
 
 
-class Metric(Vertical):
-    """A caption over big digits; its class says ok, warning or critical."""
+class Metric(BigNumber):
+    """A figure: its caption over its big digits; its class says ok, warning or critical."""
 
     def __init__(self, name: str, glyphs: Glyphs, scale: int, tall: int | None = None):
-        super().__init__(classes="metric -ok")
-        self.figure = FIGURES[name]
+        figure = FIGURES[name]
+        super().__init__("-", scale=scale, tall=tall, ascii_only=glyphs.ascii,
+                         caption=figure.caption, classes="metric -ok")  # fmt: skip
+        self.figure = figure
         self.glyphs = glyphs
-        self.caption = Label(self.figure.caption, classes="caption")
-        self.digits = BigNumber("-", scale=scale, tall=tall, ascii_only=glyphs.ascii)
         self.state = "ok"
 
-    def compose(self) -> ComposeResult:
-        yield self.caption
-        yield self.digits
-
     @property
-    def value(self) -> str:
-        return self.digits.value
+    def digits(self) -> Metric:
+        """The digits (the figure itself: one widget)."""
+        return self
 
     def set(self, reading: Reading) -> None:
         text, state = reading
-        self.digits.update(text)
+        self.update(text)
         if state != self.state:
             self.state = state
             symbol = self.glyphs.severity[state]
-            self.caption.update(f"{symbol} {self.figure.caption}" if symbol else self.figure.caption,
-                                layout=False)  # (its room is the figure's width: no layout)
+            self.set_caption(f"{symbol} {self.figure.caption}" if symbol else self.figure.caption)
             for name in LEVELS:
                 self.set_class(name == f"-{state}", name)
 
