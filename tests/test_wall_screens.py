@@ -299,3 +299,25 @@ async def test_resizing_and_switching_screens_on_a_live_floor(tmp_path):
         if writer.is_alive():
             writer.join()
         feed.close()
+
+
+async def test_an_ascii_terminal_gets_ascii_on_the_wall_and_the_map(sample_db):
+    """`[display] ascii` (auto: a locale that is not UTF-8): the digits are `#`, the state,
+    severity and burnout symbols and the wall's borders plain ASCII."""
+    config = load(CONFIG)
+    app = FloorwatchApp(LiveFloor(sample_db, config, clock=lambda: END, poll_s=0.02), config,
+                        glyphs=ASCII, wall=True)  # fmt: skip
+    async with app.run_test(size=(120, 40)) as pilot:
+        await laid_out(pilot)
+        assert app.screen.has_class("-ascii")
+        for panel in app.screen.query(WallPanel):
+            for metric in panel.metrics:
+                drawn = str(metric.render())
+                assert set(drawn) <= set("# \n") | set(metric.caption) | set(metric.value)
+            assert str(panel.title_line.render()).isascii()
+            assert panel.styles.border_top[0] == "ascii"
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, FloorMapScreen))
+        await pilot.pause(0.2)
+        tiles = app.screen.query_one(AgentTiles)
+        assert tiles.places and str(tiles.render()).isascii()
