@@ -14,7 +14,8 @@ START_SCREENS = ("floor", "wall", "map")
 
 
 class DisplayConfigError(ValueError):
-    """A [display] or [wallboard] value that is not one of the choices (config.py names the file)."""
+    """A [display] or [wallboard] value that is not one of the choices (config.py says which
+    file)."""
 
 
 @dataclass

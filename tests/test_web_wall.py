@@ -93,8 +93,8 @@ def test_a_tv_browser_takes_keys_without_a_click_and_loads_nothing_from_outside(
     finally:
         browser.terminate()
         browser.wait(timeout=10)
-    assert requests and all(url.startswith(f"http://127.0.0.1:{tv_server}/") or
-                            url.startswith(f"ws://127.0.0.1:{tv_server}/") for url in requests), requests
+    local = (f"http://127.0.0.1:{tv_server}/", f"ws://127.0.0.1:{tv_server}/")
+    assert requests and all(url.startswith(local) for url in requests), requests
     assert wall, "the wallboard did not come after `w` without a click"
 
 

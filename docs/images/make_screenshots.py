@@ -60,7 +60,8 @@ def shoot(db: Path, name: str, env: dict[str, str], flags: list[str], folder: Pa
     command = " ".join([f"{key}={value}" for key, value in env.items()] + [
         sys.executable, "-m", "floorwatch", "dash", "--db", str(db), "--wall", *flags])
     subprocess.run([*tmux, "-f", "/dev/null", "new-session", "-d", "-s", "fw", "-x",
-                    str(SIZE[0]), "-y", str(SIZE[1]), "env", "-u", "NO_COLOR", "TERM=xterm-256color",
+                    str(SIZE[0]), "-y", str(SIZE[1]), "env", "-u", "NO_COLOR",
+                    "TERM=xterm-256color",
                     "sh", "-c", command], check=True)  # fmt: skip
     try:
         time.sleep(6)

@@ -72,7 +72,8 @@ RECONNECT_SCRIPT = """<script>
 
 
 #: textual-serve's page loads its font from the internet; this serves the same font locally.
-PUBLIC_FONT_LINK = '<link\n      rel="stylesheet"\n      href="https://fonts.googleapis.com/css?family=Roboto%20Mono"\n    />'
+PUBLIC_FONT_LINK = ('<link\n      rel="stylesheet"\n'
+                    '      href="https://fonts.googleapis.com/css?family=Roboto%20Mono"\n    />')
 LOCAL_FONT = """<style>
       @font-face { font-family: "Roboto Mono"; font-style: normal; font-weight: 100 700;
         src: url("{static}fonts/RobotoMono-VariableFont_wght.ttf") format("truetype"); }

@@ -31,7 +31,10 @@ from floorwatch.widgets.tile_layout import (GAP, GROUPINGS, TileSize, choose_siz
 #: Agent states in colours that are not the severity colours: a paused agent is not a warning.
 STATE_STYLE = {"available": "bold $success", "ringing": "bold $accent", "on_call": "$primary",
                "wrapup": "$secondary", "paused": "$foreground", "offline": "$text-muted"}
-BURNOUT_STYLE = {"critical": "bold reverse $error", "warning": "bold $error", "watch": "$text-muted"}
+#: Burnout and a call going on too long, in the severity colours (floorwatch/severity.py).
+BURNOUT_STYLE = {"critical": "bold $fw-on-critical on $fw-critical", "warning": "bold $fw-warning",
+                 "watch": "$text-muted"}  # fmt: skip
+STUCK_STYLE = {"warning": "bold $fw-warning", "critical": "bold $fw-on-critical on $fw-critical"}
 
 
 def _short(value: float | None) -> str:
@@ -215,7 +218,8 @@ class AgentTiles(Widget, can_focus=True):
             second = f"{word} {clock(in_state)}"
             lines = [Content.assemble(Content.styled(first, state_style),
                                       self._marker(marker, severity)),
-                     Content.styled(second.ljust(size.width), self._stuck_style(stuck))]  # fmt: skip
+                     Content.styled(second.ljust(size.width),
+                                    STUCK_STYLE.get(stuck, "$text-muted"))]  # fmt: skip
             if size.height >= 3:
                 flags = agent.flags
                 why = getattr(flags[0], "rule", "") if flags else ""
@@ -230,11 +234,9 @@ class AgentTiles(Widget, can_focus=True):
 
     @staticmethod
     def _marker(marker: str, severity: str | None) -> Content:
-        return Content.styled(marker, BURNOUT_STYLE.get(severity or "", "")) if marker else Content("")
-
-    @staticmethod
-    def _stuck_style(stuck: str) -> str:
-        return {"warning": "bold $warning", "critical": "bold reverse $error"}.get(stuck, "$text-muted")
+        if not marker:
+            return Content("")
+        return Content.styled(marker, BURNOUT_STYLE.get(severity or "", ""))
 
     def render(self) -> Content:
         return Content("\n").join(self._lines) if self._lines else Content("no agents yet")

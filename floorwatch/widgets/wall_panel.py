@@ -111,7 +111,8 @@ class WallPanel(Widget):
                 return
             self.label = queue.display_name
             readings = [metric.figure.queue(queue, config) for metric in self.metrics]
-            free, on_call, paused = queue.agents_available, queue.agents_on_call, queue.agents_paused
+            free, on_call = queue.agents_available, queue.agents_on_call
+            paused = queue.agents_paused
         for metric, reading in zip(self.metrics, readings):
             metric.set(reading)
         state = worst([reading[1] for reading in readings])
