@@ -1,6 +1,6 @@
 """One dashboard over a big floor: how fast a new event shows, what it costs, how keys feel.
 
-    python bench/dash.py [--seconds 30]
+    python bench/dash.py [--seconds 30] [--screen floor|wall|map]
 
 The store has 5,000 agents and 200 queues (bench/snapshot.py's cached 100,000-event store,
 copied). A writer process commits 100 events/s (10 commits of 10), each commit a new caller
@@ -11,6 +11,8 @@ is this process's (the writer is another process). (c) Key press to screen: the 
 to the first frame written after the cursor moved, or after the agent screen showed that
 agent's day (the pilot's own waits for idle are not counted).
 Targets (issue 5): p95 latency < 250 ms (aim 100), viewer CPU < 10 % of a core, keys < 100 ms.
+--screen wall or map measures (a) and (b) on the wallboard or the floor map instead (issue 19:
+the new screens must keep within the floor's figures); the keys are then timed on the floor.
 """
 
 from __future__ import annotations
@@ -61,7 +63,9 @@ def writer(db: str, queues: list[str], seconds: float, out: str, start: multipro
     Path(out).write_text(json.dumps(committed))
 
 
-async def run_viewer(db: Path, seconds: float, start: multiprocessing.Event, seen: dict) -> dict:
+async def run_viewer(
+    db: Path, seconds: float, start: multiprocessing.Event, seen: dict, screen_name: str = "floor"
+) -> dict:
     from floorwatch.app import FloorwatchApp
     from floorwatch.config import Config
     from floorwatch.screens.agent import AgentScreen
@@ -70,19 +74,27 @@ async def run_viewer(db: Path, seconds: float, start: multiprocessing.Event, see
     from floorwatch.widgets.agent_board import AgentBoard
 
     config = Config(timezone="UTC")
-    app = FloorwatchApp(LiveFloor(db, config), config)
-    original = FloorScreen.show_update
+    if screen_name == "floor":
+        app = FloorwatchApp(LiveFloor(db, config), config)
+        shown = FloorScreen
+    else:  # (the main branch before issue 19 has only the floor)
+        from floorwatch.screens.floor_map import FloorMapScreen
+        from floorwatch.screens.wallboard import WallboardScreen
+
+        app = FloorwatchApp(LiveFloor(db, config), config, start=screen_name)
+        shown = WallboardScreen if screen_name == "wall" else FloorMapScreen
+    original = shown.show_update
 
     def show_update(screen, update):
         original(screen, update)
-        if update is None:
+        if update is None or app.screen is not screen:
             return
         drawn = time.time()
         for queue in update.snapshot.queues.values():
             for call in queue.waiting:
                 seen.setdefault(call.call_id, drawn)
 
-    FloorScreen.show_update = show_update
+    shown.show_update = show_update
     timings = {"cursor": [], "open": []}
     async with app.run_test(size=(160, 50)) as pilot:
         deadline = time.monotonic() + 120
@@ -96,6 +108,10 @@ async def run_viewer(db: Path, seconds: float, start: multiprocessing.Event, see
         start.set()
         await pilot.pause(seconds)
         cpu = (time.process_time() - cpu_before) / (time.monotonic() - wall_before)
+        shown.show_update = original
+        while not isinstance(app.screen, FloorScreen):
+            app.pop_screen()
+            await pilot.pause(0.2)
         print("viewer: measuring keys", file=sys.stderr)
         # Key to screen: from the key press to the first frame written to the terminal after
         # the change (the pilot's own waiting for idle is not counted).
@@ -158,6 +174,12 @@ async def run_viewer(db: Path, seconds: float, start: multiprocessing.Event, see
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument(
+        "--screen",
+        choices=("floor", "wall", "map"),
+        default="floor",
+        help="The screen whose commit-to-drawn and CPU are measured.",
+    )
     args = parser.parse_args()
     from snapshot import build
 
@@ -179,7 +201,7 @@ def main() -> None:
     )
     process.start()
     seen: dict[str, float] = {}
-    result = asyncio.run(run_viewer(db, args.seconds, start, seen))
+    result = asyncio.run(run_viewer(db, args.seconds, start, seen, args.screen))
     process.join()
     committed = json.loads(out.read_text())
     latencies = sorted(seen[c] - t for c, t in committed.items() if c in seen)
@@ -187,7 +209,7 @@ def main() -> None:
     p95 = latencies[int(len(latencies) * 0.95)] if latencies else float("nan")
     print(
         f"floor:     {agents} agents, {len(queues)} queues; {len(committed)} callers committed "
-        f"at 100/s over {args.seconds:.0f} s"
+        f"at 100/s over {args.seconds:.0f} s; measured on the {args.screen} screen"
     )
     print(
         f"latency:   commit to drawn: median {statistics.median(latencies) * 1000:.0f} ms, "

@@ -20,12 +20,15 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from floorwatch.config import Config
+from floorwatch.glyphs import Glyphs
 from floorwatch.safe_text import printable
 from floorwatch.screens.agent import AgentScreen
 from floorwatch.screens.floor import FloorScreen
+from floorwatch.screens.floor_map import FloorMapScreen
 from floorwatch.screens.help import HelpScreen
 from floorwatch.screens.palette import FloorCommands
 from floorwatch.screens.wallboard import WallboardScreen
+from floorwatch.severity import severity_variables
 from floorwatch.snapshot.live import FeedProblem, FloorUpdate, LiveFloor
 from floorwatch.widgets.guard import describe
 
@@ -45,7 +48,7 @@ class ReplayKeys(Protocol):
 class FloorwatchApp(App):
     """A read-only viewer of one floorwatch store."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "severity.tcss"]
     TITLE = "floorwatch"
     #: Under 130 columns (a laptop over SSH) the agent board and the burnout panel stack
     #: instead of sitting side by side; under 30 rows the queue board gets less room.
@@ -57,6 +60,7 @@ class FloorwatchApp(App):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("space", "freeze", "Freeze"),
         Binding("w", "wallboard", "Wallboard"),
+        Binding("m", "floor_map", "Map"),
         Binding("p", "replay_pause", "Pause replay"),
         Binding("plus,equals_sign", "replay_faster", "Faster", key_display="+"),
         Binding("minus", "replay_slower", "Slower", key_display="-"),
@@ -87,21 +91,33 @@ class FloorwatchApp(App):
         rotate_s: float | None = None,
         replay: ReplayKeys | None = None,
         banner: str | None = None,
+        start: str = "floor",
+        theme: str | None = None,
+        glyphs: Glyphs | None = None,
     ):
         super().__init__()
+        #: Unicode, or ASCII when the terminal's locale is not UTF-8 (`[display] ascii`).
+        self.glyphs = glyphs or Glyphs.choose(config.display.ascii)
+        #: The screen to open on: floor, wall or map (--wall is `wall`).
+        self.start = "wall" if wall or wall_queue is not None else start
+        self._theme_name = theme or config.display.theme
         self.live = live
         #: The replay's pause and speed, when showing a replay.
         self.replay = replay
         #: A word in the header saying what this is (demo, replay) when not a live floor.
         self.banner = banner
         self.config = config
-        self.wall = wall or wall_queue is not None
+        self.wall = self.start == "wall"
         self.wall_queue = wall_queue
         self.rotate_s = rotate_s
         self._stop = threading.Event()
         self._latest: FloorUpdate | None = None
         #: The error that ended the app, if one did (the command line says it in one line).
         self.failure: BaseException | None = None
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables and floorwatch's severity colours for its darkness."""
+        return {**super().get_css_variables(), **severity_variables(self.current_theme.dark)}
 
     def _handle_exception(self, error: Exception) -> None:
         """An error nothing caught ends the app, as in Textual, but without the traceback
@@ -114,9 +130,21 @@ class FloorwatchApp(App):
             self._exit_renderables.clear()
 
     def on_mount(self) -> None:
+        if self._theme_name in self.available_themes:
+            self.theme = self._theme_name
+        else:
+            self.notify(
+                f"no theme {self._theme_name!r}; themes: "
+                f"{', '.join(sorted(self.available_themes))}",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
         self.push_screen(FloorScreen())
         if self.wall:
             self.push_screen(WallboardScreen(self.wall_queue, self.rotate_s))
+        elif self.start == "map":
+            self.push_screen(FloorMapScreen())
         self.follow()
 
     def on_unmount(self) -> None:
@@ -184,6 +212,12 @@ class FloorwatchApp(App):
             self.pop_screen()
         else:
             self.push_screen(WallboardScreen(self.wall_queue, self.rotate_s))
+
+    def action_floor_map(self) -> None:
+        if isinstance(self.screen, FloorMapScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(FloorMapScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from floorwatch.display_config import DisplayConfig, DisplayConfigError, WallboardConfig
+
 DEFAULT_WRAPUP_REASONS = ("ACW", "Wrap-up", "Wrapup", "Wrap up", "After call work")
 
 
@@ -142,6 +144,8 @@ class AgentsConfig:
     aliases: dict[str, str] = field(default_factory=dict)
     #: Names to show instead of what the feed calls an agent.
     display_names: dict[str, str] = field(default_factory=dict)
+    #: Agent -> team, for the floor map's grouping by team (`g` on the map).
+    teams: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -201,6 +205,8 @@ class Config:
     burnout: BurnoutConfig = field(default_factory=BurnoutConfig)
     staffing: StaffingConfig = field(default_factory=StaffingConfig)
     callers: CallersConfig = field(default_factory=CallersConfig)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    wallboard: WallboardConfig = field(default_factory=WallboardConfig)
     #: Where the file was read from (None for the defaults).
     path: Path | None = field(default=None, metadata={"internal": True})
 
@@ -378,6 +384,11 @@ def from_table(table: dict[str, Any], origin: str = "config") -> Config:
                 raise ConfigError(
                     f"timezone: {config.timezone!r} is not a known time zone"
                 ) from None
+        try:
+            config.display.check()
+            config.wallboard.check()
+        except DisplayConfigError as error:
+            raise ConfigError(str(error)) from None
         for index, source in enumerate(config.sources):
             if ":" not in source.spec:
                 raise ConfigError(f"sources[{index}].spec: {source.spec!r} is not KIND:LOCATION")

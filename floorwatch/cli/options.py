@@ -10,6 +10,7 @@ import click
 
 from floorwatch.cli.errors import FloorwatchError, errors
 from floorwatch.config import Config
+from floorwatch.display_config import START_SCREENS
 from floorwatch.modes.view import ViewerOptions
 
 Command = TypeVar("Command", bound=Callable)
@@ -84,15 +85,37 @@ def viewer_options(command: Command) -> Command:
             metavar="SECONDS",
             help="Wallboard: show one queue at a time, rotating.",
         ),
+        click.option(
+            "--start",
+            default="floor",
+            show_default=True,
+            type=click.Choice(START_SCREENS),
+            help="The screen to open on: the floor, the wallboard or the floor map.",
+        ),
+        click.option(
+            "--theme",
+            default=None,
+            metavar="NAME",
+            help="Textual theme (textual-dark, textual-light, ...); default: the "
+            "config's [display] theme.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def viewer(wall: bool, wall_queue: str | None, rotate_s: float | None) -> ViewerOptions:
+def viewer(
+    wall: bool,
+    wall_queue: str | None,
+    rotate_s: float | None,
+    start: str = "floor",
+    theme: str | None = None,
+) -> ViewerOptions:
     """The `viewer_options` flags, as the modes take them."""
-    return ViewerOptions(wall=wall, wall_queue=wall_queue, rotate_s=rotate_s)
+    return ViewerOptions(
+        wall=wall, wall_queue=wall_queue, rotate_s=rotate_s, start=start, theme=theme
+    )
 
 
 def floor_size(command: Command) -> Command:

@@ -33,6 +33,8 @@ def dash(
     wall: bool,
     wall_queue: str | None,
     rotate_s: float | None,
+    start: str,
+    theme: str | None,
 ) -> None:
     """Open the floor dashboard: a read-only viewer (any number may run beside the ingest)."""
     import os
@@ -47,7 +49,7 @@ def dash(
     if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Over SSH a command given to a dashboard-only key lands here without a terminal.
         raise FloorwatchError("the dashboard needs a terminal (over SSH: ssh -t)")
-    app = run_dashboard(database, config, viewer(wall, wall_queue, rotate_s))
+    app = run_dashboard(database, config, viewer(wall, wall_queue, rotate_s, start, theme))
     check_dashboard(failure_line(app))
 
 
@@ -61,7 +63,12 @@ def dash(
 )
 @viewer_options
 def run_command(
-    config_path: str, wall: bool, wall_queue: str | None, rotate_s: float | None
+    config_path: str,
+    wall: bool,
+    wall_queue: str | None,
+    rotate_s: float | None,
+    start: str,
+    theme: str | None,
 ) -> None:
     """Ingest the config's sources and show the dashboard, in one process (one screen)."""
     from floorwatch.modes.single_screen import SingleScreen
@@ -73,7 +80,7 @@ def run_command(
     screen = SingleScreen(config, database)
     with errors():
         screen.open()
-    outcome = screen.run(viewer(wall, wall_queue, rotate_s))
+    outcome = screen.run(viewer(wall, wall_queue, rotate_s, start, theme))
     check_dashboard(outcome.failure)
     if outcome.ingest_errors:
         raise FloorwatchError(f"ingest: {outcome.ingest_errors[0]}")
@@ -118,6 +125,14 @@ def is_loopback(host: str) -> bool:
     "reverse proxy with authentication in front, see docs/deploy.md).",
 )
 @click.option("--public-url", default=None, help="The URL browsers use (behind a proxy).")
+@click.option(
+    "--font-size",
+    default=16,
+    show_default=True,
+    type=click.IntRange(6, 200),
+    help="The page's font size in pixels (a TV across the room: 24-40); a page "
+    "may still ask for its own with ?fontsize=N.",
+)
 @viewer_options
 def serve_web(
     db_path: str | None,
@@ -126,9 +141,12 @@ def serve_web(
     port: int,
     allow_remote: bool,
     public_url: str | None,
+    font_size: int,
     wall: bool,
     wall_queue: str | None,
     rotate_s: float | None,
+    start: str,
+    theme: str | None,
 ) -> None:
     """Serve the dashboard to browsers (textual-serve): one read-only viewer per page."""
     from pathlib import Path
@@ -158,10 +176,11 @@ def serve_web(
         server = dashboard_server(
             database,
             config,
-            viewer(wall, wall_queue, rotate_s),
+            viewer(wall, wall_queue, rotate_s, start, theme),
             host=host,
             port=port,
             public_url=public_url,
+            font_size=font_size,
         )
     except ValueError as error:
         raise FloorwatchError(str(error)) from None

@@ -78,6 +78,8 @@ def dashboard_app(
         rotate_s=view.rotate_s,
         banner=banner,
         replay=replay,
+        start=view.start,
+        theme=view.theme,
     )
 
 

@@ -1,4 +1,5 @@
-"""How a dashboard opens, as the viewing commands' flags say it (--wall, --queue, --rotate)."""
+"""How a dashboard opens, as the viewing commands' flags say it (--wall, --queue, --rotate,
+--start, --theme)."""
 
 from __future__ import annotations
 
@@ -14,3 +15,7 @@ class ViewerOptions:
     wall_queue: str | None = None
     #: The wallboard shows one queue at a time, turning every this many seconds.
     rotate_s: float | None = None
+    #: The screen to open on: floor, wall or map (--wall and --queue mean wall).
+    start: str = "floor"
+    #: A Textual theme for this viewer instead of the config's `[display] theme`.
+    theme: str | None = None

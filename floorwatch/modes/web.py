@@ -14,6 +14,13 @@
   without saying goodbye (killed, out of memory) has its socket closed: textual-serve would
   leave the page on the last frame for ever.
 
+- A wall TV: every asset is served from here (textual-serve's page asks a public font
+  service for its font, which an offline floor cannot reach: the page gets the same Roboto
+  Mono from textual-serve's own static folder instead); the page's font size is the server's
+  `--font-size` unless the URL asks for another (?fontsize=N); and the terminal takes the
+  keyboard as soon as it exists (and again whenever the window gets focus), so a TV with
+  only a keyboard needs no click.
+
 This leans on textual-serve 1.1's page (the `-closed` class on <body>) and its AppService's
 process, hence the pin in pyproject.toml.
 """
@@ -23,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import re
 import shlex
 import socket
 import sys
@@ -61,6 +69,45 @@ RECONNECT_SCRIPT = """<script>
 })();
 </script>
 """
+
+
+#: textual-serve's page loads its font from the internet; this serves the same font locally.
+PUBLIC_FONT_LINK = (
+    '<link\n      rel="stylesheet"\n'
+    '      href="https://fonts.googleapis.com/css?family=Roboto%20Mono"\n    />'
+)
+LOCAL_FONT = """<style>
+      @font-face { font-family: "Roboto Mono"; font-style: normal; font-weight: 100 700;
+        src: url("{static}fonts/RobotoMono-VariableFont_wght.ttf") format("truetype"); }
+      @font-face { font-family: "Roboto Mono"; font-style: italic; font-weight: 100 700;
+        src: url("{static}fonts/RobotoMono-Italic-VariableFont_wght.ttf") format("truetype"); }
+    </style>"""
+#: Injected before </body>: give the terminal the keyboard without a click (now, once the
+#: terminal has made its input element, and whenever the window regains focus).
+FOCUS_SCRIPT = """<script>
+(function () {
+  function focusTerminal() {
+    var input = document.querySelector("#terminal textarea, #terminal .xterm-helper-textarea");
+    if (input) { input.focus(); return true; }
+    return false;
+  }
+  var tries = 0, timer = setInterval(function () {
+    if (focusTerminal() || ++tries > 100) { clearInterval(timer); }
+  }, 100);
+  window.addEventListener("focus", focusTerminal);
+  document.addEventListener("visibilitychange", focusTerminal);
+})();
+</script>
+"""
+
+
+def localise_page(page: str, static_url: str, font_size: int | None) -> str:
+    """textual-serve's page with its public font link replaced by the locally served font,
+    the font size set (None: as the URL asked), and the focus and reconnect scripts."""
+    page = page.replace(PUBLIC_FONT_LINK, LOCAL_FONT.replace("{static}", static_url), 1)
+    if font_size is not None:
+        page = re.sub(r'data-font-size="[^"]*"', f'data-font-size="{font_size}"', page, count=1)
+    return page.replace("</body>", FOCUS_SCRIPT + RECONNECT_SCRIPT + "</body>", 1)
 
 
 @dataclass(frozen=True)
@@ -151,10 +198,18 @@ class FloorServer(Server):
     """textual-serve's Server, refusing other sites (403) and reconnecting ended pages."""
 
     def __init__(
-        self, command: str, *, host: str, port: int, title: str, public_url: str | None = None
+        self,
+        command: str,
+        *,
+        host: str,
+        port: int,
+        title: str,
+        public_url: str | None = None,
+        font_size: int = 16,
     ):
         super().__init__(command, host=host, port=port, title=title, public_url=public_url)
         self.site = SiteCheck.for_server(host, port, public_url)
+        self.font_size = font_size
 
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
@@ -171,7 +226,11 @@ class FloorServer(Server):
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         response = await super().handle_index(request)
         if isinstance(response, web.Response) and response.text:
-            response.text = response.text.replace("</body>", RECONNECT_SCRIPT + "</body>", 1)
+            static = request.app.router["static"].url_for(filename="/")
+            asked = "fontsize" in request.query
+            response.text = localise_page(
+                response.text, str(static).rstrip("/") + "/", None if asked else self.font_size
+            )
         return response
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
@@ -226,6 +285,10 @@ def dashboard_command(database: str | Path, config: Config, view: ViewerOptions)
         command += ["--queue", view.wall_queue]
     if view.rotate_s:
         command += ["--rotate", str(view.rotate_s)]
+    if view.start != "floor" and not view.wall:
+        command += ["--start", view.start]
+    if view.theme:
+        command += ["--theme", view.theme]
     return shlex.join(command)
 
 
@@ -237,6 +300,7 @@ def dashboard_server(
     host: str,
     port: int,
     public_url: str | None = None,
+    font_size: int = 16,
 ) -> FloorServer:
     """The server of `floorwatch serve-web` (call its `serve`); ValueError for a --public-url
     that is not a URL."""
@@ -246,4 +310,5 @@ def dashboard_server(
         port=port,
         title="floorwatch",
         public_url=public_url,
+        font_size=font_size,
     )

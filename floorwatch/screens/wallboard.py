@@ -1,4 +1,4 @@
-"""The wallboard: the few numbers that matter, in big digits, readable across the room."""
+"""The wallboard: the few numbers that matter, as big as the screen allows, across the room."""
 
 from __future__ import annotations
 
@@ -13,30 +13,34 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
-from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.guard import describe
-from floorwatch.widgets.safe_content import content
+from floorwatch.widgets.wall_figures import FIGURES
+from floorwatch.widgets.wall_layout import WallLayout, paged
 from floorwatch.widgets.wall_panel import WallPanel
+from floorwatch.widgets.wall_status import status_line
+
+#: A panel is a queue's name, or None for the floor-total panel.
+PanelKey = str | None
 
 
 class WallboardScreen(Screen):
-    """One panel per queue (or the chosen one); rotates through pages of panels every
-    `rotate_s` seconds when asked, or when they do not fit.
+    """One panel per queue (or the chosen one) and a floor-total panel, the grid and the digit
+    size chosen for the screen's shape (widgets/wall_layout.py); pages of panels turn every
+    `rotate_s` seconds when asked (one panel a page), or every PAGE_TURN_S when not all fit.
 
     Laying out a page (removing panels, mounting others) takes several steps of the event
     loop, so it runs in one task at a time that awaits each step; a resize, a page turn or a
     new queue arriving meanwhile asks for one more pass, never a second layout at once. Panels
     take a snapshot whenever it comes, composed or not."""
 
+    CSS_PATH = "wallboard.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,w", "app.pop_screen", "Floor"),
         Binding("right,n", "next_page", "Next", show=False),
         Binding("left,p", "previous_page", "Previous", show=False),
     ]
 
-    #: The smallest panel that still shows its digits (columns, rows).
-    PANEL_SIZE = (50, 8)
     #: When the panels do not all fit and no rotation was asked for, pages still turn this
     #: often, so no queue stays hidden from the room.
     PAGE_TURN_S = 10.0
@@ -47,34 +51,67 @@ class WallboardScreen(Screen):
         self.rotate_s = rotate_s
         self.page = 0
         self.queues: list[str] = []
-        self._per_page = 1
-        #: The queues of the panels mounted now, in order.
-        self.shown: list[str] = []
+        self.layout_plan: WallLayout | None = None
+        self._pages: list[list[PanelKey]] = [[]]
+        #: The panels mounted now, in order.
+        self.shown: list[PanelKey] = []
         self._layout_wanted = False
         self._laying_out = False
         self._failure: str | None = None
-        self._status_text = ""
+        self._status_text = None
+        self._feed_level = ""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wall-status")
         yield Grid(id="wall-grid")
 
     def on_mount(self) -> None:
+        self.set_class(self.app.glyphs.ascii, "-ascii")
         self.watch(self.app, "update", self.show_update)
+        self.watch(self.app, "problem", lambda problem: self._refill())
         self.set_interval(self.rotate_s or self.PAGE_TURN_S, self._turn)
         self.request_layout()
 
     def _turn(self) -> None:
-        if self._pages() > 1:
+        if len(self._pages) > 1:
             self.action_next_page()
 
     def on_resize(self) -> None:
         self.request_layout()
 
-    def _pages(self) -> int:
-        return max(1, math.ceil(len(self.queues) / self._per_page))
-
     # ----------------------------------------------------------------- layout
+    def panel_keys(self) -> list[PanelKey]:
+        """Every panel of the wall, the floor total first (when there is more than one queue)."""
+        total = self.app.config.wallboard.floor_total and self.only_queue is None
+        return ([None] if total and len(self.queues) > 1 else []) + list(self.queues)
+
+    def plan_pages(self, width: int, height: int) -> tuple[WallLayout, list[list[PanelKey]]]:
+        """The layout for this size and the panels of each page: all on one page when they fit
+        with digits at least one size up; else the floor total on every page beside as many
+        queues as fit; one panel a page when rotating."""
+        keys = self.panel_keys()
+        wallboard = self.app.config.wallboard
+        figure_names = {
+            name for key in keys or [self.only_queue] for name in wallboard.figures_of(key)
+        }
+        templates = [FIGURES[name].template for name in figure_names]
+        figures = max(len(wallboard.figures_of(key)) for key in keys or [self.only_queue])
+        ascii_only = self.app.glyphs.ascii
+        if self.rotate_s and len(keys) > 1:
+            layout = paged(1, figures, templates, width, height, ascii_only)
+            return layout, [[key] for key in keys]
+        layout = paged(len(keys), figures, templates, width, height, ascii_only)
+        per_page = layout.panels
+        if per_page >= len(keys):
+            return layout, [keys]
+        if keys and keys[0] is None and per_page >= 3:
+            queues = keys[1:]
+            step = per_page - 1
+            return layout, [
+                [None, *queues[start : start + step]] for start in range(0, len(queues), step)
+            ]
+        return layout, [keys[start : start + per_page] for start in range(0, len(keys), per_page)]
+
     def request_layout(self) -> None:
         """Lay the current page out again (soon, after any layout under way)."""
         self._layout_wanted = True
@@ -101,73 +138,103 @@ class WallboardScreen(Screen):
         self._refill()
 
     async def _mount_page(self) -> None:
-        """Choose how many panels fit, and mount the current page's (awaiting each step)."""
+        """Choose the grid and digit size, and mount the current page's panels."""
         try:
             grid = self.query_one("#wall-grid", Grid)
         except NoMatches:  # not composed yet: on_mount asks again
             return
-        width, height = self.size.width, max(1, self.size.height - 1)
-        across = max(1, width // self.PANEL_SIZE[0])
-        down = max(1, height // self.PANEL_SIZE[1])
-        # Rotating shows one queue at a time, as big as the screen; otherwise all that fit.
-        self._per_page = 1 if self.rotate_s and len(self.queues) > 1 else max(1, across * down)
-        self.page %= self._pages()
-        start = self.page * self._per_page
-        wanted = self.queues[start : start + self._per_page]
+        if not self.size.width or not self.size.height:
+            return
+        layout, pages = self.plan_pages(self.size.width, self.size.height)
+        self.layout_plan, self._pages = layout, pages
+        self.page %= len(pages)
+        wanted = pages[self.page]
         count = max(1, len(wanted))
-        columns = min(count, across)
+        columns = min(count, layout.columns)
         grid.styles.grid_size_columns = columns
         grid.styles.grid_size_rows = math.ceil(count / columns)
-        if wanted != self.shown:
+        scale = max(0, layout.scale)
+        panels_now = list(self.query(WallPanel))
+        if (
+            wanted != self.shown
+            and len(wanted) == len(panels_now)
+            and all(panel.retarget(key) for panel, key in zip(panels_now, wanted, strict=False))
+        ):  # a page turn to as many panels with the same figures: the same widgets
+            self.shown = wanted
+            for panel in panels_now:
+                panel.set_layout(scale, layout.figure_columns, layout.tall)
+        elif wanted != self.shown:
             await grid.remove_children()
             self.shown = []
-            panels = [WallPanel(self.app.config, queue) for queue in wanted]
+            panels = [
+                WallPanel(
+                    self.app.config,
+                    key,
+                    scale=scale,
+                    tall=layout.tall,
+                    glyphs=self.app.glyphs,
+                    figure_columns=layout.figure_columns,
+                )
+                for key in wanted
+            ]
             latest = self.app.update
             if latest is not None:  # drawn before they are even composed
                 for panel in panels:
-                    panel.show(latest.snapshot.queues.get(panel.queue))
+                    panel.show(latest.snapshot)
             await grid.mount_all(panels)
             self.shown = wanted
+        else:
+            for panel in panels_now:
+                panel.set_layout(scale, layout.figure_columns, layout.tall)
 
     def _refill(self) -> None:
-        if self.app.update is not None:
-            self.show_update(self.app.update)
+        self.show_update(self.app.update)
+
+    def on_screen_resume(self) -> None:
+        self.request_layout()
 
     # ----------------------------------------------------------------- drawing
     def show_update(self, update: FloorUpdate | None) -> None:
-        if update is None:
-            return
-        snapshot = update.snapshot
-        queues = [self.only_queue] if self.only_queue else list(snapshot.queues)
-        if queues != self.queues:
-            self.queues = queues
-            self.request_layout()
-        for panel in self.query(WallPanel):
-            panel.show(snapshot.queues.get(panel.queue))
+        if self.app.screen is not self:
+            return  # under an agent or the help: drawn again when back on top
+        snapshot = update.snapshot if update is not None else None
+        if snapshot is not None:
+            queues = [self.only_queue] if self.only_queue else list(snapshot.queues)
+            if queues != self.queues:
+                self.queues = queues
+                self.request_layout()
+            for panel in self.query(WallPanel):
+                panel.show(snapshot)
         self._status(snapshot)
 
-    def _status(self, snapshot: FloorSnapshot) -> None:
-        pages = self._pages()
-        parts = [
-            f"page {self.page + 1}/{pages}  " if pages > 1 else "",
-            f"floor: {snapshot.totals.calls_waiting} waiting",
-            "  FROZEN" if self.app.frozen else "",
-        ]
-        if self._failure:
-            parts.append(f"  (layout: {self._failure})")
-        text = "".join(parts)
+    def _status(self, snapshot) -> None:
+        app = self.app
+        text, feed_level = status_line(
+            snapshot,
+            app.config,
+            app.glyphs,
+            zone=app.config.tzinfo(),
+            problem=app.problem,
+            page=(self.page, len(self._pages)),
+            frozen=app.frozen,
+            note=f"layout: {self._failure}" if self._failure else None,
+        )
+        if feed_level != self._feed_level:
+            self._feed_level = feed_level
+            for name in ("ok", "warning", "critical"):
+                self.set_class(name == feed_level, f"-feed-{name}")
         if text == self._status_text:
             return  # the same words: no repaint, and never a layout of the whole wall
         try:
-            self.query_one("#wall-status", Static).update(content(text), layout=False)
+            self.query_one("#wall-status", Static).update(text, layout=False)
             self._status_text = text
         except NoMatches:
             pass
 
     def action_next_page(self) -> None:
-        self.page = (self.page + 1) % self._pages()
+        self.page = (self.page + 1) % len(self._pages)
         self.request_layout()
 
     def action_previous_page(self) -> None:
-        self.page = (self.page - 1) % self._pages()
+        self.page = (self.page - 1) % len(self._pages)
         self.request_layout()

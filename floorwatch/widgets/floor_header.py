@@ -14,11 +14,19 @@ from floorwatch.safe_text import printable
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.widgets.guard import shielded
 
-_LEVEL_STYLE = {"ok": "", "warning": "bold $warning", "critical": "bold reverse $error"}
+#: Critical is a solid block, warning coloured text (floorwatch/severity.py).
+CRITICAL = "bold $fw-on-critical on $fw-critical"
+_LEVEL_STYLE = {"ok": "", "warning": "bold $fw-warning", "critical": CRITICAL}
+#: A shape beside the colour (warning, critical), so severity never rests on colour alone.
+_LEVEL_MARK = {"ok": "", "warning": "▲", "critical": "✖"}
 
 
 def styled(text: str, style: str) -> Content | str:
-    return Content.styled(text, style) if style else text
+    """`text` in a level's style, marked with the level's shape."""
+    if not style:
+        return text
+    level_name = next(name for name, value in _LEVEL_STYLE.items() if value == style)
+    return Content.styled(f"{_LEVEL_MARK[level_name]}{text}", style)
 
 
 class FloorHeader(Widget):
@@ -79,7 +87,7 @@ class FloorHeader(Widget):
         if self.banner:
             parts += ["  ", Content.styled(f" {printable(self.banner)} ", "bold reverse $accent")]
         if self.frozen:
-            parts += ["  ", Content.styled(" FROZEN ", "bold reverse $warning")]
+            parts += ["  ", Content.styled(" FROZEN ", "bold reverse $fw-warning")]
         self.update(Content.assemble(*parts))
 
     def update(self, content: Content) -> None:
@@ -94,17 +102,13 @@ class FloorHeader(Widget):
 
     def show_failure(self, message: str | None) -> None:
         if message is not None:
-            self.update(
-                Content.styled(f"cannot show the floor's numbers: {message}", "bold reverse $error")
-            )
+            self.update(Content.styled(f"cannot show the floor's numbers: {message}", CRITICAL))
 
     def show_problem(self, problem: str) -> None:
         """Before any floor could be read: say what is wrong (and that it keeps trying)."""
         self.update(
             Content.assemble(
-                Content.styled(
-                    f"cannot read the floor: {printable(problem)}", "bold reverse $error"
-                ),
+                Content.styled(f"cannot read the floor: {printable(problem)}", CRITICAL),
                 "  (trying again every 2 s)",
             )
         )
@@ -112,7 +116,7 @@ class FloorHeader(Widget):
     def _feed_parts(self, snapshot: FloorSnapshot) -> list:
         colors = self.config.colors
         if self.problem:
-            return ["  ", Content.styled(f"feed: {printable(self.problem)}", "bold reverse $error")]
+            return ["  ", Content.styled(f"feed: {printable(self.problem)}", CRITICAL)]
         if not snapshot.feeds:
             return ["  ", Content.styled("feed: no data yet", "$text-muted")]
         ages = [f.last_event_age_s for f in snapshot.feeds if f.last_event_age_s is not None]
@@ -122,10 +126,7 @@ class FloorHeader(Widget):
         down = [printable(f.name) for f in snapshot.feeds if f.status == "disconnected"]
         parts: list = ["  feed ", styled(f"{seconds(age)} ago", _LEVEL_STYLE[quiet])]
         if rejects:
-            parts += ["  ", Content.styled(f"{rejects} rejects", "$warning")]
+            parts += ["  ", Content.styled(f"{rejects} rejects", "$fw-warning")]
         if down:
-            parts += [
-                "  ",
-                Content.styled(f"{', '.join(down)} disconnected", "bold reverse $error"),
-            ]
+            parts += ["  ", Content.styled(f"{', '.join(down)} disconnected", CRITICAL)]
         return parts

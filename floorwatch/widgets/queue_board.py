@@ -14,11 +14,15 @@ from floorwatch.widgets.sortable_board import SortableBoard
 
 #: How bad a queue's state is, for "worst first".
 RANK = {"critical": 2, "warning": 1, "ok": 0}
-MARK = {"critical": "■", "warning": "▲", "ok": ""}
 
 
-def _style(name: str) -> str | None:
-    return None if name == "ok" else name
+#: A shape beside the colour of a figure over its threshold (never colour alone).
+MARKS = {"warning": "▲", "critical": "✖"}
+
+
+def _marked(text: str, state: str) -> Cell:
+    """A figure with its level's mark and style ('ok': neither)."""
+    return (f"{MARKS[state]}{text}", state) if state in MARKS else (text, None)
 
 
 def queue_severity(queue: QueueSnapshot, config: Config) -> str:
@@ -42,7 +46,7 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
 
     def severity(queue: QueueSnapshot, now: float) -> Cell:
         state = queue_severity(queue, config)
-        return MARK[state], _style(state)
+        return _marked("", state)
 
     def worst_first(queue: QueueSnapshot) -> tuple:
         return (
@@ -53,15 +57,17 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
         )
 
     def waiting(queue: QueueSnapshot, now: float) -> Cell:
-        return str(queue.calls_waiting), _style(
-            level(queue.calls_waiting, colors.calls_waiting.warning, colors.calls_waiting.critical)
+        return _marked(
+            str(queue.calls_waiting),
+            level(queue.calls_waiting, colors.calls_waiting.warning, colors.calls_waiting.critical),
         )
 
     def longest(queue: QueueSnapshot, now: float) -> Cell:
-        return seconds(queue.longest_wait_s), _style(
+        return _marked(
+            seconds(queue.longest_wait_s),
             level(
                 queue.longest_wait_s, colors.longest_wait_s.warning, colors.longest_wait_s.critical
-            )
+            ),
         )
 
     def service_level(window: str):
@@ -70,7 +76,7 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
             if value is None:
                 return "-", "muted"
             state = service_level_state(value, queue.target, colors.service_level.critical)
-            return percent(value), "good" if state == "ok" else state
+            return (percent(value), "good") if state == "ok" else _marked(percent(value), state)
 
         return cell
 

@@ -24,10 +24,10 @@ from floorwatch.widgets.guard import describe
 #: Theme variables per state, for the bar and the legend.
 STATE_COLORS = {
     AVAILABLE: "$success",
-    RINGING: "$warning",
+    RINGING: "$primary-lighten-2",
     ON_CALL: "$primary",
     WRAPUP: "$secondary",
-    PAUSED: "$warning",
+    PAUSED: "$foreground",
     OFFLINE: "$text-disabled",
 }
 #: Bar glyphs differ per state too, so the bar reads without colour.

@@ -123,7 +123,7 @@ async def test_the_queue_board_is_worst_first_and_sorts_with_the_agent_boards_ke
         queues = app.screen.query_one(QueueBoard)
         await until(pilot, lambda: len(queues.order) == 3)
         assert queues.order == ["sales", "billing", "support"]
-        assert cells(queues, "severity")[:2] == ["■", "▲"]  # 1m40s: critical; 30 s: warning
+        assert cells(queues, "severity")[:2] == ["✖", "▲"]  # 1m40s: critical; 30 s: warning
         assert "queues: worst first" in app.screen.sub_title
         queues.focus()
         await pilot.press("s")

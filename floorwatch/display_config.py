@@ -1,0 +1,65 @@
+"""How the screens look, from floorwatch.toml: `[display]` (theme, Unicode or ASCII) and
+`[wallboard]` (which figures each wall panel shows). Read by config.py like every section;
+kept apart so the look of the screens has one home."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: What a wall panel can show, in the order a supervisor reads them.
+WALL_FIGURES = ("waiting", "oldest", "sl_30m", "sl_today", "free", "need_have")
+DEFAULT_WALL_FIGURES = ["waiting", "oldest", "sl_today"]
+ASCII_CHOICES = ("auto", "yes", "no")
+START_SCREENS = ("floor", "wall", "map")
+
+
+class DisplayConfigError(ValueError):
+    """A [display] or [wallboard] value that is not one of the choices (config.py says which
+    file)."""
+
+
+@dataclass
+class DisplayConfig:
+    """`[display]`: the theme every viewer starts with, and whether to draw with ASCII only."""
+
+    #: A Textual theme name (textual-dark, textual-light, nord, gruvbox, ...); `floorwatch
+    #: dash --theme` and `serve-web --theme` choose another for one viewer.
+    theme: str = "textual-dark"
+    #: `auto`: ASCII when the terminal's locale is not UTF-8; `yes`: always; `no`: never.
+    ascii: str = "auto"
+
+    def check(self) -> None:
+        if self.ascii not in ASCII_CHOICES:
+            raise DisplayConfigError(
+                f"display.ascii: {self.ascii!r} is not one of {', '.join(ASCII_CHOICES)}"
+            )
+
+
+@dataclass
+class WallboardConfig:
+    """`[wallboard]`: the figures of the queue panels and of the floor-total panel."""
+
+    #: Figures of every queue's panel (see WALL_FIGURES), unless `panels` names the queue.
+    figures: list[str] = field(default_factory=lambda: list(DEFAULT_WALL_FIGURES))
+    #: A panel with the whole floor's figures, first on every page (when there are 2+ queues).
+    floor_total: bool = True
+    floor_figures: list[str] = field(default_factory=lambda: list(DEFAULT_WALL_FIGURES))
+    #: Per queue (by its name in the feed): the figures of that queue's panel.
+    panels: dict[str, list[str]] = field(default_factory=dict)
+
+    def figures_of(self, queue: str | None) -> list[str]:
+        """The figures of `queue`'s panel (None: the floor-total panel)."""
+        if queue is None:
+            return self.floor_figures
+        return self.panels.get(queue, self.figures)
+
+    def check(self) -> None:
+        lists = {"wallboard.figures": self.figures, "wallboard.floor_figures": self.floor_figures}
+        lists.update({f"wallboard.panels.{name}": figures for name, figures in self.panels.items()})
+        for where, figures in lists.items():
+            unknown = [name for name in figures if name not in WALL_FIGURES]
+            if unknown or not figures:
+                raise DisplayConfigError(
+                    f"{where}: {', '.join(map(repr, unknown)) or 'an empty list'} - the figures "
+                    f"are {', '.join(WALL_FIGURES)}"
+                )
