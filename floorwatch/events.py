@@ -94,14 +94,15 @@ def shown_state(
     availability: str | None, calls: Iterable[CallT], ringing: bool
 ) -> tuple[str, CallT | None]:
     """The state an agent shows, and the call they are on: the one rule for the store's
-    `agents` table and for every view. Logged out shows offline whatever else is known; then a
-    call (the latest answered, the newest entry on a tie) wins over a ring, and a ring over the
-    availability underneath (available, paused, wrap-up)."""
-    if availability is None or availability == AgentState.OFFLINE:
-        return AgentState.OFFLINE.value, None
+    `agents` table and for every view. A call (the latest answered, the newest entry on a tie)
+    wins over everything: a member removed from their queues mid-call is on that call until it
+    ends, then offline. Then logged out shows offline whatever else is known; a ring wins over
+    the availability underneath (available, paused, wrap-up)."""
     current = max(calls, key=lambda call: (call.answered_at or 0.0, call.id), default=None)
     if current is not None:
         return AgentState.ON_CALL.value, current
+    if availability is None or availability == AgentState.OFFLINE:
+        return AgentState.OFFLINE.value, None
     if ringing:
         return AgentState.RINGING.value, None
     return availability, None

@@ -13,7 +13,7 @@ from floorwatch.clock import StoreClock
 from floorwatch.config import Config
 from floorwatch.snapshot.burnout import Flag
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
-from floorwatch.snapshot.reader import FloorReader, load_flags
+from floorwatch.snapshot.reader import FloorReader, load_flags, load_pbx_counters
 from floorwatch.store.database import Store
 from floorwatch.store.feed_clock import recorded_feed_clock
 
@@ -34,7 +34,11 @@ def read_floor(
         if clock is None:
             clock = StoreClock()
             clock.follow(recorded_feed_clock(store))
-        return FloorReader(store, config, at=at, clock=clock).snapshot()
+        floor = FloorReader(store, config, at=at, clock=clock).snapshot()
+        counters = load_pbx_counters(store, config, floor.day_start, floor.at)
+    for name, queue in floor.queues.items():
+        queue.pbx = counters.get(name)
+    return floor
 
 
 @dataclass

@@ -1,5 +1,9 @@
 """The snapshot as compact text tables (for `floorwatch snapshot` and headless runs).
 
+The tables fit the terminal's width: under WIDE columns only the columns a supervisor reads
+first are printed (none of them cut), and the burnout flags are listed as the panel lists them
+(agent, severity, rule, evidence), the evidence folded onto more lines when it is long.
+
 Every cell is a Rich Text made by `reports.rich_text`: names from the feed are shown as
 text (no escape sequence, no markup read), whatever they hold.
 """
@@ -15,15 +19,33 @@ from rich.text import Text
 from floorwatch.format import percent as _percent
 from floorwatch.format import seconds
 from floorwatch.reports.rich_text import rich_text
+from floorwatch.snapshot.burnout import RULES
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
+
+#: From this many columns on, every column is printed.
+WIDE = 150
+#: The columns kept below WIDE.
+NARROW_QUEUE = (
+    "queue",
+    "waiting",
+    "longest",
+    "SL today",
+    "ASA",
+    "AHT",
+    "offered",
+    "answ.",
+    "aband",
+)
+NARROW_AGENT = ("agent", "state", "for", "reason", "calls", "AHT", "RNA")
 
 
 def percent(value: float | None) -> str:
     return _percent(value, 1)
 
 
-def render(snapshot: FloorSnapshot, tz=None) -> Group:
-    """Header, queue table, agent table and feed health as one rich renderable."""
+def render(snapshot: FloorSnapshot, tz=None, width: int = WIDE) -> Group:
+    """Header, queue table, agent table, burnout flags and feed health as one renderable,
+    with the columns that fit in `width`."""
     when = datetime.fromtimestamp(snapshot.at, tz).astimezone(tz)
     totals = snapshot.totals
     today = totals.windows["today"]
@@ -35,8 +57,8 @@ def render(snapshot: FloorSnapshot, tz=None) -> Group:
         f"  agents {totals.agents_logged_in} (available {totals.agents_available},"
         f" on call {totals.agents_on_call}, paused {totals.agents_paused})",
     )
-    queues = Table(title="queues", title_justify="left", expand=False)
-    for column in (
+    narrow = width < WIDE
+    queue_columns = (
         "queue",
         "waiting",
         "longest",
@@ -53,31 +75,34 @@ def render(snapshot: FloorSnapshot, tz=None) -> Group:
         "avail",
         "on call",
         "paused",
-    ):
-        queues.add_column(column, justify="left" if column == "queue" else "right")
+    )
+    queue_rows = []
     for queue in snapshot.queues.values():
         day, half = queue.windows["today"], queue.windows["30m"]
-        _add_row(
-            queues,
-            queue.display_name,
-            str(queue.calls_waiting),
-            seconds(queue.longest_wait_s),
-            percent(day.service_level),
-            percent(half.service_level),
-            f"{queue.target:.0%}/{queue.threshold_s:g}s",
-            seconds(day.asa_s),
-            seconds(day.aht_s),
-            percent(day.abandon_rate),
-            str(day.offered),
-            str(day.answered),
-            str(day.abandoned),
-            str(day.left),
-            str(queue.agents_available),
-            str(queue.agents_on_call),
-            str(queue.agents_paused),
+        queue_rows.append(
+            (
+                queue.display_name,
+                str(queue.calls_waiting),
+                seconds(queue.longest_wait_s),
+                percent(day.service_level),
+                percent(half.service_level),
+                f"{queue.target:.0%}/{queue.threshold_s:g}s",
+                seconds(day.asa_s),
+                seconds(day.aht_s),
+                percent(day.abandon_rate),
+                str(day.offered),
+                str(day.answered),
+                str(day.abandoned),
+                str(day.left),
+                str(queue.agents_available),
+                str(queue.agents_on_call),
+                str(queue.agents_paused),
+            )
         )
-    agents = Table(title="agents", title_justify="left")
-    for column in (
+    queues = _table(
+        "queues", queue_columns, queue_rows, NARROW_QUEUE if narrow else None, left=("queue",)
+    )
+    agent_columns = (
         "agent",
         "state",
         "for",
@@ -88,13 +113,9 @@ def render(snapshot: FloorSnapshot, tz=None) -> Group:
         "RNA",
         "occ 60m",
         "logged in",
-    ):
-        agents.add_column(
-            column, justify="left" if column in ("agent", "state", "reason", "queue") else "right"
-        )
-    for agent in snapshot.agents.values():
-        _add_row(
-            agents,
+    )
+    agent_rows = [
+        (
             agent.display_name,
             agent.state.replace("_", " "),
             seconds(agent.time_in_state_s(snapshot.at)),
@@ -106,6 +127,24 @@ def render(snapshot: FloorSnapshot, tz=None) -> Group:
             percent(agent.occupancy_60m),
             seconds(agent.login_today_s(snapshot.at)),
         )
+        for agent in snapshot.agents.values()
+    ]
+    agents = _table(
+        "agents",
+        agent_columns,
+        agent_rows,
+        NARROW_AGENT if narrow else None,
+        left=("agent", "state", "reason", "queue"),
+    )
+    flags = Table(title="burnout flags", title_justify="left", width=width if narrow else None)
+    flags.add_column("agent", no_wrap=True, max_width=24)
+    flags.add_column("severity", no_wrap=True)
+    flags.add_column("rule", no_wrap=True)
+    flags.add_column("evidence", overflow="fold", ratio=1)
+    for agent in snapshot.agents.values():
+        for flag in agent.flags:
+            rule = RULES[flag.rule].title if flag.rule in RULES else flag.rule
+            _add_row(flags, agent.display_name, flag.severity, rule, flag.summary)
     feeds = Table(title="feeds", title_justify="left")
     for column in ("feed", "status", "events", "rejects", "last event", "lag"):
         feeds.add_column(column)
@@ -119,12 +158,41 @@ def render(snapshot: FloorSnapshot, tz=None) -> Group:
             seconds(feed.last_event_age_s),
             seconds(feed.lag_s),
         )
-    return Group(header, queues, agents, feeds)
+    parts = [header, queues, agents]
+    if flags.row_count:
+        parts.append(flags)
+    return Group(*parts, feeds)
+
+
+def _table(
+    title: str,
+    columns: tuple[str, ...],
+    rows: list[tuple],
+    keep: tuple[str, ...] | None,
+    left: tuple[str, ...],
+) -> Table:
+    """A table of `columns` (only those in `keep`, if given): numbers never wrapped, names
+    (the `left` columns) folded onto more lines in their column rather than cut."""
+    table = Table(title=title, title_justify="left")
+    shown = [i for i, column in enumerate(columns) if keep is None or column in keep]
+    for i in shown:
+        name = columns[i]
+        if name in left:
+            longest = max((len(str(row[i])) for row in rows), default=0)
+            cap = 40 if i == 0 else 16  # a name kept whole on its line, up to 40 characters
+            table.add_column(name, overflow="fold", min_width=max(len(name), min(longest, cap)))
+        else:
+            table.add_column(name, justify="right", no_wrap=True)
+    for row in rows:
+        _add_row(table, *(row[i] for i in shown))
+    return table
 
 
 def _add_row(table: Table, *cells: object) -> None:
     table.add_row(*[rich_text(cell) for cell in cells])
 
 
-def print_snapshot(snapshot: FloorSnapshot, tz=None, width: int = 160) -> None:
-    Console(width=width, soft_wrap=False, markup=False, emoji=False).print(render(snapshot, tz))
+def print_snapshot(snapshot: FloorSnapshot, tz=None, width: int | None = None) -> None:
+    """Print the floor at `width` columns, else the terminal's (80 when not a terminal)."""
+    console = Console(width=width, soft_wrap=False, markup=False, emoji=False)
+    console.print(render(snapshot, tz, console.width))

@@ -74,6 +74,9 @@ class QueueSnapshot:
     #: the service level of the calls whose wait ended in each step (None: no such calls).
     trend_waiting: list[int] = field(default_factory=list)
     trend_service_level: list[float | None] = field(default_factory=list)
+    #: Asterisk's own counters (`queue show`: C, A, SL, SL2), where a one-shot read or the
+    #: drill-down asked for them (snapshot/pbx_counters.py); None otherwise.
+    pbx: Any = None
 
     def to_dict(self, at: float) -> dict[str, Any]:
         return {
@@ -106,6 +109,7 @@ class QueueSnapshot:
             "staffing": self.staffing,
             "trend_waiting": list(self.trend_waiting),
             "trend_service_level": list(self.trend_service_level),
+            "pbx": None if self.pbx is None else self.pbx.to_dict(),
         }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Collection
@@ -259,3 +260,18 @@ def clip_agent_day(day: AgentDay, at: float) -> AgentDay:
         [i for i in (clip_interval(x, at) for x in day.pauses) if i],
         [m for m in day.misses if m.ts <= at],
     )
+
+
+# ----------------------------------------------------------------- the PBX's own counters
+def load_pbx_counters(store: ReadOnlyStore, config: Config, day_start: float, now: float) -> dict:
+    """Asterisk's `queue show` counters per queue (snapshot/pbx_counters.py) over the calls
+    whose wait ended from `day_start` to `now`, each queue with its own service-level window."""
+    from floorwatch.snapshot.pbx_counters import pbx_counters
+
+    queries = store.queries
+    with queries.read_transaction():
+        calls = queries.calls_with_outcome(day_start, math.nextafter(now, math.inf))
+        memberships = queries.memberships_since(0.0)  # every one: "has taken" needs re-adds
+    queues = sorted({call.queue for call in calls} | {m.queue for m in memberships})
+    thresholds = {queue: config.queue_service_level(queue).threshold_s for queue in queues}
+    return pbx_counters(calls, memberships, thresholds, now)

@@ -306,12 +306,57 @@ def test_capture_answered_and_abandoned_agree_with_queue_log(tmp_path, queue_log
     assert ami["orders"] == Counter(answered=50, abandoned=27, key=9)
     with sqlite3.connect(db) as conn:
         # Missed rings land with their ring time in ms (AgentRingNoAnswer says ms).
-        assert count(conn, "SELECT count(*) FROM misses") == 13
-        assert count(conn, "SELECT min(ring_ms) FROM misses") >= 1000
+        assert count(conn, "SELECT count(*) FROM misses WHERE NOT canceled") == 13
+        assert count(conn, "SELECT min(ring_ms) FROM misses WHERE NOT canceled") >= 1000
+        # Two rings ended by DialEnd CANCEL with no AgentRingNoAnswer: Ben's when the caller
+        # hung up (queue_log's one RINGCANCELED) and Ana's when Dev answered a vip ringall.
+        assert conn.execute(
+            "SELECT agent, queue FROM misses WHERE canceled ORDER BY id"
+        ).fetchall() == [("Ben", "orders"), ("Ana", "vip")]
         assert count(conn, "SELECT count(*) FROM calls WHERE ended_by = 'transfer'") == 4
         assert count(conn, "SELECT count(*) FROM rejects") == 0
         # QueueMemberPause with reasons, as pauses with reasons.
         assert count(conn, "SELECT count(*) FROM pauses WHERE reason = 'Lunch'") >= 1
+
+
+def handled(db: Path, keys: set) -> dict[str, tuple[int, float]]:
+    """Per queue: answered calls with a known talk time among `keys`, and their mean talk."""
+    talk: dict[str, list[float]] = {}
+    with sqlite3.connect(db) as conn:
+        for call_id, queue, talk_s in conn.execute(
+            "SELECT call_id, queue, talk_s FROM calls WHERE outcome = 'answered' AND talk_s IS NOT NULL"
+        ):
+            if (call_id, queue) in keys:
+                talk.setdefault(queue, []).append(talk_s)
+    return {queue: (len(times), round(sum(times) / len(times), 6)) for queue, times in talk.items()}
+
+
+def test_capture_handled_aht_and_the_floor_at_its_end_agree_with_queue_log(tmp_path, queue_log_db):
+    """Handled and AHT from AMI equal queue_log's for the calls the capture saw end (talk times
+    are AgentComplete's TalkTime, queue_log's calltime); and where the capture stops (queue_log
+    second 1795530720), nobody is on a call and exactly the four members queue_log shows
+    being rung then are ringing: Local/205 and Cleo in orders (205 answers at 723, Cleo's
+    RINGNOANSWER at 728), Ana and Dev in vip's ringall (Dev answers at 721)."""
+    db = tmp_path / "ami.db"
+    server, run = replay_capture(db)
+    assert not run.errors
+    with sqlite3.connect(db) as conn:
+        ended = set(conn.execute("SELECT call_id, queue FROM calls WHERE talk_s IS NOT NULL"))
+        states = dict(
+            conn.execute("SELECT name, state || ' ' || coalesce(ringing, '') FROM agents")
+        )
+        talking = count(conn, "SELECT count(*) FROM calls WHERE status = 'talking'")
+    ami, from_queue_log = handled(db, ended), handled(queue_log_db, ended)
+    assert ami == from_queue_log
+    assert {queue: n for queue, (n, _) in ami.items()} == {"orders": 50, "returns": 46, "vip": 20}
+    assert talking == 0
+    assert {name: state for name, state in states.items() if state.startswith("ringing")} == {
+        "Local/205@agents/n": "ringing orders",
+        "Cleo": "ringing orders",
+        "Ana": "ringing vip",
+        "Dev": "ringing vip",
+    }
+    assert not any(state.startswith("on_call") for state in states.values())
 
 
 def _drop_points(stream: bytes) -> list[int]:
@@ -378,10 +423,14 @@ def test_queue_log_and_ami_side_by_side_count_each_call_once(tmp_path, queue_log
     with sqlite3.connect(db) as conn, sqlite3.connect(queue_log_db) as alone:
         for sql in (
             "SELECT count(*) FROM calls",
-            "SELECT count(*) FROM misses",
+            "SELECT count(*) FROM misses WHERE NOT canceled",
             "SELECT count(*) FROM calls WHERE outcome IS NULL",
         ):
             assert count(conn, sql) == count(alone, sql), sql
+        # AMI tells one canceled ring more than queue_log writes (RINGCANCELED is only for a
+        # caller who hangs up): Ana's, when Dev answered a vip ringall.
+        canceled = "SELECT count(*) FROM misses WHERE canceled"
+        assert count(conn, canceled) == count(alone, canceled) + 1
 
 
 def test_refused_login_for_the_dashboard_is_shown_disconnected_and_retried(tmp_path):

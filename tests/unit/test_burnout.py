@@ -306,6 +306,28 @@ def test_monitor_in_the_ingest_writes_flags_readers_show_them(tmp_path, samples)
     assert not before.agents[flags[0].agent].flags
 
 
+def test_a_store_whose_last_day_is_past_shows_no_flag_up_now(tmp_path, samples):
+    """Flags belong to the agent's shift: opened a week after its last events, the same store
+    shows no flag up (none "up for 191h"); the history still has them."""
+    db = tmp_path / "floor.db"
+    config = Config(timezone="UTC")
+    store = Store.open(db)
+    monitor = BurnoutMonitor(db, config, every_s=60)
+    feed = open_source(f"queue_log:{samples / 'asterisk22_three_queues.queue_log'}", follow=False)
+    Ingest(store, [feed], monitor=monitor).run(threading.Event())
+    monitor.close()
+    flags = load_flags(store)
+    store.close()
+    assert flags and any(flag.cleared_at is None for flag in flags)  # some still open
+    last = max(flag.raised_at for flag in flags)
+    then = FloorReader(Store.open_readonly(db), config, at=last).snapshot()
+    assert sum(len(agent.flags) for agent in then.agents.values()) > 0
+    week_later = FloorReader(Store.open_readonly(db), config, clock=lambda: last + 7 * 86400)
+    now = week_later.snapshot()
+    assert [agent.flags for agent in now.agents.values() if agent.flags] == []
+    assert all(agent.burnout is None for agent in now.agents.values())
+
+
 @pytest.mark.parametrize("rule", ["no_break", "long_day"])
 def test_disabled_rules_do_not_run(rule):
     login = DAY + 8 * H

@@ -19,9 +19,12 @@ class Answered:
 
 
 @pytest.mark.parametrize(("availability", "calls", "ringing", "state", "call_id"), [
-    # Logged out (or never seen logging in) shows offline whatever else is known.
-    ("offline", [Answered(1, 100.0)], True, "offline", None),
-    (None, [Answered(1, 100.0)], True, "offline", None),
+    # A call wins even over logged out: a member removed from their queues mid-call is on that
+    # call until it ends (issue 18), then offline.
+    ("offline", [Answered(1, 100.0)], True, "on_call", 1),
+    (None, [Answered(1, 100.0)], True, "on_call", 1),
+    # Logged out with no call shows offline, ringing or not.
+    ("offline", [], True, "offline", None),
     # A call wins over a ring, and over paused or wrap-up underneath.
     ("available", [Answered(1, 100.0)], True, "on_call", 1),
     ("paused", [Answered(1, 100.0)], False, "on_call", 1),
@@ -53,7 +56,8 @@ def _call(store_id: int, answered_at: float, queue: str) -> CallRow:
 
 def test_the_models_book_shows_the_same_state_and_call():
     """Two calls answered in the same second: the board shows the newer entry's queue (as the
-    store's agents table does), with `since` its answer time; logged out, offline."""
+    store's agents table does), with `since` its answer time; removed mid-call, still on that
+    call; logged out with no call, offline."""
     book = AgentBook("a1")
     book.availability = [IntervalRow(1, "a1", "available", None, None, 0.0, None)]
     book.starts = [0.0]
@@ -66,5 +70,8 @@ def test_the_models_book_shows_the_same_state_and_call():
     assert (shown.state, shown.queue, shown.since) == ("ringing", "sales", 90.0)
     book.availability = [IntervalRow(1, "a1", "offline", None, None, 0.0, None)]
     book.talking = {8: _call(8, 100.0, "sales")}
+    shown = book.shown(150.0)
+    assert (shown.state, shown.since, shown.call.id) == ("on_call", 100.0, 8)  # removed mid-call
+    book.talking = {}
     shown = book.shown(150.0)
     assert (shown.state, shown.since, shown.call) == ("offline", 0.0, None)

@@ -136,6 +136,13 @@ class ShownAgents:
             if interval.state in (PAUSED, WRAPUP):
                 open_pause = pause_key(interval.state, interval.reason)
         handled = book.handled_today
+        # A flag belongs to the agent's shift: up while they are on today's floor, none up now
+        # once they logged off or their day ended (yesterday's flags are only in the history).
+        up = [
+            flag
+            for flag in book.flags.values()
+            if shown.state != OFFLINE and max(flag.raised_at, flag.last_true_at) >= self.day_start
+        ]
         return AgentSnapshot(
             name=book.name,
             display_name=self.config.agent_name(book.name),
@@ -155,10 +162,8 @@ class ShownAgents:
             open_from=open_from,
             open_pause=open_pause,
             talk_from=talk_from,
-            flags=sorted(book.flags.values(), key=lambda f: (-RANK[f.severity], f.rule))
-            if book.flags
-            else [],
-            burnout=overall_level(book.flags.values(), self.config.burnout) if book.flags else None,
+            flags=sorted(up, key=lambda f: (-RANK[f.severity], f.rule)),
+            burnout=overall_level(up, self.config.burnout) if up else None,
         )
 
     def detailed(self, agent: AgentSnapshot, now: float) -> AgentSnapshot:

@@ -6,12 +6,19 @@ service level the live run did). Where AMI says less than queue_log, the event s
 `inferred: true` marks an outcome that AMI cannot tell for sure, and a later, surer fact (a
 queue_log line, a `QUEUESTATUS` variable) replaces it. docs/sources.md lists the differences.
 
-Two things need a little state, kept here and nowhere else:
+A little state is needed, kept here and nowhere else:
 - `QueueCallerLeave` comes for every caller leaving a queue, answered or not; an answered one
   is followed at once (the next block) by `AgentConnect`. So a leave waits for the next block
   before it becomes "left the queue".
 - A `QueueStatus` reply is a snapshot: at its `QueueStatusComplete` a per-queue sync event lists
   who is there, so calls and members that vanished while we were not connected are closed.
+- Each member's call in each queue (from `AgentConnect`): Asterisk 22 sometimes sends an
+  `AgentComplete` with no channel fields (no Uniqueid), and it ends that call.
+- The rings in progress (from `AgentCalled`): a ring ends by `AgentConnect`, by
+  `AgentRingNoAnswer` (which Asterisk raises with every DialEnd of NOANSWER, BUSY or
+  CONGESTION), or, with no miss to count, by `DialEnd` CANCEL (another member answered, the
+  caller left), by the caller leaving the queue, or by `QueueMemberStatus` back to not in use.
+  Those last ways are a `ring_canceled`, so the member is no longer shown ringing.
 
 Whatever a server sends is checked as a feed line is: a number is plain digits, every event's
 data has the types and ranges of the event schema (`events.SCHEMA`), a `Timestamp` is a time
@@ -32,6 +39,9 @@ QUEUESTATUS_REASONS = {"TIMEOUT": "timeout", "LEAVEEMPTY": "empty", "WITHDRAW": 
 
 #: How many recently finished callers are remembered (for a late QUEUESTATUS or transfer).
 RECENT = 2000
+
+#: QueueMemberStatus `Status` of a device not in use (AST_DEVICE_NOT_INUSE): no ring is on.
+NOT_IN_USE = "1"
 
 #: A number as AMI writes one (a penalty may be negative; ranges are the schema's to check).
 _NUMBER = re.compile(r"-?[0-9]{1,19}\Z").match
@@ -92,13 +102,19 @@ class AmiTranslator:
         self._abandoned: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._sync: dict[str, dict[str, list]] | None = None
         self._sync_touched: set[str] = set()
+        #: (queue, member) -> the caller's uniqueid of the call the member is on in that queue.
+        self._on_call: OrderedDict[tuple[str, str], str] = OrderedDict()
+        #: (caller uniqueid, queue, member) -> the member's channel, for each ring in progress.
+        self._rings: OrderedDict[tuple[str, str, str], str | None] = OrderedDict()
+        #: Events decided before a block that failed: they go out with the next one.
+        self._carried: list[Event] = []
 
     # ----------------------------------------------------------------- entry points
     def translate(self, block: Block) -> list[Event]:
         """The events one block means (often none). BlockError for a broken known event."""
         fields = block.fields
         name = fields.get("Event")
-        out: list[Event] = []
+        out, self._carried = self._carried, []
         pending = self._pending_leave
         if pending is not None:
             self._pending_leave = None
@@ -107,7 +123,8 @@ class AmiTranslator:
                 and fields.get("Uniqueid") == pending.call_id
                 and fields.get("Queue") == pending.queue
             ):
-                out.append(pending)  # no answer followed: the caller left unanswered
+                self._left_unanswered(pending, out)  # no answer followed
+        known = len(out)
         if name is None:
             if fields.get("Response") == "Success" and fields.get("EventList") == "start":
                 self.start_sync()
@@ -121,8 +138,7 @@ class AmiTranslator:
                 raise BlockError("a field holds a NUL byte")
             handler(self, fields, self._time(fields), out)
         except BlockError:
-            if out and out[0] is pending:
-                self._pending_leave = pending  # not lost with this block: it goes with the next
+            self._carried = out[:known]  # not lost with this block: they go with the next
             raise
         return out
 
@@ -133,12 +149,26 @@ class AmiTranslator:
     def skip(self, name: str) -> list[Event]:
         """An event not used here went by: count it; a held leave is now known unanswered."""
         self.ignored[name] += 1
-        return self.flush()
+        return self.flush(sure=True)
 
-    def flush(self) -> list[Event]:
-        """Events held back for the next block, when no next block is coming soon."""
+    def flush(self, sure: bool = False) -> list[Event]:
+        """Events held back for the next block, when no next block is coming soon. Unless
+        `sure` (another block did come), a held leave goes out as the guess it is (the
+        connection may have dropped before its AgentConnect): the rings for it stay on until
+        a DialEnd, QueueMemberStatus or the next block ends them."""
         pending, self._pending_leave = self._pending_leave, None
-        return [pending] if pending is not None else []
+        out, self._carried = self._carried, []
+        if pending is not None:
+            if sure:
+                self._left_unanswered(pending, out)
+            else:
+                out.append(pending)
+        return out
+
+    def _left_unanswered(self, leave: Event, out: list[Event]) -> None:
+        """A held leave is known unanswered: it goes out, and the rings for it are over."""
+        out.append(leave)
+        self._end_rings(leave.ts, out, leave.call_id, leave.queue)
 
     def start_sync(self) -> None:
         """A QueueStatus reply begins: gather who is there until QueueStatusComplete."""
@@ -166,6 +196,28 @@ class AmiTranslator:
         store.move_to_end(key)
         if len(store) > RECENT:
             store.popitem(last=False)
+
+    def _end_rings(
+        self,
+        ts: float,
+        out: list[Event],
+        call_id: str | None = None,
+        queue: str | None = None,
+        agent: str | None = None,
+        channel: str | None = None,
+    ) -> None:
+        """Rings that ended with no answer and no miss: `ring_canceled` for each one matching
+        every given part (caller, queue, member, member channel)."""
+        for key, ringing in list(self._rings.items()):
+            ring_call, ring_queue, ring_agent = key
+            if (
+                (call_id is None or ring_call == call_id)
+                and (queue is None or ring_queue == queue)
+                and (agent is None or ring_agent == agent)
+                and (channel is None or ringing == channel)
+            ):
+                del self._rings[key]
+                out.append(self._event(ts, Kind.RING_CANCELED, ring_call, ring_queue, ring_agent))
 
     def _touch(self, call_id: str) -> None:
         if self._sync is not None:
@@ -211,6 +263,7 @@ class AmiTranslator:
         self._touch(call_id)
         self._remember(self._abandoned, (call_id, queue), None)
         self._remember(self._recent_left, call_id, queue)
+        self._end_rings(ts, out, call_id, queue)
         # Asterisk raises this for a hang-up and also for a queue timeout: "abandoned" until a
         # surer fact (QUEUESTATUS, a queue_log line) says otherwise.
         out.append(
@@ -238,35 +291,42 @@ class AmiTranslator:
 
     # ----------------------------------------------------------------- calls and agents
     def _agent_called(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
+        call_id, queue, agent = _need(f, "Uniqueid"), _need(f, "Queue"), _member(f)
+        self._remember(self._rings, (call_id, queue, agent), f.get("DestChannel"))
         out.append(
             self._event(
-                ts,
-                Kind.AGENT_RINGING,
-                _need(f, "Uniqueid"),
-                _need(f, "Queue"),
-                _member(f),
-                member_channel=f.get("DestChannel"),
+                ts, Kind.AGENT_RINGING, call_id, queue, agent, member_channel=f.get("DestChannel")
             )
         )
 
     def _agent_connect(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        call_id = _need(f, "Uniqueid")
+        call_id, queue, agent = _need(f, "Uniqueid"), _need(f, "Queue"), _member(f)
         self._touch(call_id)
+        self._rings.pop((call_id, queue, agent), None)
+        self._remember(self._on_call, (queue, agent), call_id)
         out.append(
             self._event(
                 ts,
                 Kind.CALL_ANSWERED,
                 call_id,
-                _need(f, "Queue"),
-                _member(f),
+                queue,
+                agent,
                 wait_s=_int(f, "HoldTime"),
                 ring_s=_int(f, "RingTime", 0),
                 member_uniqueid=f.get("DestUniqueid"),
             )
         )
+        self._end_rings(ts, out, call_id, queue)  # another member answered: the others' rings end
 
     def _agent_complete(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        call_id, queue, agent = _need(f, "Uniqueid"), _need(f, "Queue"), _member(f)
+        queue, agent = _need(f, "Queue"), _member(f)
+        call_id = f.get("Uniqueid") or self._on_call.get((queue, agent))
+        if not call_id:
+            # Asterisk 22 may leave out every channel field: the call is the member's current
+            # one in that queue, and without one we know of there is nothing to end.
+            raise BlockError(f"Uniqueid missing and {agent[:60]!r} has no call in {queue[:60]!r}")
+        if self._on_call.get((queue, agent)) == call_id:
+            del self._on_call[(queue, agent)]
         wait_s, talk_s = _int(f, "HoldTime"), _int(f, "TalkTime")
         reason = f.get("Reason", "")
         if reason == "transfer":
@@ -312,22 +372,27 @@ class AmiTranslator:
             self._remember(self._transfers, caller, ("attended", target))
 
     def _ring_no_answer(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
+        call_id, queue, agent = _need(f, "Uniqueid"), _need(f, "Queue"), _member(f)
+        self._rings.pop((call_id, queue, agent), None)
         # RingTime is in milliseconds here (seconds in AgentConnect).
         out.append(
             self._event(
-                ts,
-                Kind.RING_NO_ANSWER,
-                _need(f, "Uniqueid"),
-                _need(f, "Queue"),
-                _member(f),
-                ring_ms=_int(f, "RingTime", 0),
+                ts, Kind.RING_NO_ANSWER, call_id, queue, agent, ring_ms=_int(f, "RingTime", 0)
             )
         )
 
+    def _dial_end(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
+        # Only CANCEL ends a ring silently: NOANSWER, BUSY and CONGESTION come with an
+        # AgentRingNoAnswer (app_queue's rna()), ANSWER with an AgentConnect.
+        call_id, channel = f.get("Uniqueid"), f.get("DestChannel")
+        if f.get("DialStatus") == "CANCEL" and call_id and channel:
+            self._end_rings(ts, out, call_id, channel=channel)
+
     def _agent_dump(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        out.append(
-            self._event(ts, Kind.AGENT_DUMP, _need(f, "Uniqueid"), _need(f, "Queue"), _member(f))
-        )
+        call_id, queue, agent = _need(f, "Uniqueid"), _need(f, "Queue"), _member(f)
+        if self._on_call.get((queue, agent)) == call_id:
+            del self._on_call[(queue, agent)]
+        out.append(self._event(ts, Kind.AGENT_DUMP, call_id, queue, agent))
 
     def _member_added(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         state = _member_state(f)
@@ -369,11 +434,11 @@ class AmiTranslator:
         )
 
     def _member_status(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        out.append(
-            self._event(
-                ts, Kind.AGENT_STATUS, None, _need(f, "Queue"), _member(f), **_member_state(f)
-            )
-        )
+        queue, agent = _need(f, "Queue"), _member(f)
+        state = _member_state(f)
+        if f.get("Status") == NOT_IN_USE and not state["in_call"]:
+            self._end_rings(ts, out, queue=queue, agent=agent)  # the device stopped ringing
+        out.append(self._event(ts, Kind.AGENT_STATUS, None, queue, agent, **state))
 
     # ----------------------------------------------------------------- QueueStatus replies
     def _sync_queue(self, queue: str) -> dict[str, list]:
@@ -438,6 +503,7 @@ class AmiTranslator:
         "AgentConnect": _agent_connect,
         "AgentComplete": _agent_complete,
         "AgentRingNoAnswer": _ring_no_answer,
+        "DialEnd": _dial_end,
         "AgentDump": _agent_dump,
         "BlindTransfer": _blind_transfer,
         "AttendedTransfer": _attended_transfer,
