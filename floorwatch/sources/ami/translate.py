@@ -6,19 +6,24 @@ service level the live run did). Where AMI says less than queue_log, the event s
 `inferred: true` marks an outcome that AMI cannot tell for sure, and a later, surer fact (a
 queue_log line, a `QUEUESTATUS` variable) replaces it. docs/sources.md lists the differences.
 
-A little state is needed, kept here and nowhere else:
+A little state is needed, kept here and in the two helpers beside this module:
 - `QueueCallerLeave` comes for every caller leaving a queue, answered or not; an answered one
   is followed at once (the next block) by `AgentConnect`. So a leave waits for the next block
   before it becomes "left the queue".
 - A `QueueStatus` reply is a snapshot: at its `QueueStatusComplete` a per-queue sync event lists
-  who is there, so calls and members that vanished while we were not connected are closed.
+  who is there, so calls and members that vanished while we were not connected are closed
+  (ami/queue_status.py).
 - Each member's call in each queue (from `AgentConnect`): Asterisk 22 sometimes sends an
   `AgentComplete` with no channel fields (no Uniqueid), and it ends that call.
 - The rings in progress (from `AgentCalled`): a ring ends by `AgentConnect`, by
   `AgentRingNoAnswer` (which Asterisk raises with every DialEnd of NOANSWER, BUSY or
   CONGESTION), or, with no miss to count, by `DialEnd` CANCEL (another member answered, the
   caller left), by the caller leaving the queue, or by `QueueMemberStatus` back to not in use.
-  Those last ways are a `ring_canceled`, so the member is no longer shown ringing.
+  Those last ways are a `ring_canceled`, so the member is no longer shown ringing
+  (ami/rings.py).
+
+The membership events that need no state (added, removed, paused, penalty) are in
+ami/member_events.py; reading a block's fields in ami/fields.py.
 
 Whatever a server sends is checked as a feed line is: a number is plain digits, every event's
 data has the types and ranges of the event schema (`events.SCHEMA`), a `Timestamp` is a time
@@ -27,65 +32,29 @@ in its range, no field holds a NUL byte. A block that fails is a reject (`BlockE
 
 from __future__ import annotations
 
-import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable
+from functools import partial
 
 from floorwatch.events import TS_MAX, TS_MIN, Event, EventError, Kind, check_data
+from floorwatch.sources.ami.fields import (
+    TS_PATTERN,
+    BlockError,
+    int_field,
+    member,
+    member_state,
+    need,
+)
+from floorwatch.sources.ami.member_events import MEMBER_EVENTS
 from floorwatch.sources.ami.protocol import Block
+from floorwatch.sources.ami.queue_status import Handler, QueueStatusReply
+from floorwatch.sources.ami.rings import RingsInProgress, remember
 
 #: QUEUESTATUS values (dialplan VarSet) that tell how an unanswered caller left.
 QUEUESTATUS_REASONS = {"TIMEOUT": "timeout", "LEAVEEMPTY": "empty", "WITHDRAW": "withdraw"}
 
-#: How many recently finished callers are remembered (for a late QUEUESTATUS or transfer).
-RECENT = 2000
-
 #: QueueMemberStatus `Status` of a device not in use (AST_DEVICE_NOT_INUSE): no ring is on.
 NOT_IN_USE = "1"
-
-#: A number as AMI writes one (a penalty may be negative; ranges are the schema's to check).
-_NUMBER = re.compile(r"-?[0-9]{1,19}\Z").match
-#: A `Timestamp` (timestampevents = yes): epoch seconds with microseconds.
-_TIMESTAMP = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,9})?\Z").match
-
-
-class BlockError(ValueError):
-    """A block that names a known event but lacks what that event must carry."""
-
-
-def _int(fields: dict[str, str], key: str, default: int | None = None) -> int | None:
-    value = fields.get(key)
-    if value is None or value == "":
-        if default is not None:
-            return default
-        raise BlockError(f"{key} missing")
-    if _NUMBER(value):  # int() alone would also take "1_000", " 7" and other scripts' digits
-        return int(value)
-    raise BlockError(f"{key} is not a number: {value[:20]!r}")
-
-
-def _need(fields: dict[str, str], key: str) -> str:
-    value = fields.get(key)
-    if not value:
-        raise BlockError(f"{key} missing")
-    return value
-
-
-def _member(fields: dict[str, str]) -> str:
-    """The agent: the member name where configured, else the interface (as queue_log does)."""
-    return fields.get("MemberName") or fields.get("Name") or _need(fields, "Interface")
-
-
-def _member_state(fields: dict[str, str]) -> dict:
-    paused = _int(fields, "Paused", 0) == 1
-    state = {
-        "paused": paused,
-        "reason": (fields.get("PausedReason") or None) if paused else None,
-        "penalty": _int(fields, "Penalty", 0),
-        "in_call": _int(fields, "InCall", 0) == 1,
-        "dynamic": fields.get("Membership") == "dynamic",
-    }
-    return state
 
 
 class AmiTranslator:
@@ -100,14 +69,17 @@ class AmiTranslator:
         self._transfers: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._recent_left: OrderedDict[str, str] = OrderedDict()  # caller uniqueid -> queue
         self._abandoned: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._sync: dict[str, dict[str, list]] | None = None
-        self._sync_touched: set[str] = set()
+        self._status = QueueStatusReply(self._event)
         #: (queue, member) -> the caller's uniqueid of the call the member is on in that queue.
         self._on_call: OrderedDict[tuple[str, str], str] = OrderedDict()
-        #: (caller uniqueid, queue, member) -> the member's channel, for each ring in progress.
-        self._rings: OrderedDict[tuple[str, str, str], str | None] = OrderedDict()
+        self._rings = RingsInProgress(self._event)
         #: Events decided before a block that failed: they go out with the next one.
         self._carried: list[Event] = []
+        self._handlers: dict[str, Handler] = {
+            **{name: partial(handler, self) for name, handler in self._call_handlers.items()},
+            **{name: partial(self._member_event, make) for name, make in MEMBER_EVENTS.items()},
+            **self._status.handlers(),
+        }
 
     # ----------------------------------------------------------------- entry points
     def translate(self, block: Block) -> list[Event]:
@@ -136,7 +108,7 @@ class AmiTranslator:
         try:
             if "\x00" in block.text:
                 raise BlockError("a field holds a NUL byte")
-            handler(self, fields, self._time(fields), out)
+            handler(fields, self._time(fields), out)
         except BlockError:
             self._carried = out[:known]  # not lost with this block: they go with the next
             raise
@@ -168,18 +140,17 @@ class AmiTranslator:
     def _left_unanswered(self, leave: Event, out: list[Event]) -> None:
         """A held leave is known unanswered: it goes out, and the rings for it are over."""
         out.append(leave)
-        self._end_rings(leave.ts, out, leave.call_id, leave.queue)
+        self._rings.cancel(leave.ts, out, leave.call_id, leave.queue)
 
     def start_sync(self) -> None:
         """A QueueStatus reply begins: gather who is there until QueueStatusComplete."""
-        self._sync = {}
-        self._sync_touched = set()
+        self._status.start()
 
     # ----------------------------------------------------------------- helpers
     def _time(self, fields: dict[str, str]) -> float:
         stamp = fields.get("Timestamp")
         if stamp:
-            if _TIMESTAMP(stamp) and TS_MIN <= float(stamp) < TS_MAX:
+            if TS_PATTERN(stamp) and TS_MIN <= float(stamp) < TS_MAX:
                 return float(stamp)
             raise BlockError(f"Timestamp is not a time from 2001 to 2099: {stamp[:30]!r}")
         return self.clock()
@@ -191,42 +162,10 @@ class AmiTranslator:
             raise BlockError(str(error)) from None
         return Event(ts, self.source, kind, call_id, queue, agent, data)
 
-    def _remember(self, store: OrderedDict, key, value) -> None:
-        store[key] = value
-        store.move_to_end(key)
-        if len(store) > RECENT:
-            store.popitem(last=False)
-
-    def _end_rings(
-        self,
-        ts: float,
-        out: list[Event],
-        call_id: str | None = None,
-        queue: str | None = None,
-        agent: str | None = None,
-        channel: str | None = None,
-    ) -> None:
-        """Rings that ended with no answer and no miss: `ring_canceled` for each one matching
-        every given part (caller, queue, member, member channel)."""
-        for key, ringing in list(self._rings.items()):
-            ring_call, ring_queue, ring_agent = key
-            if (
-                (call_id is None or ring_call == call_id)
-                and (queue is None or ring_queue == queue)
-                and (agent is None or ring_agent == agent)
-                and (channel is None or ringing == channel)
-            ):
-                del self._rings[key]
-                out.append(self._event(ts, Kind.RING_CANCELED, ring_call, ring_queue, ring_agent))
-
-    def _touch(self, call_id: str) -> None:
-        if self._sync is not None:
-            self._sync_touched.add(call_id)
-
     # ----------------------------------------------------------------- callers
     def _caller_join(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        call_id, queue = _need(f, "Uniqueid"), _need(f, "Queue")
-        self._touch(call_id)
+        call_id, queue = need(f, "Uniqueid"), need(f, "Queue")
+        self._status.touch(call_id)
         out.append(
             self._event(
                 ts,
@@ -235,17 +174,17 @@ class AmiTranslator:
                 queue,
                 caller=f.get("CallerIDNum"),
                 caller_name=f.get("CallerIDName") or None,
-                position=_int(f, "Position", 0),
+                position=int_field(f, "Position", 0),
             )
         )
 
     def _caller_leave(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        call_id, queue = _need(f, "Uniqueid"), _need(f, "Queue")
-        self._touch(call_id)
+        call_id, queue = need(f, "Uniqueid"), need(f, "Queue")
+        self._status.touch(call_id)
         if (call_id, queue) in self._abandoned:
             del self._abandoned[(call_id, queue)]
             return  # the abandon already said how it left
-        self._remember(self._recent_left, call_id, queue)
+        remember(self._recent_left, call_id, queue)
         # Answered callers leave too; only if no AgentConnect follows did it leave unanswered.
         # AMI cannot tell a key press from an empty queue or a withdraw: "key" is a guess.
         self._pending_leave = self._event(
@@ -254,16 +193,16 @@ class AmiTranslator:
             call_id,
             queue,
             reason="key",
-            position=_int(f, "Position", 0),
+            position=int_field(f, "Position", 0),
             inferred=True,
         )
 
     def _caller_abandon(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        call_id, queue = _need(f, "Uniqueid"), _need(f, "Queue")
-        self._touch(call_id)
-        self._remember(self._abandoned, (call_id, queue), None)
-        self._remember(self._recent_left, call_id, queue)
-        self._end_rings(ts, out, call_id, queue)
+        call_id, queue = need(f, "Uniqueid"), need(f, "Queue")
+        self._status.touch(call_id)
+        remember(self._abandoned, (call_id, queue), None)
+        remember(self._recent_left, call_id, queue)
+        self._rings.cancel(ts, out, call_id, queue)
         # Asterisk raises this for a hang-up and also for a queue timeout: "abandoned" until a
         # surer fact (QUEUESTATUS, a queue_log line) says otherwise.
         out.append(
@@ -272,9 +211,9 @@ class AmiTranslator:
                 Kind.CALL_ABANDONED,
                 call_id,
                 queue,
-                wait_s=_int(f, "HoldTime"),
-                position=_int(f, "Position", 0),
-                orig_position=_int(f, "OriginalPosition", 0),
+                wait_s=int_field(f, "HoldTime"),
+                position=int_field(f, "Position", 0),
+                orig_position=int_field(f, "OriginalPosition", 0),
                 inferred=True,
             )
         )
@@ -291,8 +230,8 @@ class AmiTranslator:
 
     # ----------------------------------------------------------------- calls and agents
     def _agent_called(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        call_id, queue, agent = _need(f, "Uniqueid"), _need(f, "Queue"), _member(f)
-        self._remember(self._rings, (call_id, queue, agent), f.get("DestChannel"))
+        call_id, queue, agent = need(f, "Uniqueid"), need(f, "Queue"), member(f)
+        self._rings.started(call_id, queue, agent, f.get("DestChannel"))
         out.append(
             self._event(
                 ts, Kind.AGENT_RINGING, call_id, queue, agent, member_channel=f.get("DestChannel")
@@ -300,10 +239,10 @@ class AmiTranslator:
         )
 
     def _agent_connect(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        call_id, queue, agent = _need(f, "Uniqueid"), _need(f, "Queue"), _member(f)
-        self._touch(call_id)
-        self._rings.pop((call_id, queue, agent), None)
-        self._remember(self._on_call, (queue, agent), call_id)
+        call_id, queue, agent = need(f, "Uniqueid"), need(f, "Queue"), member(f)
+        self._status.touch(call_id)
+        self._rings.ended(call_id, queue, agent)
+        remember(self._on_call, (queue, agent), call_id)
         out.append(
             self._event(
                 ts,
@@ -311,15 +250,17 @@ class AmiTranslator:
                 call_id,
                 queue,
                 agent,
-                wait_s=_int(f, "HoldTime"),
-                ring_s=_int(f, "RingTime", 0),
+                wait_s=int_field(f, "HoldTime"),
+                ring_s=int_field(f, "RingTime", 0),
                 member_uniqueid=f.get("DestUniqueid"),
             )
         )
-        self._end_rings(ts, out, call_id, queue)  # another member answered: the others' rings end
+        self._rings.cancel(
+            ts, out, call_id, queue
+        )  # another member answered: the others' rings end
 
     def _agent_complete(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        queue, agent = _need(f, "Queue"), _member(f)
+        queue, agent = need(f, "Queue"), member(f)
         call_id = f.get("Uniqueid") or self._on_call.get((queue, agent))
         if not call_id:
             # Asterisk 22 may leave out every channel field: the call is the member's current
@@ -327,7 +268,7 @@ class AmiTranslator:
             raise BlockError(f"Uniqueid missing and {agent[:60]!r} has no call in {queue[:60]!r}")
         if self._on_call.get((queue, agent)) == call_id:
             del self._on_call[(queue, agent)]
-        wait_s, talk_s = _int(f, "HoldTime"), _int(f, "TalkTime")
+        wait_s, talk_s = int_field(f, "HoldTime"), int_field(f, "TalkTime")
         reason = f.get("Reason", "")
         if reason == "transfer":
             mode, target = self._transfers.pop(call_id, ("transfer", None))
@@ -363,21 +304,21 @@ class AmiTranslator:
         caller = f.get("TransfereeUniqueid")
         if caller and f.get("Result", "Success") == "Success":
             target = f"{f.get('Extension', '')}@{f.get('Context', '')}"
-            self._remember(self._transfers, caller, ("blind", target))
+            remember(self._transfers, caller, ("blind", target))
 
     def _attended_transfer(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
         caller = f.get("TransfereeUniqueid") or f.get("OrigTransfereeUniqueid")
         if caller and f.get("Result", "Success") == "Success":
             target = f.get("SecondTransfererChannel") or f.get("DestApp") or None
-            self._remember(self._transfers, caller, ("attended", target))
+            remember(self._transfers, caller, ("attended", target))
 
     def _ring_no_answer(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        call_id, queue, agent = _need(f, "Uniqueid"), _need(f, "Queue"), _member(f)
-        self._rings.pop((call_id, queue, agent), None)
+        call_id, queue, agent = need(f, "Uniqueid"), need(f, "Queue"), member(f)
+        self._rings.ended(call_id, queue, agent)
         # RingTime is in milliseconds here (seconds in AgentConnect).
         out.append(
             self._event(
-                ts, Kind.RING_NO_ANSWER, call_id, queue, agent, ring_ms=_int(f, "RingTime", 0)
+                ts, Kind.RING_NO_ANSWER, call_id, queue, agent, ring_ms=int_field(f, "RingTime", 0)
             )
         )
 
@@ -386,115 +327,25 @@ class AmiTranslator:
         # AgentRingNoAnswer (app_queue's rna()), ANSWER with an AgentConnect.
         call_id, channel = f.get("Uniqueid"), f.get("DestChannel")
         if f.get("DialStatus") == "CANCEL" and call_id and channel:
-            self._end_rings(ts, out, call_id, channel=channel)
+            self._rings.cancel(ts, out, call_id, channel=channel)
+
+    def _member_event(self, make: Callable, f: dict[str, str], ts: float, out: list[Event]) -> None:
+        out.append(make(self._event, f, ts))
 
     def _agent_dump(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        call_id, queue, agent = _need(f, "Uniqueid"), _need(f, "Queue"), _member(f)
+        call_id, queue, agent = need(f, "Uniqueid"), need(f, "Queue"), member(f)
         if self._on_call.get((queue, agent)) == call_id:
             del self._on_call[(queue, agent)]
         out.append(self._event(ts, Kind.AGENT_DUMP, call_id, queue, agent))
 
-    def _member_added(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        state = _member_state(f)
-        out.append(
-            self._event(
-                ts,
-                Kind.AGENT_JOINED,
-                None,
-                _need(f, "Queue"),
-                _member(f),
-                paused=state["paused"],
-                reason=state["reason"],
-                interface=f.get("Interface"),
-            )
-        )
-
-    def _member_removed(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        out.append(self._event(ts, Kind.AGENT_LEFT, None, _need(f, "Queue"), _member(f)))
-
-    def _member_pause(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        paused = _int(f, "Paused") == 1
-        kind = Kind.AGENT_PAUSED if paused else Kind.AGENT_UNPAUSED
-        out.append(
-            self._event(
-                ts, kind, None, _need(f, "Queue"), _member(f), reason=f.get("PausedReason") or None
-            )
-        )
-
-    def _member_penalty(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        out.append(
-            self._event(
-                ts,
-                Kind.AGENT_PENALTY,
-                None,
-                _need(f, "Queue"),
-                _member(f),
-                penalty=_int(f, "Penalty"),
-            )
-        )
-
     def _member_status(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        queue, agent = _need(f, "Queue"), _member(f)
-        state = _member_state(f)
+        queue, agent = need(f, "Queue"), member(f)
+        state = member_state(f)
         if f.get("Status") == NOT_IN_USE and not state["in_call"]:
-            self._end_rings(ts, out, queue=queue, agent=agent)  # the device stopped ringing
+            self._rings.cancel(ts, out, queue=queue, agent=agent)  # the device stopped ringing
         out.append(self._event(ts, Kind.AGENT_STATUS, None, queue, agent, **state))
 
-    # ----------------------------------------------------------------- QueueStatus replies
-    def _sync_queue(self, queue: str) -> dict[str, list]:
-        if self._sync is None:  # a reply whose start we did not see: still a snapshot
-            self.start_sync()
-        assert self._sync is not None  # start_sync() made it
-        return self._sync.setdefault(queue, {"waiting": [], "members": [], "in_call": []})
-
-    def _queue_params(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        self._sync_queue(_need(f, "Queue"))
-
-    def _queue_member(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        queue, agent = _need(f, "Queue"), _member(f)
-        state = _member_state(f)
-        listed = self._sync_queue(queue)
-        listed["members"].append(agent)
-        if state["in_call"]:
-            listed["in_call"].append(agent)
-        out.append(self._event(ts, Kind.AGENT_STATUS, None, queue, agent, sync=True, **state))
-
-    def _queue_entry(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        queue, call_id = _need(f, "Queue"), _need(f, "Uniqueid")
-        self._sync_queue(queue)["waiting"].append(call_id)
-        out.append(
-            self._event(
-                ts,
-                Kind.CALL_WAITING,
-                call_id,
-                queue,
-                wait_s=_int(f, "Wait", 0),
-                caller=f.get("CallerIDNum"),
-                position=_int(f, "Position", 0),
-                sync=True,
-            )
-        )
-
-    def _queue_status_complete(self, f: dict[str, str], ts: float, out: list[Event]) -> None:
-        listed, touched = self._sync or {}, self._sync_touched
-        self._sync, self._sync_touched = None, set()
-        for queue, seen in listed.items():
-            # Calls that moved while the reply was being sent are not "vanished".
-            waiting = sorted(set(seen["waiting"]) | touched)
-            out.append(
-                self._event(
-                    ts,
-                    Kind.QUEUE_CONFIG,
-                    None,
-                    queue,
-                    action="sync",
-                    waiting=waiting,
-                    members=seen["members"],
-                    in_call=seen["in_call"],
-                )
-            )
-
-    _handlers: dict[str, Callable] = {
+    _call_handlers: dict[str, Callable] = {
         "QueueCallerJoin": _caller_join,
         "QueueCallerLeave": _caller_leave,
         "QueueCallerAbandon": _caller_abandon,
@@ -507,13 +358,5 @@ class AmiTranslator:
         "AgentDump": _agent_dump,
         "BlindTransfer": _blind_transfer,
         "AttendedTransfer": _attended_transfer,
-        "QueueMemberAdded": _member_added,
-        "QueueMemberRemoved": _member_removed,
-        "QueueMemberPause": _member_pause,
-        "QueueMemberPenalty": _member_penalty,
         "QueueMemberStatus": _member_status,
-        "QueueParams": _queue_params,
-        "QueueMember": _queue_member,
-        "QueueEntry": _queue_entry,
-        "QueueStatusComplete": _queue_status_complete,
     }
