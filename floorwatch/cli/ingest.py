@@ -11,7 +11,13 @@ from contextlib import contextmanager
 import click
 
 from floorwatch.cli.errors import FloorwatchError, errors
-from floorwatch.cli.options import database_path, load_config, parse_duration
+from floorwatch.cli.options import (
+    config_option,
+    database_path,
+    db_option,
+    load_config,
+    parse_duration,
+)
 from floorwatch.safe_text import printable
 from floorwatch.sources.base import SourceError
 from floorwatch.store.database import StoreError
@@ -42,20 +48,8 @@ def say_loss(source: str, loss) -> None:
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="The SQLite database to write (created if missing); default: the config's.",
-)
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="floorwatch.toml: its sources, database, agent aliases and wrap-up reasons.",
-)
+@db_option("The SQLite database to write (created if missing); default: the config's.")
+@config_option("floorwatch.toml: its sources, database, agent aliases and wrap-up reasons.")
 @click.option(
     "--follow/--once",
     default=True,

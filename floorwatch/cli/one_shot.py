@@ -7,17 +7,18 @@ import sys
 import click
 
 from floorwatch.cli.errors import FloorwatchError, errors
-from floorwatch.cli.options import database_path, load_config, parse_duration, parse_instant
+from floorwatch.cli.options import (
+    config_option,
+    database_path,
+    db_option,
+    load_config,
+    parse_duration,
+    parse_instant,
+)
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="The floorwatch database (opened read-only); default: the config's.",
-)
+@db_option()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @click.option(
     "--at",
@@ -26,13 +27,7 @@ from floorwatch.cli.options import database_path, load_config, parse_duration, p
     metavar="TIME",
     help="Evaluate the floor as it was at TIME (ISO 8601 local time or epoch seconds).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).",
-)
+@config_option()
 def snapshot(db_path: str | None, as_json: bool, at: str | None, config_path: str | None) -> None:
     """Print the floor once (now, or --at a past instant) and exit."""
     import json
@@ -52,20 +47,8 @@ def snapshot(db_path: str | None, as_json: bool, at: str | None, config_path: st
 
 
 @click.command("burnout")
-@click.option(
-    "--db",
-    "db_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="The floorwatch database (opened read-only); default: the config's.",
-)
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).",
-)
+@db_option()
+@config_option()
 @click.option(
     "--since",
     "since",
@@ -223,20 +206,8 @@ def report_format(format: str, out: str | None) -> str:
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="The floorwatch database (opened read-only); default: the config's.",
-)
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="floorwatch.toml (thresholds, names, time zone).",
-)
+@db_option()
+@config_option("floorwatch.toml (thresholds, names, time zone).")
 @click.option("--date", "day", required=True, metavar="YYYY-MM-DD", help="The day to report.")
 @click.option(
     "--interval",

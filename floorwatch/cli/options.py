@@ -16,6 +16,23 @@ from floorwatch.modes.view import ViewerOptions
 Command = TypeVar("Command", bound=Callable)
 
 
+#: What --db and --config say when a command has nothing more particular to say.
+READ_ONLY_DB_HELP = "The floorwatch database (opened read-only); default: the config's."
+CONFIG_HELP = "floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml)."
+
+
+def db_option(help: str = READ_ONLY_DB_HELP) -> Callable[[Command], Command]:
+    """`--db PATH` as every command takes it (into `db_path`)."""
+    return click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False), help=help)
+
+
+def config_option(help: str = CONFIG_HELP) -> Callable[[Command], Command]:
+    """`--config FILE` as every command takes it (into `config_path`)."""
+    return click.option(
+        "--config", "config_path", default=None, type=click.Path(dir_okay=False), help=help
+    )
+
+
 def load_config(path: str | None) -> Config:
     """--config FILE, else $FLOORWATCH_CONFIG or ./floorwatch.toml, else the defaults."""
     from floorwatch import config

@@ -8,7 +8,7 @@ import time
 import click
 
 from floorwatch.cli.errors import FloorwatchError, check_dashboard, errors
-from floorwatch.cli.options import floor_size, load_config, parse_instant
+from floorwatch.cli.options import config_option, db_option, floor_size, load_config, parse_instant
 from floorwatch.config import Config
 
 
@@ -182,13 +182,7 @@ def demo(
     metavar="HH:MM",
     help="Start the replay at this time of the recorded day.",
 )
-@click.option(
-    "--db",
-    "db_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="The fresh store to replay into (default: a temporary one).",
-)
+@db_option("The fresh store to replay into (default: a temporary one).")
 @click.option(
     "--format",
     "format",
@@ -196,13 +190,7 @@ def demo(
     type=click.Choice(["queue_log", "jsonl"]),
     help="The file's format (default: from its name; .jsonl is JSON Lines).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="floorwatch.toml for thresholds, names and the time zone.",
-)
+@config_option("floorwatch.toml for thresholds, names and the time zone.")
 @click.option("--headless", is_flag=True, help="No screen: replay to the end, print the floor.")
 def replay(
     file: str,

@@ -8,24 +8,19 @@ import sys
 import click
 
 from floorwatch.cli.errors import FloorwatchError, check_dashboard, errors
-from floorwatch.cli.options import database_path, load_config, viewer, viewer_options
+from floorwatch.cli.options import (
+    config_option,
+    database_path,
+    db_option,
+    load_config,
+    viewer,
+    viewer_options,
+)
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="The floorwatch database (opened read-only); default: the config's.",
-)
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).",
-)
+@db_option()
+@config_option()
 @viewer_options
 def dash(
     db_path: str | None,
@@ -97,20 +92,8 @@ def is_loopback(host: str) -> bool:
 
 
 @click.command("serve-web")
-@click.option(
-    "--db",
-    "db_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="The floorwatch database (read-only); default: the config's.",
-)
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="floorwatch.toml (thresholds, names, time zone).",
-)
+@db_option("The floorwatch database (read-only); default: the config's.")
+@config_option("floorwatch.toml (thresholds, names, time zone).")
 @click.option(
     "--host",
     default="127.0.0.1",
