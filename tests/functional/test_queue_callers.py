@@ -30,7 +30,8 @@ def floor_lines() -> list[str]:
         [(100, "5551230001", 1), (50, "5551230002", 2), (10, "5551230003", 3)]
     ):
         lines.append(f"{NOW - ago}|c{call}|sales|NONE|ENTERQUEUE||{number}|{position}")
-    lines.append(f"{NOW - 30}|c9|billing|NONE|ENTERQUEUE||5559990000|1")
+    # The billing caller's line carries a name (a fourth field, as the parser takes it).
+    lines.append(f"{NOW - 30}|c9|billing|NONE|ENTERQUEUE||5559990000|1|Mrs Okafor")
     return lines
 
 
@@ -108,6 +109,22 @@ async def test_caller_numbers_are_masked_where_the_config_says(make_store):
         waiting = app.screen.query_one(WaitingCallers)
         await until(pilot, lambda: len(waiting.order) == 1)
         assert waiting.masked and cells(waiting, "caller") == ["********00"]
+        assert cells(waiting, "name") == [""]  # a name is as personal as a number
+
+
+async def test_a_personal_viewer_shows_the_callers_name(make_store):
+    app, now = await open_sales(make_store, from_table({"timezone": "UTC"}))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.update is not None)
+        app.push_screen(QueueScreen("billing"))
+        await until(
+            pilot, lambda: isinstance(app.screen, QueueScreen) and app.screen.query(WaitingCallers)
+        )
+        waiting = app.screen.query_one(WaitingCallers)
+        await until(pilot, lambda: len(waiting.order) == 1)
+        assert not waiting.masked
+        assert cells(waiting, "caller") == ["5559990000"]
+        assert cells(waiting, "name") == ["Mrs Okafor"]
 
 
 async def test_the_queue_board_is_worst_first_and_sorts_with_the_agent_boards_keys(make_store):
