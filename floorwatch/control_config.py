@@ -47,9 +47,13 @@ class ControlConfig:
                 f"control.actions: unknown {', '.join(unknown)} (known: {', '.join(ACTIONS)})"
             )
         if not re.fullmatch(r"0?[0-7]{3}", self.mode):
-            raise ControlConfigError(f"control.mode: {self.mode!r} is not an octal mode such as 0660")
+            raise ControlConfigError(
+                f"control.mode: {self.mode!r} is not an octal mode such as 0660"
+            )
         if int(self.mode, 8) & 0o007:
-            raise ControlConfigError(f"control.mode: {self.mode} lets every user in; use 0660 or 0600")
+            raise ControlConfigError(
+                f"control.mode: {self.mode} lets every user in; use 0660 or 0600"
+            )
         if "{extension}" not in self.supervisor_channel:
             raise ControlConfigError("control.supervisor_channel: must hold {extension}")
         if self.timeout_s <= 0:

@@ -11,6 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from floorwatch.safe_text import printable
+
 
 def key_rows(screen: Screen) -> list[tuple[str, str]]:
     """(keys, what they do) for the bindings active on `screen`: its widgets', its own and the
@@ -47,6 +49,14 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, underneath: Screen):
         super().__init__()
         self.rows = key_rows(underneath)
+        control = getattr(underneath.app, "control", None)
+        #: Why the action keys (pause, unpause, queues, listen...) are not here, if they are not.
+        self.no_actions = (
+            f"No action keys (pause, unpause, add/remove queue, listen, whisper, barge): "
+            f"{control.why}"
+            if control is not None and not control.usable
+            else ""
+        )
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
@@ -58,3 +68,5 @@ class HelpScreen(ModalScreen[None]):
                 "pass their thresholds (floorwatch.toml [colors]).",
                 id="help-legend",
             )
+            if self.no_actions:
+                yield Static(printable(self.no_actions), id="help-no-actions", markup=False)

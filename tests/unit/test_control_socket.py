@@ -10,59 +10,16 @@ import os
 import pwd
 import sqlite3
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 
-from floorwatch.config import Config, from_table
-from floorwatch.control_protocol import ControlRequest
 from floorwatch.modes.feeds import FeedSpec
-from floorwatch.modes.ingest_only import IngestOptions, ingest_feeds
 from floorwatch.snapshot.control_client import ControlClient, control_access
 from tests.ami_server import AMI, PERMISSION_DENIED, SECRET, AmiServer, unknown_action
-from tests.helpers import wait_for, write_lines
+from tests.helpers import RunningIngest, wait_for, write_lines
 
 IDLE = (AMI / "queuestatus_idle.raw").read_bytes()[113:]  # QueueStatus: 7 members, no callers
-ALL_ACTIONS = ["pause", "unpause", "add", "remove", "penalty", "listen", "whisper", "barge"]
-
-
-class RunningIngest:
-    """`ingest_feeds` (what `floorwatch ingest` runs) in a thread, with [control] on."""
-
-    def __init__(self, tmp: Path, specs: list[FeedSpec], control: dict | None = None):
-        self.db = tmp / "floor.db"
-        table = {"timezone": "UTC", "control": {"enabled": True, "actions": ALL_ACTIONS}}
-        table["control"].update(control or {})
-        self.config: Config = from_table(table)
-        self.socket = self.config.control_socket(self.db)
-        self.stop = threading.Event()
-        self.errors: list[BaseException] = []
-        self.thread = threading.Thread(target=self._run, args=(specs,), daemon=True)
-        self.thread.start()
-        wait_for(lambda: self.socket.exists() or self.errors, what="the control socket")
-        assert not self.errors, self.errors
-
-    def _run(self, specs: list[FeedSpec]) -> None:
-        try:
-            options = IngestOptions(follow=True, burnout=False)
-            ingest_feeds(self.db, self.config, specs, options, self.stop)
-        except BaseException as error:
-            self.errors.append(error)
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(timeout=15)
-
-    def send(self, **request) -> object:
-        return ControlClient(self.socket).send(ControlRequest(**request))
-
-    def audit(self) -> list[dict]:
-        conn = sqlite3.connect(self.db)
-        conn.row_factory = sqlite3.Row
-        rows = [dict(row) for row in conn.execute("SELECT * FROM actions ORDER BY id")]
-        conn.close()
-        return rows
 
 
 @pytest.fixture
@@ -188,12 +145,14 @@ def test_the_effect_comes_back_as_ordinary_events(pbx):
     reply = ingest.send(action="pause", agent="Ana", queue="orders", reason="Coaching")
     assert reply.ok
     wait_for(
-        lambda: _count(
-            ingest.db,
-            "SELECT count(*) FROM pauses WHERE agent = 'Ana' AND reason = 'Coaching'"
-            " AND \"end\" IS NULL",
-        )
-        == 1,
+        lambda: (
+            _count(
+                ingest.db,
+                "SELECT count(*) FROM pauses WHERE agent = 'Ana' AND reason = 'Coaching'"
+                ' AND "end" IS NULL',
+            )
+            == 1
+        ),
         what="the pause from the PBX's QueueMemberPause",
     )
 
@@ -209,7 +168,9 @@ def test_pbx_errors_reach_the_user_as_one_line_and_are_audited(pbx):
     assert missing.message == "pause Ana in vip: the PBX said: Interface not found"
     server.action_errors["QueueAdd"] = unknown_action("QueueAdd")
     unknown = ingest.send(action="add", agent="Ana", queue="returns")
-    assert unknown.message.endswith("Invalid/unknown command: QueueAdd. Use Action: ListCommands to show available commands.")
+    assert unknown.message.endswith(
+        "Invalid/unknown command: QueueAdd. Use Action: ListCommands to show available commands."
+    )
     rows = ingest.audit()
     assert [(r["action"], r["outcome"], r["answer"]) for r in rows] == [
         ("penalty", "failed", "Permission denied"),
@@ -245,8 +206,14 @@ def test_the_audit_row_says_who_what_when_and_the_answer(pbx):
 @pytest.mark.parametrize(
     ("request_", "why"),
     [
-        (dict(action="pause", agent="Ana", reason="Break\r\nAction: Originate"), "reason holds a control character"),
-        (dict(action="remove", agent="Ana", queue="orders\x1b[2J"), "queue holds a control character"),
+        (
+            dict(action="pause", agent="Ana", reason="Break\r\nAction: Originate"),
+            "reason holds a control character",
+        ),
+        (
+            dict(action="remove", agent="Ana", queue="orders\x1b[2J"),
+            "queue holds a control character",
+        ),
         (dict(action="add", agent="Ana"), "queue is missing"),
         (dict(action="listen", agent="Ana", extension="1099&PJSIP/666"), "extension may hold only"),
         (dict(action="reboot", agent="Ana"), "unknown action 'reboot'"),
@@ -267,7 +234,11 @@ def test_bad_input_is_refused_with_the_reason_and_audited(pbx, request_, why):
 def test_a_crafted_line_is_refused_and_audited(pbx):
     ingest, server = pbx
     client = ControlClient(ingest.socket)
-    for line in (b"Action: QueuePause", b'{"action": "pause", "agent": "Ana", "who": "boss"}', b"x" * 5000):
+    for line in (
+        b"Action: QueuePause",
+        b'{"action": "pause", "agent": "Ana", "who": "boss"}',
+        b"x" * 5000,
+    ):
         reply = client.send_line(line)
         assert not reply.ok and reply.message.startswith("refused: not a request")
     assert server.received == []
