@@ -15,12 +15,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from floorwatch.format import percent, seconds, state_label
+from floorwatch.screens.supervisor_actions import ActionFlow
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.snapshot.reader import AgentDay
 from floorwatch.snapshot.timeline import agent_stretches
 from floorwatch.store.rows import IntervalRow
-from floorwatch.screens.supervisor_actions import ActionFlow
 from floorwatch.widgets.action_keys import ACTION_BINDINGS, action_key_shown
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import Column, LiveTable

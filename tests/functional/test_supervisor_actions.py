@@ -79,7 +79,7 @@ async def test_pause_with_a_reason_confirmed_reaches_the_pbx(sample_db, control)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(pilot)
         assert app.control.usable
-        assert ACTION_KEYS <= _keys(app)
+        assert _keys(app) >= ACTION_KEYS
         board = app.screen.query_one(AgentBoard)
         assert board.move_to("Ana")
         await pilot.press("P")
