@@ -3,6 +3,9 @@ subprocess, and waiting for a condition (never for a time) in a process or in a 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -253,3 +256,52 @@ class RunningIngest:
         rows = [dict(row) for row in conn.execute("SELECT * FROM actions ORDER BY id")]
         conn.close()
         return rows
+
+
+@contextlib.contextmanager
+def private_sshd(tmp: Path, commands: dict[str, str]):
+    """Our own sshd on a loopback port, one key per entry of `commands`, each forced to its
+    command (`command=...,restrict,pty`). Yields (ssh client argv, {name: key path}, target).
+    Skips, saying why, where sshd cannot run (not installed, not root)."""
+    import pytest
+
+    for tool in ("/usr/sbin/sshd", "ssh", "ssh-keygen", "tmux"):
+        if not shutil.which(tool):
+            pytest.skip(f"{tool} is not installed (make test installs openssh-server and tmux)")
+    if os.geteuid() != 0:
+        pytest.skip("a private sshd that logs in as this user needs root here")
+    keys = {}
+    for name in ("host", *commands):
+        path = tmp / f"{name}_key"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+        keys[name] = path
+    authorized = tmp / "authorized_keys"
+    authorized.write_text(
+        "".join(
+            f'command="{command}",restrict,pty {keys[name].with_suffix(".pub").read_text()}'
+            for name, command in commands.items()
+        )
+    )
+    port = free_port()
+    user = os.environ.get("USER") or "root"
+    config_file = tmp / "sshd_config"
+    config_file.write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {keys['host']}\n"
+        f"PidFile {tmp / 'sshd.pid'}\nAuthorizedKeysFile {authorized}\nStrictModes no\n"
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+        f"PermitRootLogin prohibit-password\nAllowUsers {user}\nLogLevel ERROR\n"
+    )
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    server = subprocess.Popen(
+        ["/usr/sbin/sshd", "-D", "-e", "-f", str(config_file)], stderr=subprocess.PIPE, text=True
+    )
+    wait_for(lambda: listening(port) or server.poll() is not None, what="sshd")
+    if server.poll() is not None:
+        pytest.skip(f"sshd cannot run here: {server.stderr.read().strip()[:200]}")
+    client = ["ssh", "-p", str(port), "-o", "StrictHostKeyChecking=no"]
+    client += ["-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes"]
+    try:
+        yield client, keys, f"{user}@127.0.0.1"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

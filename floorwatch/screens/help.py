@@ -61,6 +61,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static("[b]floorwatch keys[/b]  (escape closes)", id="help-title")
+            if self.no_actions:
+                yield Static(printable(self.no_actions), id="help-no-actions", markup=False)
             yield Static(key_table(self.rows), id="help-keys")
             yield Static(
                 "States: ● available  ◎ ringing  ◆ on call  ✎ wrap-up  ‖ paused  ○ offline\n"
@@ -68,5 +70,3 @@ class HelpScreen(ModalScreen[None]):
                 "pass their thresholds (floorwatch.toml [colors]).",
                 id="help-legend",
             )
-            if self.no_actions:
-                yield Static(printable(self.no_actions), id="help-no-actions", markup=False)
