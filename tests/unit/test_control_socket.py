@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from floorwatch.config import from_table
 from floorwatch.modes.feeds import FeedSpec
 from floorwatch.snapshot.control_client import ControlClient, control_access
+from floorwatch.sources.base import SourceError
 from tests.ami_server import AMI, PERMISSION_DENIED, SECRET, AmiServer, unknown_action
 from tests.helpers import RunningIngest, wait_for, write_lines
 
@@ -362,3 +364,23 @@ def pbx_with_group(tmp_path: Path, secret_file: str):
     yield ingest, server
     ingest.close()
     server.close()
+
+
+def test_floorwatch_run_opens_the_socket_for_its_own_dashboard(tmp_path):
+    from floorwatch.modes.single_screen import SingleScreen
+
+    feed = write_lines(tmp_path / "queue_log", ["1795530000|MANAGER|orders|Ana|ADDMEMBER|"])
+    config = from_table({"sources": [{"spec": f"queue_log:{feed}"}], "control": {"enabled": True}})
+    screen = SingleScreen(config, tmp_path / "floor.db")
+    screen.open()
+    try:
+        assert screen.control is not None
+        assert control_access(tmp_path / "floor.db.control").usable
+    finally:
+        screen.control.close()
+        screen.control.audit.close()
+        screen.store.close()
+    left = write_lines(tmp_path / "floor2.db.control", [])  # a file there that is no socket
+    config.control.socket = str(left)
+    with pytest.raises(SourceError, match="exists and is not a socket"):
+        SingleScreen(config, tmp_path / "floor2.db").open()
