@@ -130,9 +130,11 @@ def action_reply(
     request: dict[str, str], errors: dict[str, str], names: dict[str, str]
 ) -> tuple[bytes, bytes]:
     """The Response block for an action after login, and the event its effect sends (or b"").
-    `errors`: action name -> the Message of an Error answer to it; `names`: interface ->
-    member name (the PBX names the member in its events)."""
+    `errors`: action name -> the Message of an Error answer to it (None: no answer at all);
+    `names`: interface -> member name (the PBX names the member in its events)."""
     name, action_id = request.get("Action", ""), request.get("ActionID", "")
+    if name in errors and errors[name] is None:
+        return b"", b""
     if name in errors:
         response, message = "Error", errors[name]
     elif name in ACTION_SUCCESS:
@@ -184,7 +186,7 @@ class AmiServer:
         close_at_end: bool = False,
         chunk: int = 1 << 16,
         answer_actions: bool = False,
-        action_errors: dict[str, str] | None = None,
+        action_errors: dict[str, str | None] | None = None,
     ):
         self.stream = stream
         self.secret = secret
@@ -294,8 +296,9 @@ class AmiServer:
             for request in actions:
                 self.received.append(request)
                 reply, effect = action_reply(request, self.action_errors, self.names)
-                with self._send_lock:
-                    conn.sendall(reply + effect)
+                if reply:
+                    with self._send_lock:
+                        conn.sendall(reply + effect)
         except OSError:
             return
 

@@ -37,8 +37,8 @@ from floorwatch.control_protocol import (
     encode,
     problem,
 )
+from floorwatch.sources.ami.action_channel import AmiReply
 from floorwatch.sources.ami.actions import AmiAction, ami_action
-from floorwatch.sources.ami.client import AmiReply
 from floorwatch.sources.base import SourceError
 from floorwatch.store.action_log import ActionLog, ActionRecord
 from floorwatch.store.faults import StoreError
@@ -223,7 +223,8 @@ class ControlServer:
         sent = ami_action(request, interface, self.config.supervisor_channel)
         reply = target.perform(sent, self.config.timeout_s)
         outcome = DONE if reply.ok else FAILED
-        said = f"{request.describe()}: {'done' if reply.ok else 'the PBX said'}: {reply.message}"
+        verdict = "done" if reply.ok else "the PBX said" if reply.from_pbx else "failed"
+        said = f"{request.describe()}: {verdict}: {reply.message}"
         audit_id = self._record(peer, request, outcome, reply.message, target.name, sent)
         return ControlReply(reply.ok, said, audit_id)
 

@@ -384,3 +384,30 @@ def test_floorwatch_run_opens_the_socket_for_its_own_dashboard(tmp_path):
     config.control.socket = str(left)
     with pytest.raises(SourceError, match="exists and is not a socket"):
         SingleScreen(config, tmp_path / "floor2.db").open()
+
+
+def test_a_pbx_that_does_not_answer_or_is_gone_fails_in_one_line(tmp_path, secret_file):
+    server = AmiServer(
+        status_reply=lambda _: IDLE, answer_actions=True, action_errors={"QueuePause": None}
+    )
+    spec = FeedSpec(f"ami:driver@127.0.0.1:{server.port}", "pbx", secret_file)
+    ingest = RunningIngest(tmp_path, [spec], {"timeout_s": 0.5})
+    try:
+        wait_for(
+            lambda: _count(ingest.db, "SELECT count(*) FROM memberships") == 11, what="members"
+        )
+        silent = ingest.send(action="pause", agent="Ana", reason="Break")
+        assert silent.message == "pause Ana (Break): failed: the PBX did not answer within 0.5 s"
+        server.close()  # the PBX goes away: the source is disconnected (and retrying)
+        wait_for(
+            lambda: "not connected" in ingest.send(action="unpause", agent="Ana").message,
+            what="the disconnected source",
+        )
+        outcomes = [(r["action"], r["outcome"]) for r in ingest.audit()]
+        assert outcomes[0] == ("pause", "failed") and outcomes[-1] == ("unpause", "failed")
+        assert ingest.audit()[-1]["answer"].startswith(
+            "not connected to the PBX (driver@127.0.0.1:"
+        )
+    finally:
+        ingest.close()
+        server.close()

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from floorwatch.events import Event
+from floorwatch.sources.ami.action_channel import ActionChannel, AmiReply
 from floorwatch.sources.ami.actions import AmiAction, MemberInterfaces
 from floorwatch.sources.ami.protocol import BlockFramer, action, event_name, parse_block
 from floorwatch.sources.ami.translate import AmiTranslator, BlockError
@@ -100,14 +101,6 @@ def read_secret(secret_file: str | None) -> str:
     return secret
 
 
-@dataclass(frozen=True, slots=True)
-class AmiReply:
-    """The PBX's answer to an action: Success or not, and its Message (one line)."""
-
-    ok: bool
-    message: str
-
-
 class LoginRefused(Exception):
     """The PBX said no to our username and secret."""
 
@@ -156,10 +149,8 @@ class AmiSource:
         self._action_ids = itertools.count(1)
         #: Member -> interface, as this PBX has named them (for actions on a member).
         self.members = MemberInterfaces()
-        # The live connection, while logged in: actions are sent on it from other threads.
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._writer: asyncio.StreamWriter | None = None
-        self._pending: dict[str, asyncio.Future[AmiReply]] = {}
+        #: Actions sent on the live connection from other threads (the control socket's).
+        self.channel = ActionChannel(str(self.address), self._action_ids)
 
     # ----------------------------------------------------------------- Source protocol
     def check(self) -> None:
@@ -181,58 +172,16 @@ class AmiSource:
     @property
     def connected(self) -> bool:
         """Logged in now: an action can be sent."""
-        return self._writer is not None
+        return self.channel.connected
 
     def interface_of(self, agent: str) -> str | None:
         """The member's interface, if this PBX has named `agent` as one of its members."""
         return self.members.interface(agent)
 
     def perform(self, request: AmiAction, timeout: float) -> AmiReply:
-        """Send an action on the live connection and wait for its Response (from any thread
-        but the source's own). Not connected, or no answer in time: a reply saying so."""
-        loop = self._loop
-        if loop is None or self._writer is None:
-            return AmiReply(False, f"not connected to the PBX ({self.address})")
-        future = asyncio.run_coroutine_threadsafe(self._send_action(request), loop)
-        try:
-            return future.result(timeout)
-        except TimeoutError:
-            future.cancel()
-            return AmiReply(False, f"the PBX did not answer within {timeout:g} s")
-        except (OSError, RuntimeError, asyncio.CancelledError) as error:
-            return AmiReply(False, f"the connection to the PBX was lost ({error or 'closed'})")
-
-    async def _send_action(self, request: AmiAction) -> AmiReply:
-        writer = self._writer
-        if writer is None:
-            return AmiReply(False, f"not connected to the PBX ({self.address})")
-        action_id = f"floorwatch-act-{next(self._action_ids)}"
-        answer: asyncio.Future[AmiReply] = asyncio.get_running_loop().create_future()
-        self._pending[action_id] = answer
-        try:
-            writer.write(action(request.name, ActionID=action_id, **request.headers))
-            await writer.drain()
-            return await answer
-        finally:
-            self._pending.pop(action_id, None)
-
-    def _answered(self, block_fields: dict[str, str]) -> bool:
-        """A Response to one of our actions: hand it to whoever waits (True if it was)."""
-        answer = self._pending.get(block_fields.get("ActionID", ""))
-        if answer is None:
-            return False
-        if not answer.done():
-            response = block_fields.get("Response", "")
-            message = block_fields.get("Message") or response
-            answer.set_result(AmiReply(response == "Success", message.splitlines()[0][:300]))
-        return True
-
-    def _lost(self) -> None:
-        """The connection ended: nothing more can be sent, and no answer will come."""
-        self._writer = None
-        for answer in self._pending.values():
-            if not answer.done():
-                answer.set_result(AmiReply(False, "the connection to the PBX was lost"))
+        """Send an action on the live connection and wait for the PBX's answer (from any
+        thread but the source's own: action_channel.py)."""
+        return self.channel.perform(request, timeout)
 
     # ----------------------------------------------------------------- connection loop
     async def _run(self, emit: Emit, stop: threading.Event) -> None:
@@ -282,7 +231,7 @@ class AmiSource:
         try:
             return await self._converse(reader, writer, emit, stop)
         finally:
-            self._lost()
+            self.channel.close()
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
@@ -366,8 +315,13 @@ class AmiSource:
                 block = parse_block(raw)
                 for line in block.bad_lines:
                     rejects.append(Reject(None, line[:MAX_REJECT_TEXT], NOT_A_HEADER))
-                if logged_in and name is None and self._pending and self._answered(block.fields):
-                    continue
+                if (
+                    logged_in
+                    and name is None
+                    and self.channel.waiting
+                    and self.channel.answered(block.fields)
+                ):
+                    continue  # the answer to an action sent from the control socket
                 if name is not None:
                     self.members.see(block.fields)
                 if not logged_in:
@@ -376,7 +330,7 @@ class AmiSource:
                     if block.response != "Success":
                         raise LoginRefused(block.fields.get("Message") or block.response)
                     logged_in = True
-                    self._loop, self._writer = asyncio.get_running_loop(), writer
+                    self.channel.open(writer)
                     emit(Batch(self.name, FORMAT, status="connected", status_detail=self._detail()))
                     writer.write(
                         action("QueueStatus", ActionID=f"floorwatch-sync-{next(self._action_ids)}")
