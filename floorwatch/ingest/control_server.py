@@ -132,9 +132,17 @@ class ControlServer:
             raise SourceError(f"{path}: cannot make the control socket: {error.strerror}") from None
         finally:
             os.umask(mask)
-        if self.group is not None:
-            os.chown(path, -1, self.group)
-        os.chmod(path, self.config.file_mode)
+        try:
+            if self.group is not None:
+                os.chown(path, -1, self.group)  # the ingest's user must be in the group
+            os.chmod(path, self.config.file_mode)
+        except OSError as error:
+            listener.close()
+            path.unlink(missing_ok=True)
+            raise SourceError(
+                f"{path}: cannot give the control socket group {self.config.group!r} and mode "
+                f"{self.config.mode}: {error.strerror} (is this user in that group?)"
+            ) from None
         listener.listen(16)
         listener.settimeout(0.25)
         self._listener = listener

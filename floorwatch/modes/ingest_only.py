@@ -15,7 +15,7 @@ from pathlib import Path
 
 from floorwatch.config import Config
 from floorwatch.ingest.burnout_monitor import BurnoutMonitor
-from floorwatch.ingest.control_server import ControlServer
+from floorwatch.ingest.control_server import ControlServer, group_id
 from floorwatch.ingest.pipeline import Ingest, IngestSummary
 from floorwatch.ingest.progress import IngestProgress
 from floorwatch.modes.feeds import FeedSpec, open_feeds
@@ -70,6 +70,8 @@ def ingest_feeds(
         rotation_grace=options.rotation_grace,
     )
     scrub_secrets()  # read by now: nothing started from here on inherits it
+    if config.control.enabled and config.control.group:
+        group_id(config.control.group)  # a wrong group is said before the store is touched
     store = Store.open(database, config.derive_config())
     control: ControlServer | None = None
     try:

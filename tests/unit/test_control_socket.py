@@ -411,3 +411,11 @@ def test_a_pbx_that_does_not_answer_or_is_gone_fails_in_one_line(tmp_path, secre
     finally:
         ingest.close()
         server.close()
+
+
+def test_a_group_the_ingest_cannot_give_the_socket_is_one_line(tmp_path):
+    from floorwatch.config import ControlConfig
+    from floorwatch.ingest.control_server import ControlServer
+
+    with pytest.raises(SourceError, match="no such group"):
+        ControlServer(tmp_path / "s", ControlConfig(group="no-such-group-fw"), [], None)
