@@ -107,6 +107,18 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def stop_server(server: subprocess.Popen, grace_s: float = 30.0) -> None:
+    """SIGTERM, then SIGKILL after `grace_s`: a server that ends its sessions first (serve-web
+    waits for each browser's dashboard) can take many seconds on a loaded machine, and a
+    fixture's teardown is not the place to time it."""
+    server.terminate()
+    try:
+        server.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
