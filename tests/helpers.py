@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -30,6 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples"
 THREE_QUEUES = SAMPLES / "asterisk22_three_queues.queue_log"
 FLOORWATCH = [sys.executable, "-m", "floorwatch"]
+#: What the real Asterisk printed at the end of the three-queue run, and its queues' SL windows.
+QUEUE_SHOW = SAMPLES / "asterisk22_three_queues.queue_show.txt"
+PBX_WINDOWS = {"orders": 20, "returns": 30, "vip": 15}
 
 
 def ingest_file(
@@ -108,6 +112,18 @@ def children(pid: int) -> list[int]:
     for task in Path(f"/proc/{pid}/task").iterdir():
         found += [int(child) for child in (task / "children").read_text().split()]
     return found
+
+
+def stop_server(server: subprocess.Popen, grace_s: float = 30.0) -> None:
+    """SIGTERM, then SIGKILL after `grace_s`: a server that ends its sessions first (serve-web
+    waits for each browser's dashboard) can take many seconds on a loaded machine, and a
+    fixture's teardown is not the place to time it."""
+    server.terminate()
+    try:
+        server.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
 
 
 def free_port() -> int:
@@ -305,3 +321,29 @@ def private_sshd(tmp: Path, commands: dict[str, str]):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def queue_show() -> dict[str, dict]:
+    """`queue show` parsed: per queue C, A, SL, SL2, the window, and each member's calls."""
+    queues: dict[str, dict] = {}
+    current = None
+    for line in QUEUE_SHOW.read_text().splitlines():
+        head = re.match(
+            r"(\w+) has .* C:(\d+), A:(\d+), SL:([\d.]+)%, SL2:([\d.]+)% within (\d+)s", line
+        )
+        if head:
+            name, c, a, sl, sl2, window = head.groups()
+            current = queues[name] = {
+                "C": int(c),
+                "A": int(a),
+                "SL": sl,
+                "SL2": sl2,
+                "window": int(window),
+                "taken": {},
+            }
+            continue
+        member = re.match(r"\s+(\S+)(?: \((\S+)\))? .*has taken (\d+) calls", line)
+        if member and current is not None:
+            name, _, taken = member.groups()
+            current["taken"][name] = int(taken)
+    return queues

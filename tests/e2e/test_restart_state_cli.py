@@ -103,6 +103,7 @@ def agents_in_wrapup(db: Path) -> int:
 def test_a_schema_1_store_is_upgraded_and_the_ingest_carries_on(tmp_path):
     """A store written before schema 2 (made here by taking schema 2's additions back out of
     a real one): the ingest upgrades it in place and carries on from its checkpoint."""
+    from floorwatch.store.schema import SCHEMA_VERSION, TABLES
     from tests.helpers import call_lines, stored_lines
 
     feed, db = tmp_path / "queue_log", tmp_path / "floor.db"
@@ -113,18 +114,17 @@ def test_a_schema_1_store_is_upgraded_and_the_ingest_carries_on(tmp_path):
         == 0
     )
     conn = sqlite3.connect(db, isolation_level=None)
-    for table in ("feed_losses", "recent_marks", "pending_penalties"):
-        conn.execute(f"DROP TABLE {table}")
-    for table, column in (
-        ("rejects", "raw_bytes"),
-        ("sources", "generations"),
-        ("calls", "seen_by"),
-        ("calls", "inferred"),
-        ("calls", "closed_no"),
-        ("calls", "miss_counts"),
-        ("agents", "last_call_ref"),
-    ):
-        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    # Every table and column that came after schema 1, as store/schema.py declares them.
+    for table in TABLES:
+        if table.since > 1:
+            conn.execute(f"DROP TABLE {table.name}")
+            continue
+        for column in table.columns:
+            if column.since > 1:
+                for index in table.indexes:
+                    if column.name in index.ddl(table.name):
+                        conn.execute(f"DROP INDEX IF EXISTS {index.name}")
+                conn.execute(f"ALTER TABLE {table.name} DROP COLUMN {column.name}")
     conn.execute("PRAGMA user_version = 1")
     conn.close()
     with feed.open("a") as out:
@@ -134,7 +134,7 @@ def test_a_schema_1_store_is_upgraded_and_the_ingest_carries_on(tmp_path):
     assert result.stdout.startswith("150 events, 0 rejects, 100 calls")
     assert stored_lines(db) == lines
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+    assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     assert conn.execute("SELECT count(*) FROM calls WHERE closed_no IS NOT NULL").fetchone() == (
         50,
     )

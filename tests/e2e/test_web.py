@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from floorwatch.modes.web import RECONNECT_SCRIPT
-from tests.helpers import FLOORWATCH, free_port, listening, wait_for
+from tests.helpers import FLOORWATCH, free_port, listening, stop_server, wait_for
 
 
 def handshake(
@@ -68,8 +68,7 @@ def serve_web(live_floor):  # noqa: F811
         wait_for(lambda: listening(port), what="serve-web to listen")
         yield port, server
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_server(server)
 
 
 def test_serve_web_refuses_other_sites(serve_web):

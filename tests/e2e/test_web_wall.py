@@ -15,7 +15,7 @@ import pytest
 from floorwatch.config import Config
 from floorwatch.modes.view import ViewerOptions
 from floorwatch.modes.web import FOCUS_SCRIPT, dashboard_command
-from tests.helpers import FLOORWATCH, free_port, wait_for
+from tests.helpers import FLOORWATCH, free_port, stop_server, wait_for
 from tests.helpers import listening as _listening
 
 from .test_web import page
@@ -49,8 +49,7 @@ def tv_server(live_floor):  # noqa: F811
         wait_for(lambda: _listening(port), what="serve-web to listen")
         yield port
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_server(server)
 
 
 def test_the_dashboard_command_carries_the_tv_options():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+from textual.widgets import Static
+
 from floorwatch.app import FloorwatchApp
 from floorwatch.config import Config, from_table
 from floorwatch.format import mask_caller
@@ -14,6 +16,7 @@ from floorwatch.snapshot.live import LiveFloor
 from floorwatch.widgets.agent_board import AgentBoard
 from floorwatch.widgets.queue_board import QueueBoard
 from floorwatch.widgets.waiting_callers import WaitingCallers
+from tests.helpers import PBX_WINDOWS, SAMPLE_END, THREE_QUEUES, ingest_file, queue_show
 
 NOW = 1795530000
 
@@ -148,3 +151,36 @@ async def test_the_queue_board_is_worst_first_and_sorts_with_the_agent_boards_ke
         await pilot.press("S")
         assert queues.order == ["support", "sales", "billing"]
         assert queues.sort_columns() == [c.key for c in queues.columns if c.sort is not None]
+
+
+async def test_the_queue_drill_down_shows_asterisks_own_counters(tmp_path):
+    """Enter on a queue: beside floorwatch's numbers, `queue show`'s C, A, SL and SL2, equal to
+    what the real Asterisk printed at the end of the shared run."""
+    config = from_table(
+        {
+            "timezone": "UTC",
+            "queues": {q: {"service_level": {"threshold_s": t}} for q, t in PBX_WINDOWS.items()},
+        }
+    )
+    db = ingest_file(tmp_path / "floor.db", THREE_QUEUES, config)
+    app = FloorwatchApp(LiveFloor(db, config, clock=lambda: SAMPLE_END, poll_s=0.02), config)
+    shown = queue_show()["orders"]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.update is not None)
+        app.push_screen(QueueScreen("orders"))
+        await until(
+            pilot, lambda: isinstance(app.screen, QueueScreen) and app.screen.query("#queue-pbx")
+        )
+        line = app.screen.query_one("#queue-pbx", Static)
+        expected = (
+            f"queue show (today): C {shown['C']}  A {shown['A']}  SL {shown['SL']}%  "
+            f"SL2 {shown['SL2']}%  within 20s"
+        )
+        try:
+            await until(pilot, lambda: str(line.render()) == expected)
+        except AssertionError:
+            raise AssertionError(f"{line.render()!s} != {expected}") from None
+        assert app.live._queue_focus == "orders"
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, QueueScreen))
+        assert app.live._queue_focus is None  # the floor no longer reads the counters
