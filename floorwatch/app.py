@@ -29,6 +29,7 @@ from floorwatch.screens.help import HelpScreen
 from floorwatch.screens.palette import FloorCommands
 from floorwatch.screens.wallboard import WallboardScreen
 from floorwatch.severity import severity_variables
+from floorwatch.snapshot.control_client import ControlAccess, control_access
 from floorwatch.snapshot.live import FeedProblem, FloorUpdate, LiveFloor
 from floorwatch.widgets.guard import describe
 
@@ -94,6 +95,7 @@ class FloorwatchApp(App):
         start: str = "floor",
         theme: str | None = None,
         glyphs: Glyphs | None = None,
+        control: ControlAccess | None = None,
     ):
         super().__init__()
         #: Unicode, or ASCII when the terminal's locale is not UTF-8 (`[display] ascii`).
@@ -107,6 +109,10 @@ class FloorwatchApp(App):
         #: A word in the header saying what this is (demo, replay) when not a live floor.
         self.banner = banner
         self.config = config
+        #: Whether this viewer can act through the ingest (the action keys), and if not why.
+        self.control = control or control_access(config.control_socket(live.db_path))
+        #: The supervisor's extension for listen / whisper / barge, once asked.
+        self.supervisor_extension: str | None = None
         self.wall = self.start == "wall"
         self.wall_queue = wall_queue
         self.rotate_s = rotate_s

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from floorwatch.control_config import ControlConfig, ControlConfigError
 from floorwatch.display_config import DisplayConfig, DisplayConfigError, WallboardConfig
 
 DEFAULT_WRAPUP_REASONS = ("ACW", "Wrap-up", "Wrapup", "Wrap up", "After call work")
@@ -208,6 +209,7 @@ class Config:
     callers: CallersConfig = field(default_factory=CallersConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     wallboard: WallboardConfig = field(default_factory=WallboardConfig)
+    control: ControlConfig = field(default_factory=ControlConfig)
     #: Where the file was read from (None for the defaults).
     path: Path | None = field(default=None, metadata={"internal": True})
 
@@ -236,6 +238,12 @@ class Config:
         return DeriveConfig(
             wrapup_reasons=tuple(self.agents.wrapup_reasons), aliases=dict(self.agents.aliases)
         )
+
+    def control_socket(self, database: str | Path) -> Path:
+        """Where the ingest's control socket is: `[control] socket`, else beside the database."""
+        if self.control.socket:
+            return self.resolve(self.control.socket)
+        return Path(f"{database}.control")
 
     def resolve(self, path: str) -> Path:
         """A path from the file, relative to the file's own directory."""
@@ -389,6 +397,10 @@ def from_table(table: dict[str, Any], origin: str = "config") -> Config:
             config.display.check()
             config.wallboard.check()
         except DisplayConfigError as error:
+            raise ConfigError(str(error)) from None
+        try:
+            config.control.check()
+        except ControlConfigError as error:
             raise ConfigError(str(error)) from None
         for index, source in enumerate(config.sources):
             if ":" not in source.spec:

@@ -99,6 +99,69 @@ class FloorTracker:
         return "".join(out).encode()
 
 
+#: What Asterisk 22 answers each action floorwatch sends when it works (app_queue.c, manager.c).
+ACTION_SUCCESS = {
+    "QueuePause": "Interface paused successfully",
+    "QueueAdd": "Added interface to queue",
+    "QueueRemove": "Removed interface from queue",
+    "QueuePenalty": "Interface penalty set successfully",
+    "Originate": "Originate successfully queued",
+}
+#: The real answer to an action the account's write classes do not grant (unknown_action_prelogin.raw).
+PERMISSION_DENIED = "Permission denied"
+
+
+def unknown_action(name: str) -> str:
+    """The real answer to an action Asterisk does not have (unknown_action.raw)."""
+    return f"Invalid/unknown command: {name}. Use Action: ListCommands to show available commands."
+
+
+def member_names(status: bytes) -> dict[str, str]:
+    """Interface -> member name, from the QueueMember blocks of a QueueStatus answer."""
+    names = {}
+    for block in status.split(b"\r\n\r\n"):
+        fields = dict(line.split(": ", 1) for line in block.decode().split("\r\n") if ": " in line)
+        if fields.get("Event") == "QueueMember":
+            names[fields.get("Location", "")] = fields.get("Name", "")
+    return names
+
+
+def action_reply(
+    request: dict[str, str], errors: dict[str, str], names: dict[str, str]
+) -> tuple[bytes, bytes]:
+    """The Response block for an action after login, and the event its effect sends (or b"").
+    `errors`: action name -> the Message of an Error answer to it (None: no answer at all);
+    `names`: interface -> member name (the PBX names the member in its events)."""
+    name, action_id = request.get("Action", ""), request.get("ActionID", "")
+    if name in errors and errors[name] is None:
+        return b"", b""
+    if name in errors:
+        response, message = "Error", errors[name]
+    elif name in ACTION_SUCCESS:
+        response, message = "Success", ACTION_SUCCESS[name]
+        if name == "QueuePause" and request.get("Paused") == "false":
+            message = "Interface unpaused successfully"
+    else:
+        response, message = "Error", unknown_action(name)
+    reply = f"Response: {response}\r\nActionID: {action_id}\r\nMessage: {message}\r\n\r\n"
+    effect = b""
+    if response == "Success" and name == "QueuePause":
+        paused = "1" if request.get("Paused") == "true" else "0"
+        effect = (
+            ami_block(
+                Event="QueueMemberPause",
+                Privilege="agent,all",
+                Queue=request.get("Queue", "orders"),
+                MemberName=names.get(request.get("Interface", ""), request.get("Interface", "")),
+                Interface=request.get("Interface", ""),
+                Paused=paused,
+                PausedReason=request.get("Reason", ""),
+            )
+            + b"\r\n\r\n"
+        )
+    return reply.encode(), effect
+
+
 class AmiServer:
     """Serves one script to every connection, in turn, on a thread of its own.
 
@@ -122,6 +185,8 @@ class AmiServer:
         stream_after_login: bool = False,
         close_at_end: bool = False,
         chunk: int = 1 << 16,
+        answer_actions: bool = False,
+        action_errors: dict[str, str | None] | None = None,
     ):
         self.stream = stream
         self.secret = secret
@@ -132,6 +197,12 @@ class AmiServer:
         self.stream_after_login = stream_after_login
         self.close_at_end = close_at_end
         self.chunk = chunk
+        #: Keep reading after the sync: record every action (`received`) and answer it.
+        self.answer_actions = answer_actions
+        self.action_errors = dict(action_errors or {})
+        self.received: list[dict[str, str]] = []
+        self.names: dict[str, str] = {}
+        self._send_lock = threading.Lock()
         self.position = 0  # where in `stream` the next connection carries on
         self.tracker = FloorTracker()
         self.connections = 0
@@ -206,12 +277,30 @@ class AmiServer:
                 self.actions.append(request.get("Action", ""))
                 if request.get("Action") == "QueueStatus":
                     reply = self.status_reply or self.tracker.status_reply
-                    conn.sendall(reply(request.get("ActionID", "")))
+                    status = reply(request.get("ActionID", ""))
+                    self.names.update(member_names(status))
+                    conn.sendall(status)
                     break
             else:
                 return
+        if self.answer_actions:
+            threading.Thread(
+                target=self._answer, args=(conn, actions), daemon=True, name="ami actions"
+            ).start()
         self._release.wait()
         self._replay(conn)
+
+    def _answer(self, conn: socket.socket, actions) -> None:
+        """Record and answer each action the client sends after the sync."""
+        try:
+            for request in actions:
+                self.received.append(request)
+                reply, effect = action_reply(request, self.action_errors, self.names)
+                if reply:
+                    with self._send_lock:
+                        conn.sendall(reply + effect)
+        except OSError:
+            return
 
     def _replay(self, conn: socket.socket) -> None:
         stream = self.stream
@@ -220,8 +309,12 @@ class AmiServer:
             end = min(self.position + self.chunk, len(stream))
             if drop is not None and drop < end:
                 end = max(drop, self.position)
+            if self.answer_actions and drop is None and end < len(stream):
+                boundary = stream.rfind(b"\r\n\r\n", self.position, end)
+                end = boundary + 4 if boundary >= 0 else end  # answers go between blocks
             piece = stream[self.position : end]
-            conn.sendall(piece)
+            with self._send_lock:
+                conn.sendall(piece)
             if drop is not None and end == drop:
                 # Cut here. The next connection resumes at the start of the block we cut.
                 block_start = stream.rfind(b"\r\n\r\n", 0, end)

@@ -3,7 +3,10 @@ subprocess, and waiting for a condition (never for a time) in a process or in a 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -14,8 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from floorwatch.app import FloorwatchApp
-from floorwatch.config import Config, load
+from floorwatch.config import Config, from_table, load
+from floorwatch.control_protocol import ACTIONS, ControlReply, ControlRequest
 from floorwatch.ingest.pipeline import Ingest
+from floorwatch.modes.feeds import FeedSpec
+from floorwatch.modes.ingest_only import IngestOptions, ingest_feeds
+from floorwatch.snapshot.control_client import ControlClient
 from floorwatch.snapshot.live import LiveFloor
 from floorwatch.sources import open_source
 from floorwatch.store.database import Store
@@ -140,9 +147,12 @@ EXAMPLE_CONFIG = ROOT / "data" / "floorwatch.toml"
 SAMPLE_END = 1795530910.0  # ten seconds after the sample's last line (2026-11-24 14:35:10 UTC)
 
 
-def make_app(db: Path, clock: float = SAMPLE_END, **options) -> FloorwatchApp:
-    """The real App on a live floor whose clock stands still at `clock`."""
-    config = load(EXAMPLE_CONFIG)
+def make_app(
+    db: Path, clock: float = SAMPLE_END, config: Config | None = None, **options
+) -> FloorwatchApp:
+    """The real App on a live floor whose clock stands still at `clock` (the example config
+    unless another is given)."""
+    config = config or load(EXAMPLE_CONFIG)
     return FloorwatchApp(LiveFloor(db, config, clock=lambda: clock, poll_s=0.02), config, **options)
 
 
@@ -221,6 +231,96 @@ def assert_same_floor(restarted: Path, whole: Path, tables=DERIVED) -> None:
             pair for pair in zip(got[table], expected[table], strict=True) if pair[0] != pair[1]
         ]
         assert not differing, (table, len(differing), differing[:3])
+
+
+# Supervisor actions: `floorwatch ingest` with its control socket, in a thread of the test.
+class RunningIngest:
+    """`ingest_feeds` (what `floorwatch ingest` runs) in a thread, with [control] on and every
+    action allowed unless `control` says otherwise."""
+
+    def __init__(self, tmp: Path, specs: list[FeedSpec], control: dict | None = None):
+        self.db = tmp / "floor.db"
+        table: dict = {"timezone": "UTC", "control": {"enabled": True, "actions": list(ACTIONS)}}
+        table["control"].update(control or {})
+        self.config: Config = from_table(table)
+        self.socket = self.config.control_socket(self.db)
+        self.stop = threading.Event()
+        self.errors: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run, args=(specs,), daemon=True)
+        self.thread.start()
+        wait_for(lambda: self.socket.exists() or self.errors, what="the control socket")
+        assert not self.errors, self.errors
+
+    def _run(self, specs: list[FeedSpec]) -> None:
+        try:
+            options = IngestOptions(follow=True, burnout=False)
+            ingest_feeds(self.db, self.config, specs, options, self.stop)
+        except BaseException as error:
+            self.errors.append(error)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=15)
+
+    def send(self, **request) -> ControlReply:
+        return ControlClient(self.socket).send(ControlRequest(**request))
+
+    def audit(self) -> list[dict]:
+        """The actions table, a dict per row, in order."""
+        conn = sqlite3.connect(self.db)
+        conn.row_factory = sqlite3.Row
+        rows = [dict(row) for row in conn.execute("SELECT * FROM actions ORDER BY id")]
+        conn.close()
+        return rows
+
+
+@contextlib.contextmanager
+def private_sshd(tmp: Path, commands: dict[str, str]):
+    """Our own sshd on a loopback port, one key per entry of `commands`, each forced to its
+    command (`command=...,restrict,pty`). Yields (ssh client argv, {name: key path}, target).
+    Skips, saying why, where sshd cannot run (not installed, not root)."""
+    import pytest
+
+    for tool in ("/usr/sbin/sshd", "ssh", "ssh-keygen", "tmux"):
+        if not shutil.which(tool):
+            pytest.skip(f"{tool} is not installed (make test installs openssh-server and tmux)")
+    if os.geteuid() != 0:
+        pytest.skip("a private sshd that logs in as this user needs root here")
+    keys = {}
+    for name in ("host", *commands):
+        path = tmp / f"{name}_key"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+        keys[name] = path
+    authorized = tmp / "authorized_keys"
+    authorized.write_text(
+        "".join(
+            f'command="{command}",restrict,pty {keys[name].with_suffix(".pub").read_text()}'
+            for name, command in commands.items()
+        )
+    )
+    port = free_port()
+    user = os.environ.get("USER") or "root"
+    config_file = tmp / "sshd_config"
+    config_file.write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {keys['host']}\n"
+        f"PidFile {tmp / 'sshd.pid'}\nAuthorizedKeysFile {authorized}\nStrictModes no\n"
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+        f"PermitRootLogin prohibit-password\nAllowUsers {user}\nLogLevel ERROR\n"
+    )
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    server = subprocess.Popen(
+        ["/usr/sbin/sshd", "-D", "-e", "-f", str(config_file)], stderr=subprocess.PIPE, text=True
+    )
+    wait_for(lambda: listening(port) or server.poll() is not None, what="sshd")
+    if server.poll() is not None:
+        pytest.skip(f"sshd cannot run here: {server.stderr.read().strip()[:200]}")
+    client = ["ssh", "-p", str(port), "-o", "StrictHostKeyChecking=no"]
+    client += ["-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes"]
+    try:
+        yield client, keys, f"{user}@127.0.0.1"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def queue_show() -> dict[str, dict]:

@@ -95,6 +95,45 @@ def burnout_command(
     )
 
 
+@click.command("actions")
+@db_option()
+@config_option()
+@click.option(
+    "--since",
+    "since",
+    default="1d",
+    show_default=True,
+    metavar="DURATION",
+    help="How far back: 90m, 12h, 1d...",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per action).")
+def actions_command(
+    db_path: str | None, config_path: str | None, since: str, as_json: bool
+) -> None:
+    """The audit of supervisor actions: who asked what, when, and what the PBX answered."""
+    import json
+
+    from rich.console import Console
+
+    from floorwatch.modes.one_shot import read_actions
+    from floorwatch.reports.actions_text import actions_table
+
+    config = load_config(config_path)
+    database = database_path(db_path, config)
+    window_s = parse_duration(since)
+    with errors():
+        start, rows = read_actions(database, window_s)
+    if as_json:
+        click.echo(
+            json.dumps({"since": start, "actions": [row.to_dict() for row in rows]}, indent=2)
+        )
+        return
+    if not rows:
+        click.echo(f"no supervisor actions in the last {since}")
+        return
+    Console(width=160, markup=False, emoji=False).print(actions_table(rows, config.tzinfo()))
+
+
 @click.command()
 @click.option(
     "--calls",

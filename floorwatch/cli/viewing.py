@@ -4,6 +4,7 @@ and `serve-web` (dashboards in browsers). The modes they start are in floorwatch
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import click
 
@@ -22,6 +23,13 @@ from floorwatch.cli.options import (
 @db_option()
 @config_option()
 @viewer_options
+@click.option(
+    "--read-only",
+    "read_only",
+    is_flag=True,
+    help="No action keys, even where the ingest's control socket would take them "
+    "(for an SSH key that must only watch).",
+)
 def dash(
     db_path: str | None,
     config_path: str | None,
@@ -30,6 +38,7 @@ def dash(
     rotate_s: float | None,
     start: str,
     theme: str | None,
+    read_only: bool,
 ) -> None:
     """Open the floor dashboard: a read-only viewer (any number may run beside the ingest)."""
     import os
@@ -44,7 +53,8 @@ def dash(
     if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Over SSH a command given to a dashboard-only key lands here without a terminal.
         raise FloorwatchError("the dashboard needs a terminal (over SSH: ssh -t)")
-    app = run_dashboard(database, config, viewer(wall, wall_queue, rotate_s, start, theme))
+    view = replace(viewer(wall, wall_queue, rotate_s, start, theme), read_only=read_only)
+    app = run_dashboard(database, config, view)
     check_dashboard(failure_line(app))
 
 

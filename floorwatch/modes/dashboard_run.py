@@ -68,7 +68,14 @@ def dashboard_app(
     """A dashboard following the store at `database` read-only, by `clock`'s time (None: the
     feed clock the store records, a demo's or a replay's, else the wall clock)."""
     from floorwatch.app import FloorwatchApp
+    from floorwatch.snapshot.control_client import ControlAccess
     from floorwatch.snapshot.live import LiveFloor
+
+    control = None
+    if view.read_only:
+        control = ControlAccess(
+            config.control_socket(database), False, "this dashboard was started with --read-only"
+        )
 
     return FloorwatchApp(
         LiveFloor(database, config, clock=clock),
@@ -80,6 +87,7 @@ def dashboard_app(
         replay=replay,
         start=view.start,
         theme=view.theme,
+        control=control,
     )
 
 

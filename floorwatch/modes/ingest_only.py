@@ -15,10 +15,12 @@ from pathlib import Path
 
 from floorwatch.config import Config
 from floorwatch.ingest.burnout_monitor import BurnoutMonitor
+from floorwatch.ingest.control_server import ControlServer, group_id
 from floorwatch.ingest.pipeline import Ingest, IngestSummary
 from floorwatch.ingest.progress import IngestProgress
 from floorwatch.modes.feeds import FeedSpec, open_feeds
 from floorwatch.sources.base import FeedLoss, scrub_secrets
+from floorwatch.store.action_log import ActionLog
 from floorwatch.store.database import Store
 
 
@@ -68,8 +70,13 @@ def ingest_feeds(
         rotation_grace=options.rotation_grace,
     )
     scrub_secrets()  # read by now: nothing started from here on inherits it
+    if config.control.enabled and config.control.group:
+        group_id(config.control.group)  # a wrong group is said before the store is touched
     store = Store.open(database, config.derive_config())
+    control: ControlServer | None = None
     try:
+        if config.control.enabled:
+            control = start_control(database, config, feeds)
         with bar:
             for feed in feeds:
                 bar.add(feed.name, feed.size())
@@ -86,5 +93,22 @@ def ingest_feeds(
                 if monitor is not None:
                     monitor.close()
     finally:
+        if control is not None:
+            control.close()
+            control.audit.close()
         store.close()
     return IngestOutcome(summary, run.errors)
+
+
+def start_control(database: str | Path, config: Config, feeds: Sequence) -> ControlServer:
+    """The control socket beside the store, acting through the feeds that hold an AMI
+    connection (none: every action is refused, and audited, with that reason)."""
+    targets = [feed for feed in feeds if hasattr(feed, "interface_of")]
+    audit = ActionLog(database)
+    server = ControlServer(config.control_socket(database), config.control, targets, audit)
+    try:
+        server.start()
+    except BaseException:
+        audit.close()
+        raise
+    return server

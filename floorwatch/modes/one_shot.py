@@ -16,6 +16,7 @@ from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.reader import FloorReader, load_flags, load_pbx_counters
 from floorwatch.store.database import Store
 from floorwatch.store.feed_clock import recorded_feed_clock
+from floorwatch.store.rows import ActionRow
 
 
 def read_floor(
@@ -64,3 +65,11 @@ def read_flags(database: str | Path, agent: str | None, window_s: float) -> Flag
     finally:
         store.close()
     return FlagWindow(now - window_s, now, flags)
+
+
+def read_actions(database: str | Path, window_s: float) -> tuple[float, list[ActionRow]]:
+    """The audit rows of supervisor actions of the last `window_s` seconds, and where the
+    window starts. Raises StoreError for a database that is missing or not floorwatch's."""
+    since = time.time() - window_s
+    with Store.open_readonly(database) as store:
+        return since, store.queries.actions(since)

@@ -13,9 +13,11 @@ from pathlib import Path
 
 from floorwatch.config import Config
 from floorwatch.ingest.burnout_monitor import BurnoutMonitor
+from floorwatch.ingest.control_server import ControlServer
 from floorwatch.ingest.pipeline import Ingest
 from floorwatch.modes.dashboard_run import BackgroundIngest, DashboardOutcome, dashboard_app, ended
 from floorwatch.modes.feeds import configured_feeds, open_feeds
+from floorwatch.modes.ingest_only import start_control
 from floorwatch.modes.view import ViewerOptions
 from floorwatch.store.database import Store
 
@@ -29,11 +31,19 @@ class SingleScreen:
         self.database = database
         self.feeds: list = []
         self.store: Store | None = None
+        #: The control socket, with `[control] enabled` (its own dashboard can act through it).
+        self.control: ControlServer | None = None
 
     def open(self) -> None:
         # A refused AMI login must not end the dashboard: it is shown and retried.
         self.feeds = open_feeds(configured_feeds(self.config), follow=True, fatal_login=False)
         self.store = Store.open(self.database, self.config.derive_config())
+        if self.config.control.enabled:
+            try:
+                self.control = start_control(self.database, self.config, self.feeds)
+            except BaseException:
+                self.store.close()
+                raise
 
     def run(self, view: ViewerOptions = ViewerOptions()) -> DashboardOutcome:
         """The dashboard until it ends, the ingest beside it; then the ingest stops."""
@@ -43,6 +53,9 @@ class SingleScreen:
         monitor = BurnoutMonitor(self.database, self.config, every_s=5.0, clock=time.time)
 
         def closed() -> None:
+            if self.control is not None:
+                self.control.close()
+                self.control.audit.close()
             monitor.close()
             store.close()
 

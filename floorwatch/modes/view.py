@@ -19,3 +19,5 @@ class ViewerOptions:
     start: str = "floor"
     #: A Textual theme for this viewer instead of the config's `[display] theme`.
     theme: str | None = None
+    #: No action keys, whatever the control socket allows (`dash --read-only`, every browser).
+    read_only: bool = False

@@ -276,7 +276,8 @@ class FloorServer(Server):
 
 def dashboard_command(database: str | Path, config: Config, view: ViewerOptions) -> str:
     """The command each page's session runs: `floorwatch dash` on the same store and config."""
-    command = [sys.executable, "-m", "floorwatch", "dash", "--db", str(database)]
+    # A browser has no login of its own here: its dashboards never act (--read-only).
+    command = [sys.executable, "-m", "floorwatch", "dash", "--read-only", "--db", str(database)]
     if config.path is not None:
         command += ["--config", str(config.path)]
     if view.wall:

@@ -15,11 +15,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from floorwatch.format import percent, seconds, state_label
+from floorwatch.screens.supervisor_actions import ActionFlow
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.snapshot.reader import AgentDay
 from floorwatch.snapshot.timeline import agent_stretches
 from floorwatch.store.rows import IntervalRow
+from floorwatch.widgets.action_keys import ACTION_BINDINGS, action_key_shown
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import Column, LiveTable
 from floorwatch.widgets.safe_content import content
@@ -53,6 +55,7 @@ class AgentScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("tab", "focus_next", "Next table", show=False),
+        *ACTION_BINDINGS,
     ]
 
     def __init__(self, agent: str):
@@ -119,6 +122,12 @@ class AgentScreen(Screen):
         self.app.live.focus(self.agent)
         self.query_one("#agent-calls", LiveTable).focus()
         self.watch(self.app, "update", self.show_update)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action_key_shown(self, action, parameters)
+
+    def action_act(self, action: str) -> None:
+        ActionFlow(self, self.agent).start(action)
 
     def action_back(self) -> None:
         self.app.live.focus(None)

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
 from floorwatch.screens.pickers import FilterScreen, SearchScreen
+from floorwatch.screens.supervisor_actions import ActionFlow
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.agent_board import AgentBoard
 from floorwatch.widgets.burnout_panel import BurnoutPanel
@@ -124,6 +125,10 @@ class FloorScreen(Screen):
             header.show(self.app.update.snapshot)
         elif problem:
             header.show_problem(problem)  # nothing to show yet, so say why
+
+    @on(AgentBoard.ActRequested)
+    def _act(self, event: AgentBoard.ActRequested) -> None:
+        ActionFlow(self, event.agent).start(event.action)
 
     def action_report(self) -> None:
         """Today's intervals for the queue under the queue board's cursor."""

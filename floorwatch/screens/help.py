@@ -11,6 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from floorwatch.safe_text import printable
+
 
 def key_rows(screen: Screen) -> list[tuple[str, str]]:
     """(keys, what they do) for the bindings active on `screen`: its widgets', its own and the
@@ -47,10 +49,20 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, underneath: Screen):
         super().__init__()
         self.rows = key_rows(underneath)
+        control = getattr(underneath.app, "control", None)
+        #: Why the action keys (pause, unpause, queues, listen...) are not here, if they are not.
+        self.no_actions = (
+            f"No action keys (pause, unpause, add/remove queue, listen, whisper, barge): "
+            f"{control.why}"
+            if control is not None and not control.usable
+            else ""
+        )
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static("[b]floorwatch keys[/b]  (escape closes)", id="help-title")
+            if self.no_actions:
+                yield Static(printable(self.no_actions), id="help-no-actions", markup=False)
             yield Static(key_table(self.rows), id="help-keys")
             yield Static(
                 "States: ● available  ◎ ringing  ◆ on call  ✎ wrap-up  ‖ paused  ○ offline\n"

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from floorwatch.store import schema
 from floorwatch.store.rows import (
+    ActionRow,
     AgentRow,
     CallRow,
     FlagRow,
@@ -35,6 +36,7 @@ _TABLE_OF = {
     AgentRow: schema.AGENTS,
     SourceStatus: schema.SOURCES,
     FlagRow: schema.BURNOUT_FLAGS,
+    ActionRow: schema.ACTIONS,
 }
 
 
@@ -288,3 +290,7 @@ class StoreQueries:
             where += " AND agent = ?"
             params.append(agent)
         return self._rows(FlagRow, where + " ORDER BY raised_at", params)
+
+    def actions(self, since: float) -> list[ActionRow]:
+        """The audit of supervisor actions from `since` on, oldest first."""
+        return self._rows(ActionRow, "at >= ? ORDER BY at, id", (since,))

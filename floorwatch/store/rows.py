@@ -101,3 +101,27 @@ class FlagRow:
     evidence: str | None
     stretch_start: float | None
     stretch_end: float | None
+
+
+@dataclass(slots=True)
+class ActionRow:
+    """One supervisor action as the audit keeps it (schema.ACTIONS)."""
+
+    id: int
+    at: float
+    user: str
+    uid: int | None
+    pid: int | None
+    action: str
+    agent: str | None
+    queue: str | None
+    reason: str | None
+    penalty: int | None
+    extension: str | None
+    source: str | None
+    ami_action: str | None
+    outcome: str
+    answer: str | None
+
+    def to_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.__slots__}

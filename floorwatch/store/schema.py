@@ -340,6 +340,36 @@ BURNOUT_FLAGS = Table(
     ),
 )
 
+ACTIONS = Table(
+    "actions",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        # When the request came (the ingest's clock), and who sent it: the OS user of the
+        # control socket's peer (SO_PEERCRED), never a name the request gives itself.
+        _c("at", "REAL", not_null=True),
+        _c("user", "TEXT", not_null=True),
+        _c("uid", "INTEGER"),
+        _c("pid", "INTEGER"),
+        # What was asked (control_protocol.ControlRequest), as asked.
+        _c("action", "TEXT", not_null=True),
+        _c("agent", "TEXT"),
+        _c("queue", "TEXT"),
+        _c("reason", "TEXT"),
+        _c("penalty", "INTEGER"),
+        _c("extension", "TEXT"),
+        # The AMI source it went to and the action sent (name and headers, as JSON).
+        _c("source", "TEXT"),
+        _c("ami_action", "TEXT"),
+        # done (the PBX said Success), failed (the PBX said no, or did not answer) or refused
+        # (by floorwatch, before the PBX: not allowed, bad input, no AMI source).
+        _c("outcome", "TEXT", not_null=True),
+        # The PBX's Message, or why floorwatch refused.
+        _c("answer", "TEXT"),
+    ),
+    indexes=(Index("actions_at", "(at)"),),
+    since=3,
+)
+
 #: Every table, in the order a fresh store creates them.
 TABLES: tuple[Table, ...] = (
     META,
@@ -357,6 +387,7 @@ TABLES: tuple[Table, ...] = (
     MEMBERSHIPS,
     MISSES,
     BURNOUT_FLAGS,
+    ACTIONS,
 )
 
 

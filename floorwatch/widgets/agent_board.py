@@ -12,6 +12,7 @@ from textual.message import Message
 from floorwatch.config import Config
 from floorwatch.format import ON_CALL, PAUSED, STATE_ORDER, WRAPUP, level, seconds, state_label
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
+from floorwatch.widgets.action_keys import ACTION_BINDINGS, action_key_shown
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column
 from floorwatch.widgets.sortable_board import SortableBoard
@@ -116,7 +117,16 @@ class AgentBoard(SortableBoard[AgentSnapshot]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "filter", "Filter"),
         Binding("slash", "search", "Search", key_display="/"),
+        *ACTION_BINDINGS,
     ]
+
+    class ActRequested(Message):
+        """An action key on an agent: the screen asks what it needs and confirms."""
+
+        def __init__(self, action: str, agent: str):
+            super().__init__()
+            self.action = action
+            self.agent = agent
 
     class SearchRequested(Message):
         """`/`: the screen opens the agent search."""
@@ -134,6 +144,14 @@ class AgentBoard(SortableBoard[AgentSnapshot]):
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:
         self.update_rows(snapshot.agents, snapshot.at)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action_key_shown(self, action, parameters)
+
+    def action_act(self, action: str) -> None:
+        agent = self.cursor_key
+        if agent is not None:
+            self.post_message(self.ActRequested(action, str(agent)))
 
     def action_filter(self) -> None:
         self.post_message(self.FilterRequested())

@@ -56,7 +56,7 @@ def test_the_dashboard_command_carries_the_tv_options():
     command = dashboard_command(
         "/x/floor.db", Config(), ViewerOptions(start="map", theme="textual-light")
     )
-    assert command.endswith("dash --db /x/floor.db --start map --theme textual-light")
+    assert command.endswith("dash --read-only --db /x/floor.db --start map --theme textual-light")
     assert "--wall" in dashboard_command("/x/floor.db", Config(), ViewerOptions(wall=True))
 
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from floorwatch.events import Event
+from floorwatch.sources.ami.action_channel import ActionChannel, AmiReply
+from floorwatch.sources.ami.actions import AmiAction, MemberInterfaces
 from floorwatch.sources.ami.protocol import BlockFramer, action, event_name, parse_block
 from floorwatch.sources.ami.translate import AmiTranslator, BlockError
 from floorwatch.sources.base import SECRET_ENV, Batch, Checkpoint, Emit, Reject, SourceError
@@ -145,6 +147,10 @@ class AmiSource:
         self.events = 0
         self._secret: str | None = None
         self._action_ids = itertools.count(1)
+        #: Member -> interface, as this PBX has named them (for actions on a member).
+        self.members = MemberInterfaces()
+        #: Actions sent on the live connection from other threads (the control socket's).
+        self.channel = ActionChannel(str(self.address), self._action_ids)
 
     # ----------------------------------------------------------------- Source protocol
     def check(self) -> None:
@@ -161,6 +167,21 @@ class AmiSource:
         if self._secret is None:
             self.check()
         asyncio.run(self._run(emit, stop))
+
+    # ----------------------------------------------------------------- actions
+    @property
+    def connected(self) -> bool:
+        """Logged in now: an action can be sent."""
+        return self.channel.connected
+
+    def interface_of(self, agent: str) -> str | None:
+        """The member's interface, if this PBX has named `agent` as one of its members."""
+        return self.members.interface(agent)
+
+    def perform(self, request: AmiAction, timeout: float) -> AmiReply:
+        """Send an action on the live connection and wait for the PBX's answer (from any
+        thread but the source's own: action_channel.py)."""
+        return self.channel.perform(request, timeout)
 
     # ----------------------------------------------------------------- connection loop
     async def _run(self, emit: Emit, stop: threading.Event) -> None:
@@ -210,6 +231,7 @@ class AmiSource:
         try:
             return await self._converse(reader, writer, emit, stop)
         finally:
+            self.channel.close()
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
@@ -293,12 +315,22 @@ class AmiSource:
                 block = parse_block(raw)
                 for line in block.bad_lines:
                     rejects.append(Reject(None, line[:MAX_REJECT_TEXT], NOT_A_HEADER))
+                if (
+                    logged_in
+                    and name is None
+                    and self.channel.waiting
+                    and self.channel.answered(block.fields)
+                ):
+                    continue  # the answer to an action sent from the control socket
+                if name is not None:
+                    self.members.see(block.fields)
                 if not logged_in:
                     if block.response is None:
                         continue  # the only action sent so far is the login: this is not its answer
                     if block.response != "Success":
                         raise LoginRefused(block.fields.get("Message") or block.response)
                     logged_in = True
+                    self.channel.open(writer)
                     emit(Batch(self.name, FORMAT, status="connected", status_detail=self._detail()))
                     writer.write(
                         action("QueueStatus", ActionID=f"floorwatch-sync-{next(self._action_ids)}")
