@@ -27,9 +27,11 @@ from floorwatch.screens.floor import FloorScreen
 from floorwatch.screens.floor_map import FloorMapScreen
 from floorwatch.screens.help import HelpScreen
 from floorwatch.screens.palette import FloorCommands
+from floorwatch.screens.rewind import REWIND_BINDINGS, Rewinding
 from floorwatch.screens.wallboard import WallboardScreen
 from floorwatch.severity import severity_variables
 from floorwatch.snapshot.live import FeedProblem, FloorUpdate, LiveFloor
+from floorwatch.snapshot.lookback import Lookback
 from floorwatch.widgets.guard import describe
 
 
@@ -45,7 +47,7 @@ class ReplayKeys(Protocol):
     def describe(self) -> str: ...
 
 
-class FloorwatchApp(App):
+class FloorwatchApp(Rewinding, App):
     """A read-only viewer of one floorwatch store."""
 
     CSS_PATH = ["app.tcss", "severity.tcss"]
@@ -64,6 +66,7 @@ class FloorwatchApp(App):
         Binding("p", "replay_pause", "Pause replay"),
         Binding("plus,equals_sign", "replay_faster", "Faster", key_display="+"),
         Binding("minus", "replay_slower", "Slower", key_display="-"),
+        *REWIND_BINDINGS,
     ]
 
     #: The latest floor shown (held back while frozen).
@@ -71,6 +74,8 @@ class FloorwatchApp(App):
     frozen: var[bool] = var(False)
     #: Why the store cannot be read right now, if it cannot.
     problem: var[str | None] = var(None)
+    #: The instant the floor is rewound to (screens/rewind.py); None: live.
+    rewound_at: var[float | None] = var(None)
     #: Seconds before a live-floor worker that failed is started again.
     LIVE_RETRY_S = 2.0
 
@@ -112,6 +117,8 @@ class FloorwatchApp(App):
         self.rotate_s = rotate_s
         self._stop = threading.Event()
         self._latest: FloorUpdate | None = None
+        #: The past of the same store, on a connection of its own (rewind, explain).
+        self.lookback = Lookback(live.db_path, config)
         #: The error that ended the app, if one did (the command line says it in one line).
         self.failure: BaseException | None = None
 
@@ -150,6 +157,11 @@ class FloorwatchApp(App):
     def on_unmount(self) -> None:
         self._stop.set()
         self.live.wake()
+        self.lookback.close()
+
+    def watch_rewound_at(self, rewound_at: float | None) -> None:
+        """A different colour for every header while rewound (app.tcss: `.-rewound`)."""
+        self.set_class(rewound_at is not None, "-rewound")
 
     @work(thread=True, exclusive=True, group="live", exit_on_error=False, name="live floor")
     def follow(self) -> None:
@@ -163,7 +175,7 @@ class FloorwatchApp(App):
             return
         self.problem = None
         self._latest = update
-        if not self.frozen:
+        if not self.frozen and self.rewound_at is None:
             self.update = update
 
     class Notice(Message):
@@ -184,9 +196,11 @@ class FloorwatchApp(App):
 
     # ----------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The replay keys exist only in a replay."""
+        """The replay keys exist only in a replay; `live` only while rewound."""
         if action.startswith("replay_"):
             return self.replay is not None
+        if action == "live":
+            return self.rewound_at is not None
         return True
 
     def action_replay_pause(self) -> None:
@@ -204,7 +218,11 @@ class FloorwatchApp(App):
 
     def action_freeze(self) -> None:
         self.frozen = not self.frozen
-        if not self.frozen and self._latest is not None:
+        if self.frozen:
+            return
+        if self.rewound_at is not None:
+            self.reread_past()
+        elif self._latest is not None:
             self.update = self._latest
 
     def action_wallboard(self) -> None:
@@ -227,6 +245,7 @@ class FloorwatchApp(App):
         """Drill into an agent: the live thread loads the day while the screen is built."""
         self.live.focus(name)
         self.push_screen(AgentScreen(name))
+        self.reread_past()  # rewound: the agent's day up to the rewound instant
 
     # ----------------------------------------------------------------- worker failures
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
 from floorwatch.screens.pickers import FilterScreen, SearchScreen
+from floorwatch.screens.rewind import rewound_marker
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.agent_board import AgentBoard
 from floorwatch.widgets.burnout_panel import BurnoutPanel
@@ -67,6 +68,7 @@ class FloorScreen(Screen):
         self.watch(self.app, "update", self.show_update)
         self.watch(self.app, "frozen", self._frozen_changed)
         self.watch(self.app, "problem", self._problem_changed)
+        self.watch(self.app, "rewound_at", self._rewound_changed, init=False)
 
     def show_update(self, update: FloorUpdate | None) -> None:
         if update is None or self._hidden():
@@ -75,6 +77,7 @@ class FloorScreen(Screen):
         header = self.query_one(FloorHeader)
         replay = self.app.replay
         header.banner = replay.describe() if replay is not None else self.app.banner
+        header.rewound = rewound_marker(self.app)
         with self.app.batch_update():  # one frame for the whole floor
             header.show(snapshot)
             self.query_one(QueueBoard).show(snapshot)
@@ -114,6 +117,12 @@ class FloorScreen(Screen):
     def _frozen_changed(self, frozen: bool) -> None:
         header = self.query_one(FloorHeader)
         header.frozen = frozen
+        if self.app.update is not None:
+            header.show(self.app.update.snapshot)
+
+    def _rewound_changed(self, rewound_at: float | None) -> None:
+        header = self.query_one(FloorHeader)
+        header.rewound = rewound_marker(self.app)
         if self.app.update is not None:
             header.show(self.app.update.snapshot)
 
