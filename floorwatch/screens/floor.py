@@ -45,6 +45,7 @@ class FloorScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "burnout", "Burnout"),
         Binding("r", "report", "Report"),
+        Binding("e", "explain_floor", "Explain"),
         Binding("tab", "focus_next", "Next board", show=False),
         Binding("shift+tab", "focus_previous", "Previous board", show=False),
     ]
@@ -212,6 +213,26 @@ class FloorScreen(Screen):
         from floorwatch.screens.queue import QueueScreen
 
         self.app.push_screen(QueueScreen(str(event.key)))
+
+    def action_explain_floor(self) -> None:
+        """`e` outside the queue board: the header's numbers (the whole floor)."""
+        self.explain(None, "service_level", "today")
+
+    @on(QueueBoard.ExplainRequested)
+    def _explain_queue(self, event: QueueBoard.ExplainRequested) -> None:
+        """`e` on the queue board: the number of the column it is sorted by, else SL today."""
+        from floorwatch.snapshot.explain import COLUMN_METRICS
+
+        board = self.query_one(QueueBoard)
+        metric, window = COLUMN_METRICS.get(board.sort_column or "", ("service_level", "today"))
+        self.explain(event.queue, metric, window)
+
+    def explain(self, queue: str | None, metric: str, window: str) -> None:
+        from floorwatch.screens.explain import ExplainScreen
+
+        update = self.app.update
+        if update is not None:
+            self.app.push_screen(ExplainScreen(update.snapshot, queue, metric, window))
 
     @on(AgentBoard.SearchRequested)
     def search(self) -> None:
