@@ -67,6 +67,7 @@ class FloorwatchApp(Rewinding, App):
         Binding("plus,equals_sign", "replay_faster", "Faster", key_display="+"),
         Binding("minus", "replay_slower", "Slower", key_display="-"),
         *REWIND_BINDINGS,
+        Binding("H", "handover", "Handover"),
     ]
 
     #: The latest floor shown (held back while frozen).
@@ -119,6 +120,8 @@ class FloorwatchApp(Rewinding, App):
         self._latest: FloorUpdate | None = None
         #: The past of the same store, on a connection of its own (rewind, explain).
         self.lookback = Lookback(live.db_path, config)
+        #: The last handover file `H` wrote.
+        self.handover_file: str | None = None
         #: The error that ended the app, if one did (the command line says it in one line).
         self.failure: BaseException | None = None
 
@@ -201,6 +204,8 @@ class FloorwatchApp(Rewinding, App):
             return self.replay is not None
         if action == "live":
             return self.rewound_at is not None
+        if action == "handover":
+            return not self.is_web  # a browser's viewer writes nothing on the server's disk
         return True
 
     def action_replay_pause(self) -> None:
@@ -240,6 +245,27 @@ class FloorwatchApp(Rewinding, App):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def action_handover(self) -> None:
+        """`H`: the shift up to the floor shown (live or rewound) as Markdown, in a file."""
+        if self.update is not None:
+            self._write_handover(self.update.snapshot)
+
+    @work(thread=True, exclusive=True, group="handover", exit_on_error=False, name="handover")
+    def _write_handover(self, snapshot) -> None:
+        from floorwatch.reports.handover import handover_markdown, handover_path
+
+        display = self.config.display
+        record = self.lookback.shift(snapshot.at - display.handover_shift_h * 3600, snapshot.at)
+        text = handover_markdown(snapshot, record, self.config, source=str(self.live.db_path))
+        path = handover_path(display.handover_dir, snapshot.at, self.config)
+        path.write_text(text, encoding="utf-8")
+        self.call_from_thread(self._handover_written, str(path))
+
+    def _handover_written(self, path: str) -> None:
+        self.handover_file = path
+        self.sub_title = f"handover written to {path}"
+        self.notify(f"handover written to {path}", timeout=10, markup=False)
 
     def open_agent(self, name: str) -> None:
         """Drill into an agent: the live thread loads the day while the screen is built."""

@@ -8,7 +8,7 @@ import click
 
 from floorwatch.cli.errors import EXIT_USAGE
 from floorwatch.cli.ingest import ingest
-from floorwatch.cli.one_shot import burnout_command, report, snapshot, staffing
+from floorwatch.cli.one_shot import burnout_command, handover, report, snapshot, staffing
 from floorwatch.cli.simulated import demo, replay, simulate
 from floorwatch.cli.viewing import dash, run_command, serve_web
 from floorwatch.safe_text import printable
@@ -27,6 +27,7 @@ for command in (
     dash,
     run_command,
     burnout_command,
+    handover,
     simulate,
     demo,
     replay,

@@ -11,14 +11,29 @@ another; it is used from one worker at a time and never writes.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from floorwatch.config import Config
+from floorwatch.snapshot.burnout import Flag
 from floorwatch.snapshot.live import FloorUpdate
-from floorwatch.snapshot.model.changes import clip_call
+from floorwatch.snapshot.model.changes import clip_call, clip_interval
 from floorwatch.snapshot.reader import FloorReader, load_agent_day, load_flags
 from floorwatch.store.reading import ReadOnlyStore
-from floorwatch.store.rows import CallRow
+from floorwatch.store.rows import CallRow, IntervalRow
+from floorwatch.store.schema import PAUSES
+
+
+@dataclass
+class ShiftRecord:
+    """What a shift handover is written from (reports/handover.py): its calls, the burnout
+    flags raised in it, and its pauses, each as they stood at its end."""
+
+    start: float
+    end: float
+    calls: list[CallRow]
+    flags: list[Flag]
+    pauses: list[IntervalRow]
 
 
 class Lookback:
@@ -74,6 +89,19 @@ class Lookback:
 
         return self._asking(read)
 
-    def flags_since(self, since: float) -> list:
-        """Burnout flags raised after `since` (or still open)."""
-        return self._asking(lambda store: load_flags(store, None, since))
+    def shift(self, start: float, end: float) -> ShiftRecord:
+        """The calls, flags raised and pauses from `start` to `end`, as they stood at `end`."""
+        calls = self.calls_counted(start, end)
+
+        def read(store: ReadOnlyStore) -> ShiftRecord:
+            with store.queries.read_transaction():
+                flags = [
+                    flag
+                    for flag in load_flags(store, None, start)
+                    if start <= flag.raised_at <= end
+                ]
+                pauses = store.queries.intervals_overlapping(PAUSES, start, end)
+            clipped = [p for p in (clip_interval(pause, end) for pause in pauses) if p]
+            return ShiftRecord(start, end, calls, flags, clipped)
+
+        return self._asking(read)
