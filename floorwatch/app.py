@@ -8,10 +8,11 @@ The agent board's filter, sort and search belong to the floor screen (screens/fl
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from typing import ClassVar, Protocol
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -120,6 +121,11 @@ class FloorwatchApp(Rewinding, App):
         self._latest: FloorUpdate | None = None
         #: The past of the same store, on a connection of its own (rewind, explain).
         self.lookback = Lookback(live.db_path, config)
+        #: When (monotonic) a key was last pressed, and the floor then: the first key after
+        #: `[display] idle_digest_s` without one shows what changed since (snapshot/digest.py).
+        self.monotonic = time.monotonic
+        self._last_key_at = self.monotonic()
+        self._floor_at_last_key: FloorUpdate | None = None
         #: The last handover file `H` wrote.
         self.handover_file: str | None = None
         #: The error that ended the app, if one did (the command line says it in one line).
@@ -171,6 +177,32 @@ class FloorwatchApp(Rewinding, App):
         """Poll the store in a thread; each update arrives as a message on the main thread."""
         self.live.run(lambda update: self.post_message(self.UpdateReady(update)), self._stop)
 
+    async def on_event(self, event: events.Event) -> None:
+        """Every key passes here first: after an idle while, the first one shows the digest
+        of what changed instead of acting."""
+        if isinstance(event, events.Key) and self._digest_first(event):
+            return
+        await super().on_event(event)
+
+    def _digest_first(self, event: events.Key) -> bool:
+        now = self.monotonic()
+        idle = now - self._last_key_at
+        before, after = self._floor_at_last_key, self._latest
+        self._last_key_at = now
+        self._floor_at_last_key = after
+        limit = self.config.display.idle_digest_s
+        if not limit or idle < limit or before is None or after is None:
+            return False
+        if self.rewound_at is not None or before.snapshot.at >= after.snapshot.at:
+            return False
+        from floorwatch.screens.digest import DigestScreen
+        from floorwatch.snapshot.digest import digest
+
+        self.push_screen(
+            DigestScreen(digest(before.snapshot, after.snapshot, self.config, self.config.tzinfo()))
+        )
+        return True
+
     def on_floorwatch_app_update_ready(self, message: UpdateReady) -> None:
         update = message.update
         if isinstance(update, FeedProblem):
@@ -178,6 +210,8 @@ class FloorwatchApp(Rewinding, App):
             return
         self.problem = None
         self._latest = update
+        if self._floor_at_last_key is None:
+            self._floor_at_last_key = update
         if not self.frozen and self.rewound_at is None:
             self.update = update
 
