@@ -11,6 +11,9 @@ is this process's (the writer is another process). (c) Key press to screen: the 
 to the first frame written after the cursor moved, or after the agent screen showed that
 agent's day (the pilot's own waits for idle are not counted).
 Targets (issue 5): p95 latency < 250 ms (aim 100), viewer CPU < 10 % of a core, keys < 100 ms.
+(d) Rewind (issue 24): one step back (`[`) from the key to the first frame showing the floor a
+minute earlier, target < 150 ms, printed beside `snapshot --at` on the same store (the
+baseline, measured in the same run after the viewer).
 --screen wall or map measures (a) and (b) on the wallboard or the floor map instead (issue 19:
 the new screens must keep within the floor's figures); the keys are then timed on the floor.
 """
@@ -95,7 +98,7 @@ async def run_viewer(
                 seen.setdefault(call.call_id, drawn)
 
     shown.show_update = show_update
-    timings = {"cursor": [], "open": []}
+    timings = {"cursor": [], "open": [], "rewind": []}
     async with app.run_test(size=(160, 50)) as pilot:
         deadline = time.monotonic() + 120
         while app.update is None:
@@ -166,9 +169,50 @@ async def run_viewer(
             await pilot.press("escape")
             await pilot.pause(0.2)
             await pilot.press("down")
+        # Rewind: one step back (`[`) from the key to the first frame showing the past floor,
+        # then live again (`l`) so that every step starts from the live floor.
+        print("viewer: measuring the rewind", file=sys.stderr)
+        for _ in range(REWIND_STEPS):
+            began = time.perf_counter()
+            press = asyncio.create_task(pilot.press("left_square_bracket"))
+            deadline = time.monotonic() + 30
+            while app.rewound_at is None and time.monotonic() < deadline:
+                await asyncio.sleep(0.001)
+            target = app.rewound_at
+            while (
+                app.update is None or app.update.snapshot.at != target
+            ) and time.monotonic() < deadline:
+                await asyncio.sleep(0.001)
+            drawn = await frame_after(time.perf_counter())
+            timings["rewind"].append(drawn - began)
+            await press
+            await pilot.press("l")
+            await pilot.pause(0.3)
         app._display = display
         AgentScreen._day = original_day
     return {"cpu": cpu, **timings}
+
+
+#: Rewind steps timed (each from live, one minute back).
+REWIND_STEPS = 5
+
+
+def at_baseline(db: Path, runs: int = 5) -> list[float]:
+    """`floorwatch snapshot --at` on the same store (read_floor at a past instant, as the
+    command does, without the printing): the time to the floor, each run."""
+    from floorwatch.config import Config
+    from floorwatch.modes.one_shot import read_floor
+    from floorwatch.store.database import Store
+
+    config = Config(timezone="UTC")
+    with Store.open_readonly(db) as store:
+        last = store.queries.last_event_ts() or time.time()
+    times = []
+    for run in range(runs):
+        began = time.perf_counter()
+        read_floor(db, config, at=last - 60 * (run + 1))
+        times.append(time.perf_counter() - began)
+    return times
 
 
 def main() -> None:
@@ -203,6 +247,7 @@ def main() -> None:
     seen: dict[str, float] = {}
     result = asyncio.run(run_viewer(db, args.seconds, start, seen, args.screen))
     process.join()
+    baseline = at_baseline(db)
     committed = json.loads(out.read_text())
     latencies = sorted(seen[c] - t for c, t in committed.items() if c in seen)
     missed = sum(1 for c in committed if c not in seen)
@@ -222,6 +267,13 @@ def main() -> None:
         f"{max(result['cursor']) * 1000:.1f} ms max; open an agent "
         f"{statistics.median(result['open']) * 1000:.0f} ms median, "
         f"{max(result['open']) * 1000:.0f} ms max (target < 100 ms)"
+    )
+    rewind = result["rewind"]
+    print(
+        f"rewind:    one step ([) key to screen {statistics.median(rewind) * 1000:.0f} ms median, "
+        f"{max(rewind) * 1000:.0f} ms max over {len(rewind)} steps (target < 150 ms); "
+        f"baseline `snapshot --at` on this store {statistics.median(baseline) * 1000:.0f} ms "
+        f"median, {max(baseline) * 1000:.0f} ms max"
     )
 
 
