@@ -145,6 +145,18 @@ class Rewinding:
         self.rewound_at = None
         if self._latest is not None and not self.frozen:
             self.update = self._latest
+        self.set_timer(self.RELEASE_AFTER_S, self._release_past)
+
+    #: Live this long, the past floors kept for stepping are let go (their memory back).
+    RELEASE_AFTER_S = 120.0
+
+    def _release_past(self) -> None:
+        if self.rewound_at is None:
+            self._release_in_worker()
+
+    @work(thread=True, group="rewind-release", exit_on_error=False, name="rewind release")
+    def _release_in_worker(self) -> None:
+        self.lookback.release()
 
     def reread_past(self) -> None:
         """Read the rewound instant again (another agent is looked at)."""
@@ -153,9 +165,19 @@ class Rewinding:
 
     @work(thread=True, exclusive=True, group="rewind", exit_on_error=False, name="rewind")
     def _read_past(self, at: float, focus: str | None) -> None:
+        if at != self.rewound_at:
+            return  # a later key moved on already (a held key): only its instant is read
         update = self.lookback.floor_at(at, focus)
         self.post_message(self.PastReady(at, update))
+
+    @work(thread=True, exclusive=True, group="rewind-spare", exit_on_error=False, name="spare")
+    def _prepare_spare(self, at: float) -> None:
+        """The next step back, ready: built once the floor at `at` is on screen (building it
+        while the screen draws would slow the drawing: one interpreter lock)."""
+        if at == self.rewound_at:
+            self.lookback.prepare(at)
 
     def on_rewinding_past_ready(self, message: PastReady) -> None:
         if message.at == self.rewound_at and not self.frozen:
             self.update = message.update
+            self.call_after_refresh(self._prepare_spare, message.at)

@@ -11,6 +11,7 @@ another; it is used from one worker at a time and never writes.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from floorwatch.config import Config
 from floorwatch.snapshot.burnout import Flag
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.snapshot.model.changes import clip_call, clip_interval
-from floorwatch.snapshot.reader import FloorReader, load_agent_day, load_flags
+from floorwatch.snapshot.past_floor import PastFloor
+from floorwatch.snapshot.reader import load_agent_day, load_flags
 from floorwatch.store.reading import ReadOnlyStore
 from floorwatch.store.rows import CallRow, IntervalRow
 from floorwatch.store.schema import PAUSES
@@ -37,12 +39,26 @@ class ShiftRecord:
 
 
 class Lookback:
-    """The past of one store, read on demand (opened on the first question)."""
+    """The past of one store, read on demand (opened on the first question).
+
+    The floor at an instant comes from a PastFloor (snapshot/past_floor.py): the one shown
+    last when the instant is a little after it (a step forward), else the spare one built a
+    step further back (`prepare`, after each answer, its first snapshot taken then), else one
+    built for the instant. So a step back, once the spare is there, costs a snapshot of a
+    floor already computed, not a whole floor.
+    """
 
     def __init__(self, db_path: str | Path, config: Config):
         self.db_path = Path(db_path)
         self.config = config
         self._store: ReadOnlyStore | None = None
+        self._shown: PastFloor | None = None
+        self._spare: PastFloor | None = None
+        #: Floors let go of while answering, freed after the answer (`prepare`): freeing a
+        #: floor of thousands of agents takes a while, the answer should not wait for it.
+        self._retired: list[PastFloor] = []
+        #: One question at a time (the rewind's, explain's and the handover's workers).
+        self._lock = threading.Lock()
 
     def _open(self) -> ReadOnlyStore:
         if self._store is None:
@@ -50,29 +66,68 @@ class Lookback:
         return self._store
 
     def close(self) -> None:
+        self._shown = self._spare = None
         if self._store is not None:
             self._store.close()
             self._store = None
 
+    def release(self) -> None:
+        """Let go of the past floors kept for stepping (back to live for a while); call it
+        from a worker (freeing a floor takes a while), it waits for a question under way."""
+        with self._lock:
+            self._shown = self._spare = None
+            self._retired.clear()
+
     def _asking(self, question):
         """Run `question(store)`; a store that failed is closed, so the next one reopens it."""
-        try:
-            return question(self._open())
-        except Exception:
-            self.close()
-            raise
+        with self._lock:
+            try:
+                return question(self._open())
+            except Exception:
+                self.close()
+                raise
 
     def floor_at(self, at: float, focus: str | None = None) -> FloorUpdate:
         """The floor as it was at `at` (as `snapshot --at` computes it), with the day of the
         agent looked at (`focus`) up to that instant."""
 
         def read(store: ReadOnlyStore) -> FloorUpdate:
-            reader = FloorReader(store, self.config, at=at)
-            snapshot = reader.snapshot(at, details=[focus] if focus else None)
+            past = self._floor_for(store, at)
+            snapshot = past.reader.snapshot(at, details=[focus] if focus else None)
             day = load_agent_day(store, focus, snapshot.day_start, at) if focus else None
             return FloorUpdate(snapshot, day)
 
         return self._asking(read)
+
+    def _floor_for(self, store: ReadOnlyStore, at: float) -> PastFloor:
+        shown, spare = self._shown, self._spare
+        if shown is not None and shown.can_reach(at):
+            past = shown
+        elif spare is not None and spare.can_reach(at):
+            past, self._spare = spare, None
+        else:
+            past = PastFloor(store, self.config, at)
+        if past.at != at:
+            past.step_to(store, at)
+        if shown is not None and shown is not past:
+            self._retired.append(shown)
+        self._shown = past
+        return past
+
+    def prepare(self, at: float) -> None:
+        """Build the spare floor a few minutes before `at` unless one that reaches the step
+        before `at` is there (call after showing `at`, in the same worker)."""
+
+        def build(store: ReadOnlyStore) -> None:
+            self._retired.clear()
+            spare = self._spare
+            wanted = at - self.config.display.rewind_step_s
+            if spare is None or not spare.can_reach(wanted):
+                spare = PastFloor(store, self.config, wanted)
+                spare.reader.snapshot(wanted, details=None)  # its costly first look, now
+                self._spare = spare
+
+        self._asking(build)
 
     def calls_counted(self, start: float, at: float) -> list[CallRow]:
         """The calls whose wait ended from `start` to `at` (both included, as the windows count
