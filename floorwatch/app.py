@@ -68,7 +68,7 @@ class FloorwatchApp(Rewinding, App):
         Binding("plus,equals_sign", "replay_faster", "Faster", key_display="+"),
         Binding("minus", "replay_slower", "Slower", key_display="-"),
         *REWIND_BINDINGS,
-        Binding("H", "handover", "Handover"),
+        Binding("H", "handover", "Shift handover", show=False),
     ]
 
     #: The latest floor shown (held back while frozen).

@@ -24,10 +24,12 @@ from floorwatch.store.rows import CallRow
 
 #: Half hours, as the interval reports count them.
 INTERVAL_S = 1800
-#: A pause (not wrap-up) at least this long is listed.
-LONG_PAUSE_S = 15 * 60
-#: The worst intervals listed.
+#: A pause (not wrap-up) at least this long is listed (longer than the usual 15-minute break).
+LONG_PAUSE_S = 20 * 60
+#: The worst intervals listed, and the fewest calls an interval needs to be one of them (a
+#: half hour of one unlucky call says nothing).
 WORST = 5
+MIN_CALLS = 5
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,8 @@ def shift_stats(calls: list[CallRow], config: Config, queue: str | None) -> Wind
 
 
 def worst_intervals(record: ShiftRecord, config: Config, day_start: float) -> list[Interval]:
-    """The half hours (on the local clock, from `day_start`) in which a queue was furthest
-    under its target."""
+    """The half hours (on the local clock, from `day_start`) of at least MIN_CALLS calls in
+    which a queue missed its target by the most calls."""
     by_slot: dict[tuple[str, float], list[CallRow]] = defaultdict(list)
     for call in record.calls:
         if call.wait_end_at is not None:
@@ -69,10 +71,23 @@ def worst_intervals(record: ShiftRecord, config: Config, day_start: float) -> li
     for (queue, slot), calls in by_slot.items():
         stats = shift_stats(calls, config, queue)
         level = stats.service_level
-        if level is not None and level < config.queue_service_level(queue).target:
+        if (
+            level is not None
+            and stats.offered >= MIN_CALLS
+            and level < config.queue_service_level(queue).target
+        ):
             under.append(Interval(queue, slot, stats))
-    under.sort(key=lambda i: (i.stats.service_level or 0.0, -i.stats.offered, i.start))
+    under.sort(key=lambda i: (-shortfall(i, config), i.stats.service_level or 0.0, i.start))
     return under[:WORST]
+
+
+def shortfall(interval: Interval, config: Config) -> float:
+    """Calls the interval missed its target by: answered within the threshold had it met the
+    target, less those that were (a busy half hour at 55 % before a quiet one at 0 %)."""
+    stats = interval.stats
+    level = stats.service_level or 0.0
+    counted = stats.answered_within / level if level else stats.offered
+    return config.queue_service_level(interval.queue).target * counted - stats.answered_within
 
 
 def handover_markdown(
@@ -134,7 +149,7 @@ def handover_markdown(
                 f"{config.queue_service_level(interval.queue).target:.0%} |"
             )
     else:
-        lines.append("Every half hour with calls met its queue's target.")
+        lines.append(f"Every half hour of {MIN_CALLS} calls or more met its queue's target.")
     lines += ["", "## Alarms: burnout flags raised", ""]
     if record.flags:
         for flag in sorted(record.flags, key=lambda f: f.raised_at):

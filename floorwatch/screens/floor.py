@@ -45,7 +45,7 @@ class FloorScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "burnout", "Burnout"),
         Binding("r", "report", "Report"),
-        Binding("e", "explain_floor", "Explain"),
+        Binding("e", "explain_floor", "Explain a number", show=False),
         Binding("tab", "focus_next", "Next board", show=False),
         Binding("shift+tab", "focus_previous", "Previous board", show=False),
     ]

@@ -28,10 +28,14 @@ if TYPE_CHECKING:
     from floorwatch.snapshot.lookback import Lookback
 
 #: The keys, for the app's BINDINGS.
+#: (Out of the footer, which has no room for them on a laptop; `?` lists them, and `l` shows
+#: while rewound.)
 REWIND_BINDINGS: list[BindingType] = [
-    Binding("left_square_bracket", "rewind_back", "Back 1 min", key_display="["),
-    Binding("right_square_bracket", "rewind_forward", "Forward", key_display="]"),
-    Binding("t", "rewind_prompt", "Go to time"),
+    Binding("left_square_bracket", "rewind_back", "Rewind a step", key_display="[", show=False),
+    Binding(
+        "right_square_bracket", "rewind_forward", "Forward a step", key_display="]", show=False
+    ),
+    Binding("t", "rewind_prompt", "Rewind to a time", show=False),
     Binding("l", "live", "Live"),
     Binding("escape", "live", "Live", show=False),
 ]

@@ -185,7 +185,9 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
 class QueueBoard(SortableBoard[QueueSnapshot]):
     """Every queue, worst first (then by the sort chosen), with thresholds in colour and a mark."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("e", "explain", "Explain")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "explain", "Explain a number", show=False)
+    ]
 
     class ExplainRequested(Message):
         """`e`: explain the numbers of the queue under the cursor (screens/explain.py)."""
