@@ -137,9 +137,10 @@ async def run_viewer(
         AgentScreen._day = recorded_day
 
         async def frame_after(instant: float) -> float:
-            while not frames or frames[-1] < instant:
+            deadline = time.monotonic() + 10
+            while (not frames or frames[-1] < instant) and time.monotonic() < deadline:
                 await asyncio.sleep(0.001)
-            return next(t for t in frames if t >= instant)
+            return next((t for t in frames if t >= instant), time.perf_counter())
 
         board = app.screen.query_one(AgentBoard)
         board.focus()
@@ -176,6 +177,19 @@ async def run_viewer(
         # pace, not a held key), steps forward from it; `]` steps the shown floor forward.
         print("viewer: measuring the rewind", file=sys.stderr)
 
+        # When the past floor became the app's (a rewound screen is still: no later frame
+        # comes to wait for, so the frame that counts is the first after this instant).
+        past_shown: dict[float, float] = {}
+        from floorwatch.screens.rewind import Rewinding
+
+        original_past = Rewinding.on_rewinding_past_ready
+
+        def recorded_past(the_app, message):
+            original_past(the_app, message)
+            past_shown.setdefault(message.at, time.perf_counter())
+
+        Rewinding.on_rewinding_past_ready = recorded_past
+
         async def rewind_step(key: str) -> float:
             began = time.perf_counter()
             press = asyncio.create_task(pilot.press(key))
@@ -184,11 +198,9 @@ async def run_viewer(
             while app.rewound_at == before and time.monotonic() < deadline:
                 await asyncio.sleep(0.001)
             target = app.rewound_at
-            while (
-                app.update is None or app.update.snapshot.at != target
-            ) and time.monotonic() < deadline:
+            while target not in past_shown and time.monotonic() < deadline:
                 await asyncio.sleep(0.001)
-            drawn = await frame_after(time.perf_counter())
+            drawn = await frame_after(past_shown.get(target, time.perf_counter()))
             await press
             while app.lookback._lock.locked() and time.monotonic() < deadline:
                 await asyncio.sleep(0.01)  # the spare is being built: wait, as a person would
@@ -201,6 +213,7 @@ async def run_viewer(
         for _ in range(3):
             timings["forward"].append(await rewind_step("right_square_bracket"))
         await pilot.press("l")
+        Rewinding.on_rewinding_past_ready = original_past
         app._display = display
         AgentScreen._day = original_day
     return {"cpu": cpu, **timings}
