@@ -191,6 +191,7 @@ async def run_viewer(
         Rewinding.on_rewinding_past_ready = recorded_past
 
         async def rewind_step(key: str) -> float:
+            past_shown.clear()  # (a step forward comes back to an instant shown before)
             began = time.perf_counter()
             press = asyncio.create_task(pilot.press(key))
             deadline = time.monotonic() + 60

@@ -127,7 +127,7 @@ class Rewinding:
             )
             return False
         self.rewound_at = at
-        self._read_past(at, self.live._focus)
+        self._read_past(at, self.live.focused)
         return True
 
     def action_rewind_prompt(self, error: str | None = None) -> None:
@@ -165,7 +165,7 @@ class Rewinding:
     def reread_past(self) -> None:
         """Read the rewound instant again (another agent is looked at)."""
         if self.rewound_at is not None:
-            self._read_past(self.rewound_at, self.live._focus)
+            self._read_past(self.rewound_at, self.live.focused)
 
     @work(thread=True, exclusive=True, group="rewind", exit_on_error=False, name="rewind")
     def _read_past(self, at: float, focus: str | None) -> None:
