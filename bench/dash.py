@@ -11,6 +11,10 @@ is this process's (the writer is another process). (c) Key press to screen: the 
 to the first frame written after the cursor moved, or after the agent screen showed that
 agent's day (the pilot's own waits for idle are not counted).
 Targets (issue 5): p95 latency < 250 ms (aim 100), viewer CPU < 10 % of a core, keys < 100 ms.
+(d) Rewind (issue 24): a step back (`[`) and forward (`]`) from the key to the first frame
+showing the floor a minute away, target < 150 ms, printed beside `snapshot --at` on the same
+store (the baseline, measured in the same run after the viewer); the first step from live
+builds the floor as `--at` does and is printed on its own.
 --screen wall or map measures (a) and (b) on the wallboard or the floor map instead (issue 19:
 the new screens must keep within the floor's figures); the keys are then timed on the floor.
 """
@@ -95,7 +99,7 @@ async def run_viewer(
                 seen.setdefault(call.call_id, drawn)
 
     shown.show_update = show_update
-    timings = {"cursor": [], "open": []}
+    timings = {"cursor": [], "open": [], "rewind_first": [], "rewind": [], "forward": []}
     async with app.run_test(size=(160, 50)) as pilot:
         deadline = time.monotonic() + 120
         while app.update is None:
@@ -133,9 +137,10 @@ async def run_viewer(
         AgentScreen._day = recorded_day
 
         async def frame_after(instant: float) -> float:
-            while not frames or frames[-1] < instant:
+            deadline = time.monotonic() + 10
+            while (not frames or frames[-1] < instant) and time.monotonic() < deadline:
                 await asyncio.sleep(0.001)
-            return next(t for t in frames if t >= instant)
+            return next((t for t in frames if t >= instant), time.perf_counter())
 
         board = app.screen.query_one(AgentBoard)
         board.focus()
@@ -166,9 +171,75 @@ async def run_viewer(
             await pilot.press("escape")
             await pilot.pause(0.2)
             await pilot.press("down")
+        # Rewind: from the key to the first frame showing the floor at the new instant. The
+        # first step back from live builds the past floor (as `snapshot --at` does); each
+        # later one, pressed once the spare floor a few minutes back is ready (a supervisor's
+        # pace, not a held key), steps forward from it; `]` steps the shown floor forward.
+        print("viewer: measuring the rewind", file=sys.stderr)
+
+        # When the past floor became the app's (a rewound screen is still: no later frame
+        # comes to wait for, so the frame that counts is the first after this instant).
+        past_shown: dict[float, float] = {}
+        from floorwatch.screens.rewind import Rewinding
+
+        original_past = Rewinding.on_rewinding_past_ready
+
+        def recorded_past(the_app, message):
+            original_past(the_app, message)
+            past_shown.setdefault(message.at, time.perf_counter())
+
+        Rewinding.on_rewinding_past_ready = recorded_past
+
+        async def rewind_step(key: str) -> float:
+            past_shown.clear()  # (a step forward comes back to an instant shown before)
+            began = time.perf_counter()
+            press = asyncio.create_task(pilot.press(key))
+            deadline = time.monotonic() + 60
+            before = app.rewound_at
+            while app.rewound_at == before and time.monotonic() < deadline:
+                await asyncio.sleep(0.001)
+            target = app.rewound_at
+            while target not in past_shown and time.monotonic() < deadline:
+                await asyncio.sleep(0.001)
+            drawn = await frame_after(past_shown.get(target, time.perf_counter()))
+            await press
+            while app.lookback._lock.locked() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)  # the spare is being built: wait, as a person would
+            await pilot.pause(0.1)
+            return drawn - began
+
+        timings["rewind_first"].append(await rewind_step("left_square_bracket"))
+        for _ in range(REWIND_STEPS):
+            timings["rewind"].append(await rewind_step("left_square_bracket"))
+        for _ in range(3):
+            timings["forward"].append(await rewind_step("right_square_bracket"))
+        await pilot.press("l")
+        Rewinding.on_rewinding_past_ready = original_past
         app._display = display
         AgentScreen._day = original_day
     return {"cpu": cpu, **timings}
+
+
+#: Steps back timed after the first (each a minute).
+REWIND_STEPS = 5
+
+
+def at_baseline(db: Path, runs: int = 5) -> list[float]:
+    """`floorwatch snapshot --at` on the same store (read_floor at a past instant, as the
+    command does, without the printing): the time to the floor, each run."""
+    from floorwatch.config import Config
+    from floorwatch.modes.one_shot import read_floor
+    from floorwatch.store.database import Store
+
+    config = Config(timezone="UTC")
+    with Store.open_readonly(db) as store:
+        last = store.queries.last_event_ts() or time.time()
+    times = []
+    for run in range(runs):
+        began = time.perf_counter()
+        read_floor(db, config, at=last - 60 * (run + 1))
+        times.append(time.perf_counter() - began)
+    return times
 
 
 def main() -> None:
@@ -203,6 +274,7 @@ def main() -> None:
     seen: dict[str, float] = {}
     result = asyncio.run(run_viewer(db, args.seconds, start, seen, args.screen))
     process.join()
+    baseline = at_baseline(db)
     committed = json.loads(out.read_text())
     latencies = sorted(seen[c] - t for c, t in committed.items() if c in seen)
     missed = sum(1 for c in committed if c not in seen)
@@ -222,6 +294,17 @@ def main() -> None:
         f"{max(result['cursor']) * 1000:.1f} ms max; open an agent "
         f"{statistics.median(result['open']) * 1000:.0f} ms median, "
         f"{max(result['open']) * 1000:.0f} ms max (target < 100 ms)"
+    )
+    rewind, forward = result["rewind"], result["forward"]
+    print(
+        f"rewind:    one step back ([) key to screen {statistics.median(rewind) * 1000:.0f} ms "
+        f"median, {max(rewind) * 1000:.0f} ms max over {len(rewind)} steps; forward (]) "
+        f"{statistics.median(forward) * 1000:.0f} ms median, {max(forward) * 1000:.0f} ms max; "
+        f"the first step from live {result['rewind_first'][0] * 1000:.0f} ms (target < 150 ms)"
+    )
+    print(
+        f"baseline:  `snapshot --at` on this store {statistics.median(baseline) * 1000:.0f} ms "
+        f"median, {max(baseline) * 1000:.0f} ms max (the first step builds the same floor)"
     )
 
 

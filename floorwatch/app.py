@@ -8,10 +8,11 @@ The agent board's filter, sort and search belong to the floor screen (screens/fl
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from typing import ClassVar, Protocol
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -27,10 +28,12 @@ from floorwatch.screens.floor import FloorScreen
 from floorwatch.screens.floor_map import FloorMapScreen
 from floorwatch.screens.help import HelpScreen
 from floorwatch.screens.palette import FloorCommands
+from floorwatch.screens.rewind import REWIND_BINDINGS, Rewinding
 from floorwatch.screens.wallboard import WallboardScreen
 from floorwatch.severity import severity_variables
 from floorwatch.snapshot.control_client import ControlAccess, control_access
 from floorwatch.snapshot.live import FeedProblem, FloorUpdate, LiveFloor
+from floorwatch.snapshot.lookback import Lookback
 from floorwatch.widgets.guard import describe
 
 
@@ -46,7 +49,7 @@ class ReplayKeys(Protocol):
     def describe(self) -> str: ...
 
 
-class FloorwatchApp(App):
+class FloorwatchApp(Rewinding, App):
     """A read-only viewer of one floorwatch store."""
 
     CSS_PATH = ["app.tcss", "severity.tcss"]
@@ -65,6 +68,8 @@ class FloorwatchApp(App):
         Binding("p", "replay_pause", "Pause replay"),
         Binding("plus,equals_sign", "replay_faster", "Faster", key_display="+"),
         Binding("minus", "replay_slower", "Slower", key_display="-"),
+        *REWIND_BINDINGS,
+        Binding("H", "handover", "Shift handover", show=False),
     ]
 
     #: The latest floor shown (held back while frozen).
@@ -72,6 +77,8 @@ class FloorwatchApp(App):
     frozen: var[bool] = var(False)
     #: Why the store cannot be read right now, if it cannot.
     problem: var[str | None] = var(None)
+    #: The instant the floor is rewound to (screens/rewind.py); None: live.
+    rewound_at: var[float | None] = var(None)
     #: Seconds before a live-floor worker that failed is started again.
     LIVE_RETRY_S = 2.0
 
@@ -118,6 +125,15 @@ class FloorwatchApp(App):
         self.rotate_s = rotate_s
         self._stop = threading.Event()
         self._latest: FloorUpdate | None = None
+        #: The past of the same store, on a connection of its own (rewind, explain).
+        self.lookback = Lookback(live.db_path, config)
+        #: When (monotonic) a key was last pressed, and the floor then: the first key after
+        #: `[display] idle_digest_s` without one shows what changed since (snapshot/digest.py).
+        self.monotonic = time.monotonic
+        self._last_key_at = self.monotonic()
+        self._floor_at_last_key: FloorUpdate | None = None
+        #: The last handover file `H` wrote.
+        self.handover_file: str | None = None
         #: The error that ended the app, if one did (the command line says it in one line).
         self.failure: BaseException | None = None
 
@@ -156,11 +172,42 @@ class FloorwatchApp(App):
     def on_unmount(self) -> None:
         self._stop.set()
         self.live.wake()
+        self.lookback.close()
+
+    def watch_rewound_at(self, rewound_at: float | None) -> None:
+        """A different colour for every header while rewound (app.tcss: `.-rewound`)."""
+        self.set_class(rewound_at is not None, "-rewound")
 
     @work(thread=True, exclusive=True, group="live", exit_on_error=False, name="live floor")
     def follow(self) -> None:
         """Poll the store in a thread; each update arrives as a message on the main thread."""
         self.live.run(lambda update: self.post_message(self.UpdateReady(update)), self._stop)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Every key passes here first: after an idle while, the first one shows the digest
+        of what changed instead of acting."""
+        if isinstance(event, events.Key) and self._digest_first(event):
+            return
+        await super().on_event(event)
+
+    def _digest_first(self, event: events.Key) -> bool:
+        now = self.monotonic()
+        idle = now - self._last_key_at
+        before, after = self._floor_at_last_key, self._latest
+        self._last_key_at = now
+        self._floor_at_last_key = after
+        limit = self.config.display.idle_digest_s
+        if not limit or idle < limit or before is None or after is None:
+            return False
+        if self.rewound_at is not None or before.snapshot.at >= after.snapshot.at:
+            return False
+        from floorwatch.screens.digest import DigestScreen
+        from floorwatch.snapshot.digest import digest
+
+        self.push_screen(
+            DigestScreen(digest(before.snapshot, after.snapshot, self.config, self.config.tzinfo()))
+        )
+        return True
 
     def on_floorwatch_app_update_ready(self, message: UpdateReady) -> None:
         update = message.update
@@ -169,7 +216,9 @@ class FloorwatchApp(App):
             return
         self.problem = None
         self._latest = update
-        if not self.frozen:
+        if self._floor_at_last_key is None:
+            self._floor_at_last_key = update
+        if not self.frozen and self.rewound_at is None:
             self.update = update
 
     class Notice(Message):
@@ -190,9 +239,13 @@ class FloorwatchApp(App):
 
     # ----------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The replay keys exist only in a replay."""
+        """The replay keys exist only in a replay; `live` only while rewound."""
         if action.startswith("replay_"):
             return self.replay is not None
+        if action == "live":
+            return self.rewound_at is not None
+        if action == "handover":
+            return not self.is_web  # a browser's viewer writes nothing on the server's disk
         return True
 
     def action_replay_pause(self) -> None:
@@ -210,7 +263,11 @@ class FloorwatchApp(App):
 
     def action_freeze(self) -> None:
         self.frozen = not self.frozen
-        if not self.frozen and self._latest is not None:
+        if self.frozen:
+            return
+        if self.rewound_at is not None:
+            self.reread_past()
+        elif self._latest is not None:
             self.update = self._latest
 
     def action_wallboard(self) -> None:
@@ -229,10 +286,32 @@ class FloorwatchApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def action_handover(self) -> None:
+        """`H`: the shift up to the floor shown (live or rewound) as Markdown, in a file."""
+        if self.update is not None:
+            self._write_handover(self.update.snapshot)
+
+    @work(thread=True, exclusive=True, group="handover", exit_on_error=False, name="handover")
+    def _write_handover(self, snapshot) -> None:
+        from floorwatch.reports.handover import handover_markdown, handover_path
+
+        display = self.config.display
+        record = self.lookback.shift(snapshot.at - display.handover_shift_h * 3600, snapshot.at)
+        text = handover_markdown(snapshot, record, self.config, source=str(self.live.db_path))
+        path = handover_path(display.handover_dir, snapshot.at, self.config)
+        path.write_text(text, encoding="utf-8")
+        self.call_from_thread(self._handover_written, str(path))
+
+    def _handover_written(self, path: str) -> None:
+        self.handover_file = path
+        self.sub_title = f"handover written to {path}"
+        self.notify(f"handover written to {path}", timeout=10, markup=False)
+
     def open_agent(self, name: str) -> None:
         """Drill into an agent: the live thread loads the day while the screen is built."""
         self.live.focus(name)
         self.push_screen(AgentScreen(name))
+        self.reread_past()  # rewound: the agent's day up to the rewound instant
 
     # ----------------------------------------------------------------- worker failures
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

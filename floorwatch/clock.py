@@ -152,3 +152,38 @@ def local_day_start(ts: float, tz: ZoneInfo | None) -> float:
 def local_day_end(day_start: float, tz: ZoneInfo | None) -> float:
     """The next local midnight (days are 23 to 25 hours long around DST changes)."""
     return local_day_start(day_start + 26 * 3600, tz)
+
+
+# ----------------------------------------------------------------- instants a person types
+def typed_instant(text: str, now: float, tz: ZoneInfo | None) -> float:
+    """The instant `text` names, for the rewind's `t`: a time of the day `now` is in ("10:40",
+    "10:40:30", in `tz`), or a distance back from `now` ("-15m", "-90s", "-2h", "-15" in
+    minutes). Raises ValueError with the words to show for anything else."""
+    words = text.strip().lower()
+    if words.startswith("-"):
+        units = {"s": 1, "m": 60, "h": 3600}
+        amount, unit = (words[1:-1], words[-1]) if words[-1] in units else (words[1:], "m")
+        try:
+            back = float(amount) * units[unit]
+        except ValueError:
+            raise ValueError(f"{text!r}: not a time back such as -15m, -90s or -2h") from None
+        if not back > 0 or back != back:
+            raise ValueError(f"{text!r}: a time back must be more than zero")
+        return now - back
+    parts = words.split(":")
+    try:
+        numbers = [int(part) for part in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) not in (2, 3) or not (
+        0 <= numbers[0] < 24 and all(0 <= n < 60 for n in numbers[1:])
+    ):
+        raise ValueError(f"{text!r}: not a time such as 10:40, 10:40:30 or -15m")
+    moment = datetime.fromtimestamp(now, tz) if tz else datetime.fromtimestamp(now).astimezone()
+    wanted = moment.replace(
+        hour=numbers[0],
+        minute=numbers[1],
+        second=numbers[2] if len(numbers) == 3 else 0,
+        microsecond=0,
+    )
+    return wanted.timestamp()

@@ -27,8 +27,28 @@ class DisplayConfig:
     theme: str = "textual-dark"
     #: `auto`: ASCII when the terminal's locale is not UTF-8; `yes`: always; `no`: never.
     ascii: str = "auto"
+    #: How far `[` and `]` step the rewound floor, in seconds.
+    rewind_step_s: float = 60.0
+    #: A row whose state changed this few seconds ago is marked (like `htop -H`).
+    changed_mark_s: float = 10.0
+    #: After this long without a key, the first key shows what changed meanwhile (0: never).
+    idle_digest_s: float = 300.0
+    #: Where `H` writes the shift handover (relative to the working folder), and how many
+    #: hours back its shift starts.
+    handover_dir: str = "."
+    handover_shift_h: float = 8.0
 
     def check(self) -> None:
+        if not self.rewind_step_s > 0:
+            raise DisplayConfigError(
+                f"display.rewind_step_s: {self.rewind_step_s!r} must be more than 0"
+            )
+        if not self.handover_shift_h > 0:
+            raise DisplayConfigError("display.handover_shift_h must be more than 0")
+        if self.changed_mark_s < 0 or self.idle_digest_s < 0:
+            raise DisplayConfigError(
+                "display.changed_mark_s and display.idle_digest_s cannot be negative"
+            )
         if self.ascii not in ASCII_CHOICES:
             raise DisplayConfigError(
                 f"display.ascii: {self.ascii!r} is not one of {', '.join(ASCII_CHOICES)}"

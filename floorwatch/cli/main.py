@@ -8,7 +8,14 @@ import click
 
 from floorwatch.cli.errors import EXIT_USAGE
 from floorwatch.cli.ingest import ingest
-from floorwatch.cli.one_shot import actions_command, burnout_command, report, snapshot, staffing
+from floorwatch.cli.one_shot import (
+    actions_command,
+    burnout_command,
+    handover,
+    report,
+    snapshot,
+    staffing,
+)
 from floorwatch.cli.simulated import demo, replay, simulate
 from floorwatch.cli.viewing import dash, run_command, serve_web
 from floorwatch.safe_text import printable
@@ -28,6 +35,7 @@ for command in (
     run_command,
     burnout_command,
     actions_command,
+    handover,
     simulate,
     demo,
     replay,

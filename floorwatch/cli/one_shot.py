@@ -46,6 +46,70 @@ def snapshot(db_path: str | None, as_json: bool, at: str | None, config_path: st
         print_snapshot(floor, config.tzinfo())
 
 
+@click.command("handover")
+@click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="The floorwatch database (opened read-only); default: the config's.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).",
+)
+@click.option(
+    "--since",
+    "since",
+    default="8h",
+    show_default=True,
+    metavar="DURATION",
+    help="How long the shift was: 8h, 90m...",
+)
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="TIME",
+    help="The shift ended at TIME (ISO 8601 local time or epoch seconds); default: now.",
+)
+@click.option(
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write to FILE (- for standard output); default: handover-DATE-HHMM.md here.",
+)
+def handover(
+    db_path: str | None, config_path: str | None, since: str, at: str | None, out: str | None
+) -> None:
+    """A Markdown digest of the shift: service level per queue against target, the worst half
+    hours, burnout flags raised, long pauses, staffing gaps."""
+    from floorwatch.modes.one_shot import read_shift
+    from floorwatch.reports.handover import handover_markdown, handover_path
+
+    config = load_config(config_path)
+    database = database_path(db_path, config)
+    since_s = parse_duration(since)
+    instant = parse_instant(at, config) if at is not None else None
+    with errors(database):
+        floor, record = read_shift(database, config, since_s, at=instant)
+    text = handover_markdown(floor, record, config, source=str(database))
+    if out == "-":
+        click.echo(text, nl=False)
+        return
+    path = handover_path(".", floor.at, config) if out is None else out
+    try:
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as error:
+        raise FloorwatchError(f"{path}: {error.strerror or error}") from None
+    click.echo(f"handover written to {path}")
+
+
 @click.command("burnout")
 @db_option()
 @config_option()

@@ -13,6 +13,7 @@ from floorwatch.clock import StoreClock
 from floorwatch.config import Config
 from floorwatch.snapshot.burnout import Flag
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
+from floorwatch.snapshot.lookback import Lookback, ShiftRecord
 from floorwatch.snapshot.reader import FloorReader, load_flags, load_pbx_counters
 from floorwatch.store.database import Store
 from floorwatch.store.feed_clock import recorded_feed_clock
@@ -73,3 +74,20 @@ def read_actions(database: str | Path, window_s: float) -> tuple[float, list[Act
     since = time.time() - window_s
     with Store.open_readonly(database) as store:
         return since, store.queries.actions(since)
+
+
+def read_shift(
+    database: str | Path, config: Config, since_s: float, *, at: float | None = None
+) -> tuple[FloorSnapshot, ShiftRecord]:
+    """The floor at the shift's end (`at`, else now, as `read_floor`) and the shift's record
+    from `since_s` before it (the handover).
+
+    Raises StoreError for a database that is missing or not floorwatch's.
+    """
+    floor = read_floor(database, config, at=at)
+    lookback = Lookback(database, config)
+    try:
+        record = lookback.shift(floor.at - since_s, floor.at)
+    finally:
+        lookback.close()
+    return floor, record

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from floorwatch.format import percent, seconds, state_label
+from floorwatch.screens.rewind import rewound_marker
 from floorwatch.screens.supervisor_actions import ActionFlow
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.snapshot.live import FloorUpdate
@@ -162,6 +163,9 @@ class AgentScreen(Screen):
             )
 
     def _set(self, selector: str, text: Content) -> None:
+        marker = rewound_marker(self.app) if selector == "#agent-title" else None
+        if marker:
+            text = Content.assemble(Content.styled(f" {marker} ", "bold reverse"), "  ", text)
         self.query_one(selector, Static).update(text)
 
     def _title(self, agent: AgentSnapshot | None, snapshot: FloorSnapshot) -> None:

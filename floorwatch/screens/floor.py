@@ -21,6 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
 from floorwatch.screens.pickers import FilterScreen, SearchScreen
+from floorwatch.screens.rewind import rewound_marker
 from floorwatch.screens.supervisor_actions import ActionFlow
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.agent_board import AgentBoard
@@ -45,6 +46,7 @@ class FloorScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "burnout", "Burnout"),
         Binding("r", "report", "Report"),
+        Binding("e", "explain_floor", "Explain a number", show=False),
         Binding("tab", "focus_next", "Next board", show=False),
         Binding("shift+tab", "focus_previous", "Previous board", show=False),
     ]
@@ -68,6 +70,7 @@ class FloorScreen(Screen):
         self.watch(self.app, "update", self.show_update)
         self.watch(self.app, "frozen", self._frozen_changed)
         self.watch(self.app, "problem", self._problem_changed)
+        self.watch(self.app, "rewound_at", self._rewound_changed, init=False)
 
     def show_update(self, update: FloorUpdate | None) -> None:
         if update is None or self._hidden():
@@ -76,6 +79,7 @@ class FloorScreen(Screen):
         header = self.query_one(FloorHeader)
         replay = self.app.replay
         header.banner = replay.describe() if replay is not None else self.app.banner
+        header.rewound = rewound_marker(self.app)
         with self.app.batch_update():  # one frame for the whole floor
             header.show(snapshot)
             self.query_one(QueueBoard).show(snapshot)
@@ -115,6 +119,12 @@ class FloorScreen(Screen):
     def _frozen_changed(self, frozen: bool) -> None:
         header = self.query_one(FloorHeader)
         header.frozen = frozen
+        if self.app.update is not None:
+            header.show(self.app.update.snapshot)
+
+    def _rewound_changed(self, rewound_at: float | None) -> None:
+        header = self.query_one(FloorHeader)
+        header.rewound = rewound_marker(self.app)
         if self.app.update is not None:
             header.show(self.app.update.snapshot)
 
@@ -208,6 +218,26 @@ class FloorScreen(Screen):
         from floorwatch.screens.queue import QueueScreen
 
         self.app.push_screen(QueueScreen(str(event.key)))
+
+    def action_explain_floor(self) -> None:
+        """`e` outside the queue board: the header's numbers (the whole floor)."""
+        self.explain(None, "service_level", "today")
+
+    @on(QueueBoard.ExplainRequested)
+    def _explain_queue(self, event: QueueBoard.ExplainRequested) -> None:
+        """`e` on the queue board: the number of the column it is sorted by, else SL today."""
+        from floorwatch.snapshot.explain import COLUMN_METRICS
+
+        board = self.query_one(QueueBoard)
+        metric, window = COLUMN_METRICS.get(board.sort_column or "", ("service_level", "today"))
+        self.explain(event.queue, metric, window)
+
+    def explain(self, queue: str | None, metric: str, window: str) -> None:
+        from floorwatch.screens.explain import ExplainScreen
+
+        update = self.app.update
+        if update is not None:
+            self.app.push_screen(ExplainScreen(update.snapshot, queue, metric, window))
 
     @on(AgentBoard.SearchRequested)
     def search(self) -> None:

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from floorwatch.screens.floor import FloorScreen
+from floorwatch.screens.rewind import rewound_marker
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.agent_tiles import AgentTiles
 from floorwatch.widgets.wall_status import status_line
@@ -32,6 +33,7 @@ class FloorMapScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(AgentTiles).focus()
         self.watch(self.app, "update", self.show_update)
+        self.watch(self.app, "rewound_at", lambda at: self.show_update(self.app.update), init=False)
 
     def show_update(self, update: FloorUpdate | None) -> None:
         if update is None or self.app.screen is not self:
@@ -49,6 +51,7 @@ class FloorMapScreen(Screen):
             page=(0, 1),
             frozen=app.frozen,
             note=f"grouped by {tiles.grouping}; g: regroup",
+            rewound=rewound_marker(app),
         )
         status = self.query_one("#map-status", Static)
         status.update(text, layout=False)

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from floorwatch.format import clock, percent
+from floorwatch.screens.rewind import rewound_marker
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.snapshot.pbx_counters import PbxCounters
@@ -95,6 +96,8 @@ class QueueScreen(Screen):
                 f"{percent(half.service_level)})  free {queue.agents_available}  "
                 f"on call {queue.agents_on_call}  paused {queue.agents_paused}"
             )
+        marker = rewound_marker(self.app)
+        text = f"{marker}  {text}" if marker else text
         self.query_one("#queue-title", Static).update(content(text))
 
     @on(LiveTable.Selected, "#queue-agents")

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
+from floorwatch.screens.rewind import rewound_marker
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.wall_figures import FIGURES
@@ -69,6 +70,7 @@ class WallboardScreen(Screen):
         self.set_class(self.app.glyphs.ascii, "-ascii")
         self.watch(self.app, "update", self.show_update)
         self.watch(self.app, "problem", lambda problem: self._refill())
+        self.watch(self.app, "rewound_at", lambda at: self._refill(), init=False)
         self.set_interval(self.rotate_s or self.PAGE_TURN_S, self._turn)
         self.request_layout()
 
@@ -218,6 +220,7 @@ class WallboardScreen(Screen):
             page=(self.page, len(self._pages)),
             frozen=app.frozen,
             note=f"layout: {self._failure}" if self._failure else None,
+            rewound=rewound_marker(app),
         )
         if feed_level != self._feed_level:
             self._feed_level = feed_level

@@ -110,6 +110,11 @@ class LiveFloor:
         self._pbx = None
         self._wake.set()
 
+    @property
+    def focused(self) -> str | None:
+        """The agent the viewer drills into (None: none)."""
+        return self._focus
+
     def wake(self) -> None:
         self._wake.set()
 

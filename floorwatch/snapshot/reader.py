@@ -108,7 +108,13 @@ class FloorReader:
         at: float | None = None,
         clock: Callable[[], float] = time.time,
         model_type: type[AgentFloor] | None = None,
+        *,
+        keep_rows: bool = False,
+        freeze: bool = True,
     ):
+        """`keep_rows`: keep the rows of the load as read, before clipping to `at` (`rows`; a
+        past floor steps forward from them, snapshot/past_floor.py). `freeze`: move the model
+        out of the collector's sight (see load); a short-lived model is better left in it."""
         self.store = store
         self.config = config
         self.at = at
@@ -118,10 +124,20 @@ class FloorReader:
         self._seq = 0
         self._miss_id = 0
         self._data_version: int | None = None
+        self.keep_rows = keep_rows
+        self.freeze = freeze
+        #: The rows of the last load as read (with `keep_rows`), and the commit they are of.
+        self.rows: Changes | None = None
+        self.seq = 0
         self.load()
 
     def now(self) -> float:
         return self.at if self.at is not None else self.clock()
+
+    @property
+    def miss_id(self) -> int:
+        """The last ring-no-answer read (misses come by id, not by commit)."""
+        return self._miss_id
 
     # ----------------------------------------------------------------- loading
     def load(self) -> None:
@@ -155,11 +171,15 @@ class FloorReader:
                 flags=[_flag(row) for row in queries.flags_open_or_cleared_since(model.horizon)],
             )
             self._miss_id = queries.last_miss_id()
+        if self.keep_rows:
+            self.rows = changes
         if self.at is not None:
             changes = clip_changes(changes, self.at)
         model.apply(changes)
         self.model = model
-        self._seq = seq
+        self._seq = self.seq = seq
+        if not self.freeze:
+            return
         # The model is hundreds of thousands of long-lived objects on a big floor. Left in the
         # collector's oldest generation, every full collection would walk them all (150 ms on
         # 5,000 agents, a visible stall in a viewer or a monitor round); frozen, it skips them.

@@ -33,6 +33,13 @@ def burnout_level(agent: AgentSnapshot) -> str | None:
 
 def agent_columns(config: Config) -> list[Column[AgentSnapshot]]:
     colors = config.colors
+    recent_s = config.display.changed_mark_s
+
+    def name(agent: AgentSnapshot, now: float) -> Cell:
+        """The name, marked for a moment after the agent's state changed (like `htop -H`)."""
+        since = agent.since
+        changed = since is not None and recent_s > 0 and 0 <= now - since < recent_s
+        return agent.display_name, "changed" if changed else None
 
     def state(agent: AgentSnapshot, now: float) -> Cell:
         return state_label(agent.state), f"state-{agent.state}"
@@ -63,7 +70,7 @@ def agent_columns(config: Config) -> list[Column[AgentSnapshot]]:
             "agent",
             "agent",
             10,
-            lambda a, now: (a.display_name, None),
+            name,
             content=True,
             max_width=40,
             sort=lambda a: a.display_name.casefold(),

@@ -45,6 +45,8 @@ class FloorHeader(Widget):
         self.problem: str | None = None
         #: Says what this floor is when it is not live (demo, replay 10x).
         self.banner: str | None = None
+        #: Says the floor shown is a past one ("REWOUND 10:40:00"), None when live.
+        self.rewound: str | None = None
         self._zone: ZoneInfo | None = config.tzinfo()
 
     @shielded
@@ -88,6 +90,8 @@ class FloorHeader(Widget):
             parts += ["  ", Content.styled(f" {printable(self.banner)} ", "bold reverse $accent")]
         if self.frozen:
             parts += ["  ", Content.styled(" FROZEN ", "bold reverse $fw-warning")]
+        if self.rewound:
+            parts = [Content.styled(f" {self.rewound} ", "bold reverse"), "  ", *parts]
         self.update(Content.assemble(*parts))
 
     def update(self, content: Content) -> None:

@@ -61,6 +61,7 @@ class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
         "live-table--flag-warning",
         "live-table--flag-critical",
         "live-table--spark",
+        "live-table--changed",
     }
 
     DEFAULT_CSS = """
@@ -89,6 +90,7 @@ class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
     LiveTable > .live-table--flag-warning { color: $warning; text-style: bold; }
     LiveTable > .live-table--flag-critical { color: $error; text-style: bold; }
     LiveTable > .live-table--spark { color: $accent; }
+    LiveTable > .live-table--changed { text-style: bold underline; color: $accent; }
     """
 
     class Selected(Message):

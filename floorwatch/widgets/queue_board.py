@@ -5,6 +5,11 @@ the ones on screen), sortable on any column with the agent board's keys (`s`, `S
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+
 from floorwatch.config import Config
 from floorwatch.format import level, percent, seconds, service_level_state, sparkline
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot, QueueSnapshot
@@ -179,6 +184,22 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
 
 class QueueBoard(SortableBoard[QueueSnapshot]):
     """Every queue, worst first (then by the sort chosen), with thresholds in colour and a mark."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "explain", "Explain a number", show=False)
+    ]
+
+    class ExplainRequested(Message):
+        """`e`: explain the numbers of the queue under the cursor (screens/explain.py)."""
+
+        def __init__(self, queue: str):
+            super().__init__()
+            self.queue = queue
+
+    def action_explain(self) -> None:
+        key = self.cursor_key
+        if key is not None:
+            self.post_message(self.ExplainRequested(str(key)))
 
     def __init__(self, config: Config, *, id: str | None = None):
         super().__init__(queue_columns(config), id=id)

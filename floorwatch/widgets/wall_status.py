@@ -62,6 +62,7 @@ def status_line(
     page: tuple[int, int],
     frozen: bool,
     note: str | None = None,
+    rewound: str | None = None,
 ) -> tuple[Content, str]:
     """The line's content and the feed's level (the screen colours the whole line by it)."""
     feed = feed_state(snapshot, config, problem)
@@ -76,6 +77,8 @@ def status_line(
         parts.append(f"  page {page[0] + 1}/{page[1]}")
     if frozen:
         parts += ["  ", Content.styled(" FROZEN ", "bold reverse")]
+    if rewound:
+        parts = [Content.styled(f" {rewound} ", "bold reverse"), "  ", *parts]
     if note:
         parts.append(f"  ({printable(note)})")
     return Content.assemble(*parts), feed.level

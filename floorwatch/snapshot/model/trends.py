@@ -34,6 +34,11 @@ class Trends:
         self.ledger = ledger
         self._last = TrendsAt()
 
+    def forget(self) -> None:
+        """The floor moved other than by time running on (a rewind stepped it): the next
+        look computes again, even within the same minute."""
+        self._last = TrendsAt()
+
     def at(self, now: float) -> dict[str, QueueTrend]:
         """Per queue, the last hour up to `now` (the same answer for the whole minute)."""
         minute = int(now // 60)
@@ -47,6 +52,11 @@ class Trends:
         steps = np.zeros((count, TREND_POINTS, VECTOR_SIZE))
         entered: list[list[float]] = [[] for _ in range(count)]
         ended: list[list[float]] = [[] for _ in range(count)]
+        # Each step's sums, gathered for one numpy call (a numpy add per call costs more than
+        # the rest of the loop on a floor of thousands of calls).
+        rows: list[int] = []
+        slots: list[int] = []
+        vectors: list[list[float]] = []
         for call in self.calls.by_id.values():
             wait_end = call.wait_end_at
             if wait_end is not None and wait_end < start:
@@ -56,9 +66,11 @@ class Trends:
             ended[q].append(math.inf if wait_end is None else wait_end)
             added = applied.get(call.id)
             if added is not None and wait_end is not None and wait_end < now:
-                steps[q, min(TREND_POINTS - 1, int((wait_end - start) // TREND_STEP_S))] += (
-                    added.vector
-                )
+                rows.append(q)
+                slots.append(min(TREND_POINTS - 1, int((wait_end - start) // TREND_STEP_S)))
+                vectors.append(added.vector)
+        if rows:
+            np.add.at(steps, (np.array(rows), np.array(slots)), np.array(vectors, dtype=float))
         result: dict[str, QueueTrend] = {}
         for queue, q in queues.index.items():
             starts, stops = np.array(entered[q]), np.array(ended[q])
