@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from floorwatch.display_config import DisplayConfig, DisplayConfigError, WallboardConfig
+from floorwatch.retention_config import RetentionConfig, RetentionConfigError
 
 DEFAULT_WRAPUP_REASONS = ("ACW", "Wrap-up", "Wrapup", "Wrap up", "After call work")
 
@@ -207,6 +208,7 @@ class Config:
     callers: CallersConfig = field(default_factory=CallersConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     wallboard: WallboardConfig = field(default_factory=WallboardConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     #: Where the file was read from (None for the defaults).
     path: Path | None = field(default=None, metadata={"internal": True})
 
@@ -387,7 +389,8 @@ def from_table(table: dict[str, Any], origin: str = "config") -> Config:
         try:
             config.display.check()
             config.wallboard.check()
-        except DisplayConfigError as error:
+            config.retention.check()
+        except (DisplayConfigError, RetentionConfigError) as error:
             raise ConfigError(str(error)) from None
         for index, source in enumerate(config.sources):
             if ":" not in source.spec:

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from floorwatch.cli.db import db_group
 from floorwatch.cli.errors import EXIT_USAGE
 from floorwatch.cli.ingest import ingest
 from floorwatch.cli.one_shot import burnout_command, report, snapshot, staffing
@@ -33,6 +34,7 @@ for command in (
     staffing,
     report,
     serve_web,
+    db_group,
 ):
     main.add_command(command)
 

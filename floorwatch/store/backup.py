@@ -1,0 +1,113 @@
+"""`floorwatch db backup FILE` and `floorwatch db restore FILE`.
+
+A backup is SQLite's online backup API copying the store in one step, inside one read
+transaction: a consistent picture of a moment (every commit of the ingest before it, none
+after), taken while the ingest goes on writing (WAL: it never waits for the copy). It is
+written beside FILE as FILE.partial, checked, made one self-contained file (journal mode
+DELETE), synced and only then renamed to FILE: a backup that fails (a full disk) leaves no
+file that looks like one, and the store itself is never touched.
+
+A restore copies a backup back over the store through the same API, with no ingest running
+(it takes the writer's lock); viewers may stay open. The feeds' checkpoints are the backup's,
+so the next ingest goes on from exactly where the backed-up store was: the lines after it are
+read again, none twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from floorwatch.store.faults import StoreError, sqlite_fault
+from floorwatch.store.lock import WriterLock
+from floorwatch.store.maintenance import file_size, open_store
+from floorwatch.store.opening import check_schema, connect
+
+
+@dataclass
+class BackupReport:
+    target: Path
+    size_bytes: int
+    events: int
+    seq: int
+
+
+def _full_disk(error: BaseException) -> bool:
+    name = getattr(error, "sqlite_errorname", "") or ""
+    return (
+        name.startswith("SQLITE_FULL")
+        or "disk is full" in str(error)
+        or getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    )
+
+
+def backup(path: str | Path, target: str | Path) -> BackupReport:
+    """Copy the store at `path` to `target` (see the module's docstring)."""
+    path, target = Path(path), Path(target)
+    if target.exists() and target.resolve() == path.resolve():
+        raise StoreError(f"{target}: is the database itself; back it up to another file")
+    if not target.parent.is_dir():
+        raise StoreError(f"{target.parent}: no such directory")
+    partial = target.with_name(target.name + ".partial")
+    source = open_store(path, write=False)
+    try:
+        partial.unlink(missing_ok=True)
+        copy = sqlite3.connect(partial, isolation_level=None)
+        try:
+            source.backup(copy)  # one step: one read transaction, one moment
+            copy.execute("PRAGMA journal_mode = DELETE").fetchall()
+            problems = [row[0] for row in copy.execute("PRAGMA quick_check")]
+            if problems != ["ok"]:
+                raise StoreError(f"{target}: the copy does not check ({problems[0]})")
+            events = copy.execute("SELECT count(*) FROM events").fetchone()[0]
+            seq = int(copy.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+        finally:
+            copy.close()
+        with open(partial, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(partial, target)
+    except (sqlite3.Error, OSError) as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        if _full_disk(error):
+            raise StoreError(
+                f"{target}: the disk is full; no backup was written (the partial copy is "
+                "removed, the store is untouched): free some space or back up elsewhere"
+            ) from None
+        raise StoreError(sqlite_fault(target, error)) from None
+    finally:
+        source.close()
+    return BackupReport(target, file_size(target), events, seq)
+
+
+def restore(backup_file: str | Path, path: str | Path) -> BackupReport:
+    """Put a backup back as the store at `path` (no ingest may be running)."""
+    backup_file, path = Path(backup_file), Path(path)
+    saved = open_store(backup_file, write=False)
+    try:
+        problems = [row[0] for row in saved.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise StoreError(f"{backup_file}: damaged, not restored ({problems[0]})")
+        lock = WriterLock(path, timeout_s=0)
+        try:
+            live = connect(path, readonly=False)
+            try:
+                if path.stat().st_size:
+                    check_schema(live, path, readonly=False)  # refuses a file not ours
+                saved.backup(live)
+                live.execute("PRAGMA journal_mode = WAL").fetchall()
+                events = live.execute("SELECT count(*) FROM events").fetchone()[0]
+                seq = int(live.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+            finally:
+                live.close()
+        finally:
+            lock.release()
+    except sqlite3.Error as error:
+        raise StoreError(sqlite_fault(path, error)) from None
+    finally:
+        saved.close()
+    return BackupReport(path, file_size(path), events, seq)
