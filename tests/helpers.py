@@ -207,9 +207,9 @@ def assert_same_floor(restarted: Path, whole: Path, tables=DERIVED) -> None:
         assert not differing, (table, len(differing), differing[:3])
 
 
-def weeks_of_lines(days: int, now: float) -> list[str]:
+def weeks_of_lines(days: int, now: float, calls: int = 3) -> list[str]:
     """A floor of `days` days before today and today (UTC days): each day an agent joins
-    queue `q`, takes three calls, pauses once and leaves; plus one caller who entered the
+    queue `q`, takes `calls` calls, pauses once and leaves; plus one caller who entered the
     queue on the first day and is still waiting (an open call)."""
     today = int(now // 86400 * 86400)
     first = today - days * 86400
@@ -218,8 +218,8 @@ def weeks_of_lines(days: int, now: float) -> list[str]:
         base = today - day * 86400 + 9 * 3600
         agent = f"Agent{day % 3}"
         lines.append(f"{base}|MANAGER|q|{agent}|ADDMEMBER|")
-        for n in range(3):
-            t = base + 60 + n * 100
+        for n in range(calls):
+            t = base + 60 + n * 100 // max(1, calls // 3)
             call = f"d{day}c{n}"
             lines += [
                 f"{t}|{call}|q|NONE|ENTERQUEUE||555{n:04d}|1",

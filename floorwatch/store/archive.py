@@ -28,6 +28,14 @@ def month_file(folder: Path, ts: float, zone: tzinfo | None) -> Path:
     return folder / f"events-{moment:%Y-%m}.jsonl.gz"
 
 
+def _month_bounds(ts: float, zone: tzinfo | None) -> tuple[float, float]:
+    """The first instant of the month of `ts` and of the next month (local time)."""
+    moment = datetime.fromtimestamp(ts, zone) if zone else datetime.fromtimestamp(ts)
+    first = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    following = first.replace(year=first.year + first.month // 12, month=first.month % 12 + 1)
+    return first.timestamp(), following.timestamp()
+
+
 class MonthArchive:
     """Appends events to their month's file; `flush` makes what was written durable."""
 
@@ -45,16 +53,23 @@ class MonthArchive:
             ) from None
 
     def write(self, events: Iterable[Event]) -> None:
+        lines: dict[Path, list[bytes]] = {}
+        start = end = 0.0  # the month of the last event, [start, end)
+        path = self.folder
         for event in events:
-            path = month_file(self.folder, event.ts, self.zone)
+            if not start <= event.ts < end:
+                path = month_file(self.folder, event.ts, self.zone)
+                start, end = _month_bounds(event.ts, self.zone)
+            lines.setdefault(path, []).append(event.to_json().encode())
+        for path, chunk in lines.items():
             if path not in self._open:
                 # Open across chunks (closed by `close`); a new gzip member after what earlier
                 # prunes wrote.
                 raw = open(path, "ab")  # noqa: SIM115
-                self._open[path] = (raw, gzip.GzipFile(fileobj=raw, mode="ab"))
+                self._open[path] = (raw, gzip.GzipFile(fileobj=raw, mode="ab", compresslevel=6))
                 self._files.add(path)
-            self._open[path][1].write(event.to_json().encode() + b"\n")
-            self.written += 1
+            self._open[path][1].write(b"\n".join(chunk) + b"\n")
+            self.written += len(chunk)
 
     def flush(self) -> None:
         """Everything written so far on disk (before its rows are deleted)."""
