@@ -7,8 +7,9 @@ written beside FILE as FILE.partial, checked, made one self-contained file (jour
 DELETE), synced and only then renamed to FILE: a backup that fails (a full disk) leaves no
 file that looks like one, and the store itself is never touched.
 
-A restore copies a backup back over the store through the same API, with no ingest running
-(it takes the writer's lock); viewers may stay open. The feeds' checkpoints are the backup's,
+A restore copies a backup beside the store through the same API and renames it over the
+store, with no ingest running (it takes the writer's lock). Viewers may stay open: they see a
+new file at the path and reopen it (snapshot/live.py). The feeds' checkpoints are the backup's,
 so the next ingest goes on from exactly where the backed-up store was: the lines after it are
 read again, none twice.
 """
@@ -25,7 +26,6 @@ from pathlib import Path
 from floorwatch.store.faults import StoreError, sqlite_fault
 from floorwatch.store.lock import WriterLock
 from floorwatch.store.maintenance import file_size, open_store
-from floorwatch.store.opening import check_schema, connect
 
 
 @dataclass
@@ -88,25 +88,41 @@ def restore(backup_file: str | Path, path: str | Path) -> BackupReport:
     """Put a backup back as the store at `path` (no ingest may be running)."""
     backup_file, path = Path(backup_file), Path(path)
     saved = open_store(backup_file, write=False)
+    fresh = path.with_name(path.name + ".restoring")
     try:
         problems = [row[0] for row in saved.execute("PRAGMA quick_check")]
         if problems != ["ok"]:
             raise StoreError(f"{backup_file}: damaged, not restored ({problems[0]})")
         lock = WriterLock(path, timeout_s=0)
         try:
-            live = connect(path, readonly=False)
+            if path.exists() and path.stat().st_size:
+                open_store(path, write=False).close()  # refuses to replace a file not ours
+            fresh.unlink(missing_ok=True)
+            copy = sqlite3.connect(fresh, isolation_level=None)
             try:
-                if path.stat().st_size:
-                    check_schema(live, path, readonly=False)  # refuses a file not ours
-                saved.backup(live)
-                live.execute("PRAGMA journal_mode = WAL").fetchall()
-                events = live.execute("SELECT count(*) FROM events").fetchone()[0]
-                seq = int(live.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+                saved.backup(copy)
+                copy.execute("PRAGMA journal_mode = WAL").fetchall()
+                events = copy.execute("SELECT count(*) FROM events").fetchone()[0]
+                seq = int(copy.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
             finally:
-                live.close()
+                copy.close()  # (the last connection: its -wal is checkpointed and removed)
+            with open(fresh, "rb") as written:
+                os.fsync(written.fileno())
+            # The old file's -wal and -shm must not be read as the new one's. No writer runs
+            # (the lock), so they hold no frame a reader still needs beyond its open file.
+            for suffix in ("-wal", "-shm"):
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
+            os.replace(fresh, path)  # a new file: open viewers see it and reopen
         finally:
             lock.release()
-    except sqlite3.Error as error:
+    except (sqlite3.Error, OSError) as error:
+        with contextlib.suppress(OSError):
+            fresh.unlink(missing_ok=True)
+        if _full_disk(error):
+            raise StoreError(
+                f"{path}: the disk is full; nothing was restored (the store is as it was): "
+                "free some space"
+            ) from None
         raise StoreError(sqlite_fault(path, error)) from None
     finally:
         saved.close()

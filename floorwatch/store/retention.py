@@ -6,8 +6,8 @@ derived rows that are over (finished calls, closed intervals and memberships, mi
 cleared flags) before `derived_days`; each policy cut at a local midnight, and never later
 than today's: today is never touched. Open rows (a call still waiting, an interval or a
 membership not ended, a flag up) are never pruned, whatever their age: the ingest's deriver
-holds them. Neither are `sources` (the feeds' checkpoints), `meta`, `agents` or the rows
-derivation resumes from.
+holds them; nor is each agent's current and last call. Neither are `sources` (the feeds' checkpoints), `meta` or
+`agents`.
 
 Rows go in bounded transactions, a range of ids at a time, each kept to about a tenth of a
 second; while an ingest holds the store, a pause longer than SQLite's longest busy-wait step
@@ -43,10 +43,18 @@ class Rule:
     open: str | None = None  # SQL: true for a row that is never pruned
 
 
+#: Calls derivation holds by reference (store/restart_state.py): open ones, and each agent's
+#: current and last call. (A recent close it keeps for late events, if ever older than the
+#: policy, is written back whole should such an event come.)
+_CALLS_HELD = (
+    "status != 'done' OR id IN (SELECT call_ref FROM agents WHERE call_ref IS NOT NULL) "
+    "OR id IN (SELECT last_call_ref FROM agents WHERE last_call_ref IS NOT NULL)"
+)
+
 RULES: dict[str, tuple[Rule, ...]] = {
     "events": (Rule("events", "ts"),),
     "derived": (
-        Rule("calls", "coalesce(ended_at, wait_end_at, enqueued_at)", "status != 'done'"),
+        Rule("calls", "coalesce(ended_at, wait_end_at, enqueued_at)", _CALLS_HELD),
         Rule("agent_states", '"end"'),
         Rule("pauses", '"end"'),
         Rule("memberships", "left_at"),
