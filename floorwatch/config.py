@@ -73,7 +73,7 @@ class BurnoutConfig:
     short_wrapup_calls: int = 10
 
 
-SERVICE_LEVEL_FORMULAS = ("abandoned", "answered", "offered")
+SERVICE_LEVEL_FORMULAS = ("abandoned", "answered", "offered", "sl2")
 
 
 class ConfigError(Exception):
@@ -89,7 +89,8 @@ class ServiceLevel:
     #: The share of calls to answer within the threshold (0-1).
     target: float = 0.80
     #: `abandoned`: within / (answered + abandoned + left), short abandons in neither part;
-    #: `answered`: within / answered; `offered`: within / every call whose wait ended.
+    #: `answered`: within / answered; `offered`: within / every call whose wait ended;
+    #: `sl2`: (within + unanswered within T) / (answered + abandoned + left), like Asterisk's SL2.
     formula: str = "abandoned"
     #: Abandons after less than this many seconds are short abandons.
     short_abandon_s: float = 5.0

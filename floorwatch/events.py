@@ -48,7 +48,7 @@ class Kind(StrEnum):
 
     # Queues and the PBX.
     QUEUE_CONFIG = "queue_config"  # data: action (start|reload)
-    CALL_WAITING = "call_waiting"  # state sync of a caller already waiting (AMI QueueEntry): wait_s
+    CALL_WAITING = "call_waiting"  # a caller already waiting (AMI QueueEntry): wait_s, [priority]
     OTHER = "other"  # a well-formed line of a type floorwatch does not use (kept, not rejected)
 
 
@@ -217,6 +217,8 @@ _SECONDS = DataField("number", 0, MAX_CALL_S)
 _POSITION = DataField("int", 0, MAX_POSITION)
 _RING_MS = DataField("number", 0, MAX_CALL_S * 1000)
 _PENALTY = DataField("int", PENALTY_MIN, PENALTY_MAX)
+#: A caller's queue priority (QUEUE_PRIO: higher is served first).
+_PRIORITY = DataField("int", -MAX_POSITION, MAX_POSITION)
 _ENDED_BY = DataField("text", choices=("agent", "caller"))
 _LEAVE = DataField("text", choices=LEAVE_REASONS)
 
@@ -277,7 +279,14 @@ SCHEMA: dict[Kind, KindSchema] = {
     ),
     Kind.CALL_INFO: KindSchema({"info": _TEXT, "values": _TEXTS}),
     Kind.CALL_WAITING: KindSchema(
-        {"wait_s": _SECONDS, "caller": _TEXT, "position": _POSITION, "sync": _FLAG},
+        {
+            "wait_s": _SECONDS,
+            "caller": _TEXT,
+            "caller_name": _TEXT,
+            "position": _POSITION,
+            "priority": _PRIORITY,
+            "sync": _FLAG,
+        },
         call=True,
         note="AMI QueueEntry: state sync of a caller already waiting; never counted as a new call",
     ),

@@ -3,6 +3,7 @@ subprocess, and waiting for a condition (never for a time) in a process or in a 
 
 from __future__ import annotations
 
+import re
 import socket
 import sqlite3
 import subprocess
@@ -23,6 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples"
 THREE_QUEUES = SAMPLES / "asterisk22_three_queues.queue_log"
 FLOORWATCH = [sys.executable, "-m", "floorwatch"]
+#: What the real Asterisk printed at the end of the three-queue run, and its queues' SL windows.
+QUEUE_SHOW = SAMPLES / "asterisk22_three_queues.queue_show.txt"
+PBX_WINDOWS = {"orders": 20, "returns": 30, "vip": 15}
 
 
 def ingest_file(
@@ -205,6 +209,32 @@ def assert_same_floor(restarted: Path, whole: Path, tables=DERIVED) -> None:
             pair for pair in zip(got[table], expected[table], strict=True) if pair[0] != pair[1]
         ]
         assert not differing, (table, len(differing), differing[:3])
+
+
+def queue_show() -> dict[str, dict]:
+    """`queue show` parsed: per queue C, A, SL, SL2, the window, and each member's calls."""
+    queues: dict[str, dict] = {}
+    current = None
+    for line in QUEUE_SHOW.read_text().splitlines():
+        head = re.match(
+            r"(\w+) has .* C:(\d+), A:(\d+), SL:([\d.]+)%, SL2:([\d.]+)% within (\d+)s", line
+        )
+        if head:
+            name, c, a, sl, sl2, window = head.groups()
+            current = queues[name] = {
+                "C": int(c),
+                "A": int(a),
+                "SL": sl,
+                "SL2": sl2,
+                "window": int(window),
+                "taken": {},
+            }
+            continue
+        member = re.match(r"\s+(\S+)(?: \((\S+)\))? .*has taken (\d+) calls", line)
+        if member and current is not None:
+            name, _, taken = member.groups()
+            current["taken"][name] = int(taken)
+    return queues
 
 
 def weeks_of_lines(days: int, now: float, calls: int = 3) -> list[str]:

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static
 from floorwatch.format import clock, percent
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.live import FloorUpdate
+from floorwatch.snapshot.pbx_counters import PbxCounters
 from floorwatch.widgets.agent_board import AgentBoard
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import LiveTable
@@ -42,6 +43,7 @@ class QueueScreen(Screen):
             wallboard=bool(getattr(self.app, "wall", False)), browser=self.app.is_web
         )
         yield Static("", id="queue-title")
+        yield Static("", id="queue-pbx")
         yield WaitingCallers(config, masked=masked, id="queue-waiting")
         yield Static("agents", classes="list-title")
         yield AgentBoard(config, id="queue-agents")
@@ -52,9 +54,14 @@ class QueueScreen(Screen):
         board = self.query_one(AgentBoard)
         board.filter_agents(queue=queue)
         board.focus()
+        self.app.live.focus_queue(queue)
         self.watch(self.app, "update", self.show_update)
 
+    def on_unmount(self) -> None:
+        self.app.live.focus_queue(None)
+
     def action_back(self) -> None:
+        self.app.live.focus_queue(None)
         self.dismiss()
 
     def show_update(self, update: FloorUpdate | None) -> None:
@@ -64,6 +71,7 @@ class QueueScreen(Screen):
         queue = snapshot.queues.get(self.queue)
         try:
             self._title(snapshot)
+            self.query_one("#queue-pbx", Static).update(content(pbx_line(update.queue_pbx)))
         except Exception as error:  # the title says it; the tables below go on
             self.log.error("queue screen: title failed", error)
             self.query_one("#queue-title", Static).update(
@@ -92,3 +100,20 @@ class QueueScreen(Screen):
     @on(LiveTable.Selected, "#queue-agents")
     def _agent_selected(self, event: LiveTable.Selected) -> None:
         self.app.open_agent(str(event.key))
+
+
+def pbx_line(counters: PbxCounters | None) -> str:
+    """Asterisk's own counters of the queue, as `queue show` prints them, to hold beside ours."""
+    if counters is None:
+        return "queue show: reading Asterisk's counters..."
+
+    def tenths(
+        share: float | None,
+    ) -> str:  # as `queue show` prints them, to compare digit by digit
+        return "-" if share is None else f"{100 * share:.1f}%"
+
+    return (
+        f"queue show (today): C {counters.completed}  A {counters.abandoned}  "
+        f"SL {tenths(counters.service_level)}  SL2 {tenths(counters.service_level2)}  "
+        f"within {counters.threshold_s:g}s"
+    )

@@ -29,7 +29,8 @@ from pathlib import Path
 from floorwatch.clock import StoreClock
 from floorwatch.config import Config
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
-from floorwatch.snapshot.reader import AgentDay, FloorReader, load_agent_day
+from floorwatch.snapshot.pbx_counters import PbxCounters
+from floorwatch.snapshot.reader import AgentDay, FloorReader, load_agent_day, load_pbx_counters
 from floorwatch.store.faults import StoreError
 from floorwatch.store.feed_clock import recorded_feed_clock
 from floorwatch.store.reading import ReadOnlyStore
@@ -37,10 +38,12 @@ from floorwatch.store.reading import ReadOnlyStore
 
 @dataclass
 class FloorUpdate:
-    """What a viewer draws: the floor, and the agent it drills into (if any)."""
+    """What a viewer draws: the floor, the agent it drills into (if any), and Asterisk's own
+    counters of the queue it drills into (if any)."""
 
     snapshot: FloorSnapshot
     agent_day: AgentDay | None = None
+    queue_pbx: PbxCounters | None = None
 
 
 @dataclass
@@ -64,6 +67,10 @@ Publish = Callable[[FloorUpdate | FeedProblem], None]
 class LiveFloor:
     """Follows a store for one viewer."""
 
+    #: Asterisk's counters of the queue looked at are read again at most this often: they are
+    #: for checking against `queue show`, and reading them costs the day's calls of one queue.
+    PBX_REFRESH_S = 5.0
+
     def __init__(
         self,
         db_path: str | Path,
@@ -86,12 +93,21 @@ class LiveFloor:
         #: At most one update per this many seconds: a burst of commits is drawn once.
         self.min_gap_s = min_gap_s
         self._focus: str | None = None
+        self._queue_focus: str | None = None
+        #: (queue, when read, its counters): the last reading of the queue looked at.
+        self._pbx: tuple[str, float, PbxCounters | None] | None = None
         self._wake = threading.Event()
         self.last_update: FloorUpdate | None = None
 
     def focus(self, agent: str | None) -> None:
         """Say which agent the viewer drills into; the next update carries its day."""
         self._focus = agent
+        self._wake.set()
+
+    def focus_queue(self, queue: str | None) -> None:
+        """Say which queue the viewer drills into; the next update carries its PBX counters."""
+        self._queue_focus = queue
+        self._pbx = None
         self._wake.set()
 
     def wake(self) -> None:
@@ -151,16 +167,28 @@ class LiveFloor:
         agent_day = None
         if focus is not None:
             agent_day = load_agent_day(reader.store, focus, snapshot.day_start, now)
-        update = FloorUpdate(snapshot, agent_day)
+        update = FloorUpdate(snapshot, agent_day, self._queue_pbx(reader, snapshot))
         self.last_update = update
         return update
+
+    def _queue_pbx(self, reader: FloorReader, snapshot: FloorSnapshot) -> PbxCounters | None:
+        queue = self._queue_focus
+        if queue is None:
+            return None
+        reading, now = self._pbx, time.monotonic()
+        if reading is None or reading[0] != queue or now - reading[1] >= self.PBX_REFRESH_S:
+            counters = load_pbx_counters(
+                reader.store, self.config, snapshot.day_start, snapshot.at, queue
+            )
+            reading = self._pbx = (queue, now, counters.get(queue))
+        return reading[2]
 
     def run(self, publish: Publish, stop: threading.Event) -> None:
         """Publish an update at start, on every commit, on every tick and on a focus change,
         until `stop` is set. A store that fails is reported and retried, never fatal."""
         reader: FloorReader | None = None
         last_published = 0.0
-        last_focus: str | None = None
+        last_focus: tuple[str | None, str | None] = (None, None)
         pending = False
         opened: FileIdentity | None = None
         while not stop.is_set():
@@ -185,12 +213,13 @@ class LiveFloor:
                     changed = False
                 if pending and now - last_published >= self.min_gap_s:
                     changed, pending = True, False
+                focus = (self._focus, self._queue_focus)
                 if changed or now - last_published >= self.tick_s:
-                    last_focus = self._focus
+                    last_focus = focus
                     publish(self.update(reader))
                     last_published = now
-                elif self._focus != last_focus:
-                    last_focus = self._focus
+                elif focus != last_focus:
+                    last_focus = focus
                     publish(self.focus_update(reader))
             except (StoreError, OSError) as error:
                 publish(FeedProblem(str(error)))

@@ -30,7 +30,8 @@ HANDLED = 10  # answered calls that have ended (talk time known)
 TALK = 11  # sum of talk of handled calls
 WRAPUP = 12  # sum of wrap-up of handled calls (0 where the feed reports none)
 WAIT_ALL = 13  # sum of waits of every call whose wait ended
-VECTOR_SIZE = 14
+UNANSWERED_WITHIN = 14  # abandoned (not short) or left after a wait <= T (the `sl2` formula)
+VECTOR_SIZE = 15
 
 LEFT_OUTCOMES = {"timeout": TIMED_OUT, "key": LEFT_KEY, "empty": LEFT_EMPTY, "withdraw": WITHDRAWN}
 
@@ -77,9 +78,14 @@ def contribution(call: CallLike, level: ServiceLevel) -> list[float] | None:
             vector[TALK] = call.talk_s
             vector[WRAPUP] = call.wrapup_s or 0.0
     elif outcome == "abandoned":
-        vector[SHORT if short_abandon(wait, level) else ABANDONED] = 1
+        short = short_abandon(wait, level)
+        vector[SHORT if short else ABANDONED] = 1
+        if not short and answered_within(wait, level):
+            vector[UNANSWERED_WITHIN] = 1
     elif outcome in LEFT_OUTCOMES:
         vector[LEFT_OUTCOMES[outcome]] = 1
+        if answered_within(wait, level):
+            vector[UNANSWERED_WITHIN] = 1
     return vector
 
 
@@ -103,6 +109,10 @@ def contribution_sql(threshold: str, short: str) -> list[str]:
     vector[TALK] = f"CASE WHEN {handled} THEN talk_s ELSE 0 END"
     vector[WRAPUP] = f"CASE WHEN {handled} THEN coalesce(wrapup_s, 0) ELSE 0 END"
     vector[WAIT_ALL] = wait
+    left = ", ".join(f"'{outcome}'" for outcome in LEFT_OUTCOMES)
+    vector[UNANSWERED_WITHIN] = (
+        f"(({vector[ABANDONED]}) OR outcome IN ({left})) AND {wait} {_WITHIN[1]} ({threshold})"
+    )
     return vector
 
 
@@ -141,6 +151,7 @@ class WindowStats:
     wait_s: float
     max_wait_s: float | None
     formula: str
+    unanswered_within: int = 0
 
     @classmethod
     def from_vector(cls, vector, max_wait: float | None, formula: str) -> WindowStats:
@@ -161,6 +172,7 @@ class WindowStats:
             wait_s=float(vector[WAIT_ALL]),
             max_wait_s=max_wait,
             formula=formula,
+            unanswered_within=int(vector[UNANSWERED_WITHIN]),
         )
 
     @property
@@ -175,7 +187,10 @@ class WindowStats:
             return _ratio(self.answered_within, self.answered)
         if self.formula == "offered":
             return _ratio(self.answered_within, self.offered)
-        return _ratio(self.answered_within, self.answered + self.abandoned + self.left)
+        unanswered = self.abandoned + self.left
+        if self.formula == "sl2":
+            return _ratio(self.answered_within + self.unanswered_within, self.answered + unanswered)
+        return _ratio(self.answered_within, self.answered + unanswered)
 
     @property
     def abandon_rate(self) -> float | None:
@@ -204,6 +219,7 @@ class WindowStats:
             "left_by_key": self.left_by_key,
             "left_empty": self.left_empty,
             "withdrawn": self.withdrawn,
+            "unanswered_within": self.unanswered_within,
             "handled": self.handled,
             "service_level": self.service_level,
             "abandon_rate": self.abandon_rate,

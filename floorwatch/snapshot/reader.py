@@ -263,14 +263,18 @@ def clip_agent_day(day: AgentDay, at: float) -> AgentDay:
 
 
 # ----------------------------------------------------------------- the PBX's own counters
-def load_pbx_counters(store: ReadOnlyStore, config: Config, day_start: float, now: float) -> dict:
+def load_pbx_counters(
+    store: ReadOnlyStore, config: Config, day_start: float, now: float, queue: str | None = None
+) -> dict:
     """Asterisk's `queue show` counters per queue (snapshot/pbx_counters.py) over the calls
-    whose wait ended from `day_start` to `now`, each queue with its own service-level window."""
+    whose wait ended from `day_start` to `now`, each queue with its own service-level window.
+    With `queue`, only that queue's counters are exact (and only its calls, and its members'
+    calls for "has taken", are read)."""
     from floorwatch.snapshot.pbx_counters import pbx_counters
 
     queries = store.queries
     with queries.read_transaction():
-        calls = queries.calls_with_outcome(day_start, math.nextafter(now, math.inf))
+        calls = queries.calls_with_outcome(day_start, math.nextafter(now, math.inf), queue)
         memberships = queries.memberships_since(0.0)  # every one: "has taken" needs re-adds
     queues = sorted({call.queue for call in calls} | {m.queue for m in memberships})
     thresholds = {queue: config.queue_service_level(queue).threshold_s for queue in queues}

@@ -236,11 +236,16 @@ class StoreQueries:
         )
 
     # ----------------------------------------------------------------- reports, history
-    def calls_with_outcome(self, start: float, end: float) -> list[CallRow]:
-        """Calls whose wait ended from `start` to before `end`, with an outcome."""
-        return self._rows(
-            CallRow, "wait_end_at >= ? AND wait_end_at < ? AND outcome IS NOT NULL", (start, end)
-        )
+    def calls_with_outcome(
+        self, start: float, end: float, queue: str | None = None
+    ) -> list[CallRow]:
+        """Calls whose wait ended from `start` to before `end`, with an outcome; with `queue`,
+        only that queue's calls and the calls of anyone who was ever its member."""
+        where = "wait_end_at >= ? AND wait_end_at < ? AND outcome IS NOT NULL"
+        if queue is None:
+            return self._rows(CallRow, where, (start, end))
+        where += " AND (queue = ? OR agent IN (SELECT agent FROM memberships WHERE queue = ?))"
+        return self._rows(CallRow, where, (start, end, queue, queue))
 
     def answered_calls(self, start: float, end: float) -> list[CallRow]:
         """Answered calls whose wait ended from `start` to before `end`."""

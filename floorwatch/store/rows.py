@@ -31,6 +31,8 @@ class CallRow:
     synced: int
     wrapup_s: float | None
     position: int | None = None
+    caller_name: str | None = None
+    priority: int | None = None
 
 
 @dataclass(slots=True)

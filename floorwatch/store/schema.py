@@ -15,7 +15,7 @@ import functools
 from dataclasses import dataclass
 
 #: The schema version this floorwatch writes (PRAGMA user_version).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -216,6 +216,9 @@ CALLS = Table(
         _c("inferred", "INTEGER", since=2),
         _c("closed_no", "INTEGER", since=2),
         _c("miss_counts", "TEXT", since=2),
+        # Who is waiting, where the feed says (AMI's CallerIDName, QueueEntry's Priority).
+        _c("caller_name", "TEXT", since=3),
+        _c("priority", "INTEGER", since=3),
         _seq(),
     ),
     indexes=(

@@ -40,7 +40,7 @@ def waiting_columns(config: Config, masked: bool) -> list[Column[WaitingCall]]:
             "name",
             "name",
             4,
-            lambda c, now: (c.caller_name or "", None),
+            lambda c, now: ("" if masked else c.caller_name or "", None),
             content=True,
             max_width=24,
             drop=1,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+from textual.widgets import Static
+
 from floorwatch.app import FloorwatchApp
 from floorwatch.config import Config, from_table
 from floorwatch.format import mask_caller
@@ -14,6 +16,7 @@ from floorwatch.snapshot.live import LiveFloor
 from floorwatch.widgets.agent_board import AgentBoard
 from floorwatch.widgets.queue_board import QueueBoard
 from floorwatch.widgets.waiting_callers import WaitingCallers
+from tests.helpers import PBX_WINDOWS, SAMPLE_END, THREE_QUEUES, ingest_file, queue_show
 
 NOW = 1795530000
 
@@ -30,7 +33,8 @@ def floor_lines() -> list[str]:
         [(100, "5551230001", 1), (50, "5551230002", 2), (10, "5551230003", 3)]
     ):
         lines.append(f"{NOW - ago}|c{call}|sales|NONE|ENTERQUEUE||{number}|{position}")
-    lines.append(f"{NOW - 30}|c9|billing|NONE|ENTERQUEUE||5559990000|1")
+    # The billing caller's line carries a name (a fourth field, as the parser takes it).
+    lines.append(f"{NOW - 30}|c9|billing|NONE|ENTERQUEUE||5559990000|1|Mrs Okafor")
     return lines
 
 
@@ -108,6 +112,22 @@ async def test_caller_numbers_are_masked_where_the_config_says(make_store):
         waiting = app.screen.query_one(WaitingCallers)
         await until(pilot, lambda: len(waiting.order) == 1)
         assert waiting.masked and cells(waiting, "caller") == ["********00"]
+        assert cells(waiting, "name") == [""]  # a name is as personal as a number
+
+
+async def test_a_personal_viewer_shows_the_callers_name(make_store):
+    app, now = await open_sales(make_store, from_table({"timezone": "UTC"}))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.update is not None)
+        app.push_screen(QueueScreen("billing"))
+        await until(
+            pilot, lambda: isinstance(app.screen, QueueScreen) and app.screen.query(WaitingCallers)
+        )
+        waiting = app.screen.query_one(WaitingCallers)
+        await until(pilot, lambda: len(waiting.order) == 1)
+        assert not waiting.masked
+        assert cells(waiting, "caller") == ["5559990000"]
+        assert cells(waiting, "name") == ["Mrs Okafor"]
 
 
 async def test_the_queue_board_is_worst_first_and_sorts_with_the_agent_boards_keys(make_store):
@@ -131,3 +151,36 @@ async def test_the_queue_board_is_worst_first_and_sorts_with_the_agent_boards_ke
         await pilot.press("S")
         assert queues.order == ["support", "sales", "billing"]
         assert queues.sort_columns() == [c.key for c in queues.columns if c.sort is not None]
+
+
+async def test_the_queue_drill_down_shows_asterisks_own_counters(tmp_path):
+    """Enter on a queue: beside floorwatch's numbers, `queue show`'s C, A, SL and SL2, equal to
+    what the real Asterisk printed at the end of the shared run."""
+    config = from_table(
+        {
+            "timezone": "UTC",
+            "queues": {q: {"service_level": {"threshold_s": t}} for q, t in PBX_WINDOWS.items()},
+        }
+    )
+    db = ingest_file(tmp_path / "floor.db", THREE_QUEUES, config)
+    app = FloorwatchApp(LiveFloor(db, config, clock=lambda: SAMPLE_END, poll_s=0.02), config)
+    shown = queue_show()["orders"]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.update is not None)
+        app.push_screen(QueueScreen("orders"))
+        await until(
+            pilot, lambda: isinstance(app.screen, QueueScreen) and app.screen.query("#queue-pbx")
+        )
+        line = app.screen.query_one("#queue-pbx", Static)
+        expected = (
+            f"queue show (today): C {shown['C']}  A {shown['A']}  SL {shown['SL']}%  "
+            f"SL2 {shown['SL2']}%  within 20s"
+        )
+        try:
+            await until(pilot, lambda: str(line.render()) == expected)
+        except AssertionError:
+            raise AssertionError(f"{line.render()!s} != {expected}") from None
+        assert app.live._queue_focus == "orders"
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, QueueScreen))
+        assert app.live._queue_focus is None  # the floor no longer reads the counters

@@ -200,11 +200,21 @@ def test_started_mid_day_the_busy_floor_shows_before_any_new_event(tmp_path):
             assert waiting == {"orders": 4, "returns": 6, "vip": 1}
             longest = {name: round(queue.longest_wait_s) for name, queue in floor.queues.items()}
             waits = Counter()
+            listed = {}
             for block in BlockFramer().feed(status):
                 fields = parse_block(block).fields
                 if fields.get("Event") == "QueueEntry":
                     waits[fields["Queue"]] = max(waits[fields["Queue"]], int(fields["Wait"]))
+                    listed[fields["Uniqueid"]] = (fields["CallerIDName"], int(fields["Priority"]))
             assert longest == dict(waits)
+            # Each caller waiting with the name and the queue priority the reply listed.
+            shown = {
+                call.call_id: (call.caller_name, call.priority)
+                for queue in floor.queues.values()
+                for call in queue.waiting
+            }
+            assert shown == listed and len(shown) == 11
+            assert shown["1795532867.11"] == ("Cust 0151", 0)
             paused = {a.name: a.paused_in for a in floor.agents.values() if a.paused_in}
             assert paused == {
                 "Local/205@agents/n": {"orders": "Training"},

@@ -4,48 +4,21 @@ the same run (`queue show`), each queue with its own service-level window."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from floorwatch.config import Config, QueueConfig
 from floorwatch.modes.one_shot import read_floor
 from floorwatch.snapshot.pbx_counters import pbx_counters
+from floorwatch.snapshot.reader import load_pbx_counters
+from floorwatch.store.database import Store
 from floorwatch.store.rows import CallRow, MembershipRow
-from tests.helpers import ingest_file
+from tests.helpers import PBX_WINDOWS, SAMPLES, THREE_QUEUES, ingest_file, queue_show
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
-QUEUE_LOG = SAMPLES / "asterisk22_three_queues.queue_log"
-QUEUE_SHOW = SAMPLES / "asterisk22_three_queues.queue_show.txt"
-WINDOWS = {"orders": 20, "returns": 30, "vip": 15}
+QUEUE_LOG = THREE_QUEUES
+WINDOWS = PBX_WINDOWS
 
 pytestmark = pytest.mark.skipif(not QUEUE_LOG.exists(), reason=f"no shared samples at {SAMPLES}")
-
-
-def queue_show() -> dict[str, dict]:
-    """`queue show` parsed: per queue C, A, SL, SL2, the window, and each member's calls."""
-    queues: dict[str, dict] = {}
-    current = None
-    for line in QUEUE_SHOW.read_text().splitlines():
-        head = re.match(
-            r"(\w+) has .* C:(\d+), A:(\d+), SL:([\d.]+)%, SL2:([\d.]+)% within (\d+)s", line
-        )
-        if head:
-            name, c, a, sl, sl2, window = head.groups()
-            current = queues[name] = {
-                "C": int(c),
-                "A": int(a),
-                "SL": sl,
-                "SL2": sl2,
-                "window": int(window),
-                "taken": {},
-            }
-            continue
-        member = re.match(r"\s+(\S+)(?: \((\S+)\))? .*has taken (\d+) calls", line)
-        if member and current is not None:
-            name, _, taken = member.groups()
-            current["taken"][name] = int(taken)
-    return queues
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +170,26 @@ def test_a_member_removed_mid_call_stays_on_it_until_it_ends_then_offline(tmp_pa
     assert during.call.talk_s(1795530520) == 9
     after = read_floor(db, config, at=1795530530).agents[agent]
     assert after.state == "offline"
+
+
+@pytest.mark.parametrize("queue", sorted(WINDOWS))
+def test_one_queues_counters_read_alone_equal_the_whole_floors(tmp_path, queue):
+    """The queue drill-down reads one queue's calls and its members' (for "has taken"): the
+    same counters as reading every call."""
+    config = Config(
+        timezone="UTC",
+        queues={
+            q: QueueConfig(service_level={"threshold_s": float(t)}) for q, t in WINDOWS.items()
+        },
+    )
+    db = ingest_file(tmp_path / "f.db", QUEUE_LOG, config)
+    last = int(QUEUE_LOG.read_text().splitlines()[-1].split("|")[0])
+    day_start = last - last % 86400
+    with Store.open_readonly(db) as store:
+        whole = load_pbx_counters(store, config, day_start, last)[queue]
+        alone = load_pbx_counters(store, config, day_start, last, queue)[queue]
+    assert alone == whole
+    assert (alone.completed, alone.abandoned) == (
+        queue_show()[queue]["C"],
+        queue_show()[queue]["A"],
+    )

@@ -32,7 +32,10 @@ class WaitingCalls:
         if waiting is None:
             calls = sorted(self.by_queue[queue].values(), key=lambda c: c.enqueued_at)
             waiting = self._sorted[queue] = tuple(
-                WaitingCall(c.call_id, queue, c.caller, c.position, c.enqueued_at) for c in calls
+                WaitingCall(
+                    c.call_id, queue, c.caller, c.position, c.enqueued_at, c.caller_name, c.priority
+                )
+                for c in calls
             )
         if waiting and waiting[-1].enqueued_at > now:  # callers ahead of the clock
             return waiting[: bisect.bisect_right(waiting, now, key=lambda c: c.enqueued_at)]

@@ -69,7 +69,10 @@ class QueueStatusReply:
                 queue,
                 wait_s=int_field(f, "Wait", 0),
                 caller=f.get("CallerIDNum"),
+                caller_name=f.get("CallerIDName") or None,
                 position=int_field(f, "Position", 0),
+                # The queue priority (QueueCallerJoin's Priority is the dialplan's: not this).
+                priority=int_field(f, "Priority") if f.get("Priority") else None,
                 sync=True,
             )
         )

@@ -75,6 +75,8 @@ class CallRules:
             entry.seen_by = json.dumps([*sources, event.source])
             if entry.caller is None:
                 entry.caller = event.data.get("caller")
+            if entry.caller_name is None:
+                entry.caller_name = event.data.get("caller_name")
             self._dirty_calls[entry.id] = entry
             return
         implied = entry is not None and (
@@ -93,17 +95,26 @@ class CallRules:
             entry = self._new_entry(event, event.ts)
         data = event.data
         entry.caller = data.get("caller")
+        entry.caller_name = data.get("caller_name")
         entry.position = data.get("position")
         self._dirty_calls[entry.id] = entry
 
     def _call_waiting(self, event: Event) -> None:
         """A state sync: the caller is waiting now, with `wait_s` so far. Never a new call."""
-        if (event.call_id, event.queue) in self.open_calls:
-            return
         data = event.data
+        known = self.open_calls.get((event.call_id, event.queue))
+        if known is not None:
+            # Only a QueueStatus reply tells a caller's queue priority: keep it on the call.
+            priority, name = data.get("priority"), data.get("caller_name")
+            if (priority, name or known.caller_name) != (known.priority, known.caller_name):
+                known.priority, known.caller_name = priority, name or known.caller_name
+                self._dirty_calls[known.id] = known
+            return
         entry = self._new_entry(event, event.ts - float(data.get("wait_s") or 0))
         entry.synced = 1
         entry.caller = data.get("caller")
+        entry.caller_name = data.get("caller_name")
+        entry.priority = data.get("priority")
         entry.position = data.get("position")
 
     def _call_answered(self, event: Event) -> None:

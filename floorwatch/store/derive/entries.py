@@ -64,6 +64,8 @@ class CallEntry:
         self.closed_no: int | None = None
         #: JSON {agent: {source: missed rings}}, when a ring of this call was missed.
         self.miss_counts: str | None = None
+        self.caller_name: str | None = None
+        self.priority: int | None = None
 
     @classmethod
     def from_row(cls, row: dict) -> CallEntry:
