@@ -87,7 +87,7 @@ def backup(path: str | Path, target: str | Path) -> BackupReport:
 def restore(backup_file: str | Path, path: str | Path) -> BackupReport:
     """Put a backup back as the store at `path` (no ingest may be running)."""
     backup_file, path = Path(backup_file), Path(path)
-    saved = open_store(backup_file, write=False)
+    saved = open_store(backup_file, write=False, older_ok=True)  # the ingest upgrades it
     fresh = path.with_name(path.name + ".restoring")
     try:
         problems = [row[0] for row in saved.execute("PRAGMA quick_check")]
@@ -96,7 +96,7 @@ def restore(backup_file: str | Path, path: str | Path) -> BackupReport:
         lock = WriterLock(path, timeout_s=0)
         try:
             if path.exists() and path.stat().st_size:
-                open_store(path, write=False).close()  # refuses to replace a file not ours
+                open_store(path, write=False, older_ok=True).close()  # refuses a file not ours
             fresh.unlink(missing_ok=True)
             copy = sqlite3.connect(fresh, isolation_level=None)
             try:

@@ -26,10 +26,10 @@ VACUUM_PAGES = 1024
 PAUSE_S = 0.12
 
 
-def open_store(path: str | Path, write: bool) -> sqlite3.Connection:
+def open_store(path: str | Path, write: bool, older_ok: bool = False) -> sqlite3.Connection:
     """A connection of a `db` command: read-only unless `write`; StoreError if the file is
-    missing, not ours, or of a schema this version does not write (older: the ingest
-    upgrades it when it opens it)."""
+    missing, empty, not ours, newer than this version, or (unless `older_ok`: check,
+    restore) older (the ingest upgrades it when it opens it)."""
     path = Path(path)
     if not path.exists():
         raise StoreError(f"{path}: no such database")
@@ -37,7 +37,9 @@ def open_store(path: str | Path, write: bool) -> sqlite3.Connection:
         raise StoreError(f"{path}: is a directory, not a database file")
     try:
         conn = connect(path, readonly=not write)
-        check_schema(conn, path, readonly=True)
+        if check_schema(conn, path, readonly=not older_ok) == 0:
+            conn.close()
+            raise StoreError(f"{path}: empty database; nothing has been ingested into it yet")
     except sqlite3.Error as error:
         raise StoreError(sqlite_fault(path, error, "read")) from None
     return conn
@@ -98,7 +100,7 @@ def check(path: str | Path, quick: bool = False) -> CheckReport:
     """Integrity, schema version, rows per table, size, the oldest and newest event, and each
     feed's checkpoint, read in one read transaction (a consistent picture beside the ingest)."""
     path = Path(path)
-    conn = open_store(path, write=False)
+    conn = open_store(path, write=False, older_ok=True)
     try:
         conn.execute("BEGIN")
         pragma = "quick_check" if quick else "integrity_check"

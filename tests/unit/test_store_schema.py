@@ -145,3 +145,15 @@ def test_a_column_that_cannot_be_added_later_is_said():
     conn.execute("CREATE TABLE t (x)")
     with pytest.raises(ValueError, match="primary key cannot be added"):
         schema_build.add_column(schema_build.database(conn), table, table.columns[0])
+
+
+def test_a_backup_of_the_last_release_restores_checks_and_upgrades_on_the_next_ingest(tmp_path):
+    from floorwatch.store.backup import restore
+    from floorwatch.store.maintenance import check
+
+    assert check(FIXTURE).schema_version == 2  # check reads an older store as it is
+    db = tmp_path / "restored.db"
+    report = restore(FIXTURE, db)
+    assert report.events == 93
+    Store.open(db).close()
+    assert check(db).schema_version == SCHEMA_VERSION and check(db).counts["events"] == 93
