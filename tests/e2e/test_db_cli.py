@@ -4,6 +4,7 @@ vacuum, export; and the bad inputs, one line each."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import signal
 import sqlite3
@@ -131,6 +132,15 @@ def test_prune_beside_a_following_ingest_and_an_open_viewer(tmp_path):
     assert stored_lines(db) == written
     calls = sqlite3.connect(db).execute("SELECT count(*) FROM calls").fetchone()[0]
     assert calls == 600 * 15 + 1 + 30 * 40  # 14 days and today kept, the open call, today's
+    # The archive, as the README says to replay it (zcat ... | floorwatch ingest jsonl:-),
+    # gives back the lines pruned, in order.
+    archived = b"".join(gzip.decompress(f.read_bytes()) for f in sorted((tmp_path / "a").iterdir()))
+    replayed = tmp_path / "replayed.db"
+    loaded = run("ingest", "--once", "--db", str(replayed), "jsonl:-", input=archived, text=False)
+    assert loaded.returncode == 0, loaded.stderr
+    gone = [line for line in history if int(line.split("|", 1)[0]) < cut]
+    back = sqlite3.connect(replayed).execute("SELECT count(*), min(ts), max(ts) FROM events")
+    assert back.fetchone() == (len(gone), int(gone[0].split("|")[0]), int(gone[-1].split("|")[0]))
 
 
 def test_backup_during_an_ingest_then_restore_and_resume_loses_and_doubles_nothing(tmp_path):
