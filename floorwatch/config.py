@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from floorwatch.control_config import ControlConfig, ControlConfigError
 from floorwatch.display_config import DisplayConfig, DisplayConfigError, WallboardConfig
+from floorwatch.retention_config import RetentionConfig, RetentionConfigError
 
 DEFAULT_WRAPUP_REASONS = ("ACW", "Wrap-up", "Wrapup", "Wrap up", "After call work")
 
@@ -210,6 +211,7 @@ class Config:
     display: DisplayConfig = field(default_factory=DisplayConfig)
     wallboard: WallboardConfig = field(default_factory=WallboardConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     #: Where the file was read from (None for the defaults).
     path: Path | None = field(default=None, metadata={"internal": True})
 
@@ -396,7 +398,8 @@ def from_table(table: dict[str, Any], origin: str = "config") -> Config:
         try:
             config.display.check()
             config.wallboard.check()
-        except DisplayConfigError as error:
+            config.retention.check()
+        except (DisplayConfigError, RetentionConfigError) as error:
             raise ConfigError(str(error)) from None
         try:
             config.control.check()

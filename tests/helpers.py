@@ -347,3 +347,30 @@ def queue_show() -> dict[str, dict]:
             name, _, taken = member.groups()
             current["taken"][name] = int(taken)
     return queues
+
+
+def weeks_of_lines(days: int, now: float, calls: int = 3) -> list[str]:
+    """A floor of `days` days before today and today (UTC days): each day an agent joins
+    queue `q`, takes `calls` calls, pauses once and leaves; plus one caller who entered the
+    queue on the first day and is still waiting (an open call)."""
+    today = int(now // 86400 * 86400)
+    first = today - days * 86400
+    lines = [f"{first + 8 * 3600}|stuck|q|NONE|ENTERQUEUE||5550999|1"]
+    for day in range(days, -1, -1):
+        base = today - day * 86400 + 9 * 3600
+        agent = f"Agent{day % 3}"
+        lines.append(f"{base}|MANAGER|q|{agent}|ADDMEMBER|")
+        for n in range(calls):
+            t = base + 60 + n * 100 // max(1, calls // 3)
+            call = f"d{day}c{n}"
+            lines += [
+                f"{t}|{call}|q|NONE|ENTERQUEUE||555{n:04d}|1",
+                f"{t + 2}|{call}|q|{agent}|CONNECT|2|m{call}|1",
+                f"{t + 30}|{call}|q|{agent}|COMPLETEAGENT|2|28|1",
+            ]
+        lines += [
+            f"{base + 1000}|NONE|q|{agent}|PAUSE|Break",
+            f"{base + 1300}|NONE|q|{agent}|UNPAUSE|",
+            f"{base + 3600}|MANAGER|q|{agent}|REMOVEMEMBER|",
+        ]
+    return sorted(lines, key=lambda line: int(line.split("|", 1)[0]))

@@ -9,6 +9,7 @@
 - viewing.py: `dash`, `run`, `serve-web`
 - one_shot.py: `snapshot`, `burnout`, `staffing`, `report`
 - simulated.py: `simulate`, `demo`, `replay`
+- db.py: `db prune|check|vacuum|export|backup|restore` (the store over years)
 
 Errors an operator can fix (a missing file, a wrong flag, a database that is not ours) are one
 line on stderr and exit status 2; nothing here prints a traceback for them.

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from floorwatch.cli.db import db_group
 from floorwatch.cli.errors import EXIT_USAGE
 from floorwatch.cli.ingest import ingest
 from floorwatch.cli.one_shot import (
@@ -42,6 +43,7 @@ for command in (
     staffing,
     report,
     serve_web,
+    db_group,
 ):
     main.add_command(command)
 

@@ -22,7 +22,7 @@ from floorwatch.store.commit import BatchRows, Commit, CommitWriter, compact_jso
 from floorwatch.store.derive import DeriveConfig, Deriver
 from floorwatch.store.faults import StoreError, rollback, sqlite_fault
 from floorwatch.store.lock import WriterLock
-from floorwatch.store.opening import APPLICATION_ID, check_schema, connect, create_or_upgrade
+from floorwatch.store.opening import APPLICATION_ID, check_schema, connect
 from floorwatch.store.reading import ReadOnlyStore, SourceRow
 from floorwatch.store.restart_state import load_state
 from floorwatch.store.schema import SCHEMA_VERSION
@@ -70,8 +70,17 @@ class Store(ReadOnlyStore):
             raise StoreError(sqlite_fault(path, error, "open")) from None
         try:
             version = check_schema(conn, path, readonly=False)
-            configure_writer(conn)
-            create_or_upgrade(conn, version)
+            if version < SCHEMA_VERSION:
+                # sqlite-utils (store/schema_build.py) only when there is schema to make:
+                # an ingest reopening its store of today's version never imports it.
+                from floorwatch.store import schema_build
+
+                if version == 0:
+                    schema_build.prepare_new(conn)
+                configure_writer(conn)
+                schema_build.create_or_upgrade(conn, version)
+            else:
+                configure_writer(conn)
             store = cls(conn, path, readonly=False, lock=lock)
             store.deriver = Deriver(derive_config)
             store.deriver.load(load_state(conn))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -83,4 +84,47 @@ class WriterLock:
     def release(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)  # the writer process may still hold its copy until it exits
+            self.fd = -1
+
+
+def writer_running(database: Path) -> bool:
+    """Whether an ingest holds the database's writer lock now (nothing is created or taken)."""
+    try:
+        fd = os.open(database.with_name(database.name + ".lock"), os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # (closing it lets go of a lock taken here)
+    return False
+
+
+class TaskLock:
+    """One maintenance task of a kind (`prune`) on a database at a time: a second is refused
+    at once, naming the first's pid. An flock on `<database>.<task>.lock`, opened as safely as
+    the writer's."""
+
+    def __init__(self, database: Path, task: str):
+        self.path = database.with_name(f"{database.name}.{task}.lock")
+        self.fd = WriterLock._open(self.path)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.pread(self.fd, 32, 0).decode(errors="replace").strip()
+            os.close(self.fd)
+            raise StoreError(
+                f"{database}: another floorwatch db {task}"
+                + (f" (pid {owner})" if owner.isdigit() else "")
+                + " is running on it; wait for it to end"
+            ) from None
+        with contextlib.suppress(OSError):  # the lock holds without its pid on a full disk
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
             self.fd = -1

@@ -1,14 +1,15 @@
-"""Opening a database: connect, check it is ours and of a schema this version knows, create
-or upgrade it. The tables come from store/schema.py (`create_statements`, `migration`)."""
+"""Opening a database: connect, and check it is ours and of a schema this version knows.
+
+Creating or upgrading one is store/schema_build.py's (through sqlite-utils), which only the
+writer's open reaches: a viewer opening a store imports none of it."""
 
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 
 from floorwatch.store.faults import StoreError, sqlite_fault
-from floorwatch.store.schema import SCHEMA_VERSION, create_statements, migration
+from floorwatch.store.schema import SCHEMA_VERSION
 
 #: Marks a SQLite file as floorwatch's (PRAGMA application_id): "FlWt".
 APPLICATION_ID = 0x466C5754
@@ -49,27 +50,3 @@ def check_schema(conn: sqlite3.Connection, path: str | Path, readonly: bool) -> 
             "upgrade it"
         )
     return version
-
-
-def create_or_upgrade(conn: sqlite3.Connection, version: int) -> None:
-    """Create the tables of a new store (`version` 0), or upgrade an older one in place, one
-    version per transaction (a store upgraded has the columns added since at the end of their
-    tables: `schema.Table.physical`)."""
-    if version == 0:
-        conn.execute("BEGIN IMMEDIATE")
-        for statement in create_statements():
-            conn.execute(statement)
-        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('seq', '0'), ('created_at', ?)",
-            (str(time.time()),),
-        )
-        conn.execute("COMMIT")
-    while version and version < SCHEMA_VERSION:
-        conn.execute("BEGIN IMMEDIATE")
-        for statement in migration(version):
-            conn.execute(statement)
-        version += 1
-        conn.execute(f"PRAGMA user_version = {version}")
-        conn.execute("COMMIT")

@@ -127,34 +127,33 @@ class ReadOnlyStore:
         return self._conn.execute(sql, tuple(params)).fetchone()[0]
 
     def events(self, where: str = "", params: Iterable[Any] = ()) -> list[Event]:
-        """Stored events in the order they were stored (tests, replay, audits).
+        """Stored events in the order they were stored (tests, replay, audits)."""
+        return read_events(self._conn, where, params)
 
-        Events kept in their source's own form (queue_log) are read back through its parser,
-        so they come back exactly as the adapter first made them.
-        """
-        from floorwatch.sources.queue_log import from_stored
 
-        sql = (
-            "SELECT ts, o.name, o.format, kind, call_id, queue, agent, data "
-            "FROM events e JOIN origins o ON o.id = e.origin"
-        )
-        sql += (f" WHERE {where}" if where else "") + " ORDER BY e.id"
-        result = []
-        for ts, source, format, kind, call_id, queue, agent, data in self._conn.execute(
-            sql, tuple(params)
-        ):
-            if format == "queue_log" and data is not None:
-                result.append(from_stored(ts, call_id, queue, agent, data, source))
-            else:
-                result.append(
-                    Event(
-                        ts,
-                        source,
-                        Kind(kind),
-                        call_id,
-                        queue,
-                        agent,
-                        json.loads(data) if data else {},
-                    )
+def read_events(
+    conn: sqlite3.Connection, where: str = "", params: Iterable[Any] = ()
+) -> list[Event]:
+    """Stored events (`e.` is the events table) in the order they were stored.
+
+    Events kept in their source's own form (queue_log) are read back through its parser, so
+    they come back exactly as the adapter first made them (the archive of `db prune` too).
+    """
+    from floorwatch.sources.queue_log import from_stored
+
+    sql = (
+        "SELECT ts, o.name, o.format, kind, call_id, queue, agent, data "
+        "FROM events e JOIN origins o ON o.id = e.origin"
+    )
+    sql += (f" WHERE {where}" if where else "") + " ORDER BY e.id"
+    result = []
+    for ts, source, format, kind, call_id, queue, agent, data in conn.execute(sql, tuple(params)):
+        if format == "queue_log" and data is not None:
+            result.append(from_stored(ts, call_id, queue, agent, data, source))
+        else:
+            result.append(
+                Event(
+                    ts, source, Kind(kind), call_id, queue, agent, json.loads(data) if data else {}
                 )
-        return result
+            )
+    return result
