@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from floorwatch.alarm_config import AlarmConfigError, AlarmsConfig, with_rule_defaults
 from floorwatch.display_config import DisplayConfig, DisplayConfigError, WallboardConfig
 
 DEFAULT_WRAPUP_REASONS = ("ACW", "Wrap-up", "Wrapup", "Wrap up", "After call work")
@@ -207,6 +208,7 @@ class Config:
     callers: CallersConfig = field(default_factory=CallersConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     wallboard: WallboardConfig = field(default_factory=WallboardConfig)
+    alarms: AlarmsConfig = field(default_factory=AlarmsConfig)
     #: Where the file was read from (None for the defaults).
     path: Path | None = field(default=None, metadata={"internal": True})
 
@@ -362,7 +364,7 @@ def load(path: str | Path | None) -> Config:
 def from_table(table: dict[str, Any], origin: str = "config") -> Config:
     """A Config from an already parsed table (tests, `load`)."""
     try:
-        config = build(Config, table, "")
+        config = build(Config, with_rule_defaults(table), "")
         config.service_level.check("service_level")
         hints = typing.get_type_hints(ServiceLevel)
         for name, queue in config.queues.items():
@@ -387,7 +389,8 @@ def from_table(table: dict[str, Any], origin: str = "config") -> Config:
         try:
             config.display.check()
             config.wallboard.check()
-        except DisplayConfigError as error:
+            config.alarms.check()
+        except (DisplayConfigError, AlarmConfigError) as error:
             raise ConfigError(str(error)) from None
         for index, source in enumerate(config.sources):
             if ":" not in source.spec:

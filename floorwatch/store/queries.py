@@ -16,8 +16,10 @@ from typing import TypeVar
 from floorwatch.store import schema
 from floorwatch.store.rows import (
     AgentRow,
+    AlarmRow,
     CallRow,
     FlagRow,
+    HookRow,
     IntervalRow,
     MembershipRow,
     MissRow,
@@ -35,6 +37,8 @@ _TABLE_OF = {
     AgentRow: schema.AGENTS,
     SourceStatus: schema.SOURCES,
     FlagRow: schema.BURNOUT_FLAGS,
+    AlarmRow: schema.ALARMS,
+    HookRow: schema.ALARM_HOOKS,
 }
 
 
@@ -283,3 +287,25 @@ class StoreQueries:
             where += " AND agent = ?"
             params.append(agent)
         return self._rows(FlagRow, where + " ORDER BY raised_at", params)
+
+    # ----------------------------------------------------------------- alarms
+    def alarms(self, since: float | None = None, at: float | None = None) -> list[AlarmRow]:
+        """Alarms up at some point from `since` on (raised since, or still open, or cleared
+        since), newest first; with `at`, only what had been raised by then."""
+        where, params = "1", []
+        if since is not None:
+            where += " AND (raised_ts >= ? OR cleared_ts IS NULL OR cleared_ts >= ?)"
+            params += [since, since]
+        if at is not None:
+            where += " AND raised_ts <= ?"
+            params.append(at)
+        return self._rows(AlarmRow, where + " ORDER BY raised_ts DESC, id DESC", params)
+
+    def open_alarms(self) -> list[AlarmRow]:
+        return self._rows(AlarmRow, "cleared_ts IS NULL ORDER BY raised_ts DESC, id DESC")
+
+    def alarms_changed(self, seq: int) -> list[AlarmRow]:
+        return self._rows(AlarmRow, "seq > ? ORDER BY id", (seq,))
+
+    def alarm_hooks(self) -> list[HookRow]:
+        return self._rows(HookRow, "1 ORDER BY name")

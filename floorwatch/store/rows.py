@@ -99,3 +99,35 @@ class FlagRow:
     evidence: str | None
     stretch_start: float | None
     stretch_end: float | None
+
+
+@dataclass(slots=True)
+class AlarmRow:
+    """An alarm as stored (snapshot.alarms.Alarm is the same, as the rules' side has it)."""
+
+    id: int
+    rule: str
+    severity: str
+    queue: str | None
+    agent: str | None
+    source: str | None
+    raised_ts: float
+    cleared_ts: float | None
+    value: float | None
+    peak: float | None
+    threshold: float | None
+    summary: str | None
+    seq: int | None
+
+
+@dataclass(slots=True)
+class HookRow:
+    """A notification hook's health."""
+
+    name: str
+    status: str | None
+    detail: str | None
+    sent: int | None
+    failures: int | None
+    pending: int | None
+    updated_at: float | None

@@ -15,7 +15,7 @@ import functools
 from dataclasses import dataclass
 
 #: The schema version this floorwatch writes (PRAGMA user_version).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -336,6 +336,45 @@ BURNOUT_FLAGS = Table(
         Index("burnout_flags_seq", "(seq)"),
     ),
 )
+ALARMS = Table(
+    "alarms",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("rule", "TEXT", not_null=True),
+        _c("severity", "TEXT", not_null=True),
+        _c("queue", "TEXT"),
+        _c("agent", "TEXT"),
+        _c("source", "TEXT"),
+        _c("raised_ts", "REAL", not_null=True),
+        _c("cleared_ts", "REAL"),
+        _c("value", "REAL"),
+        _c("peak", "REAL"),
+        _c("threshold", "REAL"),
+        _c("summary", "TEXT"),
+        _seq(),
+    ),
+    indexes=(
+        Index("alarms_open", "(rule) WHERE cleared_ts IS NULL"),
+        Index("alarms_raised", "(raised_ts)"),
+        Index("alarms_seq", "(seq)"),
+    ),
+    since=3,
+)
+#: The notification hooks' health (as feed health shows it): one row per hook.
+ALARM_HOOKS = Table(
+    "alarm_hooks",
+    (
+        _c("name", "TEXT", primary_key=True),
+        _c("status", "TEXT"),
+        _c("detail", "TEXT"),
+        _c("sent", "INTEGER"),
+        _c("failures", "INTEGER"),
+        _c("pending", "INTEGER"),
+        _c("updated_at", "REAL"),
+        _seq(),
+    ),
+    since=3,
+)
 
 #: Every table, in the order a fresh store creates them.
 TABLES: tuple[Table, ...] = (
@@ -354,6 +393,8 @@ TABLES: tuple[Table, ...] = (
     MEMBERSHIPS,
     MISSES,
     BURNOUT_FLAGS,
+    ALARMS,
+    ALARM_HOOKS,
 )
 
 

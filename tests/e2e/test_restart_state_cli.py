@@ -113,7 +113,7 @@ def test_a_schema_1_store_is_upgraded_and_the_ingest_carries_on(tmp_path):
         == 0
     )
     conn = sqlite3.connect(db, isolation_level=None)
-    for table in ("feed_losses", "recent_marks", "pending_penalties"):
+    for table in ("feed_losses", "recent_marks", "pending_penalties", "alarms", "alarm_hooks"):
         conn.execute(f"DROP TABLE {table}")
     for table, column in (
         ("rejects", "raw_bytes"),
@@ -134,7 +134,7 @@ def test_a_schema_1_store_is_upgraded_and_the_ingest_carries_on(tmp_path):
     assert result.stdout.startswith("150 events, 0 rejects, 100 calls")
     assert stored_lines(db) == lines
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+    assert conn.execute("PRAGMA user_version").fetchone() == (3,)
     assert conn.execute("SELECT count(*) FROM calls WHERE closed_no IS NOT NULL").fetchone() == (
         50,
     )
