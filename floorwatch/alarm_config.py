@@ -77,14 +77,20 @@ class AlarmRules:
         default_factory=lambda: _rule("warning", 0.10, 0.07, min_calls=5, min_duration_s=60)
     )
     no_agent_free: AlarmRule = field(default_factory=lambda: _rule("critical", 1, None))
-    long_call: AlarmRule = field(default_factory=lambda: _rule("warning", 1200, None, min_duration_s=0))
+    long_call: AlarmRule = field(
+        default_factory=lambda: _rule("warning", 1200, None, min_duration_s=0)
+    )
     long_pause: AlarmRule = field(
         default_factory=lambda: _rule(
             "warning", 1800, None, min_duration_s=0, reasons={"Break": 900, "Lunch": 3600}
         )
     )
-    missed_rings: AlarmRule = field(default_factory=lambda: _rule("warning", 3, None, min_duration_s=0))
-    feed_quiet: AlarmRule = field(default_factory=lambda: _rule("critical", 300, None, min_duration_s=0))
+    missed_rings: AlarmRule = field(
+        default_factory=lambda: _rule("warning", 3, None, min_duration_s=0)
+    )
+    feed_quiet: AlarmRule = field(
+        default_factory=lambda: _rule("critical", 300, None, min_duration_s=0)
+    )
     feed_disconnected: AlarmRule = field(default_factory=lambda: _rule("critical", 1, None))
     #: The forecast: the next caller over the SL threshold within this many seconds.
     forecast_breach: AlarmRule = field(

@@ -8,6 +8,7 @@
 - ingest.py: `ingest`
 - viewing.py: `dash`, `run`, `serve-web`
 - one_shot.py: `snapshot`, `burnout`, `staffing`, `report`
+- alarms.py: `alarms`
 - simulated.py: `simulate`, `demo`, `replay`
 
 Errors an operator can fix (a missing file, a wrong flag, a database that is not ours) are one

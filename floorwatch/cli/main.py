@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from floorwatch.cli.alarms import alarms_command
 from floorwatch.cli.errors import EXIT_USAGE
 from floorwatch.cli.ingest import ingest
 from floorwatch.cli.one_shot import burnout_command, report, snapshot, staffing
@@ -27,6 +28,7 @@ for command in (
     dash,
     run_command,
     burnout_command,
+    alarms_command,
     simulate,
     demo,
     replay,

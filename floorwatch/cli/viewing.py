@@ -35,6 +35,8 @@ def dash(
     rotate_s: float | None,
     start: str,
     theme: str | None,
+    bell: bool | None,
+    no_blink: bool,
 ) -> None:
     """Open the floor dashboard: a read-only viewer (any number may run beside the ingest)."""
     import os
@@ -49,7 +51,9 @@ def dash(
     if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Over SSH a command given to a dashboard-only key lands here without a terminal.
         raise FloorwatchError("the dashboard needs a terminal (over SSH: ssh -t)")
-    app = run_dashboard(database, config, viewer(wall, wall_queue, rotate_s, start, theme))
+    app = run_dashboard(
+        database, config, viewer(wall, wall_queue, rotate_s, start, theme, bell, no_blink)
+    )
     check_dashboard(failure_line(app))
 
 
@@ -69,6 +73,8 @@ def run_command(
     rotate_s: float | None,
     start: str,
     theme: str | None,
+    bell: bool | None,
+    no_blink: bool,
 ) -> None:
     """Ingest the config's sources and show the dashboard, in one process (one screen)."""
     from floorwatch.modes.single_screen import SingleScreen
@@ -80,7 +86,7 @@ def run_command(
     screen = SingleScreen(config, database)
     with errors():
         screen.open()
-    outcome = screen.run(viewer(wall, wall_queue, rotate_s, start, theme))
+    outcome = screen.run(viewer(wall, wall_queue, rotate_s, start, theme, bell, no_blink))
     check_dashboard(outcome.failure)
     if outcome.ingest_errors:
         raise FloorwatchError(f"ingest: {outcome.ingest_errors[0]}")
@@ -147,6 +153,8 @@ def serve_web(
     rotate_s: float | None,
     start: str,
     theme: str | None,
+    bell: bool | None,
+    no_blink: bool,
 ) -> None:
     """Serve the dashboard to browsers (textual-serve): one read-only viewer per page."""
     from pathlib import Path
@@ -176,7 +184,7 @@ def serve_web(
         server = dashboard_server(
             database,
             config,
-            viewer(wall, wall_queue, rotate_s, start, theme),
+            viewer(wall, wall_queue, rotate_s, start, theme, bell, no_blink),
             host=host,
             port=port,
             public_url=public_url,

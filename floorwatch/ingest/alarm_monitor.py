@@ -70,7 +70,9 @@ class AlarmMonitor:
             return None
         started = time.perf_counter()
         if self._reader is None:
-            self._reader = FloorReader(Store.open_readonly(self.db_path), self.config, clock=lambda: now)
+            self._reader = FloorReader(
+                Store.open_readonly(self.db_path), self.config, clock=lambda: now
+            )
             open_alarms = [alarm_from_row(row) for row in store.queries.open_alarms()]
             self._tracker = AlarmTracker(clear_after(self.config.alarms), open_alarms)
         reader, tracker = self._reader, self._tracker

@@ -80,6 +80,8 @@ def dashboard_app(
         replay=replay,
         start=view.start,
         theme=view.theme,
+        bell=view.bell,
+        blink=view.blink,
     )
 
 

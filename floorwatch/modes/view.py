@@ -19,3 +19,7 @@ class ViewerOptions:
     start: str = "floor"
     #: A Textual theme for this viewer instead of the config's `[display] theme`.
     theme: str | None = None
+    #: Ring the bell per new alarm (None: the config's `[alarms] bell`).
+    bell: bool | None = None
+    #: Alarms blink (None: the config's `[alarms] blink`, off under NO_COLOR).
+    blink: bool | None = None

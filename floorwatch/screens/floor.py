@@ -23,6 +23,7 @@ from textual.widgets import Footer
 from floorwatch.screens.pickers import FilterScreen, SearchScreen
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.agent_board import AgentBoard
+from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.burnout_panel import BurnoutPanel
 from floorwatch.widgets.floor_header import FloorHeader
 from floorwatch.widgets.live_table import LiveTable
@@ -56,6 +57,7 @@ class FloorScreen(Screen):
     def compose(self) -> ComposeResult:
         config = self.app.config
         yield FloorHeader(config, id="floor-header")
+        yield AlarmStrip()
         with Container(id="floor-body"):
             yield QueueBoard(config, id="queues")
             yield AgentBoard(config, id="agents")

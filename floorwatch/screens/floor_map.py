@@ -13,6 +13,7 @@ from textual.widgets import Footer, Static
 from floorwatch.screens.floor import FloorScreen
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.agent_tiles import AgentTiles
+from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.wall_status import status_line
 
 
@@ -26,6 +27,7 @@ class FloorMapScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="map-status")
+        yield AlarmStrip()
         yield AgentTiles(self.app.config, self.app.glyphs, id="tiles")
         yield Footer()
 

@@ -19,6 +19,7 @@ from floorwatch.format import clock, percent
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.agent_board import AgentBoard
+from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import LiveTable
 from floorwatch.widgets.safe_content import content
@@ -42,6 +43,7 @@ class QueueScreen(Screen):
             wallboard=bool(getattr(self.app, "wall", False)), browser=self.app.is_web
         )
         yield Static("", id="queue-title")
+        yield AlarmStrip()
         yield WaitingCallers(config, masked=masked, id="queue-waiting")
         yield Static("agents", classes="list-title")
         yield AgentBoard(config, id="queue-agents")

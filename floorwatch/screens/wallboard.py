@@ -14,6 +14,7 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from floorwatch.snapshot.live import FloorUpdate
+from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.wall_figures import FIGURES
 from floorwatch.widgets.wall_layout import WallLayout, paged
@@ -63,6 +64,7 @@ class WallboardScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wall-status")
+        yield AlarmStrip()
         yield Grid(id="wall-grid")
 
     def on_mount(self) -> None:

@@ -23,11 +23,13 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from floorwatch.clock import StoreClock
 from floorwatch.config import Config
+from floorwatch.snapshot.alarms import Alarm
+from floorwatch.snapshot.alarms.stored import alarm_from_row
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.reader import AgentDay, FloorReader, load_agent_day
 from floorwatch.store.faults import StoreError
@@ -41,6 +43,10 @@ class FloorUpdate:
 
     snapshot: FloorSnapshot
     agent_day: AgentDay | None = None
+    #: The alarms the ingest has up now, newest first (it evaluates; every viewer reads).
+    alarms: list[Alarm] = field(default_factory=list)
+    #: Today's alarms, raised or cleared, newest first (the alarm list, `a`).
+    alarm_history: list[Alarm] = field(default_factory=list)
 
 
 @dataclass
@@ -88,6 +94,8 @@ class LiveFloor:
         self._focus: str | None = None
         self._wake = threading.Event()
         self.last_update: FloorUpdate | None = None
+        #: The alarms as last read, and the store's seq then (read again when it moves).
+        self._alarms: tuple[int | None, list[Alarm], list[Alarm]] = (None, [], [])
 
     def focus(self, agent: str | None) -> None:
         """Say which agent the viewer drills into; the next update carries its day."""
@@ -145,13 +153,24 @@ class LiveFloor:
             snapshot = replace(snapshot, agents=agents)
         return self._with_day(reader, snapshot)
 
+    def _read_alarms(self, reader: FloorReader, day_start: float) -> tuple[list, list]:
+        """The open alarms and today's, read again only when the store has a new commit."""
+        queries = reader.store.queries
+        seq = queries.seq()
+        if seq != self._alarms[0]:
+            with queries.read_transaction():
+                history = [alarm_from_row(row) for row in queries.alarms(day_start)]
+            self._alarms = (seq, [a for a in history if a.is_open], history)
+        return self._alarms[1], self._alarms[2]
+
     def _with_day(self, reader: FloorReader, snapshot: FloorSnapshot) -> FloorUpdate:
         now = snapshot.at
         focus = self._focus
         agent_day = None
         if focus is not None:
             agent_day = load_agent_day(reader.store, focus, snapshot.day_start, now)
-        update = FloorUpdate(snapshot, agent_day)
+        alarms, history = self._read_alarms(reader, snapshot.day_start)
+        update = FloorUpdate(snapshot, agent_day, alarms, history)
         self.last_update = update
         return update
 

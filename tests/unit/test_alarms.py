@@ -59,7 +59,11 @@ class Floor:
 
     def rows(self, columns: str = "*", open_only: bool = False) -> list[tuple]:
         where = " WHERE cleared_ts IS NULL" if open_only else ""
-        return sqlite3.connect(self.db).execute(f"SELECT {columns} FROM alarms{where} ORDER BY id").fetchall()
+        return (
+            sqlite3.connect(self.db)
+            .execute(f"SELECT {columns} FROM alarms{where} ORDER BY id")
+            .fetchall()
+        )
 
     def close(self) -> None:
         self.monitor.close()
