@@ -79,8 +79,10 @@ class FloorScreen(Screen):
         header.banner = replay.describe() if replay is not None else self.app.banner
         with self.app.batch_update():  # one frame for the whole floor
             header.show(snapshot)
-            self.query_one(QueueBoard).show(snapshot)
-            self.query_one(AgentBoard).show(snapshot)
+            silenced = self.app.silenced
+            for board in (self.query_one(QueueBoard), self.query_one(AgentBoard)):
+                board.mark_alarms(update.alarms, silenced)
+                board.show(snapshot)
             panel = self.query_one(BurnoutPanel)
             panel.show(snapshot)
             self.query_one("#floor-body").set_class(not panel.rows, "-calm")

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Static
 from floorwatch.screens.floor import FloorScreen
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.agent_tiles import AgentTiles
+from floorwatch.widgets.alarm_marks import AlarmMarks
 from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.wall_status import status_line
 
@@ -32,6 +33,8 @@ class FloorMapScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        #: Agents with an alarm up: their tiles are marked.
+        self.marks = AlarmMarks()
         self.query_one(AgentTiles).focus()
         self.watch(self.app, "update", self.show_update)
 
@@ -40,6 +43,8 @@ class FloorMapScreen(Screen):
             return
         snapshot = update.snapshot
         tiles = self.query_one(AgentTiles)
+        self.marks.take(update.alarms, self.app.silenced)
+        tiles.alarmed = self.marks.agents
         tiles.show(snapshot)
         app = self.app
         text, feed_level = status_line(

@@ -14,6 +14,7 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from floorwatch.snapshot.live import FloorUpdate
+from floorwatch.widgets.alarm_marks import AlarmMarks
 from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.wall_figures import FIGURES
@@ -59,6 +60,8 @@ class WallboardScreen(Screen):
         self._layout_wanted = False
         self._laying_out = False
         self._failure: str | None = None
+        #: Queues with an alarm up: their panels are marked.
+        self.marks = AlarmMarks()
         self._status_text = None
         self._feed_level = ""
 
@@ -205,7 +208,9 @@ class WallboardScreen(Screen):
             if queues != self.queues:
                 self.queues = queues
                 self.request_layout()
+            self.marks.take(update.alarms, self.app.silenced)
             for panel in self.query(WallPanel):
+                panel.alarm = self.marks.queues.get(panel.queue) if panel.queue else None
                 panel.show(snapshot)
         self._status(snapshot)
 

@@ -12,6 +12,7 @@ from textual.message import Message
 from floorwatch.config import Config
 from floorwatch.format import ON_CALL, PAUSED, STATE_ORDER, WRAPUP, level, seconds, state_label
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
+from floorwatch.widgets.alarm_marks import AlarmMarks
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column
 from floorwatch.widgets.sortable_board import SortableBoard
@@ -30,8 +31,9 @@ def burnout_level(agent: AgentSnapshot) -> str | None:
     return min(known, key=SEVERITY_ORDER.get) if known else None
 
 
-def agent_columns(config: Config) -> list[Column[AgentSnapshot]]:
+def agent_columns(config: Config, marks: AlarmMarks | None = None) -> list[Column[AgentSnapshot]]:
     colors = config.colors
+    marks = marks or AlarmMarks()
 
     def state(agent: AgentSnapshot, now: float) -> Cell:
         return state_label(agent.state), f"state-{agent.state}"
@@ -62,7 +64,7 @@ def agent_columns(config: Config) -> list[Column[AgentSnapshot]]:
             "agent",
             "agent",
             10,
-            lambda a, now: (a.display_name, None),
+            lambda a, now: marks.name_cell(marks.agents, a.name, a.display_name),
             content=True,
             max_width=40,
             sort=lambda a: a.display_name.casefold(),
@@ -125,11 +127,18 @@ class AgentBoard(SortableBoard[AgentSnapshot]):
         """`f`: the screen offers queues and states to filter by."""
 
     def __init__(self, config: Config, *, id: str | None = None):
-        super().__init__(agent_columns(config), id=id)
+        #: Agents with an alarm up (the screen hands them over with each update).
+        self.marks = AlarmMarks()
+        super().__init__(agent_columns(config, self.marks), id=id)
         self.config = config
         self.empty_message = "no agents logged in today"
         self.filter_label: str | None = None
         self.sort_column = "state"
+
+    def mark_alarms(self, alarms, silenced=()) -> None:
+        """The alarms up now: names with one are marked (widgets/alarm_marks.py)."""
+        if self.marks.take(alarms, silenced) and self.rows:
+            self.remeasure()
 
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from floorwatch.config import Config
 from floorwatch.format import level, percent, seconds, service_level_state, sparkline
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot, QueueSnapshot
+from floorwatch.widgets.alarm_marks import AlarmMarks
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column
 from floorwatch.widgets.sortable_board import SortableBoard
@@ -41,8 +42,9 @@ def queue_severity(queue: QueueSnapshot, config: Config) -> str:
     return max(levels, key=lambda name: RANK.get(name, 0))
 
 
-def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
+def queue_columns(config: Config, marks: AlarmMarks | None = None) -> list[Column[QueueSnapshot]]:
     colors = config.colors
+    marks = marks or AlarmMarks()
 
     def severity(queue: QueueSnapshot, now: float) -> Cell:
         state = queue_severity(queue, config)
@@ -100,7 +102,7 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
             "queue",
             "queue",
             8,
-            lambda q, now: (q.display_name, None),
+            lambda q, now: marks.name_cell(marks.queues, q.name, q.display_name),
             content=True,
             max_width=24,
             sort=lambda q: q.display_name.casefold(),
@@ -181,9 +183,16 @@ class QueueBoard(SortableBoard[QueueSnapshot]):
     """Every queue, worst first (then by the sort chosen), with thresholds in colour and a mark."""
 
     def __init__(self, config: Config, *, id: str | None = None):
-        super().__init__(queue_columns(config), id=id)
+        #: Queues with an alarm up (the floor screen hands them over with each update).
+        self.marks = AlarmMarks()
+        super().__init__(queue_columns(config, self.marks), id=id)
         self.empty_message = "no queues yet"
         self.sort_column = "severity"
+
+    def mark_alarms(self, alarms, silenced=()) -> None:
+        """The alarms up now: names with one are marked (widgets/alarm_marks.py)."""
+        if self.marks.take(alarms, silenced) and self.rows:
+            self.remeasure()
 
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:

@@ -139,7 +139,16 @@ class WallPanel(Widget):
             f"   {states['available']} {free} free  {states['on_call']} {on_call} on call"
             f"  {states['paused']} {paused} paused"
         )
-        self._set_state(state, Content.assemble(*self._tag(state), content(self.label), agents))
+        alarm = self.alarm if self.queue is not None else None
+        self.set_class(alarm is not None, "-alarm")
+        flag = [Content.styled(f" ⚑ ALARM {alarm} ", "bold reverse"), " "] if alarm else []
+        self._set_state(
+            state, Content.assemble(*flag, *self._tag(state), content(self.label), agents)
+        )
+
+    #: The worst severity of the queue's unsilenced alarms up now (None: none); the
+    #: wallboard sets it before each `show`.
+    alarm: str | None = None
 
     def _tag(self, state: str) -> list:
         symbol = self.glyphs.severity[state]

@@ -11,6 +11,8 @@ from floorwatch.screens.alarms import AlarmListScreen
 from floorwatch.snapshot.live import LiveFloor
 from floorwatch.store.database import Store
 from floorwatch.widgets.alarm_strip import AlarmStrip
+from floorwatch.widgets.queue_board import QueueBoard
+from floorwatch.widgets.wall_panel import WallPanel
 from tests.helpers import until
 
 NOW = 1795530000
@@ -38,6 +40,11 @@ def lines() -> list[str]:
     ]
 
 
+def name_cell(board, queue: str) -> tuple:
+    column = next(c for c in board.columns if c.key == "queue")
+    return column.cell(board.rows[queue], board.now)
+
+
 def strip_text(app) -> str:
     return str(app.screen.query_one(AlarmStrip).render())
 
@@ -60,6 +67,9 @@ async def test_strip_bell_list_and_silence(make_store):
             await until(pilot, lambda: app.alarms, what="the open alarm")
             assert "sales: 2 calls waiting" in strip_text(app)
             assert rings == []  # already up when the viewer started: not news
+            board = app.screen.query_one(QueueBoard)
+            assert name_cell(board, "sales") == ("⚑sales", "alarm")
+            assert name_cell(board, "billing") == ("billing", None)
             monitor.run(store, NOW + 30)  # the oldest caller passes 120 s: a new alarm
             await until(pilot, lambda: len(app.alarms) == 2, what="the second alarm")
             assert len(rings) == 1
@@ -69,6 +79,10 @@ async def test_strip_bell_list_and_silence(make_store):
                 await pilot.press(key)
                 await pilot.pause(0.1)
                 assert "oldest caller waiting" in strip_text(app), key
+                if key == "w":
+                    panels = {p.queue: p for p in app.screen.query(WallPanel)}
+                    await until(pilot, lambda: panels["sales"].has_class("-alarm"), what="mark")
+                    assert not panels["billing"].has_class("-alarm")
                 await pilot.press(key)
             await pilot.press("a")
             await until(pilot, lambda: isinstance(app.screen, AlarmListScreen), what="the list")
