@@ -26,7 +26,8 @@ class AlarmRule:
     severity: str = "warning"
     #: Raise when the value reaches this (falls to it, for a rule where lower is worse).
     threshold: float = 0.0
-    #: Clear when the value is back past this (hysteresis); absent: the threshold itself.
+    #: Clear when the value is back to this or better (hysteresis: at or below it, at or
+    #: above it where lower is worse); absent: as soon as it is under the threshold again.
     clear: float | None = None
     #: The condition must hold this long before the alarm raises (seconds).
     min_duration_s: float = 30.0

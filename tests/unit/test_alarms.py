@@ -88,7 +88,7 @@ def enter(t: float, call: str, queue: str = "sales") -> str:
 
 
 def test_calls_waiting_raises_after_its_minimum_duration_and_clears_with_hysteresis(make_floor):
-    floor = make_floor(config(calls_waiting={"threshold": 3, "clear": 2, "min_duration_s": 30}))
+    floor = make_floor(config(calls_waiting={"threshold": 3, "clear": 1, "min_duration_s": 30}))
     floor.add(*(enter(T0, f"c{n}") for n in range(3)))
     assert floor.at(1) == []  # tripped, but not for 30 s yet
     assert floor.at(20) == []
@@ -97,7 +97,7 @@ def test_calls_waiting_raises_after_its_minimum_duration_and_clears_with_hystere
     # One answered: 2 waiting is under the threshold but not under the clear level: held.
     floor.add(f"{T0 + 41}|c0|sales|Ana|CONNECT|41|m0|1")
     assert floor.at(60) == [("calls_waiting", "sales")]
-    floor.add(f"{T0 + 61}|c1|sales|Ben|CONNECT|61|m1|1")  # 1 waiting: past the clear level
+    floor.add(f"{T0 + 61}|c1|sales|Ben|CONNECT|61|m1|1")  # 1 waiting: back to the clear level
     assert floor.at(62) == [("calls_waiting", "sales")]  # clear_after_s (15) not over yet
     assert floor.at(80) == []
     rows = floor.rows("rule, severity, queue, raised_ts, cleared_ts, value")

@@ -51,10 +51,13 @@ class Measurement:
 
     @property
     def held(self) -> bool:
-        """Not yet back past the clear level: a raised alarm stays raised."""
+        """Not yet back to the clear level (at or below it; at or above it where lower is
+        worse): a raised alarm stays raised."""
+        if self.tripped:
+            return True
         if self.lower_is_worse:
             return self.value < self.clear
-        return self.value >= self.clear
+        return self.value > self.clear
 
 
 def _reading(
