@@ -93,9 +93,9 @@ class AlarmRules:
         default_factory=lambda: _rule("critical", 300, None, min_duration_s=0)
     )
     feed_disconnected: AlarmRule = field(default_factory=lambda: _rule("critical", 1, None))
-    #: The forecast: the next caller over the SL threshold within this many seconds.
+    #: The forecast: service level over 30 min below target within this many seconds.
     forecast_breach: AlarmRule = field(
-        default_factory=lambda: _rule("info", 60, None, enabled=False, min_duration_s=0)
+        default_factory=lambda: _rule("info", 300, None, enabled=False, min_duration_s=0)
     )
 
 

@@ -6,7 +6,8 @@ the ones on screen), sortable on any column with the agent board's keys (`s`, `S
 from __future__ import annotations
 
 from floorwatch.config import Config
-from floorwatch.format import level, percent, seconds, service_level_state, sparkline
+from floorwatch.format import clock, level, percent, seconds, service_level_state, sparkline
+from floorwatch.snapshot.alarms.forecast import next_over, sl_below
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot, QueueSnapshot
 from floorwatch.widgets.alarm_marks import AlarmMarks
 from floorwatch.widgets.guard import shielded
@@ -40,6 +41,18 @@ def queue_severity(queue: QueueSnapshot, config: Config) -> str:
             levels.append(service_level_state(value, queue.target, colors.service_level.critical))
             break
     return max(levels, key=lambda name: RANK.get(name, 0))
+
+
+def forecast_text(queue: QueueSnapshot, now: float) -> tuple[str, str | None]:
+    """`0:12 ~4m`: next caller over the threshold, SL 30 min under target (empty: neither)."""
+    over, below = next_over(queue, now), sl_below(queue, now)
+    parts = []
+    if over is not None:
+        parts.append("over" if over == 0 else clock(over))
+    if below is not None:
+        parts.append("SL<" if below == 0 else f"~{max(1, round(below / 60))}m")
+    soon = (over is not None and over <= 10) or (below is not None and below <= 300)
+    return " ".join(parts), ("warning" if soon else "muted") if parts else None
 
 
 def queue_columns(config: Config, marks: AlarmMarks | None = None) -> list[Column[QueueSnapshot]]:
@@ -89,6 +102,12 @@ def queue_columns(config: Config, marks: AlarmMarks | None = None) -> list[Colum
             return "", None
         text = f"{gap['agents_needed']}/{gap['agents_staffed']} {gap['gap']:+d}"
         return text, "critical" if gap["gap"] < 0 else "muted"
+
+    def ahead(queue: QueueSnapshot, now: float) -> Cell:
+        """The forecast (snapshot/alarms/forecast.py): the next caller over the SL threshold
+        in m:ss, then the SL of 30 min below target in ~N min at this rate."""
+        text, style = forecast_text(queue, now)
+        return text, style
 
     def trend_waiting(queue: QueueSnapshot, now: float) -> Cell:
         return sparkline([float(n) for n in queue.trend_waiting]), "spark"
@@ -174,6 +193,7 @@ def queue_columns(config: Config, marks: AlarmMarks | None = None) -> list[Colum
             sort=lambda q: (q.staffing or {}).get("gap", 0),
             drop=2,
         ),
+        Column("forecast", "ahead", 5, ahead, drop=6, content=True, max_width=14),
         Column("trend_waiting", "waiting 1h", 12, trend_waiting, drop=5),
         Column("trend_level", "SL 1h", 12, trend_level, drop=5),
     ]

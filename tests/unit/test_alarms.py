@@ -254,3 +254,41 @@ def test_alarm_config_errors_name_the_key():
         from_table({"alarms": {"rules": {"oldest_wait": {"treshold": 3}}}})
     rule = AlarmRule(threshold=10, clear=7, queues={"vip": 4})
     assert (rule.threshold_for("vip"), rule.clear_for("vip"), rule.clear_for("x")) == (4, 1, 7)
+
+
+def test_forecast_next_caller_over_and_sl_below_target_at_this_rate():
+    from floorwatch.snapshot.alarms.forecast import next_over, sl_below
+    from floorwatch.snapshot.floor_snapshot import QueueSnapshot, WaitingCall
+    from floorwatch.snapshot.metrics import WindowStats
+
+    def stats(offered: int, answered: int, within: int) -> WindowStats:
+        return WindowStats(
+            offered, answered, within, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None, "abandoned"
+        )
+
+    def queue(waits: list[float], half: WindowStats, recent: WindowStats) -> QueueSnapshot:
+        waiting = [WaitingCall(f"c{n}", "q", None, n, 1000 - w) for n, w in enumerate(waits)]
+        return QueueSnapshot(
+            "q",
+            "q",
+            len(waits),
+            max(waits, default=None),
+            waiting,
+            {"30m": half, "15m": recent},
+            20.0,
+            0.8,
+            "abandoned",
+        )
+
+    calm = stats(60, 60, 54)  # 90% over 30 min
+    # Callers waiting 8 s and 2 s: the first passes the 20 s threshold in 12 s.
+    assert next_over(queue([8, 2], calm, calm), 1000) == 12
+    assert next_over(queue([25, 2], calm, calm), 1000) == 0
+    assert next_over(queue([], calm, calm), 1000) is None
+    # 90% and the last 15 minutes at 90% too: never below 80% within the window.
+    assert sl_below(queue([], calm, calm), 1000) is None
+    # The last 15 minutes at 20%: 54 within of 60, new calls at 2 a minute, 20% of them
+    # within: (54 k + 0.2 * 2 m) / (60 k + 2 m) < 0.8 with k = 1 - m/30 -> m > 4.29: at 4.5 min.
+    assert sl_below(queue([], calm, stats(30, 30, 6)), 1000) == 270
+    # Already below: now.
+    assert sl_below(queue([], stats(60, 60, 30), calm), 1000) == 0

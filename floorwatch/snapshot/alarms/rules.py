@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from floorwatch.alarm_config import LOWER_IS_WORSE, AlarmRule, AlarmsConfig
 from floorwatch.format import seconds
+from floorwatch.snapshot.alarms.forecast import sl_below
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot, QueueSnapshot
 
 #: The window the ratio rules read (service level, abandon rate).
@@ -131,6 +132,19 @@ def _queue_readings(floor: FloorSnapshot, config: AlarmsConfig) -> Iterator[Meas
                 queue=name,
             )
         yield from _ratio_readings(name, queue, config)
+        rule = rules.forecast_breach
+        if rule.enabled:
+            ahead = sl_below(queue, floor.at)
+            if ahead is not None:
+                yield _reading(
+                    "forecast_breach",
+                    rule,
+                    ahead,
+                    rule.threshold_for(name),
+                    rule.clear_for(name),
+                    f"{label}: SL 30 min below target in ~{ahead / 60:.0f} min at this rate",
+                    queue=name,
+                )
         rule = rules.no_agent_free
         if rule.enabled and queue.calls_waiting and queue.agents_available == 0:
             yield _reading(
