@@ -229,12 +229,14 @@ def test_tracker_min_duration_hysteresis_and_no_repeat():
     assert [(a.raised_ts, a.value) for a in raised] == [(10, 12)]
     for t in range(11, 30):
         assert not tracker.update(t, [reading(7)]).raised  # held between 5 and 10
-    assert tracker.update(30, [reading(20)]).updated[0].peak == 20
-    assert not tracker.update(31, []).cleared  # gone, not for clear_after_s yet
-    assert not tracker.update(33, [reading(6)]).cleared  # back: the clear clock starts again
-    assert not tracker.update(34, []).cleared
-    cleared = tracker.update(39, []).cleared
-    assert [(a.raised_ts, a.cleared_ts, a.peak) for a in cleared] == [(10, 39, 20)]
+    assert not tracker.update(30, [reading(20)]).updated  # the peak is stored once a minute
+    assert tracker.open[("r", "q", None, None)].peak == 20
+    assert tracker.update(70, [reading(21)]).updated[0].peak == 21
+    assert not tracker.update(71, []).cleared  # gone, not for clear_after_s yet
+    assert not tracker.update(73, [reading(6)]).cleared  # back: the clear clock starts again
+    assert not tracker.update(74, []).cleared
+    cleared = tracker.update(79, []).cleared
+    assert [(a.raised_ts, a.cleared_ts, a.peak) for a in cleared] == [(10, 79, 21)]
 
 
 def test_lower_is_worse_rule_raises_below_and_clears_above():

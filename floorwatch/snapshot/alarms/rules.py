@@ -6,15 +6,19 @@ nothing further). Whether a measurement raises, holds or clears an alarm is the 
 business (minimum duration, hysteresis), so each rule here is a plain reading of the floor.
 """
 
+# ruff: noqa: B023 - each reading's summary is a lambda called at once inside _reading (so a
+# plainly fine reading costs no formatting); it never outlives the loop variables it reads.
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import heapq
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from floorwatch.alarm_config import LOWER_IS_WORSE, AlarmRule, AlarmsConfig
 from floorwatch.format import seconds
 from floorwatch.snapshot.alarms.forecast import sl_below
-from floorwatch.snapshot.floor_snapshot import FloorSnapshot, QueueSnapshot
+from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot, QueueSnapshot
 
 #: The window the ratio rules read (service level, abandon rate).
 RATIO_WINDOW = "30m"
@@ -67,12 +71,21 @@ def _reading(
     value: float,
     threshold: float,
     clear: float,
-    summary: str,
+    summary: Callable[[], str],
     **where: str | None,
-) -> Measurement:
+) -> Measurement | None:
+    """The rule's Measurement, or None (cheaply, with no summary made) when it is plainly
+    fine: neither tripped nor held by hysteresis."""
     lower = name in LOWER_IS_WORSE
     # The clear level is never on the worse side of the threshold (no hysteresis the wrong way).
-    clear = max(clear, threshold) if lower else min(clear, threshold)
+    if lower:
+        clear = max(clear, threshold)
+        if not value < clear:
+            return None
+    else:
+        clear = min(clear, threshold)
+        if not (value > clear or value >= threshold):
+            return None
     return Measurement(
         name,
         rule.severity,
@@ -81,7 +94,7 @@ def _reading(
         clear,
         rule.min_duration_s,
         rule.clear_after_s,
-        summary,
+        summary(),
         lower_is_worse=lower,
         **where,
     )
@@ -91,18 +104,21 @@ def measure(
     floor: FloorSnapshot,
     config: AlarmsConfig,
     misses: Mapping[str, Sequence[float]] | None = None,
+    watch: tuple[AgentWatch, Iterable[str] | None] | None = None,
 ) -> list[Measurement]:
     """Every reading that is not plainly fine at `floor.at`. `misses`: each agent's recent
-    ring-no-answer instants (the model's book keeps the last hour of them)."""
+    ring-no-answer instants (the model's book keeps the last hour of them). `watch`: the
+    monitor's AgentWatch and the agents changed since its last round (None: every agent),
+    so that only the agents whose limits can have come are looked at."""
     if not config.enabled:
         return []
     found = list(_queue_readings(floor, config))
-    found += _agent_readings(floor, config, misses or {})
+    found += _agent_readings(floor, config, misses or {}, watch)
     found += _feed_readings(floor, config)
-    return [m for m in found if m.held]
+    return [m for m in found if m is not None and m.held]
 
 
-def _queue_readings(floor: FloorSnapshot, config: AlarmsConfig) -> Iterator[Measurement]:
+def _queue_readings(floor: FloorSnapshot, config: AlarmsConfig) -> Iterator[Measurement | None]:
     rules = config.rules
     for name, queue in floor.queues.items():
         label = queue.display_name
@@ -115,7 +131,7 @@ def _queue_readings(floor: FloorSnapshot, config: AlarmsConfig) -> Iterator[Meas
                 queue.calls_waiting,
                 threshold,
                 rule.clear_for(name),
-                f"{label}: {queue.calls_waiting} calls waiting (limit {threshold:g})",
+                lambda: f"{label}: {queue.calls_waiting} calls waiting (limit {threshold:g})",
                 queue=name,
             )
         rule = rules.oldest_wait
@@ -127,8 +143,10 @@ def _queue_readings(floor: FloorSnapshot, config: AlarmsConfig) -> Iterator[Meas
                 queue.longest_wait_s,
                 threshold,
                 rule.clear_for(name),
-                f"{label}: oldest caller waiting {seconds(queue.longest_wait_s)} "
-                f"(limit {seconds(threshold)})",
+                lambda: (
+                    f"{label}: oldest caller waiting {seconds(queue.longest_wait_s)} "
+                    f"(limit {seconds(threshold)})"
+                ),
                 queue=name,
             )
         yield from _ratio_readings(name, queue, config)
@@ -142,7 +160,9 @@ def _queue_readings(floor: FloorSnapshot, config: AlarmsConfig) -> Iterator[Meas
                     ahead,
                     rule.threshold_for(name),
                     rule.clear_for(name),
-                    f"{label}: SL 30 min below target in ~{ahead / 60:.0f} min at this rate",
+                    lambda: (
+                        f"{label}: SL 30 min below target in ~{ahead / 60:.0f} min at this rate"
+                    ),
                     queue=name,
                 )
         rule = rules.no_agent_free
@@ -153,12 +173,14 @@ def _queue_readings(floor: FloorSnapshot, config: AlarmsConfig) -> Iterator[Meas
                 queue.calls_waiting,
                 rule.threshold_for(name),
                 rule.clear_for(name),
-                f"{label}: {queue.calls_waiting} waiting and no agent free",
+                lambda: f"{label}: {queue.calls_waiting} waiting and no agent free",
                 queue=name,
             )
 
 
-def _ratio_readings(name: str, queue: QueueSnapshot, config: AlarmsConfig) -> Iterator[Measurement]:
+def _ratio_readings(
+    name: str, queue: QueueSnapshot, config: AlarmsConfig
+) -> Iterator[Measurement | None]:
     stats = queue.windows.get(RATIO_WINDOW)
     if stats is None:
         return
@@ -180,7 +202,7 @@ def _ratio_readings(name: str, queue: QueueSnapshot, config: AlarmsConfig) -> It
             level,
             threshold,
             max(clear, threshold),
-            f"{label}: service level 30 min {level:.0%} (target {threshold:.0%})",
+            lambda: f"{label}: service level 30 min {level:.0%} (target {threshold:.0%})",
             queue=name,
         )
     rule = config.rules.abandon_rate
@@ -193,7 +215,7 @@ def _ratio_readings(name: str, queue: QueueSnapshot, config: AlarmsConfig) -> It
             rate,
             threshold,
             rule.clear_for(name),
-            f"{label}: abandon rate 30 min {rate:.0%} (limit {threshold:.0%})",
+            lambda: f"{label}: abandon rate 30 min {rate:.0%} (limit {threshold:.0%})",
             queue=name,
         )
 
@@ -208,13 +230,71 @@ def pause_limit(rule: AlarmRule, reason: str | None) -> float:
     return rule.threshold
 
 
+class AgentWatch:
+    """When each agent could next have a reading (a call or a pause reaching its limit), so a
+    round looks only at the agents whose instant has come, not at every agent: the monitor
+    says which agents changed since the last round (`touched`), their instants are worked out
+    again, and a heap hands over the others as their instant comes. Plain data, kept by the
+    monitor between rounds (a new day starts a new one)."""
+
+    def __init__(self) -> None:
+        self._instant: dict[str, float] = {}
+        self._heap: list[tuple[float, str]] = []
+        #: Agents whose instant has come: looked at every round until they change.
+        self._active: set[str] = set()
+
+    def due(self, floor: FloorSnapshot, config: AlarmsConfig, touched: Iterable[str] | None):
+        """The agents to look at this round. `touched`: the agents changed since the last
+        round (None: every agent, as on the first round)."""
+        now, agents = floor.at, floor.agents
+        if touched is None:
+            self._instant.clear()
+            self._heap.clear()
+            self._active.clear()
+            touched = agents
+        for name in touched:
+            agent = agents.get(name)
+            self._active.discard(name)
+            if agent is None:
+                self._instant.pop(name, None)
+                continue
+            instant = self._instant[name] = _agent_instant(agent, config)
+            if instant <= now:
+                self._active.add(name)
+            elif instant != math.inf:
+                heapq.heappush(self._heap, (instant, name))
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            instant, name = heapq.heappop(heap)
+            if self._instant.get(name) == instant:
+                self._active.add(name)
+        return self._active
+
+
+def _agent_instant(agent: AgentSnapshot, config: AlarmsConfig) -> float:
+    """The first instant at which one of the agent's rules could have a reading."""
+    rules = config.rules
+    instant = math.inf
+    if rules.long_call.enabled and agent.call is not None:
+        limit = min(rules.long_call.threshold, rules.long_call.clear_for(None))
+        instant = agent.call.answered_at + limit
+    if rules.long_pause.enabled and agent.state == "paused" and agent.since is not None:
+        instant = min(instant, agent.since + pause_limit(rules.long_pause, agent.reason))
+    return instant
+
+
 def _agent_readings(
-    floor: FloorSnapshot, config: AlarmsConfig, misses: Mapping[str, Sequence[float]]
-) -> Iterator[Measurement]:
+    floor: FloorSnapshot,
+    config: AlarmsConfig,
+    misses: Mapping[str, Sequence[float]],
+    watch: tuple[AgentWatch, Iterable[str] | None] | None,
+) -> Iterator[Measurement | None]:
     rules = config.rules
     now = floor.at
     long_call, long_pause, missed = rules.long_call, rules.long_pause, rules.missed_rings
-    for name, agent in floor.agents.items():
+    names = floor.agents if watch is None else sorted(watch[0].due(floor, config, watch[1]))
+    for name in names:
+        agent = floor.agents[name]
         label = agent.display_name
         if long_call.enabled and agent.call is not None:
             talk = agent.call.talk_s(now)
@@ -225,8 +305,10 @@ def _agent_readings(
                     talk,
                     long_call.threshold,
                     long_call.clear_for(None),
-                    f"{label}: on one call for {seconds(talk)} (limit "
-                    f"{seconds(long_call.threshold)})",
+                    lambda: (
+                        f"{label}: on one call for {seconds(talk)} (limit "
+                        f"{seconds(long_call.threshold)})"
+                    ),
                     agent=name,
                     queue=agent.call.queue,
                 )
@@ -241,7 +323,9 @@ def _agent_readings(
                     paused,
                     limit,
                     limit,
-                    f"{label}: paused ({reason}) for {seconds(paused)} (limit {seconds(limit)})",
+                    lambda: (
+                        f"{label}: paused ({reason}) for {seconds(paused)} (limit {seconds(limit)})"
+                    ),
                     agent=name,
                 )
     if not missed.enabled:
@@ -258,13 +342,15 @@ def _agent_readings(
                 count,
                 missed.threshold,
                 missed.clear_for(None),
-                f"{label}: {count} rings missed in {missed.window_min:g} min "
-                f"(limit {missed.threshold:g})",
+                lambda: (
+                    f"{label}: {count} rings missed in {missed.window_min:g} min "
+                    f"(limit {missed.threshold:g})"
+                ),
                 agent=name,
             )
 
 
-def _feed_readings(floor: FloorSnapshot, config: AlarmsConfig) -> Iterator[Measurement]:
+def _feed_readings(floor: FloorSnapshot, config: AlarmsConfig) -> Iterator[Measurement | None]:
     quiet, disconnected = config.rules.feed_quiet, config.rules.feed_disconnected
     for feed in floor.feeds:
         if disconnected.enabled and feed.status == "disconnected":
@@ -274,7 +360,9 @@ def _feed_readings(floor: FloorSnapshot, config: AlarmsConfig) -> Iterator[Measu
                 1,
                 disconnected.threshold,
                 disconnected.clear_for(None),
-                f"feed {feed.name} disconnected" + (f": {feed.detail}" if feed.detail else ""),
+                lambda: (
+                    f"feed {feed.name} disconnected" + (f": {feed.detail}" if feed.detail else "")
+                ),
                 source=feed.name,
             )
         age = feed.last_event_age_s
@@ -285,6 +373,8 @@ def _feed_readings(floor: FloorSnapshot, config: AlarmsConfig) -> Iterator[Measu
                 age,
                 quiet.threshold,
                 quiet.clear_for(None),
-                f"feed {feed.name} quiet for {seconds(age)} (limit {seconds(quiet.threshold)})",
+                lambda: (
+                    f"feed {feed.name} quiet for {seconds(age)} (limit {seconds(quiet.threshold)})"
+                ),
                 source=feed.name,
             )

@@ -15,6 +15,8 @@ from typing import Any
 from floorwatch.snapshot.alarms.rules import Measurement
 
 Key = tuple[str, str | None, str | None, str | None]
+#: An open alarm's growing peak is stored at most this often (and when it clears).
+PEAK_EVERY_S = 60.0
 
 
 @dataclass
@@ -87,6 +89,8 @@ class AlarmTracker:
         self._pending: dict[Key, float] = {}
         #: Since when an open alarm's reading has been back past its clear level.
         self._clearing: dict[Key, float] = {}
+        #: When an open alarm's peak was last handed over to be stored.
+        self._peak_stored: dict[Key, float] = {}
 
     def update(self, now: float, readings: Iterable[Measurement]) -> AlarmChanges:
         """One round at `now` with every reading that is not plainly fine."""
@@ -101,7 +105,11 @@ class AlarmTracker:
                 peak = alarm.peak if alarm.peak is not None else alarm.value
                 if _worse(reading, reading.value, peak):
                     alarm.peak = reading.value
-                    changes.updated.append(alarm)
+                    # Stored at most once a minute (and with the clear): a growing wait
+                    # must not cost a write every round.
+                    if now - self._peak_stored.get(key, alarm.raised_ts) >= PEAK_EVERY_S:
+                        self._peak_stored[key] = now
+                        changes.updated.append(alarm)
                 continue
             if not reading.tripped:
                 self._pending.pop(key, None)
@@ -131,6 +139,7 @@ class AlarmTracker:
             if now - since >= self._clear_after.get(alarm.rule, 0.0):
                 del self.open[key]
                 del self._clearing[key]
+                self._peak_stored.pop(key, None)
                 alarm.cleared_ts = now
                 changes.cleared.append(alarm)
         return changes
