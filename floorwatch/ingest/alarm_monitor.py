@@ -19,7 +19,7 @@ from floorwatch.alarm_config import clear_after
 from floorwatch.config import Config
 from floorwatch.ingest.alarm_notify import Notifier
 from floorwatch.snapshot.alarms import AlarmChanges, AlarmTracker, measure
-from floorwatch.snapshot.alarms.rules import AgentWatch
+from floorwatch.snapshot.alarms.agent_watch import AgentWatch
 from floorwatch.snapshot.alarms.stored import alarm_from_row
 from floorwatch.snapshot.reader import FloorReader
 from floorwatch.store.database import Store
@@ -52,6 +52,8 @@ class AlarmMonitor:
         self._model: object | None = None
         self._watch = AgentWatch()
         self._seen_version = 0  # the model's version at the last round
+        #: Agents with recent missed rings (the missed-rings rule reads only theirs).
+        self._missers: set[str] = set()
 
     def now(self, store: Store) -> float | None:
         return self.clock() if self.clock is not None else store.queries.feed_time()
@@ -93,9 +95,22 @@ class AlarmMonitor:
         else:
             touched = model.touched_since(self._seen_version)
         self._seen_version = model.version
-        floor = reader.snapshot(now, details=None)
+        # The floor without the costlier extras (staffing gap, trends): no rule reads them.
+        floor = model.snapshot(now, None, extras=False)
         snapped = time.perf_counter()
-        misses = {name: book.misses for name, book in model.agents.items() if book.misses}
+        books = model.agents
+        if touched is None:
+            self._missers = {name for name, book in books.items() if book.misses}
+        else:
+            self._missers.update(name for name in touched if name in books and books[name].misses)
+        # Only agents with as many misses in the last hour as the rule needs can trip it.
+        rule = self.config.alarms.rules.missed_rings
+        fewest = min(rule.threshold, rule.clear_for(None)) if rule.enabled else math.inf
+        misses = {
+            name: books[name].misses
+            for name in self._missers
+            if name in books and len(books[name].misses) >= fewest
+        }
         changes = tracker.update(
             now, measure(floor, self.config.alarms, misses, (self._watch, touched))
         )
