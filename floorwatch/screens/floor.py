@@ -77,6 +77,7 @@ class FloorScreen(Screen):
         header = self.query_one(FloorHeader)
         replay = self.app.replay
         header.banner = replay.describe() if replay is not None else self.app.banner
+        header.hooks_failing = update.hooks_failing
         with self.app.batch_update():  # one frame for the whole floor
             header.show(snapshot)
             silenced = self.app.silenced

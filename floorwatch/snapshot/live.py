@@ -47,6 +47,8 @@ class FloorUpdate:
     alarms: list[Alarm] = field(default_factory=list)
     #: Today's alarms, raised or cleared, newest first (the alarm list, `a`).
     alarm_history: list[Alarm] = field(default_factory=list)
+    #: Notification hooks failing now, each as "name: why" (feed health says so).
+    hooks_failing: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -95,7 +97,7 @@ class LiveFloor:
         self._wake = threading.Event()
         self.last_update: FloorUpdate | None = None
         #: The alarms as last read, and the store's seq then (read again when it moves).
-        self._alarms: tuple[int | None, list[Alarm], list[Alarm]] = (None, [], [])
+        self._alarms: tuple[int | None, list[Alarm], list[Alarm], list[str]] = (None, [], [], [])
 
     def focus(self, agent: str | None) -> None:
         """Say which agent the viewer drills into; the next update carries its day."""
@@ -153,15 +155,21 @@ class LiveFloor:
             snapshot = replace(snapshot, agents=agents)
         return self._with_day(reader, snapshot)
 
-    def _read_alarms(self, reader: FloorReader, day_start: float) -> tuple[list, list]:
-        """The open alarms and today's, read again only when the store has a new commit."""
+    def _read_alarms(self, reader: FloorReader, day_start: float) -> tuple[list, list, list]:
+        """The open alarms, today's, and the failing hooks, read again only when the store
+        has a new commit."""
         queries = reader.store.queries
         seq = queries.seq()
         if seq != self._alarms[0]:
             with queries.read_transaction():
                 history = [alarm_from_row(row) for row in queries.alarms(day_start)]
-            self._alarms = (seq, [a for a in history if a.is_open], history)
-        return self._alarms[1], self._alarms[2]
+                failing = [
+                    f"{hook.name}: {hook.detail or 'failing'}"
+                    for hook in queries.alarm_hooks()
+                    if hook.status == "failing"
+                ]
+            self._alarms = (seq, [a for a in history if a.is_open], history, failing)
+        return self._alarms[1], self._alarms[2], self._alarms[3]
 
     def _with_day(self, reader: FloorReader, snapshot: FloorSnapshot) -> FloorUpdate:
         now = snapshot.at
@@ -169,8 +177,8 @@ class LiveFloor:
         agent_day = None
         if focus is not None:
             agent_day = load_agent_day(reader.store, focus, snapshot.day_start, now)
-        alarms, history = self._read_alarms(reader, snapshot.day_start)
-        update = FloorUpdate(snapshot, agent_day, alarms, history)
+        alarms, history, failing = self._read_alarms(reader, snapshot.day_start)
+        update = FloorUpdate(snapshot, agent_day, alarms, history, failing)
         self.last_update = update
         return update
 

@@ -45,6 +45,8 @@ class FloorHeader(Widget):
         self.problem: str | None = None
         #: Says what this floor is when it is not live (demo, replay 10x).
         self.banner: str | None = None
+        #: Alarm hooks failing now ("name: why"), shown with the feed's health.
+        self.hooks_failing: list[str] = []
         self._zone: ZoneInfo | None = config.tzinfo()
 
     @shielded
@@ -129,4 +131,6 @@ class FloorHeader(Widget):
             parts += ["  ", Content.styled(f"{rejects} rejects", "$fw-warning")]
         if down:
             parts += ["  ", Content.styled(f"{', '.join(down)} disconnected", CRITICAL)]
+        for hook in self.hooks_failing:
+            parts += ["  ", Content.styled(f"alarm hook {printable(hook)}", "bold $fw-warning")]
         return parts

@@ -7,10 +7,13 @@ from __future__ import annotations
 from floorwatch.app import FloorwatchApp
 from floorwatch.config import from_table
 from floorwatch.ingest.alarm_monitor import AlarmMonitor
+from floorwatch.ingest.alarm_notify import HookStatus
 from floorwatch.screens.alarms import AlarmListScreen
+from floorwatch.snapshot.alarms import AlarmChanges
 from floorwatch.snapshot.live import LiveFloor
 from floorwatch.store.database import Store
 from floorwatch.widgets.alarm_strip import AlarmStrip
+from floorwatch.widgets.floor_header import FloorHeader
 from floorwatch.widgets.queue_board import QueueBoard
 from floorwatch.widgets.wall_panel import WallPanel
 from tests.helpers import until
@@ -97,4 +100,12 @@ async def test_strip_bell_list_and_silence(make_store):
             await pilot.pause(0.2)
             assert len(rings) == 1  # still the same two alarms: no bell again
             await pilot.press("escape")
+            # A failing hook (as the ingest's notifier reports it) is in the feed's health.
+            failing = HookStatus(
+                "web", "failing", "unreachable (refused); retrying in 2s", 0, 3, 2, NOW
+            )
+            store.write_alarms(AlarmChanges(), [failing])
+            header = app.screen.query_one(FloorHeader)
+            await until(pilot, lambda: "alarm hook web" in str(header.render()), what="the hook")
+            assert "unreachable (refused)" in str(header.render())
         monitor.close()

@@ -294,3 +294,34 @@ def test_forecast_next_caller_over_and_sl_below_target_at_this_rate():
     assert sl_below(queue([], calm, stats(30, 30, 6)), 1000) == 270
     # Already below: now.
     assert sl_below(queue([], stats(60, 60, 30), calm), 1000) == 0
+
+
+def test_read_alarms_at_an_instant_shows_them_as_they_stood(make_floor):
+    from floorwatch.modes.one_shot import read_alarms
+
+    floor = make_floor(
+        config(calls_waiting={"threshold": 1, "min_duration_s": 0, "clear_after_s": 0})
+    )
+    floor.add(enter(T0, "a"))
+    floor.at(1)
+    floor.add(f"{T0 + 5}|a|sales|Ana|CONNECT|5|m|1")
+    floor.at(6)
+    (alarm,) = read_alarms(floor.db, 3600, at=T0 + 6).alarms
+    assert (alarm.raised_ts, alarm.cleared_ts, alarm.value) == (T0 + 1, T0 + 6, 1)
+    (alarm,) = read_alarms(floor.db, 3600, at=T0 + 3).alarms
+    assert alarm.cleared_ts is None  # still up at that instant
+    assert read_alarms(floor.db, 3600, at=T0).alarms == []  # not raised yet
+
+
+def test_no_color_and_no_blink_turn_blinking_off(monkeypatch, tmp_path):
+    from floorwatch.app import FloorwatchApp
+    from floorwatch.snapshot.live import LiveFloor
+
+    live = LiveFloor(tmp_path / "none.db", Config())
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert FloorwatchApp(live, Config()).blink
+    assert not FloorwatchApp(live, Config(), blink=False).blink
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not FloorwatchApp(live, Config()).blink
+    assert FloorwatchApp(live, Config()).ring_bell
+    assert not FloorwatchApp(live, Config(), bell=False).ring_bell
