@@ -62,6 +62,8 @@ class WallboardScreen(Screen):
         self._failure: str | None = None
         #: Queues with an alarm up: their panels are marked.
         self.marks = AlarmMarks()
+        #: Rows the alarm strip took when the page was laid out.
+        self._strip_rows = 0
         self._status_text = None
         self._feed_level = ""
 
@@ -74,8 +76,13 @@ class WallboardScreen(Screen):
         self.set_class(self.app.glyphs.ascii, "-ascii")
         self.watch(self.app, "update", self.show_update)
         self.watch(self.app, "problem", lambda problem: self._refill())
+        self.watch(self.app, "alarms", self._alarms_changed, init=False)
         self.set_interval(self.rotate_s or self.PAGE_TURN_S, self._turn)
         self.request_layout()
+
+    def _alarms_changed(self, alarms) -> None:
+        if (1 if alarms else 0) != self._strip_rows:
+            self.request_layout()  # the strip came or went: one row more or less for digits
 
     def _turn(self) -> None:
         if len(self._pages) > 1:
@@ -150,7 +157,9 @@ class WallboardScreen(Screen):
             return
         if not self.size.width or not self.size.height:
             return
-        layout, pages = self.plan_pages(self.size.width, self.size.height)
+        # The alarm strip takes a row while an alarm is up: the digits fit what is left.
+        self._strip_rows = 1 if self.app.alarms else 0
+        layout, pages = self.plan_pages(self.size.width, self.size.height - self._strip_rows)
         self.layout_plan, self._pages = layout, pages
         self.page %= len(pages)
         wanted = pages[self.page]

@@ -146,7 +146,7 @@ class WallPanel(Widget):
             agents += f"   {ahead}"
         alarm = self.alarm if self.queue is not None else None
         self.set_class(alarm is not None, "-alarm")
-        flag = [Content.styled(f" ⚑ ALARM {alarm} ", "bold reverse"), " "] if alarm else []
+        flag = [Content.styled(" ⚑ ALARM ", "bold reverse"), " "] if alarm else []
         self._set_state(
             state, Content.assemble(*flag, *self._tag(state), content(self.label), agents)
         )
