@@ -131,8 +131,10 @@ command = [{json.dumps(sys.executable)}, "-c", {json.dumps(script)}]
         wait_for(lambda: (hook_status() or ("", 0))[1] >= 2, what="the retries to show")
         assert hook_status()[0] == "failing"
         add(f"{now + 3}|c2|sales|Ben|CONNECT|1|m2|1")  # cleared while the server is down
-        count = sqlite3.connect(db).execute("SELECT count(*) FROM events").fetchone()[0]
-        assert count == 5  # the ingest went on meanwhile
+        wait_for(  # the ingest goes on meanwhile
+            lambda: sqlite3.connect(db).execute("SELECT count(*) FROM events").fetchone()[0] == 5,
+            what="the ingest to go on with the hook down",
+        )
         hook.up()
         wait_for(lambda: len(hook.posts) == 4, what="the two waiting messages")
         wait_for(lambda: hook_status() == ("ok", hook_status()[1]), what="the hook ok again")
