@@ -98,19 +98,7 @@ class AlarmMonitor:
         # The floor without the costlier extras (staffing gap, trends): no rule reads them.
         floor = model.snapshot(now, None, extras=False)
         snapped = time.perf_counter()
-        books = model.agents
-        if touched is None:
-            self._missers = {name for name, book in books.items() if book.misses}
-        else:
-            self._missers.update(name for name in touched if name in books and books[name].misses)
-        # Only agents with as many misses in the last hour as the rule needs can trip it.
-        rule = self.config.alarms.rules.missed_rings
-        fewest = min(rule.threshold, rule.clear_for(None)) if rule.enabled else math.inf
-        misses = {
-            name: books[name].misses
-            for name in self._missers
-            if name in books and len(books[name].misses) >= fewest
-        }
+        misses = self._misses(model.agents, touched)
         changes = tracker.update(
             now, measure(floor, self.config.alarms, misses, (self._watch, touched))
         )
@@ -132,6 +120,27 @@ class AlarmMonitor:
             "write and notify": ended - ruled,
         }
         return changes
+
+    def _misses(self, books, touched: list[str] | None) -> dict:
+        """The recent missed rings of the agents who have as many in the last hour as the
+        missed-rings rule needs (the only ones who can trip it), kept up to date from the
+        agents that changed (an agent whose old misses age out stays until they change:
+        the rule counts the window itself)."""
+        rule = self.config.alarms.rules.missed_rings
+        if not rule.enabled:
+            return {}
+        fewest = min(rule.threshold, rule.clear_for(None))
+        missers = self._missers
+        if touched is None:
+            missers.clear()
+            touched = list(books)
+        for name in touched:
+            book = books.get(name)
+            if book is not None and len(book.misses) >= fewest:
+                missers.add(name)
+            else:
+                missers.discard(name)
+        return {name: books[name].misses for name in missers if name in books}
 
     def open_alarms(self) -> list:
         return list(self._tracker.open.values()) if self._tracker is not None else []
