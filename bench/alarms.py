@@ -238,9 +238,12 @@ def main() -> None:
     )
     dead = "http://127.0.0.1:9/"  # the discard port: nothing listens, every POST is refused
     with_dead, without = [], []
-    for _ in range(2):
+    for turn in range(2):  # taking turns, each first once
+        if turn:
+            with_dead.append(catch_up(work, feed, dead, len(lines)))
         without.append(catch_up(work, feed, None, len(lines)))
-        with_dead.append(catch_up(work, feed, dead, len(lines)))
+        if not turn:
+            with_dead.append(catch_up(work, feed, dead, len(lines)))
     print(
         f"ingest rate:  {len(lines) / min(without):,.0f} events/s without hooks, "
         f"{len(lines) / min(with_dead):,.0f} events/s with every alarm sent to a refused hook "

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 #: Messages a hook keeps waiting at most while it is failing (the oldest go first, said).
 MAX_WAITING = 10_000
+#: A hook's counts (sent, failures, waiting) are stored at most this often; a change of status
+#: (ok, failing) at once.
+HEALTH_EVERY_S = 5.0
 SEVERITY_MARK = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
 
 
@@ -203,7 +206,7 @@ class Notifier:
         self.workers = [HookWorker(hook, on_sent) for hook in hooks]
         #: (worker index, alarm id) -> when it was last sent (the monitor's clock).
         self._last_sent: dict[tuple[int, int | None], float] = {}
-        self._reported: dict[str, tuple] = {}
+        self._reported: dict[str, tuple[float, tuple]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.workers)
@@ -232,14 +235,21 @@ class Notifier:
                     self._last_sent[key] = now
 
     def changed_health(self) -> list[HookStatus]:
-        """The hooks whose health changed since the last call (for the store)."""
+        """The hooks whose health changed since the last call (for the store): at once when
+        a hook starts or stops failing, its counts at most every HEALTH_EVERY_S (a write to
+        the store per round would contend with the ingest's writer for nothing)."""
         changed = []
+        now = time.monotonic()
         for worker in self.workers:
             health = worker.health()
             said = (health.status, health.detail, health.sent, health.failures, health.pending)
-            if self._reported.get(health.name) != said:
-                self._reported[health.name] = said
-                changed.append(health)
+            last = self._reported.get(health.name)
+            if last is not None and last[1] == said:
+                continue
+            if last is not None and last[1][0] == said[0] and now - last[0] < HEALTH_EVERY_S:
+                continue
+            self._reported[health.name] = (now, said)
+            changed.append(health)
         return changed
 
     def close(self, drain_s: float = 2.0) -> None:
