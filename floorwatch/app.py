@@ -7,6 +7,7 @@ The agent board's filter, sort and search belong to the floor screen (screens/fl
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ from floorwatch.config import Config
 from floorwatch.glyphs import Glyphs
 from floorwatch.safe_text import printable
 from floorwatch.screens.agent import AgentScreen
+from floorwatch.screens.alarms import AlarmListScreen
 from floorwatch.screens.floor import FloorScreen
 from floorwatch.screens.floor_map import FloorMapScreen
 from floorwatch.screens.help import HelpScreen
@@ -31,10 +33,16 @@ from floorwatch.screens.palette import FloorCommands
 from floorwatch.screens.rewind import REWIND_BINDINGS, Rewinding
 from floorwatch.screens.wallboard import WallboardScreen
 from floorwatch.severity import severity_variables
+from floorwatch.snapshot.alarms import Alarm
 from floorwatch.snapshot.control_client import ControlAccess, control_access
 from floorwatch.snapshot.live import FeedProblem, FloorUpdate, LiveFloor
 from floorwatch.snapshot.lookback import Lookback
 from floorwatch.widgets.guard import describe
+
+
+def _no_color() -> bool:
+    """NO_COLOR set (to anything): no blinking either (no-color.org asks for calm output)."""
+    return bool(os.environ.get("NO_COLOR"))
 
 
 class ReplayKeys(Protocol):
@@ -65,6 +73,7 @@ class FloorwatchApp(Rewinding, App):
         Binding("space", "freeze", "Freeze"),
         Binding("w", "wallboard", "Wallboard"),
         Binding("m", "floor_map", "Map"),
+        Binding("a", "alarms", "Alarms", show=False),
         Binding("p", "replay_pause", "Pause replay"),
         Binding("plus,equals_sign", "replay_faster", "Faster", key_display="+"),
         Binding("minus", "replay_slower", "Slower", key_display="-"),
@@ -79,6 +88,9 @@ class FloorwatchApp(Rewinding, App):
     problem: var[str | None] = var(None)
     #: The instant the floor is rewound to (screens/rewind.py); None: live.
     rewound_at: var[float | None] = var(None)
+    #: The alarms up now (the ingest's), newest first, and those this viewer silenced.
+    alarms: var[tuple[Alarm, ...]] = var(())
+    silenced: var[frozenset[int]] = var(frozenset())
     #: Seconds before a live-floor worker that failed is started again.
     LIVE_RETRY_S = 2.0
 
@@ -103,8 +115,16 @@ class FloorwatchApp(Rewinding, App):
         theme: str | None = None,
         glyphs: Glyphs | None = None,
         control: ControlAccess | None = None,
+        bell: bool | None = None,
+        blink: bool | None = None,
     ):
         super().__init__()
+        #: One terminal bell per newly raised alarm (`--bell/--no-bell`, `[alarms] bell`).
+        self.ring_bell = config.alarms.bell if bell is None else bell
+        #: Marked alarms blink unless `--no-blink`, NO_COLOR or `[alarms] blink = false`.
+        self.blink = (config.alarms.blink if blink is None else blink) and not _no_color()
+        #: Alarms this viewer has seen raised (a bell rings once for each new one).
+        self._alarms_seen: set[int] | None = None
         #: Unicode, or ASCII when the terminal's locale is not UTF-8 (`[display] ascii`).
         self.glyphs = glyphs or Glyphs.choose(config.display.ascii)
         #: The screen to open on: floor, wall or map (--wall is `wall`).
@@ -218,8 +238,27 @@ class FloorwatchApp(Rewinding, App):
         self._latest = update
         if self._floor_at_last_key is None:
             self._floor_at_last_key = update
+        self._new_alarms(update.alarms)
         if not self.frozen and self.rewound_at is None:
             self.update = update
+
+    def _new_alarms(self, alarms: list[Alarm]) -> None:
+        """Take the alarms up now; ring once per alarm raised since the last look (those
+        already up when the viewer started are not news)."""
+        ids = {alarm.store_id for alarm in alarms if alarm.store_id is not None}
+        seen = self._alarms_seen
+        if seen is not None and self.ring_bell:
+            for _ in range(len(ids - seen)):
+                self.bell()
+        self._alarms_seen = ids if seen is None else seen | ids
+        if tuple(alarms) != self.alarms:
+            self.alarms = tuple(alarms)
+
+    def toggle_silence(self, alarm_id: int) -> None:
+        """Silence (or not) an alarm's bell and blink on this viewer only."""
+        silenced = set(self.silenced)
+        silenced.symmetric_difference_update({alarm_id})
+        self.silenced = frozenset(silenced)
 
     class Notice(Message):
         """Something to tell the person watching, from another thread (the ingest)."""
@@ -281,6 +320,12 @@ class FloorwatchApp(Rewinding, App):
             self.pop_screen()
         else:
             self.push_screen(FloorMapScreen())
+
+    def action_alarms(self) -> None:
+        if isinstance(self.screen, AlarmListScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(AlarmListScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

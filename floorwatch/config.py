@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from floorwatch.alarm_config import AlarmConfigError, AlarmsConfig, with_rule_defaults
 from floorwatch.control_config import ControlConfig, ControlConfigError
 from floorwatch.display_config import DisplayConfig, DisplayConfigError, WallboardConfig
 from floorwatch.retention_config import RetentionConfig, RetentionConfigError
@@ -212,6 +213,7 @@ class Config:
     wallboard: WallboardConfig = field(default_factory=WallboardConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    alarms: AlarmsConfig = field(default_factory=AlarmsConfig)
     #: Where the file was read from (None for the defaults).
     path: Path | None = field(default=None, metadata={"internal": True})
 
@@ -373,7 +375,7 @@ def load(path: str | Path | None) -> Config:
 def from_table(table: dict[str, Any], origin: str = "config") -> Config:
     """A Config from an already parsed table (tests, `load`)."""
     try:
-        config = build(Config, table, "")
+        config = build(Config, with_rule_defaults(table), "")
         config.service_level.check("service_level")
         hints = typing.get_type_hints(ServiceLevel)
         for name, queue in config.queues.items():
@@ -399,7 +401,8 @@ def from_table(table: dict[str, Any], origin: str = "config") -> Config:
             config.display.check()
             config.wallboard.check()
             config.retention.check()
-        except (DisplayConfigError, RetentionConfigError) as error:
+            config.alarms.check()
+        except (DisplayConfigError, RetentionConfigError, AlarmConfigError) as error:
             raise ConfigError(str(error)) from None
         try:
             config.control.check()

@@ -8,6 +8,7 @@
 - ingest.py: `ingest`
 - viewing.py: `dash`, `run`, `serve-web`
 - one_shot.py: `snapshot`, `burnout`, `staffing`, `report`
+- alarms.py: `alarms`
 - simulated.py: `simulate`, `demo`, `replay`
 - db.py: `db prune|check|vacuum|export|backup|restore` (the store over years)
 

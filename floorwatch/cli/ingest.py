@@ -94,6 +94,12 @@ def say_loss(source: str, loss) -> None:
     "with --once, by the feed's time (default: once, at the end; 15m keeps a "
     "history of a past day's flags).",
 )
+@click.option(
+    "--alarms/--no-alarms",
+    default=None,
+    help="Evaluate the alarm rules, keep the alarms and send [[alarms.notify]] (default: the "
+    "config's [alarms] enabled; with --once, one round at the end and no notifications).",
+)
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
 def ingest(
     db_path: str | None,
@@ -104,6 +110,7 @@ def ingest(
     rotation_grace: float,
     burnout: bool,
     burnout_every: str | None,
+    alarms: bool | None,
     sources: tuple[str, ...],
 ) -> None:
     """Load call events from SOURCE... into the database, exactly once.
@@ -126,6 +133,7 @@ def ingest(
         rotation_grace=rotation_grace,
         burnout=burnout,
         burnout_every_s=parse_duration(burnout_every) if burnout and burnout_every else None,
+        alarms=config.alarms.enabled if alarms is None else alarms,
     )
     # Signals first: a stop asked for while the store opens (waiting for a killed ingest's
     # writer to finish) is a clean stop once it is open, not a death by signal.

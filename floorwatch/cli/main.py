@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from floorwatch.cli.alarms import alarms_command
 from floorwatch.cli.db import db_group
 from floorwatch.cli.errors import EXIT_USAGE
 from floorwatch.cli.ingest import ingest
@@ -37,6 +38,7 @@ for command in (
     burnout_command,
     actions_command,
     handover,
+    alarms_command,
     simulate,
     demo,
     replay,

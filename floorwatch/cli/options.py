@@ -116,6 +116,18 @@ def viewer_options(command: Command) -> Command:
             help="Textual theme (textual-dark, textual-light, ...); default: the "
             "config's [display] theme.",
         ),
+        click.option(
+            "--bell/--no-bell",
+            default=None,
+            help="Ring the terminal bell once per newly raised alarm (default: the config's "
+            "[alarms] bell).",
+        ),
+        click.option(
+            "--no-blink",
+            "no_blink",
+            is_flag=True,
+            help="Alarms do not blink (NO_COLOR does the same).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -128,10 +140,18 @@ def viewer(
     rotate_s: float | None,
     start: str = "floor",
     theme: str | None = None,
+    bell: bool | None = None,
+    no_blink: bool = False,
 ) -> ViewerOptions:
     """The `viewer_options` flags, as the modes take them."""
     return ViewerOptions(
-        wall=wall, wall_queue=wall_queue, rotate_s=rotate_s, start=start, theme=theme
+        wall=wall,
+        wall_queue=wall_queue,
+        rotate_s=rotate_s,
+        start=start,
+        theme=theme,
+        bell=bell,
+        blink=False if no_blink else None,
     )
 
 

@@ -39,6 +39,8 @@ def dash(
     start: str,
     theme: str | None,
     read_only: bool,
+    bell: bool | None,
+    no_blink: bool,
 ) -> None:
     """Open the floor dashboard: a read-only viewer (any number may run beside the ingest)."""
     import os
@@ -53,7 +55,9 @@ def dash(
     if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Over SSH a command given to a dashboard-only key lands here without a terminal.
         raise FloorwatchError("the dashboard needs a terminal (over SSH: ssh -t)")
-    view = replace(viewer(wall, wall_queue, rotate_s, start, theme), read_only=read_only)
+    view = replace(
+        viewer(wall, wall_queue, rotate_s, start, theme, bell, no_blink), read_only=read_only
+    )
     app = run_dashboard(database, config, view)
     check_dashboard(failure_line(app))
 
@@ -74,6 +78,8 @@ def run_command(
     rotate_s: float | None,
     start: str,
     theme: str | None,
+    bell: bool | None,
+    no_blink: bool,
 ) -> None:
     """Ingest the config's sources and show the dashboard, in one process (one screen)."""
     from floorwatch.modes.single_screen import SingleScreen
@@ -85,7 +91,7 @@ def run_command(
     screen = SingleScreen(config, database)
     with errors():
         screen.open()
-    outcome = screen.run(viewer(wall, wall_queue, rotate_s, start, theme))
+    outcome = screen.run(viewer(wall, wall_queue, rotate_s, start, theme, bell, no_blink))
     check_dashboard(outcome.failure)
     if outcome.ingest_errors:
         raise FloorwatchError(f"ingest: {outcome.ingest_errors[0]}")
@@ -140,6 +146,8 @@ def serve_web(
     rotate_s: float | None,
     start: str,
     theme: str | None,
+    bell: bool | None,
+    no_blink: bool,
 ) -> None:
     """Serve the dashboard to browsers (textual-serve): one read-only viewer per page."""
     from pathlib import Path
@@ -169,7 +177,7 @@ def serve_web(
         server = dashboard_server(
             database,
             config,
-            viewer(wall, wall_queue, rotate_s, start, theme),
+            viewer(wall, wall_queue, rotate_s, start, theme, bell, no_blink),
             host=host,
             port=port,
             public_url=public_url,

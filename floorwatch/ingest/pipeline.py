@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from floorwatch.clock import FeedClock
+from floorwatch.ingest.alarm_monitor import AlarmMonitor
 from floorwatch.ingest.burnout_monitor import BurnoutMonitor
 from floorwatch.sources.base import Batch, FeedLoss, Source, SourceError
 from floorwatch.store.commit import BatchRows
@@ -75,6 +76,7 @@ class Ingest:
         monitor: BurnoutMonitor | None = None,
         on_loss: Callable[[str, FeedLoss], None] | None = None,
         feed_clock: FeedClock | None = None,
+        alarms: AlarmMonitor | None = None,
     ):
         names = [source.name for source in sources]
         if len(set(names)) != len(names):
@@ -83,6 +85,7 @@ class Ingest:
         self.sources = list(sources)
         self.on_commit = on_commit
         self.monitor = monitor
+        self.alarms = alarms
         self.on_loss = on_loss
         self.feed_clock = feed_clock
         self._clock_recorded: int | None = None  # FeedClock.changes when last recorded
@@ -134,6 +137,8 @@ class Ingest:
                         self._committed(writer.wait())
                     else:
                         writer.check()  # a quiet feed must not hide a writer that has gone
+                        # A caller's wait grows and a feed goes quiet with no event at all.
+                        self._alarms(lambda alarms: alarms.tick(store))
                     continue
                 if isinstance(item, _Done):
                     running -= 1
@@ -156,6 +161,8 @@ class Ingest:
             writer.close()  # before the evaluation below, so the two never add up in memory
             if self.monitor is not None and not self.errors:
                 self._monitor(lambda: self.monitor.run(store))  # the floor as the load ends
+            if not self.errors:
+                self._alarms(lambda alarms: alarms.run(store))
         except WriterError as error:
             store.reload()  # memory had run ahead of what the database could take
             raise StoreError(str(error)) from None
@@ -216,6 +223,21 @@ class Ingest:
         if self.on_commit is not None:
             self.on_commit(seq)
         self._monitor(lambda: self.monitor.after_commit(self.store))
+        self._alarms(lambda alarms: alarms.after_commit(self.store))
+
+    def _alarms(self, step: Callable[[AlarmMonitor], object]) -> None:
+        """Alarm evaluation must never stop the ingest either."""
+        if self.alarms is None:
+            return
+        try:
+            step(self.alarms)
+        except DATABASE_FAULTS as error:
+            log.warning(
+                "alarm evaluation failed (%s); ingest carries on",
+                sqlite_fault(self.store.path, error, "read"),
+            )
+        except Exception:
+            log.exception("alarm evaluation failed; ingest carries on")
 
     def _monitor(self, step: Callable[[], object]) -> None:
         """Burnout evaluation must never stop the ingest: a failure is logged and skipped."""

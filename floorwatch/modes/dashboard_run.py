@@ -88,6 +88,8 @@ def dashboard_app(
         start=view.start,
         theme=view.theme,
         control=control,
+        bell=view.bell,
+        blink=view.blink,
     )
 
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from floorwatch.clock import FeedClock
 from floorwatch.config import Config, from_table
+from floorwatch.ingest.alarm_monitor import AlarmMonitor
 from floorwatch.ingest.burnout_monitor import BurnoutMonitor
 from floorwatch.ingest.pipeline import Ingest
 from floorwatch.modes.one_shot import read_floor
@@ -165,11 +166,19 @@ class Demo:
         feed = open_source(f"queue_log:{self.feed}", name="demo", follow=True, poll_interval=0.2)
         every = max(5.0, 2 * self.clock.speed)  # simulated seconds between evaluations
         monitor = BurnoutMonitor(self.database, self.config, every_s=every, clock=self.clock.now)
-        run = Ingest(store, [feed], monitor=monitor, feed_clock=self.clock)
+        # Alarms by the demo's clock, shown on its screens; no hooks: a demo pages nobody.
+        alarms = AlarmMonitor(
+            self.database,
+            self.config,
+            clock=self.clock.now,
+            every_s=max(self.config.alarms.every_s, self.clock.speed / 5),
+        )
+        run = Ingest(store, [feed], monitor=monitor, feed_clock=self.clock, alarms=alarms)
         try:
             run.run(self._stop)
         finally:
             monitor.close()
+            alarms.close()
             store.close()
         self.ingest_errors = [f"{name}: {error}" for name, error in run.errors]
 

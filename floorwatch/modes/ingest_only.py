@@ -7,6 +7,7 @@ following, every few seconds by the clock; once, by the feed's own time.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from floorwatch.config import Config
+from floorwatch.ingest.alarm_monitor import AlarmMonitor
+from floorwatch.ingest.alarm_notify import Notifier
 from floorwatch.ingest.burnout_monitor import BurnoutMonitor
 from floorwatch.ingest.control_server import ControlServer, group_id
 from floorwatch.ingest.pipeline import Ingest, IngestSummary
@@ -37,6 +40,9 @@ class IngestOptions:
     #: How often to evaluate burnout (following: clock seconds; once: feed seconds); None:
     #: every 5 s following, once at the end otherwise.
     burnout_every_s: float | None = None
+    #: Evaluate the alarm rules (following: every [alarms] every_s by the clock, with the
+    #: hooks; once: one round at the end, no hooks: a past day pages nobody).
+    alarms: bool = True
 
 
 @dataclass
@@ -86,12 +92,23 @@ def ingest_feeds(
                 monitor = BurnoutMonitor(
                     database, config, every_s=every, clock=time.time if follow else None
                 )
-            run = Ingest(store, feeds, monitor=monitor, on_loss=on_loss)
+            alarms = None
+            if options.alarms:
+                alarms = AlarmMonitor(
+                    database,
+                    config,
+                    clock=time.time if follow else None,
+                    every_s=None if follow else math.inf,
+                    notifier=Notifier(config.alarms.notify) if follow else None,
+                )
+            run = Ingest(store, feeds, monitor=monitor, on_loss=on_loss, alarms=alarms)
             try:
                 summary = run.run(stop)
             finally:
                 if monitor is not None:
                     monitor.close()
+                if alarms is not None:
+                    alarms.close()
     finally:
         if control is not None:
             control.close()

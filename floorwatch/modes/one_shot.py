@@ -1,6 +1,6 @@
 """What the one-shot commands read, once, read-only: the floor (`floorwatch snapshot`, and the
 demo and the replay run with --headless) and the burnout flags of a past window (`floorwatch
-burnout`)."""
+burnout`), and the alarms of one (`floorwatch alarms`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 
 from floorwatch.clock import StoreClock
 from floorwatch.config import Config
+from floorwatch.snapshot.alarms import Alarm
+from floorwatch.snapshot.alarms.stored import alarm_from_row
 from floorwatch.snapshot.burnout import Flag
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.lookback import Lookback, ShiftRecord
@@ -91,3 +93,32 @@ def read_shift(
     finally:
         lookback.close()
     return floor, record
+
+
+@dataclass
+class AlarmWindow:
+    """The alarms up at some point from `since` to `until` (as they stood at `until`)."""
+
+    since: float
+    until: float
+    alarms: list[Alarm]
+
+
+def read_alarms(database: str | Path, window_s: float, at: float | None = None) -> AlarmWindow:
+    """Alarms of the last `window_s` seconds before `at` (default: now, or for a store of a
+    past day, up to a day after its last event), newest first. With `at`, an alarm cleared
+    after it is shown open, as it was then.
+
+    Raises StoreError for a database that is missing or not floorwatch's.
+    """
+    with Store.open_readonly(database) as store:
+        if at is None:
+            latest = store.queries.last_event_ts()
+            now = time.time()
+            at = max(now if latest is None else min(now, latest + 86400), latest or 0)
+        rows = store.queries.alarms(at - window_s, at)
+    alarms = [alarm_from_row(row) for row in rows]
+    for alarm in alarms:
+        if alarm.cleared_ts is not None and alarm.cleared_ts > at:
+            alarm.cleared_ts = None
+    return AlarmWindow(at - window_s, at, alarms)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from floorwatch.clock import FeedClock
 from floorwatch.config import Config
+from floorwatch.ingest.alarm_monitor import AlarmMonitor
 from floorwatch.ingest.burnout_monitor import BurnoutMonitor
 from floorwatch.ingest.pipeline import Ingest
 from floorwatch.modes.one_shot import read_floor
@@ -111,6 +112,7 @@ class Replay:
         self.store = Store.open(self.database, config.derive_config())
         self._stop = threading.Event()
         self._monitor: BurnoutMonitor | None = None
+        self._alarms: AlarmMonitor | None = None
         self._thread: threading.Thread | None = None
         self._stopped: bool | None = None
 
@@ -119,7 +121,20 @@ class Replay:
         self._monitor = BurnoutMonitor(
             self.database, self.config, every_s=max(5.0, 2 * self.clock.speed), clock=self.clock.now
         )
-        ingest = Ingest(self.store, [self.source], monitor=self._monitor, feed_clock=self.clock)
+        # Alarms by the replay's clock, on its screens; no hooks: a replay pages nobody.
+        self._alarms = AlarmMonitor(
+            self.database,
+            self.config,
+            clock=self.clock.now,
+            every_s=max(self.config.alarms.every_s, self.clock.speed / 5),
+        )
+        ingest = Ingest(
+            self.store,
+            [self.source],
+            monitor=self._monitor,
+            feed_clock=self.clock,
+            alarms=self._alarms,
+        )
         self._thread = threading.Thread(
             target=ingest.run, args=(self._stop,), name="replay ingest", daemon=True
         )
@@ -165,6 +180,8 @@ class Replay:
         stopped = thread is None or not thread.is_alive()
         if self._monitor is not None:
             self._monitor.close()
+        if self._alarms is not None:
+            self._alarms.close()
         if stopped:
             self.store.close()
         if self._scratch is not None and stopped:

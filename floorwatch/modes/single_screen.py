@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 from floorwatch.config import Config
+from floorwatch.ingest.alarm_monitor import AlarmMonitor
+from floorwatch.ingest.alarm_notify import Notifier
 from floorwatch.ingest.burnout_monitor import BurnoutMonitor
 from floorwatch.ingest.control_server import ControlServer
 from floorwatch.ingest.pipeline import Ingest
@@ -51,16 +53,28 @@ class SingleScreen:
         assert store is not None, "open() first"
         app = dashboard_app(self.database, self.config, view)
         monitor = BurnoutMonitor(self.database, self.config, every_s=5.0, clock=time.time)
+        alarms = AlarmMonitor(
+            self.database,
+            self.config,
+            clock=time.time,
+            notifier=Notifier(self.config.alarms.notify),
+        )
 
         def closed() -> None:
             if self.control is not None:
                 self.control.close()
                 self.control.audit.close()
             monitor.close()
+            alarms.close()
             store.close()
 
         background = BackgroundIngest(
-            Ingest(store, self.feeds, monitor=monitor),
+            Ingest(
+                store,
+                self.feeds,
+                monitor=monitor,
+                alarms=alarms if self.config.alarms.enabled else None,
+            ),
             self.feeds,
             on_error=lambda line: app.tell(line, "ingest stopped"),
             on_end=closed,

@@ -21,3 +21,7 @@ class ViewerOptions:
     theme: str | None = None
     #: No action keys, whatever the control socket allows (`dash --read-only`, every browser).
     read_only: bool = False
+    #: Ring the bell per new alarm (None: the config's `[alarms] bell`).
+    bell: bool | None = None
+    #: Alarms blink (None: the config's `[alarms] blink`, off under NO_COLOR).
+    blink: bool | None = None

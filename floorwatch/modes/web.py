@@ -290,6 +290,10 @@ def dashboard_command(database: str | Path, config: Config, view: ViewerOptions)
         command += ["--start", view.start]
     if view.theme:
         command += ["--theme", view.theme]
+    if view.bell is not None:
+        command += ["--bell" if view.bell else "--no-bell"]
+    if view.blink is False:
+        command += ["--no-blink"]
     return shlex.join(command)
 
 

@@ -23,6 +23,7 @@ from floorwatch.snapshot.reader import AgentDay
 from floorwatch.snapshot.timeline import agent_stretches
 from floorwatch.store.rows import IntervalRow
 from floorwatch.widgets.action_keys import ACTION_BINDINGS, action_key_shown
+from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import Column, LiveTable
 from floorwatch.widgets.safe_content import content
@@ -67,6 +68,7 @@ class AgentScreen(Screen):
     def compose(self) -> ComposeResult:
         self.zone = self.app.config.tzinfo()
         yield Static("", id="agent-title")
+        yield AlarmStrip()
         yield Timeline(self.zone, id="timeline")
         with Horizontal(id="agent-middle"):
             yield Static("", id="agent-numbers")

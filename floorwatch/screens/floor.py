@@ -25,6 +25,7 @@ from floorwatch.screens.rewind import rewound_marker
 from floorwatch.screens.supervisor_actions import ActionFlow
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.agent_board import AgentBoard
+from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.burnout_panel import BurnoutPanel
 from floorwatch.widgets.floor_header import FloorHeader
 from floorwatch.widgets.live_table import LiveTable
@@ -59,6 +60,7 @@ class FloorScreen(Screen):
     def compose(self) -> ComposeResult:
         config = self.app.config
         yield FloorHeader(config, id="floor-header")
+        yield AlarmStrip()
         with Container(id="floor-body"):
             yield QueueBoard(config, id="queues")
             yield AgentBoard(config, id="agents")
@@ -80,10 +82,13 @@ class FloorScreen(Screen):
         replay = self.app.replay
         header.banner = replay.describe() if replay is not None else self.app.banner
         header.rewound = rewound_marker(self.app)
+        header.hooks_failing = update.hooks_failing
         with self.app.batch_update():  # one frame for the whole floor
             header.show(snapshot)
-            self.query_one(QueueBoard).show(snapshot)
-            self.query_one(AgentBoard).show(snapshot)
+            silenced = self.app.silenced
+            for board in (self.query_one(QueueBoard), self.query_one(AgentBoard)):
+                board.mark_alarms(update.alarms, silenced)
+                board.show(snapshot)
             panel = self.query_one(BurnoutPanel)
             panel.show(snapshot)
             self.query_one("#floor-body").set_class(not panel.rows, "-calm")

@@ -14,6 +14,8 @@ from floorwatch.screens.floor import FloorScreen
 from floorwatch.screens.rewind import rewound_marker
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.agent_tiles import AgentTiles
+from floorwatch.widgets.alarm_marks import AlarmMarks
+from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.wall_status import status_line
 
 
@@ -27,10 +29,13 @@ class FloorMapScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="map-status")
+        yield AlarmStrip()
         yield AgentTiles(self.app.config, self.app.glyphs, id="tiles")
         yield Footer()
 
     def on_mount(self) -> None:
+        #: Agents with an alarm up: their tiles are marked.
+        self.marks = AlarmMarks()
         self.query_one(AgentTiles).focus()
         self.watch(self.app, "update", self.show_update)
         self.watch(self.app, "rewound_at", lambda at: self.show_update(self.app.update), init=False)
@@ -40,6 +45,8 @@ class FloorMapScreen(Screen):
             return
         snapshot = update.snapshot
         tiles = self.query_one(AgentTiles)
+        self.marks.take(update.alarms, self.app.silenced)
+        tiles.alarmed = self.marks.agents
         tiles.show(snapshot)
         app = self.app
         text, feed_level = status_line(

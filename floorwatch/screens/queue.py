@@ -21,6 +21,7 @@ from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.snapshot.pbx_counters import PbxCounters
 from floorwatch.widgets.agent_board import AgentBoard
+from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import LiveTable
 from floorwatch.widgets.safe_content import content
@@ -45,6 +46,7 @@ class QueueScreen(Screen):
         )
         yield Static("", id="queue-title")
         yield Static("", id="queue-pbx")
+        yield AlarmStrip()
         yield WaitingCallers(config, masked=masked, id="queue-waiting")
         yield Static("agents", classes="list-title")
         yield AgentBoard(config, id="queue-agents")

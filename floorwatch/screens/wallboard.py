@@ -15,6 +15,8 @@ from textual.worker import Worker
 
 from floorwatch.screens.rewind import rewound_marker
 from floorwatch.snapshot.live import FloorUpdate
+from floorwatch.widgets.alarm_marks import AlarmMarks
+from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.wall_figures import FIGURES
 from floorwatch.widgets.wall_layout import WallLayout, paged
@@ -59,11 +61,16 @@ class WallboardScreen(Screen):
         self._layout_wanted = False
         self._laying_out = False
         self._failure: str | None = None
+        #: Queues with an alarm up: their panels are marked.
+        self.marks = AlarmMarks()
+        #: Rows the alarm strip took when the page was laid out.
+        self._strip_rows = 0
         self._status_text = None
         self._feed_level = ""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wall-status")
+        yield AlarmStrip()
         yield Grid(id="wall-grid")
 
     def on_mount(self) -> None:
@@ -71,8 +78,13 @@ class WallboardScreen(Screen):
         self.watch(self.app, "update", self.show_update)
         self.watch(self.app, "problem", lambda problem: self._refill())
         self.watch(self.app, "rewound_at", lambda at: self._refill(), init=False)
+        self.watch(self.app, "alarms", self._alarms_changed, init=False)
         self.set_interval(self.rotate_s or self.PAGE_TURN_S, self._turn)
         self.request_layout()
+
+    def _alarms_changed(self, alarms) -> None:
+        if (1 if alarms else 0) != self._strip_rows:
+            self.request_layout()  # the strip came or went: one row more or less for digits
 
     def _turn(self) -> None:
         if len(self._pages) > 1:
@@ -147,7 +159,9 @@ class WallboardScreen(Screen):
             return
         if not self.size.width or not self.size.height:
             return
-        layout, pages = self.plan_pages(self.size.width, self.size.height)
+        # The alarm strip takes a row while an alarm is up: the digits fit what is left.
+        self._strip_rows = 1 if self.app.alarms else 0
+        layout, pages = self.plan_pages(self.size.width, self.size.height - self._strip_rows)
         self.layout_plan, self._pages = layout, pages
         self.page %= len(pages)
         wanted = pages[self.page]
@@ -205,7 +219,9 @@ class WallboardScreen(Screen):
             if queues != self.queues:
                 self.queues = queues
                 self.request_layout()
+            self.marks.take(update.alarms, self.app.silenced)
             for panel in self.query(WallPanel):
+                panel.alarm = self.marks.queues.get(panel.queue) if panel.queue else None
                 panel.show(snapshot)
         self._status(snapshot)
 

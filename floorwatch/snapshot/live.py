@@ -23,11 +23,13 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from floorwatch.clock import StoreClock
 from floorwatch.config import Config
+from floorwatch.snapshot.alarms import Alarm
+from floorwatch.snapshot.alarms.stored import alarm_from_row
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.pbx_counters import PbxCounters
 from floorwatch.snapshot.reader import AgentDay, FloorReader, load_agent_day, load_pbx_counters
@@ -44,6 +46,12 @@ class FloorUpdate:
     snapshot: FloorSnapshot
     agent_day: AgentDay | None = None
     queue_pbx: PbxCounters | None = None
+    #: The alarms the ingest has up now, newest first (it evaluates; every viewer reads).
+    alarms: list[Alarm] = field(default_factory=list)
+    #: Today's alarms, raised or cleared, newest first (the alarm list, `a`).
+    alarm_history: list[Alarm] = field(default_factory=list)
+    #: Notification hooks failing now, each as "name: why" (feed health says so).
+    hooks_failing: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -98,6 +106,8 @@ class LiveFloor:
         self._pbx: tuple[str, float, PbxCounters | None] | None = None
         self._wake = threading.Event()
         self.last_update: FloorUpdate | None = None
+        #: The alarms as last read, and the store's seq then (read again when it moves).
+        self._alarms: tuple[int | None, list[Alarm], list[Alarm], list[str]] = (None, [], [], [])
 
     def focus(self, agent: str | None) -> None:
         """Say which agent the viewer drills into; the next update carries its day."""
@@ -166,13 +176,37 @@ class LiveFloor:
             snapshot = replace(snapshot, agents=agents)
         return self._with_day(reader, snapshot)
 
+    def _read_alarms(self, reader: FloorReader, day_start: float) -> tuple[list, list, list]:
+        """The open alarms, today's, and the failing hooks, read again only when the store
+        has a new commit."""
+        queries = reader.store.queries
+        seq = queries.seq()
+        if seq != self._alarms[0]:
+            with queries.read_transaction():
+                history = [alarm_from_row(row) for row in queries.alarms(day_start)]
+                failing = [
+                    f"{hook.name}: {hook.detail or 'failing'}"
+                    for hook in queries.alarm_hooks()
+                    if hook.status == "failing"
+                ]
+            self._alarms = (seq, [a for a in history if a.is_open], history, failing)
+        return self._alarms[1], self._alarms[2], self._alarms[3]
+
     def _with_day(self, reader: FloorReader, snapshot: FloorSnapshot) -> FloorUpdate:
         now = snapshot.at
         focus = self._focus
         agent_day = None
         if focus is not None:
             agent_day = load_agent_day(reader.store, focus, snapshot.day_start, now)
-        update = FloorUpdate(snapshot, agent_day, self._queue_pbx(reader, snapshot))
+        alarms, history, failing = self._read_alarms(reader, snapshot.day_start)
+        update = FloorUpdate(
+            snapshot,
+            agent_day,
+            queue_pbx=self._queue_pbx(reader, snapshot),
+            alarms=alarms,
+            alarm_history=history,
+            hooks_failing=failing,
+        )
         self.last_update = update
         return update
 

@@ -188,3 +188,67 @@ class Store(ReadOnlyStore):
             rollback(conn)
             raise
         return seq
+
+    def write_alarms(self, changes, hooks=()) -> int | None:
+        """Record alarms raised, updated and cleared (floorwatch.snapshot.alarms.AlarmChanges)
+        and the notification hooks' health (`hooks`: HookRow-like objects that changed), in
+        one transaction with a new `seq`, so viewers see them on their next poll."""
+        alarms = list(changes.raised) + list(changes.updated) + list(changes.cleared)
+        hooks = list(hooks)
+        if not alarms and not hooks:
+            return None
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            seq = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]) + 1
+            for alarm in alarms:
+                values = (
+                    alarm.rule,
+                    alarm.severity,
+                    alarm.queue,
+                    alarm.agent,
+                    alarm.source,
+                    alarm.raised_ts,
+                    alarm.cleared_ts,
+                    alarm.value,
+                    alarm.peak,
+                    alarm.threshold,
+                    alarm.summary,
+                    seq,
+                )
+                if alarm.store_id is None:
+                    cursor = conn.execute(
+                        "INSERT INTO alarms (rule, severity, queue, agent, source, raised_ts, "
+                        "cleared_ts, value, peak, threshold, summary, seq) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        values,
+                    )
+                    alarm.store_id = cursor.lastrowid
+                else:
+                    conn.execute(
+                        "UPDATE alarms SET rule = ?, severity = ?, queue = ?, agent = ?, "
+                        "source = ?, raised_ts = ?, cleared_ts = ?, value = ?, peak = ?, "
+                        "threshold = ?, summary = ?, seq = ? WHERE id = ?",
+                        values + (alarm.store_id,),
+                    )
+            for hook in hooks:
+                conn.execute(
+                    "INSERT OR REPLACE INTO alarm_hooks (name, status, detail, sent, failures, "
+                    "pending, updated_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        hook.name,
+                        hook.status,
+                        hook.detail,
+                        hook.sent,
+                        hook.failures,
+                        hook.pending,
+                        hook.updated_at,
+                        seq,
+                    ),
+                )
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq),))
+            conn.execute("COMMIT")
+        except BaseException:
+            rollback(conn)
+            raise
+        return seq

@@ -17,8 +17,10 @@ from floorwatch.store import schema
 from floorwatch.store.rows import (
     ActionRow,
     AgentRow,
+    AlarmRow,
     CallRow,
     FlagRow,
+    HookRow,
     IntervalRow,
     MembershipRow,
     MissRow,
@@ -37,6 +39,8 @@ _TABLE_OF = {
     SourceStatus: schema.SOURCES,
     FlagRow: schema.BURNOUT_FLAGS,
     ActionRow: schema.ACTIONS,
+    AlarmRow: schema.ALARMS,
+    HookRow: schema.ALARM_HOOKS,
 }
 
 
@@ -294,3 +298,25 @@ class StoreQueries:
     def actions(self, since: float) -> list[ActionRow]:
         """The audit of supervisor actions from `since` on, oldest first."""
         return self._rows(ActionRow, "at >= ? ORDER BY at, id", (since,))
+
+    # ----------------------------------------------------------------- alarms
+    def alarms(self, since: float | None = None, at: float | None = None) -> list[AlarmRow]:
+        """Alarms up at some point from `since` on (raised since, or still open, or cleared
+        since), newest first; with `at`, only what had been raised by then."""
+        where, params = "1", []
+        if since is not None:
+            where += " AND (raised_ts >= ? OR cleared_ts IS NULL OR cleared_ts >= ?)"
+            params += [since, since]
+        if at is not None:
+            where += " AND raised_ts <= ?"
+            params.append(at)
+        return self._rows(AlarmRow, where + " ORDER BY raised_ts DESC, id DESC", params)
+
+    def open_alarms(self) -> list[AlarmRow]:
+        return self._rows(AlarmRow, "cleared_ts IS NULL ORDER BY raised_ts DESC, id DESC")
+
+    def alarms_changed(self, seq: int) -> list[AlarmRow]:
+        return self._rows(AlarmRow, "seq > ? ORDER BY id", (seq,))
+
+    def alarm_hooks(self) -> list[HookRow]:
+        return self._rows(HookRow, "1 ORDER BY name")

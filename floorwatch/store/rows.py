@@ -125,3 +125,35 @@ class ActionRow:
 
     def to_dict(self) -> dict:
         return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass(slots=True)
+class AlarmRow:
+    """An alarm as stored (snapshot.alarms.Alarm is the same, as the rules' side has it)."""
+
+    id: int
+    rule: str
+    severity: str
+    queue: str | None
+    agent: str | None
+    source: str | None
+    raised_ts: float
+    cleared_ts: float | None
+    value: float | None
+    peak: float | None
+    threshold: float | None
+    summary: str | None
+    seq: int | None
+
+
+@dataclass(slots=True)
+class HookRow:
+    """A notification hook's health."""
+
+    name: str
+    status: str | None
+    detail: str | None
+    sent: int | None
+    failures: int | None
+    pending: int | None
+    updated_at: float | None

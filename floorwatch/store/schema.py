@@ -339,6 +339,45 @@ BURNOUT_FLAGS = Table(
         Index("burnout_flags_seq", "(seq)"),
     ),
 )
+ALARMS = Table(
+    "alarms",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("rule", "TEXT", not_null=True),
+        _c("severity", "TEXT", not_null=True),
+        _c("queue", "TEXT"),
+        _c("agent", "TEXT"),
+        _c("source", "TEXT"),
+        _c("raised_ts", "REAL", not_null=True),
+        _c("cleared_ts", "REAL"),
+        _c("value", "REAL"),
+        _c("peak", "REAL"),
+        _c("threshold", "REAL"),
+        _c("summary", "TEXT"),
+        _seq(),
+    ),
+    indexes=(
+        Index("alarms_open", "(rule) WHERE cleared_ts IS NULL"),
+        Index("alarms_raised", "(raised_ts)"),
+        Index("alarms_seq", "(seq)"),
+    ),
+    since=3,
+)
+#: The notification hooks' health (as feed health shows it): one row per hook.
+ALARM_HOOKS = Table(
+    "alarm_hooks",
+    (
+        _c("name", "TEXT", primary_key=True),
+        _c("status", "TEXT"),
+        _c("detail", "TEXT"),
+        _c("sent", "INTEGER"),
+        _c("failures", "INTEGER"),
+        _c("pending", "INTEGER"),
+        _c("updated_at", "REAL"),
+        _seq(),
+    ),
+    since=3,
+)
 
 ACTIONS = Table(
     "actions",
@@ -388,6 +427,8 @@ TABLES: tuple[Table, ...] = (
     MISSES,
     BURNOUT_FLAGS,
     ACTIONS,
+    ALARMS,
+    ALARM_HOOKS,
 )
 
 

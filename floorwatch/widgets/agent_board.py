@@ -13,6 +13,7 @@ from floorwatch.config import Config
 from floorwatch.format import ON_CALL, PAUSED, STATE_ORDER, WRAPUP, level, seconds, state_label
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.widgets.action_keys import ACTION_BINDINGS, action_key_shown
+from floorwatch.widgets.alarm_marks import AlarmMarks
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column
 from floorwatch.widgets.sortable_board import SortableBoard
@@ -31,15 +32,20 @@ def burnout_level(agent: AgentSnapshot) -> str | None:
     return min(known, key=SEVERITY_ORDER.get) if known else None
 
 
-def agent_columns(config: Config) -> list[Column[AgentSnapshot]]:
+def agent_columns(config: Config, marks: AlarmMarks | None = None) -> list[Column[AgentSnapshot]]:
     colors = config.colors
     recent_s = config.display.changed_mark_s
+    marks = marks or AlarmMarks()
 
     def name(agent: AgentSnapshot, now: float) -> Cell:
-        """The name, marked for a moment after the agent's state changed (like `htop -H`)."""
+        """The name: flagged while an alarm is up for the agent, else marked for a moment
+        after the agent's state changed (like `htop -H`)."""
+        text, style = marks.name_cell(marks.agents, agent.name, agent.display_name)
+        if style is not None:
+            return text, style
         since = agent.since
         changed = since is not None and recent_s > 0 and 0 <= now - since < recent_s
-        return agent.display_name, "changed" if changed else None
+        return text, "changed" if changed else None
 
     def state(agent: AgentSnapshot, now: float) -> Cell:
         return state_label(agent.state), f"state-{agent.state}"
@@ -142,11 +148,18 @@ class AgentBoard(SortableBoard[AgentSnapshot]):
         """`f`: the screen offers queues and states to filter by."""
 
     def __init__(self, config: Config, *, id: str | None = None):
-        super().__init__(agent_columns(config), id=id)
+        #: Agents with an alarm up (the screen hands them over with each update).
+        self.marks = AlarmMarks()
+        super().__init__(agent_columns(config, self.marks), id=id)
         self.config = config
         self.empty_message = "no agents logged in today"
         self.filter_label: str | None = None
         self.sort_column = "state"
+
+    def mark_alarms(self, alarms, silenced=()) -> None:
+        """The alarms up now: names with one are marked (widgets/alarm_marks.py)."""
+        if self.marks.take(alarms, silenced) and self.rows:
+            self.remeasure()
 
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:

@@ -98,6 +98,8 @@ class AgentTiles(Widget, can_focus=True):
         self._tiles: dict[str, tuple[AgentSnapshot, tuple, list[Content]]] = {}
         self._drawn_key: tuple | None = None
         self._held: list = []
+        #: Agents with an alarm up (the map screen hands them over): their tile is inverse.
+        self.alarmed: dict[str, str] = {}
 
     # ----------------------------------------------------------------- drawing
     @shielded
@@ -200,7 +202,7 @@ class AgentTiles(Widget, can_focus=True):
             clock(in_state) if size.height > 1 else (_short(in_state) if size.width >= 17 else "")
         )
         cursor = agent.name == self.cursor and self.has_focus
-        key = (size, shown_time, cursor, self._stuck(agent, in_state))
+        key = (size, shown_time, cursor, self._stuck(agent, in_state), self.alarmed.get(agent.name))
         known = self._tiles.get(agent.name)
         if known is not None and known[0] is agent and known[1] == key:
             return known[2]
@@ -263,8 +265,11 @@ class AgentTiles(Widget, can_focus=True):
             line.pad_right(size.width - line.cell_length).stylize_before("on $surface")
             for line in lines
         ]
+        alarmed = agent.name in self.alarmed
+        if alarmed:  # an alarm: the whole tile inverse, reverse and bold
+            lines = [line.stylize("reverse bold") for line in lines]
         if agent.name == self.cursor and self.has_focus:
-            lines = [line.stylize("reverse") for line in lines]
+            lines = [line.stylize("underline" if alarmed else "reverse") for line in lines]
         return lines
 
     @staticmethod

@@ -47,6 +47,8 @@ class FloorHeader(Widget):
         self.banner: str | None = None
         #: Says the floor shown is a past one ("REWOUND 10:40:00"), None when live.
         self.rewound: str | None = None
+        #: Alarm hooks failing now ("name: why"), shown with the feed's health.
+        self.hooks_failing: list[str] = []
         self._zone: ZoneInfo | None = config.tzinfo()
 
     @shielded
@@ -133,4 +135,6 @@ class FloorHeader(Widget):
             parts += ["  ", Content.styled(f"{rejects} rejects", "$fw-warning")]
         if down:
             parts += ["  ", Content.styled(f"{', '.join(down)} disconnected", CRITICAL)]
+        for hook in self.hooks_failing:
+            parts += ["  ", Content.styled(f"alarm hook {printable(hook)}", "bold $fw-warning")]
         return parts

@@ -62,6 +62,7 @@ class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
         "live-table--flag-critical",
         "live-table--spark",
         "live-table--changed",
+        "live-table--alarm",
     }
 
     DEFAULT_CSS = """
@@ -186,6 +187,13 @@ class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
         if moved:
             self._painted.clear()
             self.refresh(layout=True)
+
+    def remeasure(self) -> None:
+        """Cells changed with the rows unchanged (a mark came or went): size and paint anew."""
+        if self._measures:
+            self._measure(None)
+        self._painted.clear()
+        self.refresh()
 
     def tick(self, now: float) -> None:
         """Time passed (waits and times in state grow): repaint what changed on screen."""

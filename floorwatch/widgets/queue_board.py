@@ -11,8 +11,10 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from floorwatch.config import Config
-from floorwatch.format import level, percent, seconds, service_level_state, sparkline
+from floorwatch.format import clock, level, percent, seconds, service_level_state, sparkline
+from floorwatch.snapshot.alarms.forecast import next_over, sl_below
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot, QueueSnapshot
+from floorwatch.widgets.alarm_marks import AlarmMarks
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column
 from floorwatch.widgets.sortable_board import SortableBoard
@@ -46,8 +48,21 @@ def queue_severity(queue: QueueSnapshot, config: Config) -> str:
     return max(levels, key=lambda name: RANK.get(name, 0))
 
 
-def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
+def forecast_text(queue: QueueSnapshot, now: float) -> tuple[str, str | None]:
+    """`0:12 ~4m`: next caller over the threshold, SL 30 min under target (empty: neither)."""
+    over, below = next_over(queue, now), sl_below(queue, now)
+    parts = []
+    if over is not None:
+        parts.append("over" if over == 0 else clock(over))
+    if below is not None:
+        parts.append("SL<" if below == 0 else f"~{max(1, round(below / 60))}m")
+    soon = (over is not None and over <= 10) or (below is not None and below <= 300)
+    return " ".join(parts), ("warning" if soon else "muted") if parts else None
+
+
+def queue_columns(config: Config, marks: AlarmMarks | None = None) -> list[Column[QueueSnapshot]]:
     colors = config.colors
+    marks = marks or AlarmMarks()
 
     def severity(queue: QueueSnapshot, now: float) -> Cell:
         state = queue_severity(queue, config)
@@ -93,6 +108,12 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
         text = f"{gap['agents_needed']}/{gap['agents_staffed']} {gap['gap']:+d}"
         return text, "critical" if gap["gap"] < 0 else "muted"
 
+    def ahead(queue: QueueSnapshot, now: float) -> Cell:
+        """The forecast (snapshot/alarms/forecast.py): the next caller over the SL threshold
+        in m:ss, then the SL of 30 min below target in ~N min at this rate."""
+        text, style = forecast_text(queue, now)
+        return text, style
+
     def trend_waiting(queue: QueueSnapshot, now: float) -> Cell:
         return sparkline([float(n) for n in queue.trend_waiting]), "spark"
 
@@ -105,7 +126,7 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
             "queue",
             "queue",
             8,
-            lambda q, now: (q.display_name, None),
+            lambda q, now: marks.name_cell(marks.queues, q.name, q.display_name),
             content=True,
             max_width=24,
             sort=lambda q: q.display_name.casefold(),
@@ -177,6 +198,7 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
             sort=lambda q: (q.staffing or {}).get("gap", 0),
             drop=2,
         ),
+        Column("forecast", "ahead", 5, ahead, drop=6, content=True, max_width=14),
         Column("trend_waiting", "waiting 1h", 12, trend_waiting, drop=5),
         Column("trend_level", "SL 1h", 12, trend_level, drop=5),
     ]
@@ -202,9 +224,16 @@ class QueueBoard(SortableBoard[QueueSnapshot]):
             self.post_message(self.ExplainRequested(str(key)))
 
     def __init__(self, config: Config, *, id: str | None = None):
-        super().__init__(queue_columns(config), id=id)
+        #: Queues with an alarm up (the floor screen hands them over with each update).
+        self.marks = AlarmMarks()
+        super().__init__(queue_columns(config, self.marks), id=id)
         self.empty_message = "no queues yet"
         self.sort_column = "severity"
+
+    def mark_alarms(self, alarms, silenced=()) -> None:
+        """The alarms up now: names with one are marked (widgets/alarm_marks.py)."""
+        if self.marks.take(alarms, silenced) and self.rows:
+            self.remeasure()
 
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:

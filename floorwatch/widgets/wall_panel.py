@@ -19,7 +19,9 @@ from textual.widget import Widget
 from textual.widgets import Label
 
 from floorwatch.config import Config
+from floorwatch.format import clock
 from floorwatch.glyphs import UNICODE, Glyphs
+from floorwatch.snapshot.alarms.forecast import next_over, sl_below
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.widgets.big_number import BigNumber
 from floorwatch.widgets.guard import shielded
@@ -131,6 +133,7 @@ class WallPanel(Widget):
             readings = [metric.figure.queue(queue, config) for metric in self.metrics]
             free, on_call = queue.agents_available, queue.agents_on_call
             paused = queue.agents_paused
+            ahead = self._forecast(queue, snapshot.at)
         for metric, reading in zip(self.metrics, readings, strict=False):
             metric.set(reading)
         state = worst([reading[1] for reading in readings])
@@ -139,7 +142,33 @@ class WallPanel(Widget):
             f"   {states['available']} {free} free  {states['on_call']} {on_call} on call"
             f"  {states['paused']} {paused} paused"
         )
-        self._set_state(state, Content.assemble(*self._tag(state), content(self.label), agents))
+        if self.queue is not None and ahead:
+            agents += f"   {ahead}"
+        alarm = self.alarm if self.queue is not None else None
+        self.set_class(alarm is not None, "-alarm")
+        flag = [Content.styled(" ⚑ ALARM ", "bold reverse"), " "] if alarm else []
+        self._set_state(
+            state, Content.assemble(*flag, *self._tag(state), content(self.label), agents)
+        )
+
+    @staticmethod
+    def _forecast(queue, now: float) -> str:
+        """The queue's forecast in words (snapshot/alarms/forecast.py), empty if none."""
+        over, below = next_over(queue, now), sl_below(queue, now)
+        parts = []
+        if over is not None:
+            parts.append("a caller over SL now" if over == 0 else f"next over SL in {clock(over)}")
+        if below is not None:
+            parts.append(
+                "SL 30m below goal"
+                if below == 0
+                else f"SL below goal in ~{max(1, round(below / 60))} min"
+            )
+        return ", ".join(parts)
+
+    #: The worst severity of the queue's unsilenced alarms up now (None: none); the
+    #: wallboard sets it before each `show`.
+    alarm: str | None = None
 
     def _tag(self, state: str) -> list:
         symbol = self.glyphs.severity[state]

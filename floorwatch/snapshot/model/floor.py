@@ -87,9 +87,12 @@ class FloorModel(AgentFloor):
         """Per queue, the last hour in 5-minute steps (recomputed once a minute)."""
         return self.trend.at(now)
 
-    def snapshot(self, now: float, details: Collection[str] | str | None = ALL) -> FloorSnapshot:
+    def snapshot(
+        self, now: float, details: Collection[str] | str | None = ALL, *, extras: bool = True
+    ) -> FloorSnapshot:
         """The floor at `now`. `details`: agents whose costlier numbers (occupancy) to compute:
-        ALL, None, or a collection of names (the rows a viewer shows)."""
+        ALL, None, or a collection of names (the rows a viewer shows). `extras`: the staffing
+        gap (Erlang C) and the last hour's trends too (the alarm monitor needs neither)."""
         self.forget_settled(now)
         agents = self.shown.at(now)
         detailed = agents if details == ALL else details or ()
@@ -122,11 +125,12 @@ class FloorModel(AgentFloor):
                 formula=level.formula,
             )
         self.staffing.fill(queues)
-        self.staffing_gap.fill(queues, self.queues, now, windows, rolling)
-        for name, trend in self.trends(now).items():
-            if name in queues:
-                queues[name].trend_waiting = trend.waiting
-                queues[name].trend_service_level = trend.service_level
+        if extras:
+            self.staffing_gap.fill(queues, self.queues, now, windows, rolling)
+            for name, trend in self.trends(now).items():
+                if name in queues:
+                    queues[name].trend_waiting = trend.waiting
+                    queues[name].trend_service_level = trend.service_level
         return FloorSnapshot(
             at=now,
             day_start=self.day_start,

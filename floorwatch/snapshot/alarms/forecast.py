@@ -1,0 +1,70 @@
+"""Before the breach: per queue, when the next caller passes the service-level threshold, and
+when the service level of the last 30 minutes falls under its target at the present rate.
+
+Both are plain arithmetic on a snapshot (docs/metrics.md, "Forecast", says the method):
+
+- next caller over: among the callers waiting, the oldest one still under the threshold
+  passes it in `threshold - wait` seconds (0 when one is over it already);
+- SL 30 min below target: the window loses its oldest calls as it slides (taken as spread
+  evenly over the 30 minutes) and gains new ones at the last 30 minutes' arrival rate, of
+  which the share answered within the threshold is the last 15 minutes' service level (the
+  present rate); callers already waiting past the threshold count as misses now. The first
+  half-minute step at which that projection is under target is the forecast, within 30 min.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from floorwatch.snapshot.floor_snapshot import QueueSnapshot
+
+WINDOW_S = 1800.0
+STEP_S = 30.0
+
+
+@dataclass(frozen=True)
+class QueueForecast:
+    #: Seconds until the next waiting caller is over the SL threshold (0: one is already);
+    #: None: nobody waiting under it.
+    next_over_s: float | None
+    #: Seconds until SL 30 min is below target at this rate (0: it is already); None: not
+    #: within 30 minutes, or too few calls to say.
+    sl_below_s: float | None
+
+
+def next_over(queue: QueueSnapshot, now: float) -> float | None:
+    threshold = queue.threshold_s
+    waits = [call.wait_s(now) for call in queue.waiting]
+    if any(wait >= threshold for wait in waits):
+        return 0.0
+    under = [threshold - wait for wait in waits]
+    return min(under) if under else None
+
+
+def sl_below(queue: QueueSnapshot, now: float, min_calls: int = 5) -> float | None:
+    half = queue.windows.get("30m")
+    recent = queue.windows.get("15m")
+    if half is None:
+        return None
+    counted = half.answered + half.abandoned + half.left
+    level = half.service_level
+    if counted < min_calls or level is None:
+        return None
+    within = level * counted  # the formula's numerator, whatever the formula
+    over_now = sum(1 for call in queue.waiting if call.wait_s(now) >= queue.threshold_s)
+    present = recent.service_level if recent is not None else None
+    rate_share = present if present is not None else level
+    arrivals = half.offered / WINDOW_S  # calls a second
+    target = queue.target
+    t = 0.0
+    while t <= WINDOW_S:
+        kept = 1 - t / WINDOW_S
+        calls = counted * kept + arrivals * t + over_now
+        if calls > 0 and (within * kept + rate_share * arrivals * t) / calls < target:
+            return t
+        t += STEP_S
+    return None
+
+
+def forecast(queue: QueueSnapshot, now: float) -> QueueForecast:
+    return QueueForecast(next_over(queue, now), sl_below(queue, now))
