@@ -8,7 +8,7 @@ import time
 import click
 
 from floorwatch.cli.errors import FloorwatchError, check_dashboard, errors
-from floorwatch.cli.options import floor_size, load_config, parse_instant
+from floorwatch.cli.options import Duration, floor_size, load_config, parse_instant
 from floorwatch.config import Config
 
 
@@ -47,7 +47,8 @@ def print_floor(floor, config: Config, as_json: bool = False, totals: bool = Fal
     "start",
     default=None,
     metavar="TIME",
-    help="The simulated day (ISO 8601 date or time, or epoch seconds); default: today.",
+    help="The simulated day (ISO 8601 date or time, epoch seconds, yesterday 08:00, -1d "
+    "09:00); default: today.",
 )
 @click.option(
     "--history-days",
@@ -124,10 +125,11 @@ def simulate(
 @click.option("--headless", is_flag=True, help="No screen: run, then print the floor.")
 @click.option(
     "--seconds",
-    default=20.0,
+    default="20s",
     show_default=True,
-    type=click.FloatRange(0, 86400),
-    help="With --headless: how long to run live.",
+    type=Duration(allow_zero=True, most=86400),
+    metavar="DURATION",
+    help="With --headless: how long to run live (20s, 5m).",
 )
 @click.option("--json", "as_json", is_flag=True, help="With --headless: print JSON.")
 @floor_size

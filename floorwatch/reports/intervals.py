@@ -52,8 +52,9 @@ class Day:
         ]
 
 
-def report_day(config: Config, day: date, interval: str) -> Day:
-    """Local midnight to midnight of `day` in the config's zone."""
+def report_day(config: Config, day: date, interval: str | int) -> Day:
+    """Local midnight to midnight of `day` in the config's zone, in intervals of `interval`
+    ("30m", or seconds)."""
     zone = config.tzinfo()
     midnight = (
         datetime.combine(day, dtime(0), zone)
@@ -61,7 +62,11 @@ def report_day(config: Config, day: date, interval: str) -> Day:
         else datetime.combine(day, dtime(0)).astimezone()
     )
     start = midnight.timestamp()
-    return Day(start, local_day_end(start, zone), INTERVALS[interval])
+    return Day(
+        start,
+        local_day_end(start, zone),
+        INTERVALS[interval] if isinstance(interval, str) else int(interval),
+    )
 
 
 def _ratio(part: float, whole: float) -> float | None:
