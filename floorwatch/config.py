@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from floorwatch.display_config import DisplayConfig, DisplayConfigError, WallboardConfig
+from floorwatch.manager_config import FcrConfig, SatisfactionConfig, ScheduleConfig
 
 DEFAULT_WRAPUP_REASONS = ("ACW", "Wrap-up", "Wrapup", "Wrap up", "After call work")
 
@@ -31,6 +32,9 @@ class DeriveConfig:
     wrapup_reasons: tuple[str, ...] = DEFAULT_WRAPUP_REASONS
     #: Other spellings of an agent (an interface such as Local/202@agents/n) -> the name used.
     aliases: dict[str, str] = field(default_factory=dict)
+    #: The queue_log event a post-call survey writes (`[satisfaction] queue_log_event`): its
+    #: `other` lines are derived as `call_rated`.
+    survey_event: str = ""
 
     def __post_init__(self) -> None:
         self._wrapup = {reason.casefold() for reason in self.wrapup_reasons}
@@ -207,6 +211,9 @@ class Config:
     callers: CallersConfig = field(default_factory=CallersConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     wallboard: WallboardConfig = field(default_factory=WallboardConfig)
+    fcr: FcrConfig = field(default_factory=FcrConfig)
+    satisfaction: SatisfactionConfig = field(default_factory=SatisfactionConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     #: Where the file was read from (None for the defaults).
     path: Path | None = field(default=None, metadata={"internal": True})
 
@@ -233,7 +240,9 @@ class Config:
 
     def derive_config(self) -> DeriveConfig:
         return DeriveConfig(
-            wrapup_reasons=tuple(self.agents.wrapup_reasons), aliases=dict(self.agents.aliases)
+            wrapup_reasons=tuple(self.agents.wrapup_reasons),
+            aliases=dict(self.agents.aliases),
+            survey_event=self.satisfaction.queue_log_event,
         )
 
     def resolve(self, path: str) -> Path:

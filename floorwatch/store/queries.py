@@ -21,6 +21,8 @@ from floorwatch.store.rows import (
     IntervalRow,
     MembershipRow,
     MissRow,
+    RatingRow,
+    ScheduleRow,
     SourceStatus,
 )
 from floorwatch.store.schema import Table
@@ -35,6 +37,8 @@ _TABLE_OF = {
     AgentRow: schema.AGENTS,
     SourceStatus: schema.SOURCES,
     FlagRow: schema.BURNOUT_FLAGS,
+    RatingRow: schema.RATINGS,
+    ScheduleRow: schema.SCHEDULES,
 }
 
 
@@ -241,6 +245,18 @@ class StoreQueries:
         return self._rows(
             CallRow, "wait_end_at >= ? AND wait_end_at < ? AND outcome IS NOT NULL", (start, end)
         )
+
+    def ratings(self, start: float, end: float, agent: str | None = None) -> list[RatingRow]:
+        """Survey scores given from `start` to before `end` (one agent's, if given)."""
+        if agent is not None:
+            return self._rows(
+                RatingRow, "agent = ? AND ts >= ? AND ts < ? ORDER BY ts", (agent, start, end)
+            )
+        return self._rows(RatingRow, "ts >= ? AND ts < ? ORDER BY ts, id", (start, end))
+
+    def schedules(self, start: float, end: float) -> list[ScheduleRow]:
+        """Planned activities overlapping [start, end), by agent and start."""
+        return self._rows(ScheduleRow, "start < ? AND end > ? ORDER BY agent, start", (end, start))
 
     def answered_calls(self, start: float, end: float) -> list[CallRow]:
         """Answered calls whose wait ended from `start` to before `end`."""

@@ -15,7 +15,7 @@ import functools
 from dataclasses import dataclass
 
 #: The schema version this floorwatch writes (PRAGMA user_version).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -337,6 +337,40 @@ BURNOUT_FLAGS = Table(
     ),
 )
 
+RATINGS = Table(
+    "ratings",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("call_ref", "INTEGER"),
+        _c("call_id", "TEXT"),
+        _c("queue", "TEXT"),
+        _c("agent", "TEXT"),
+        _c("ts", "REAL"),
+        _c("score", "REAL"),
+        _c("scale_max", "REAL"),
+        _c("comment", "TEXT"),
+        _seq(),
+    ),
+    indexes=(Index("ratings_ts", "(ts)"), Index("ratings_agent", "(agent, ts)")),
+    since=3,
+)
+#: The imported schedule (`floorwatch schedule import`): one row per planned activity.
+SCHEDULES = Table(
+    "schedules",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("agent", "TEXT", not_null=True),
+        _c("day", "TEXT", not_null=True),
+        _c("start", "REAL", not_null=True),
+        _c("end", "REAL", not_null=True),
+        _c("activity", "TEXT", not_null=True),
+        _c("imported_at", "REAL"),
+        _seq(),
+    ),
+    indexes=(Index("schedules_start", "(start)"), Index("schedules_agent", "(agent, start)")),
+    since=3,
+)
+
 #: Every table, in the order a fresh store creates them.
 TABLES: tuple[Table, ...] = (
     META,
@@ -354,6 +388,8 @@ TABLES: tuple[Table, ...] = (
     MEMBERSHIPS,
     MISSES,
     BURNOUT_FLAGS,
+    RATINGS,
+    SCHEDULES,
 )
 
 

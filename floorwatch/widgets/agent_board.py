@@ -12,6 +12,7 @@ from textual.message import Message
 from floorwatch.config import Config
 from floorwatch.format import ON_CALL, PAUSED, STATE_ORDER, WRAPUP, level, seconds, state_label
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
+from floorwatch.widgets.day_figures import DayFigures
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column
 from floorwatch.widgets.sortable_board import SortableBoard
@@ -30,8 +31,9 @@ def burnout_level(agent: AgentSnapshot) -> str | None:
     return min(known, key=SEVERITY_ORDER.get) if known else None
 
 
-def agent_columns(config: Config) -> list[Column[AgentSnapshot]]:
+def agent_columns(config: Config, day: DayFigures | None = None) -> list[Column[AgentSnapshot]]:
     colors = config.colors
+    day = day or DayFigures()
 
     def state(agent: AgentSnapshot, now: float) -> Cell:
         return state_label(agent.state), f"state-{agent.state}"
@@ -101,6 +103,32 @@ def agent_columns(config: Config) -> list[Column[AgentSnapshot]]:
             drop=3,
         ),
         Column(
+            "fcr",
+            "FCR",
+            5,
+            lambda a, now: day.fcr_cell("agent", a.name),
+            "right",
+            sort=lambda a: -(day.fcr("agent", a.name) or 0),
+            drop=4,
+        ),
+        Column(
+            "csat",
+            "CSAT",
+            8,
+            lambda a, now: day.csat_cell("agent", a.name),
+            "right",
+            sort=lambda a: -(day.csat("agent", a.name) or 0),
+            drop=4,
+        ),
+        Column(
+            "adherence",
+            "sched",
+            9,
+            lambda a, now: day.adherence_cell(a.name),
+            sort=lambda a: day.adherence_state(a.name) or "~",
+            drop=2,
+        ),
+        Column(
             "burnout",
             "burnout",
             7,
@@ -125,7 +153,8 @@ class AgentBoard(SortableBoard[AgentSnapshot]):
         """`f`: the screen offers queues and states to filter by."""
 
     def __init__(self, config: Config, *, id: str | None = None):
-        super().__init__(agent_columns(config), id=id)
+        self.day = DayFigures()
+        super().__init__(agent_columns(config, self.day), id=id)
         self.config = config
         self.empty_message = "no agents logged in today"
         self.filter_label: str | None = None
@@ -133,6 +162,7 @@ class AgentBoard(SortableBoard[AgentSnapshot]):
 
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:
+        self.day.update(snapshot)
         self.update_rows(snapshot.agents, snapshot.at)
 
     def action_filter(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from floorwatch.config import Config
 from floorwatch.format import level, percent, seconds, service_level_state, sparkline
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot, QueueSnapshot
+from floorwatch.widgets.day_figures import DayFigures
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column
 from floorwatch.widgets.sortable_board import SortableBoard
@@ -41,8 +42,9 @@ def queue_severity(queue: QueueSnapshot, config: Config) -> str:
     return max(levels, key=lambda name: RANK.get(name, 0))
 
 
-def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
+def queue_columns(config: Config, day: DayFigures | None = None) -> list[Column[QueueSnapshot]]:
     colors = config.colors
+    day = day or DayFigures()
 
     def severity(queue: QueueSnapshot, now: float) -> Cell:
         state = queue_severity(queue, config)
@@ -172,6 +174,24 @@ def queue_columns(config: Config) -> list[Column[QueueSnapshot]]:
             sort=lambda q: (q.staffing or {}).get("gap", 0),
             drop=2,
         ),
+        Column(
+            "fcr",
+            "FCR",
+            5,
+            lambda q, now: day.fcr_cell("queue", q.name),
+            "right",
+            sort=lambda q: -(day.fcr("queue", q.name) or 0),
+            drop=4,
+        ),
+        Column(
+            "csat",
+            "CSAT",
+            8,
+            lambda q, now: day.csat_cell("queue", q.name),
+            "right",
+            sort=lambda q: -(day.csat("queue", q.name) or 0),
+            drop=4,
+        ),
         Column("trend_waiting", "waiting 1h", 12, trend_waiting, drop=5),
         Column("trend_level", "SL 1h", 12, trend_level, drop=5),
     ]
@@ -181,10 +201,12 @@ class QueueBoard(SortableBoard[QueueSnapshot]):
     """Every queue, worst first (then by the sort chosen), with thresholds in colour and a mark."""
 
     def __init__(self, config: Config, *, id: str | None = None):
-        super().__init__(queue_columns(config), id=id)
+        self.day = DayFigures()
+        super().__init__(queue_columns(config, self.day), id=id)
         self.empty_message = "no queues yet"
         self.sort_column = "severity"
 
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:
+        self.day.update(snapshot)
         self.update_rows(snapshot.queues, snapshot.at)
