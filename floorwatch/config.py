@@ -34,7 +34,7 @@ class DeriveConfig:
     aliases: dict[str, str] = field(default_factory=dict)
     #: The queue_log event a post-call survey writes (`[satisfaction] queue_log_event`): its
     #: `other` lines are derived as `call_rated`.
-    survey_event: str = ""
+    survey_event: str = "SURVEY"
 
     def __post_init__(self) -> None:
         self._wrapup = {reason.casefold() for reason in self.wrapup_reasons}

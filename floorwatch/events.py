@@ -286,8 +286,9 @@ SCHEMA: dict[Kind, KindSchema] = {
             "comment": _TEXT,
         },
         call=True,
-        note="a post-call survey's score of the call (on scale_max, else the config's "
-        "[satisfaction] scale); the agent is the call's when the event names none",
+        note="a post-call survey's score, on scale_max else [satisfaction]'s scale; in a "
+        "queue_log, the event [satisfaction] queue_log_event names (SURVEY|score|comment); "
+        "the agent is the call's when the event names none",
     ),
     Kind.CALL_WAITING: KindSchema(
         {"wait_s": _SECONDS, "caller": _TEXT, "position": _POSITION, "sync": _FLAG},

@@ -62,8 +62,9 @@ class SatisfactionConfig:
     #: 5 of 1-5, 8 to 10 of 0-10.
     top_share: float = 0.8
     #: The queue_log event name a post-call survey writes with QueueLog() (its fields:
-    #: score, then an optional comment); empty: none (such lines stay `other`).
-    queue_log_event: str = ""
+    #: score, then an optional comment; the simulator writes SURVEY); empty: none (such lines
+    #: stay `other`).
+    queue_log_event: str = "SURVEY"
     #: Burnout evidence: this many low scores in a row for one agent...
     low_run: int = 3
     #: ...a low score being one at or under this share of the scale (2 of 1-5).

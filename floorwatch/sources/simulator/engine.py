@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from floorwatch.sources.simulator.aftercare import Aftercare
 from floorwatch.sources.simulator.agent_day import AgentDay
 from floorwatch.sources.simulator.call_flow import CallFlow
 from floorwatch.sources.simulator.profiles import (
@@ -36,7 +37,7 @@ class _Event:
     payload: object = field(compare=False, default=None)
 
 
-class Simulator(CallFlow, AgentDay):
+class Simulator(CallFlow, AgentDay, Aftercare):
     """One or more simulated days; `run_until(t)` yields the queue_log lines up to t."""
 
     def __init__(self, config: SimConfig):
@@ -72,6 +73,8 @@ class Simulator(CallFlow, AgentDay):
         self._day_index = -1
         self.now = datetime.combine(self.first_day, datetime.min.time(), self.zone).timestamp()
         self._rng = random.Random(config.seed)
+        self._extras = random.Random(config.seed * 104_729 + 7)
+        self._served: deque = deque(maxlen=400)
         self._schedule_day(self.first_day)
 
     # ----------------------------------------------------------------- the floor
