@@ -81,3 +81,14 @@ class ScheduleConfig:
     absent_after_min: float = 60.0
     #: Activities that mean "on the phones" (anything else: meeting, training, break...).
     phone_activities: list[str] = field(default_factory=lambda: ["phones", "phone", "calls"])
+    #: The burnout rule "more absences than usual" (docs/burnout.md): a scheduled day with no
+    #: login, or a login later than this many minutes, is an absence...
+    absence_late_min: float = 15.0
+    #: ...counted over the last this many days...
+    absence_recent_days: int = 28
+    #: ...at least this many of them...
+    absence_min: int = 2
+    #: ...and a share of the scheduled days more than this many times the agent's own before...
+    absence_factor: float = 2.0
+    #: ...over at least this many scheduled days before (else there is no "usual").
+    absence_min_earlier_days: int = 5

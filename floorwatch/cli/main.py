@@ -9,6 +9,7 @@ import click
 from floorwatch.cli.errors import EXIT_USAGE
 from floorwatch.cli.ingest import ingest
 from floorwatch.cli.one_shot import burnout_command, report, snapshot, staffing
+from floorwatch.cli.schedule import schedule
 from floorwatch.cli.simulated import demo, replay, simulate
 from floorwatch.cli.viewing import dash, run_command, serve_web
 from floorwatch.safe_text import printable
@@ -33,6 +34,7 @@ for command in (
     staffing,
     report,
     serve_web,
+    schedule,
 ):
     main.add_command(command)
 

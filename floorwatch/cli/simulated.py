@@ -58,6 +58,13 @@ def print_floor(floor, config: Config, as_json: bool = False, totals: bool = Fal
     help="Whole days simulated before it (for baselines such as slowing down).",
 )
 @click.option(
+    "--schedule",
+    "schedule",
+    default=None,
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the agents' planned shifts and breaks as CSV (for `schedule import`).",
+)
+@click.option(
     "--timezone",
     "timezone",
     default="UTC",
@@ -70,6 +77,7 @@ def simulate(
     hours: float,
     start: str | None,
     history_days: int,
+    schedule: str | None,
     timezone: str,
     agents: int,
     queues: int,
@@ -97,7 +105,7 @@ def simulate(
     until = day_bounds(Simulator(sim_config))[0] + hours * 3600
     started = time.perf_counter()
     try:
-        count = write_floor(out, sim_config, until)
+        count = write_floor(out, sim_config, until, schedule)
     except OSError as error:
         raise FloorwatchError(f"{out}: {error.strerror or error}") from None
     elapsed = time.perf_counter() - started

@@ -11,9 +11,15 @@ import math
 from dataclasses import dataclass
 
 from floorwatch.config import Config
+from floorwatch.events import AgentState
+from floorwatch.snapshot.adherence import Adherence, AgentNow, adherence_at
+from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.quality import DayQuality, day_quality
 from floorwatch.store.reading import ReadOnlyStore
-from floorwatch.store.rows import CallRow, RatingRow
+from floorwatch.store.rows import CallRow, RatingRow, ScheduleRow
+from floorwatch.store.schema import AGENT_STATES
+
+OFFLINE, PAUSED = AgentState.OFFLINE.value, AgentState.PAUSED.value
 
 REFRESH_S = 30.0
 #: A repeat is found by its wait's end: a call enters at most this long before it.
@@ -58,13 +64,27 @@ def load_day_quality(
     return day_quality(rows.calls, rows.ratings, config, rows.start, rows.end)
 
 
+def first_logins(store: ReadOnlyStore, day_start: float, now: float) -> dict[str, float]:
+    """Each agent's first moment logged in today (up to `now`)."""
+    found: dict[str, float] = {}
+    for row in store.queries.intervals_overlapping(AGENT_STATES, day_start, now):
+        if row.state != OFFLINE and row.start <= now:
+            start = max(row.start, day_start)
+            if start < found.get(row.agent, math.inf):
+                found[row.agent] = start
+    return found
+
+
 class QualityCache:
-    """The day's figures, read again when the day changes or REFRESH_S have passed."""
+    """The day's figures and plan, read again when the day changes or REFRESH_S have passed;
+    adherence is worked out at every snapshot from them and the agents' states then."""
 
     def __init__(self, store: ReadOnlyStore, config: Config):
         self.store = store
         self.config = config
         self._figures: DayQuality | None = None
+        self._plan: list[ScheduleRow] = []
+        self._logins: dict[str, float] = {}
         self._read_at = -math.inf
 
     def at(self, day_start: float, now: float, fixed: bool = False) -> DayQuality:
@@ -72,5 +92,22 @@ class QualityCache:
         stale = figures is None or figures.start != day_start
         if stale or (not fixed and now - self._read_at >= REFRESH_S):
             figures = load_day_quality(self.store, self.config, day_start, now, now)
+            self._plan = self.store.queries.schedules(day_start - 86400, now + 86400)
+            self._logins = first_logins(self.store, day_start, now) if self._plan else {}
             self._figures, self._read_at = figures, now
         return figures
+
+    def adherence(self, floor: FloorSnapshot) -> Adherence | None:
+        """Adherence at the floor's instant; None when nothing is planned around it."""
+        if not self._plan:
+            return None
+        agents = {}
+        for name, agent in floor.agents.items():
+            logged_in = agent.state != OFFLINE
+            first = self._logins.get(name)
+            if logged_in and agent.open_from is not None:
+                first = min(first or math.inf, agent.open_from)
+            agents[name] = AgentNow(logged_in, logged_in and agent.state != PAUSED, first)
+        for name, first in self._logins.items():
+            agents.setdefault(name, AgentNow(False, False, first))
+        return adherence_at(self._plan, agents, floor.at, self.config.schedule)

@@ -215,6 +215,7 @@ class FloorReader:
         """The floor at `now` (default: the reader's now), with the day's FCR and CSAT."""
         floor = self.model.snapshot(self.now() if now is None else now, details)
         floor.quality = self.quality.at(floor.day_start, floor.at, fixed=self.at is not None)
+        floor.adherence = self.quality.adherence(floor)
         return floor
 
 
