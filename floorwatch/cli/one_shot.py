@@ -240,10 +240,18 @@ def report_format(format: str, out: str | None) -> str:
 @click.option(
     "--date",
     "day",
-    required=True,
+    default=None,
     metavar="DAY",
     help="The day to report: 2026-11-24, today, yesterday, -3d.",
 )
+@click.option(
+    "--management",
+    is_flag=True,
+    help="The report for upper management: one self-contained HTML file of --from..--to "
+    "(charts, trends, a summary in words); --out FILE.html (and FILE.pdf if Chromium is there).",
+)
+@click.option("--from", "first", default=None, metavar="DAY", help="With --management: first day.")
+@click.option("--to", "last", default=None, metavar="DAY", help="With --management: last day.")
 @click.option(
     "--interval",
     default="30m",
@@ -289,6 +297,9 @@ def report(
     format: str,
     out: str | None,
     progress: bool | None,
+    management: bool = False,
+    first: str | None = None,
+    last: str | None = None,
 ) -> None:
     """An interval report of a day: per queue (offered, answered, abandoned, service level,
     ASA, AHT, max wait, Erlang C agents required) or per agent (login, talk, wrap-up, pauses,
@@ -300,6 +311,11 @@ def report(
 
     config = load_config(config_path)
     database = database_path(db_path, config)
+    if management:
+        management_report(database, config, first, last, out, progress)
+        return
+    if day is None:
+        raise FloorwatchError("--date DAY is needed (or --management --from DAY --to DAY)")
     wanted = parse_day(day, config)
     if interval not in (900, 1800, 3600):
         raise FloorwatchError("--interval: use 15m, 30m or 1h")
@@ -325,3 +341,66 @@ def report(
         sys.stderr.close()  # the reader (head, less) has had enough: not an error
     except OSError as error:
         raise FloorwatchError(f"{out}: {error.strerror or error}") from None
+
+
+def management_report(
+    database: str,
+    config,
+    first: str | None,
+    last: str | None,
+    out: str | None,
+    progress: bool | None,
+) -> None:
+    """`report --management`: the HTML file, and its PDF where Chromium can print it."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from floorwatch.ingest.progress import IngestProgress
+    from floorwatch.reports.management import management_html
+    from floorwatch.store.database import Store
+
+    if first is None or last is None:
+        raise FloorwatchError("--management needs --from DAY and --to DAY")
+    start, end = parse_day(first, config, option="--from"), parse_day(last, config, option="--to")
+    if end < start:
+        raise FloorwatchError(f"--to {last} is before --from {first}")
+    if (end - start).days > 92:
+        raise FloorwatchError("--management covers at most 93 days")
+    if out is None or not out.lower().endswith((".html", ".htm")):
+        raise FloorwatchError("--management writes an HTML file: give --out FILE.html")
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = IngestProgress(enabled=show)
+    with errors(database), bar, Store.open_readonly(database) as store:
+        bar.add("days", 0)
+        page, period = management_html(
+            store, config, start, end, lambda done, total: bar.update("days", done, total)
+        )
+    try:
+        Path(out).write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise FloorwatchError(f"{out}: {error.strerror or error}") from None
+    totals = period.totals
+    click.echo(
+        f"{out}: {start} to {end}, {totals.get('offered', 0)} calls offered, "
+        f"{totals.get('answered', 0)} answered"
+    )
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        click.echo("(no PDF: Chromium is not installed)")
+        return
+    pdf = str(Path(out).with_suffix(".pdf"))
+    printed = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--print-to-pdf={pdf}",
+            "--no-pdf-header-footer",
+            Path(out).absolute().as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
+    click.echo(f"{pdf}" if printed.returncode == 0 else "(no PDF: Chromium could not print it)")

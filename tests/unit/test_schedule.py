@@ -81,13 +81,11 @@ def test_the_import_command_writes_all_or_nothing(tmp_path):
     assert refused.exit_code == 2
     assert "line 3: unknown agent 'Zed'" in refused.output
     assert "1 bad line(s); nothing imported" in refused.output
-    rows = lambda: (
-        sqlite3.connect(db)
-        .execute(  # noqa: E731
-            "SELECT agent, day, start, end, activity FROM schedules ORDER BY start"
-        )
-        .fetchall()
-    )
+
+    def rows():
+        query = "SELECT agent, day, start, end, activity FROM schedules ORDER BY start"
+        return sqlite3.connect(db).execute(query).fetchall()
+
     assert rows() == []
     good = tmp_path / "good.csv"
     good.write_text(f"{HEADER}\nAna,2026-11-24,08:00,12:00,phones\nBen,2026-11-24,09:00,10:00,x\n")
