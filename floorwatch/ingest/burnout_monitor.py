@@ -19,7 +19,7 @@ from pathlib import Path
 
 from floorwatch.clock import local_day_start
 from floorwatch.config import Config
-from floorwatch.snapshot.absence_reader import absence_findings
+from floorwatch.snapshot.absence_reader import absence_findings, low_score_findings
 from floorwatch.snapshot.burnout import (
     FlagChanges,
     FlagTracker,
@@ -34,6 +34,7 @@ from floorwatch.store.database import Store
 
 log = logging.getLogger(__name__)
 ABSENCE_EVERY_S = 300.0
+LOW_SCORES_RULE = "low_scores"
 
 
 def agent_baselines(store: Store, day_start: float, days: int) -> dict[str, tuple[float, int]]:
@@ -147,7 +148,7 @@ class BurnoutMonitor:
         burnout = self.config.burnout
         for name in sorted(due):
             facts = model.agent_facts(name, now, queue_aht)
-            absent = {ABSENCE_RULE: absences[name]} if name in absences else {}
+            absent = absences.get(name, {})
             if facts is None:
                 tracker.update(name, now, absent, changes)
                 self._remember(name, math.inf, {})
@@ -229,13 +230,20 @@ class BurnoutMonitor:
         return self._baselines[1]
 
     def absences(self, store, now: float) -> dict:
-        """The absence rule's findings (snapshot/burnout/absence.py), read again every
-        ABSENCE_EVERY_S of feed time: they move with logins and whole days, not with calls."""
-        if ABSENCE_RULE in self.config.burnout.disabled:
-            return {}
+        """Per agent, the findings of the rules read from the store rather than the floor
+        model, read again every ABSENCE_EVERY_S of feed time: more_absences
+        (snapshot/burnout/absence.py, moving with logins and whole days) and low_scores (a run
+        of low survey scores, snapshot/csat.py)."""
         last = self._absences
         if last is None or not 0 <= now - last[0] < ABSENCE_EVERY_S:
-            self._absences = last = (now, absence_findings(store, self.config, now))
+            found: dict[str, dict] = {}
+            if ABSENCE_RULE not in self.config.burnout.disabled:
+                for agent, finding in absence_findings(store, self.config, now).items():
+                    found[agent] = {ABSENCE_RULE: finding}
+            if LOW_SCORES_RULE not in self.config.burnout.disabled:
+                for agent, finding in low_score_findings(store, self.config, now).items():
+                    found.setdefault(agent, {})[LOW_SCORES_RULE] = finding
+            self._absences = last = (now, found)
         return last[1]
 
     def close(self) -> None:

@@ -21,11 +21,13 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from floorwatch.config import Config
-from floorwatch.reports.intervals import agent_report, queue_report, report_day
+from floorwatch.events import AgentState
+from floorwatch.reports.intervals import queue_report, report_day
 from floorwatch.reports.management_text import period_summary
 from floorwatch.snapshot.absence_reader import scheduled_days
 from floorwatch.snapshot.burnout.absence import absence
 from floorwatch.store.reading import ReadOnlyStore
+from floorwatch.store.schema import AGENT_STATES
 
 Progress = Callable[[int, int], None]
 
@@ -37,7 +39,7 @@ class Period:
     first: date
     last: date
     queues: pd.DataFrame  # every day's queue report, with a `day` column
-    agents: pd.DataFrame  # every day's floor line of the agent report (logged in per interval)
+    agents: pd.DataFrame  # agents logged in per interval of every day
     totals: dict = field(default_factory=dict)  # floor totals of the period
 
     @property
@@ -101,15 +103,14 @@ def read_period(
         frame = queue_report(store, config, span)
         frame.insert(0, "day", day.isoformat())
         queues.append(frame)
-        people = agent_report(store, config, span)
-        people = people[people["agent"] != "ALL"]
-        logged = people[people["interval"] != "total"].groupby("interval")["login_s"].sum()
+        have = logged_in_per_interval(store, span)
+        labels = span.labels(config.tzinfo())
         agents.append(
             pd.DataFrame(
                 {
                     "day": day.isoformat(),
-                    "interval": logged.index,
-                    "agents_have": (logged / interval).to_numpy(),
+                    "interval": labels[: len(have)],
+                    "agents_have": [seconds / interval for seconds in have],
                 }
             )
         )
@@ -118,6 +119,23 @@ def read_period(
     queue_frame = pd.concat(queues, ignore_index=True)
     agent_frame = pd.concat(agents, ignore_index=True) if agents else pd.DataFrame()
     return Period(first, last, queue_frame, agent_frame, _totals(queue_frame))
+
+
+def logged_in_per_interval(store: ReadOnlyStore, span) -> list[float]:
+    """Agent-seconds logged in per interval of `span` (the agent report's login, without the
+    calls it also reads): divided by the interval's length, the agents there were."""
+    buckets = [0.0] * span.buckets
+    width = span.interval_s
+    for row in store.queries.intervals_overlapping(AGENT_STATES, span.start, span.end):
+        if row.state == AgentState.OFFLINE:
+            continue
+        low, high = max(row.start, span.start), min(row.end or span.end, span.end)
+        bucket = int((low - span.start) // width)
+        while low < high and bucket < len(buckets):
+            edge = min(high, span.start + (bucket + 1) * width)
+            buckets[bucket] += edge - low
+            low, bucket = edge, bucket + 1
+    return buckets
 
 
 def adherence_by_day(store: ReadOnlyStore, config: Config, first: date, last: date) -> pd.DataFrame:

@@ -58,3 +58,35 @@ def absence_findings(store: ReadOnlyStore, config: Config, now: float) -> dict[s
         if finding is not None:
             findings[agent] = finding
     return findings
+
+
+def low_score_findings(store: ReadOnlyStore, config: Config, now: float) -> dict[str, Finding]:
+    """Agents whose latest survey scores today are a run of low ones (snapshot/csat.py
+    `low_score_run`): the burnout rule `low_scores`, with the scores listed."""
+    from floorwatch.clock import local_day_start
+    from floorwatch.snapshot.burnout.facts import WATCH
+    from floorwatch.snapshot.csat import low_score_run
+
+    scale = config.satisfaction
+    by_agent: dict[str, list] = defaultdict(list)
+    for rating in store.queries.ratings(local_day_start(now, config.tzinfo()), now):
+        if rating.agent:
+            by_agent[rating.agent].append(rating)
+    findings = {}
+    for agent, ratings in by_agent.items():
+        run = low_score_run(ratings, scale)
+        if run:
+            findings[agent] = Finding(
+                WATCH,
+                run[0].ts,
+                f"{len(run)} low survey scores in a row "
+                f"({', '.join(f'{r.score:g}' for r in run)} of {scale.scale_max:g})",
+                {
+                    "scores": [
+                        {"call_id": r.call_id, "score": r.score, "at": r.ts, "comment": r.comment}
+                        for r in run
+                    ]
+                },
+                (run[0].ts, run[-1].ts),
+            )
+    return findings

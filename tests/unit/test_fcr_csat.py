@@ -221,3 +221,30 @@ def test_csat_on_two_scales_and_the_run_of_low_scores():
     scores = [Score(s) for s in (1, 5, 2, 1, 2)]
     assert [s.score for s in low_score_run(scores, scale)] == [2, 1, 2]
     assert low_score_run([Score(s) for s in (1, 2, 5)], scale) == []
+
+
+def test_a_run_of_low_scores_is_burnout_evidence(tmp_path):
+    from floorwatch.snapshot.absence_reader import low_score_findings
+
+    db = ingest_file(tmp_path / "s.db", write_lines(tmp_path / "q.log", day_lines()), CONFIG)
+    scores = [(at(14, 3), 9, 10), (at(14, 4), 1, None), (at(14, 5), 2, None), (at(14, 6), 1, None)]
+    lines = [
+        json.dumps(
+            {
+                "ts": ts,
+                "kind": "call_rated",
+                "call_id": "c8",
+                "queue": "sales",
+                "data": {"score": score, "scale_max": top},
+            }
+        )
+        for ts, score, top in scores
+    ]
+    ingest_file(db, write_lines(tmp_path / "r.jsonl", lines), CONFIG, kind="jsonl")
+    with Store.open_readonly(db) as store:
+        found = low_score_findings(store, CONFIG, at(18))
+    # Agent/1's latest run is one score (1 after a 4), Agent/2's one (2 after a 5): no flag.
+    assert set(found) == {"Agent/3"}
+    finding = found["Agent/3"]
+    assert [s["score"] for s in finding.evidence["scores"]] == [1, 2, 1]
+    assert finding.summary == "3 low survey scores in a row (1, 2, 1 of 5)"
