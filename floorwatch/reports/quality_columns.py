@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from floorwatch.config import Config
+from floorwatch.snapshot.fcr import resolutions
 from floorwatch.snapshot.quality import QualityFigures, day_quality, interval_quality
 from floorwatch.snapshot.quality_reader import load_quality_rows
 from floorwatch.store.reading import ReadOnlyStore
@@ -18,8 +19,11 @@ def quality_by_interval(
 ) -> dict[tuple[str, str], QualityFigures]:
     """Figures by (queue or agent, interval label or "total"), and ("ALL", "total")."""
     rows = load_quality_rows(store, config, day.start, day.end)
-    whole = day_quality(rows.calls, rows.ratings, config, day.start, day.end)
-    parts = interval_quality(rows.calls, rows.ratings, config, day.start, day.end, day.interval_s)
+    resolved = resolutions(rows.calls, config.fcr)  # once, for the day and its intervals
+    whole = day_quality(rows.calls, rows.ratings, config, day.start, day.end, resolved)
+    parts = interval_quality(
+        rows.calls, rows.ratings, config, day.start, day.end, day.interval_s, resolved
+    )
     labels = day.labels(config.tzinfo())
     out: dict[tuple[str, str], QualityFigures] = {}
     for (kind, name, bucket), figures in parts.items():

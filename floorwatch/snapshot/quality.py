@@ -59,11 +59,13 @@ def day_quality(
     config: Config,
     start: float,
     end: float,
+    resolved: list[fcr.Resolution] | None = None,
 ) -> DayQuality:
     """The figures of [start, end): `calls` must include those that could repeat them (up to
-    the FCR window after `end`), `ratings` those given in the period."""
+    the FCR window after `end`), `ratings` those given in the period (`resolved`: the calls'
+    resolutions, if already worked out)."""
     quality = DayQuality(start, end)
-    for resolution in fcr.resolutions(calls, config.fcr):
+    for resolution in fcr.resolutions(calls, config.fcr) if resolved is None else resolved:
         if not start <= resolution.at < end:
             continue
         quality.floor.fcr.add(resolution)
@@ -89,6 +91,7 @@ def interval_quality(
     start: float,
     end: float,
     interval_s: float,
+    resolved: list[fcr.Resolution] | None = None,
 ) -> dict[tuple[str, str, int], QualityFigures]:
     """The figures by ("queue" or "agent", name, interval number from `start`), counted as
     `day_quality` counts them."""
@@ -101,7 +104,7 @@ def interval_quality(
             found = out[key] = QualityFigures()
         return found
 
-    for resolution in fcr.resolutions(calls, config.fcr):
+    for resolution in fcr.resolutions(calls, config.fcr) if resolved is None else resolved:
         if start <= resolution.at < end:
             figures("queue", resolution.queue, resolution.at).fcr.add(resolution)
             if resolution.agent:
