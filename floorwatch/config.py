@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from floorwatch.alarm_config import AlarmConfigError, AlarmsConfig, with_rule_defaults
 from floorwatch.control_config import ControlConfig, ControlConfigError
 from floorwatch.display_config import DisplayConfig, DisplayConfigError, WallboardConfig
+from floorwatch.manager_config import FcrConfig, SatisfactionConfig, ScheduleConfig
 from floorwatch.retention_config import RetentionConfig, RetentionConfigError
 
 DEFAULT_WRAPUP_REASONS = ("ACW", "Wrap-up", "Wrapup", "Wrap up", "After call work")
@@ -34,6 +35,9 @@ class DeriveConfig:
     wrapup_reasons: tuple[str, ...] = DEFAULT_WRAPUP_REASONS
     #: Other spellings of an agent (an interface such as Local/202@agents/n) -> the name used.
     aliases: dict[str, str] = field(default_factory=dict)
+    #: The queue_log event a post-call survey writes (`[satisfaction] queue_log_event`): its
+    #: `other` lines are derived as `call_rated`.
+    survey_event: str = "SURVEY"
 
     def __post_init__(self) -> None:
         self._wrapup = {reason.casefold() for reason in self.wrapup_reasons}
@@ -214,6 +218,9 @@ class Config:
     control: ControlConfig = field(default_factory=ControlConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     alarms: AlarmsConfig = field(default_factory=AlarmsConfig)
+    fcr: FcrConfig = field(default_factory=FcrConfig)
+    satisfaction: SatisfactionConfig = field(default_factory=SatisfactionConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     #: Where the file was read from (None for the defaults).
     path: Path | None = field(default=None, metadata={"internal": True})
 
@@ -240,7 +247,9 @@ class Config:
 
     def derive_config(self) -> DeriveConfig:
         return DeriveConfig(
-            wrapup_reasons=tuple(self.agents.wrapup_reasons), aliases=dict(self.agents.aliases)
+            wrapup_reasons=tuple(self.agents.wrapup_reasons),
+            aliases=dict(self.agents.aliases),
+            survey_event=self.satisfaction.queue_log_event,
         )
 
     def control_socket(self, database: str | Path) -> Path:

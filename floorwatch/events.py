@@ -33,6 +33,7 @@ class Kind(StrEnum):
     )
     AGENT_DUMP = "agent_dump"  # the agent hung up before the caller heard them; caller waits on
     CALL_INFO = "call_info"  # data: info (did|info|syscompat|...), values
+    CALL_RATED = "call_rated"  # a post-call survey's score; data: score, [scale_max, comment]
 
     # Agents and their queues.
     AGENT_JOINED = "agent_joined"  # queue membership added; data: [paused]
@@ -129,6 +130,8 @@ MAX_CALL_S = 7 * 86_400
 MAX_LOGIN_S = 366 * 86_400
 #: A caller's position in a queue.
 MAX_POSITION = 1_000_000
+#: A survey score, and the top of its scale (1-5, 0-10, 0-100).
+MAX_SCORE = 100
 #: A member's penalty: Asterisk keeps it in a C int, and allows it to be negative.
 PENALTY_MIN, PENALTY_MAX = -(2**31), 2**31 - 1
 
@@ -278,6 +281,17 @@ SCHEMA: dict[Kind, KindSchema] = {
         note="the agent hung up before the caller heard them; the caller waits on",
     ),
     Kind.CALL_INFO: KindSchema({"info": _TEXT, "values": _TEXTS}),
+    Kind.CALL_RATED: KindSchema(
+        {
+            "score": DataField("number", 0, MAX_SCORE),
+            "scale_max": DataField("number", 1, MAX_SCORE),
+            "comment": _TEXT,
+        },
+        call=True,
+        note="a post-call survey's score, on scale_max else [satisfaction]'s scale; in a "
+        "queue_log, the event [satisfaction] queue_log_event names (SURVEY|score|comment); "
+        "the agent is the call's when the event names none",
+    ),
     Kind.CALL_WAITING: KindSchema(
         {
             "wait_s": _SECONDS,

@@ -12,11 +12,11 @@ import click
 
 from floorwatch.cli.errors import FloorwatchError, errors
 from floorwatch.cli.options import (
+    Duration,
     config_option,
     database_path,
     db_option,
     load_config,
-    parse_duration,
 )
 from floorwatch.safe_text import printable
 from floorwatch.sources.base import SourceError
@@ -64,18 +64,19 @@ def say_loss(source: str, loss) -> None:
 @click.option(
     "--poll",
     "poll_interval",
-    default=0.5,
+    default="0.5s",
     show_default=True,
-    type=float,
-    help="Seconds between checks of a file when notifications say nothing.",
+    type=Duration(most=3600),
+    metavar="DURATION",
+    help="How long between checks of a file when notifications say nothing.",
 )
 @click.option(
     "--rotation-grace",
     "rotation_grace",
-    default=5.0,
+    default="5s",
     show_default=True,
-    type=click.FloatRange(0, 3600),
-    metavar="SECONDS",
+    type=Duration(allow_zero=True, most=3600),
+    metavar="DURATION",
     help="How long a rotated file is still read after the new one appeared and it "
     "went quiet (the PBX writes to it until it reopens its log).",
 )
@@ -89,6 +90,7 @@ def say_loss(source: str, loss) -> None:
     "--burnout-every",
     "burnout_every",
     default=None,
+    type=Duration(),
     metavar="DURATION",
     help="How often to evaluate burnout: following, by the clock (default 5s); "
     "with --once, by the feed's time (default: once, at the end; 15m keeps a "
@@ -109,7 +111,7 @@ def ingest(
     poll_interval: float,
     rotation_grace: float,
     burnout: bool,
-    burnout_every: str | None,
+    burnout_every: float | None,
     alarms: bool | None,
     sources: tuple[str, ...],
 ) -> None:
@@ -132,7 +134,7 @@ def ingest(
         poll_interval=poll_interval,
         rotation_grace=rotation_grace,
         burnout=burnout,
-        burnout_every_s=parse_duration(burnout_every) if burnout and burnout_every else None,
+        burnout_every_s=burnout_every if burnout and burnout_every else None,
         alarms=config.alarms.enabled if alarms is None else alarms,
     )
     # Signals first: a stop asked for while the store opens (waiting for a killed ingest's

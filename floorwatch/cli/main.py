@@ -18,6 +18,7 @@ from floorwatch.cli.one_shot import (
     snapshot,
     staffing,
 )
+from floorwatch.cli.schedule import schedule
 from floorwatch.cli.simulated import demo, replay, simulate
 from floorwatch.cli.viewing import dash, run_command, serve_web
 from floorwatch.safe_text import printable
@@ -46,6 +47,7 @@ for command in (
     report,
     serve_web,
     db_group,
+    schedule,
 ):
     main.add_command(command)
 

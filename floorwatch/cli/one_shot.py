@@ -8,10 +8,12 @@ import click
 
 from floorwatch.cli.errors import FloorwatchError, errors
 from floorwatch.cli.options import (
+    Duration,
     config_option,
     database_path,
     db_option,
     load_config,
+    parse_day,
     parse_duration,
     parse_instant,
 )
@@ -25,7 +27,8 @@ from floorwatch.cli.options import (
     "at",
     default=None,
     metavar="TIME",
-    help="Evaluate the floor as it was at TIME (ISO 8601 local time or epoch seconds).",
+    help="Evaluate the floor as it was at TIME: ISO 8601 local time, epoch seconds, -2h, "
+    "14:00 or yesterday 14:00.",
 )
 @config_option()
 def snapshot(db_path: str | None, as_json: bool, at: str | None, config_path: str | None) -> None:
@@ -118,13 +121,14 @@ def handover(
     "since",
     default="7d",
     show_default=True,
+    type=Duration(),
     metavar="DURATION",
     help="How far back: 90m, 12h, 7d...",
 )
 @click.option("--agent", "agent", default=None, help="Only this agent, with every flag listed.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def burnout_command(
-    db_path: str | None, config_path: str | None, since: str, agent: str | None, as_json: bool
+    db_path: str | None, config_path: str | None, since: float, agent: str | None, as_json: bool
 ) -> None:
     """How often each agent was flagged for burnout (raised and cleared flags)."""
     import json
@@ -136,7 +140,7 @@ def burnout_command(
 
     config = load_config(config_path)
     database = database_path(db_path, config)
-    window_s = parse_duration(since)
+    window_s = since
     with errors():
         window = read_flags(database, agent, window_s)
     flags = window.flags
@@ -210,17 +214,17 @@ def actions_command(
     "--per",
     "per",
     required=True,
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="SECONDS",
-    help="The period, in seconds (1800 for half an hour).",
+    type=Duration(),
+    metavar="DURATION",
+    help="The period: 30m, 1h, 1800 (seconds).",
 )
 @click.option(
     "--aht",
     "aht",
     required=True,
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="SECONDS",
-    help="Average handle time (talk + wrap-up).",
+    type=Duration(),
+    metavar="DURATION",
+    help="Average handle time (talk + wrap-up): 180, 3m, 2m30s.",
 )
 @click.option(
     "--target",
@@ -231,11 +235,11 @@ def actions_command(
 )
 @click.option(
     "--within",
-    default=20.0,
+    default="20s",
     show_default=True,
-    type=click.FloatRange(min=0),
-    metavar="SECONDS",
-    help="...answered within this many seconds.",
+    type=Duration(allow_zero=True),
+    metavar="DURATION",
+    help="...answered within this long.",
 )
 @click.option(
     "--max-occupancy",
@@ -291,33 +295,40 @@ def staffing(
 
 def report_format(format: str, out: str | None) -> str:
     """The format written: --format on stdout, else --out's extension (which must be one we
-    write, and .xlsx needs openpyxl)."""
+    write; openpyxl, which writes .xlsx, is a dependency)."""
     if out is None:
         return format
     suffix = out.rsplit(".", 1)[-1].lower() if "." in out else ""
     if suffix not in ("csv", "json", "xlsx"):
         raise FloorwatchError(f"--out {out}: use a .csv, .json or .xlsx file")
-    if suffix == "xlsx":
-        try:
-            import openpyxl  # noqa: F401
-        except ImportError:
-            raise FloorwatchError(
-                "--out .xlsx needs openpyxl, which is not installed "
-                "(pip install openpyxl), or use .csv"
-            ) from None
     return suffix
 
 
 @click.command()
 @db_option()
 @config_option("floorwatch.toml (thresholds, names, time zone).")
-@click.option("--date", "day", required=True, metavar="YYYY-MM-DD", help="The day to report.")
+@click.option(
+    "--date",
+    "day",
+    default=None,
+    metavar="DAY",
+    help="The day to report: 2026-11-24, today, yesterday, -3d.",
+)
+@click.option(
+    "--management",
+    is_flag=True,
+    help="The report for upper management: one self-contained HTML file of --from..--to "
+    "(charts, trends, a summary in words); --out FILE.html (and FILE.pdf if Chromium is there).",
+)
+@click.option("--from", "first", default=None, metavar="DAY", help="With --management: first day.")
+@click.option("--to", "last", default=None, metavar="DAY", help="With --management: last day.")
 @click.option(
     "--interval",
     default="30m",
     show_default=True,
-    type=click.Choice(["15m", "30m", "60m"]),
-    help="Interval length.",
+    type=Duration(),
+    metavar="DURATION",
+    help="Interval length: 15m, 30m or 1h.",
 )
 @click.option(
     "--by",
@@ -351,17 +362,19 @@ def report(
     db_path: str | None,
     config_path: str | None,
     day: str,
-    interval: str,
+    interval: float,
     by: str,
     format: str,
     out: str | None,
     progress: bool | None,
+    management: bool = False,
+    first: str | None = None,
+    last: str | None = None,
 ) -> None:
     """An interval report of a day: per queue (offered, answered, abandoned, service level,
     ASA, AHT, max wait, Erlang C agents required) or per agent (login, talk, wrap-up, pauses,
-    idle, occupancy, calls, AHT, ring-no-answers), with totals."""
-    from datetime import date as date_type
-
+    idle, occupancy, calls, AHT, ring-no-answers), both with FCR and CSAT, with totals; or with
+    --management a period for upper management as one HTML file."""
     from floorwatch.ingest.progress import IngestProgress
     from floorwatch.reports.intervals import agent_report, queue_report, report_day
     from floorwatch.reports.output import write_report
@@ -369,10 +382,16 @@ def report(
 
     config = load_config(config_path)
     database = database_path(db_path, config)
-    try:
-        wanted = date_type.fromisoformat(day)
-    except ValueError:
-        raise FloorwatchError(f"--date {day!r}: not a date such as 2026-11-24") from None
+    if management:
+        from floorwatch.cli.management_report import management_report
+
+        management_report(database, config, first, last, out, progress)
+        return
+    if day is None:
+        raise FloorwatchError("--date DAY is needed (or --management --from DAY --to DAY)")
+    wanted = parse_day(day, config)
+    if interval not in (900, 1800, 3600):
+        raise FloorwatchError("--interval: use 15m, 30m or 1h")
     target_format = report_format(format, out)
     show = sys.stderr.isatty() if progress is None else progress
     bar = IngestProgress(enabled=show)
@@ -384,7 +403,7 @@ def report(
             frame = builder(
                 store,
                 config,
-                report_day(config, wanted, interval),
+                report_day(config, wanted, int(interval)),
                 lambda done, total: bar.update("report", done, total),
             )
         finally:

@@ -3,11 +3,14 @@ instants, and the options the dashboard commands and the simulated floor share."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import TypeVar
 
 import click
 
+from floorwatch.cli import when
 from floorwatch.cli.errors import FloorwatchError, errors
 from floorwatch.config import Config
 from floorwatch.display_config import START_SCREENS
@@ -50,37 +53,56 @@ def database_path(db_path: str | None, config: Config) -> str:
     raise FloorwatchError("no database: give --db PATH or --config FILE")
 
 
-def parse_duration(text: str) -> float:
-    """Seconds from 90, 90s, 15m, 2h or 7d."""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    value, unit = (text[:-1], text[-1]) if text and text[-1] in units else (text, "s")
+def parse_duration(text: str, *, allow_zero: bool = False) -> float:
+    """Seconds from 90, 90s, 15m, 1h30m, 2h or 7d (`cli/when.py`: one syntax for every option)."""
     try:
-        seconds = float(value) * units[unit]
-    except ValueError:
-        raise FloorwatchError(f"{text!r}: not a duration such as 90s, 15m, 2h or 7d") from None
-    if seconds <= 0:
-        raise FloorwatchError(f"{text!r}: a duration must be positive")
-    return seconds
+        return when.parse_duration(text, allow_zero=allow_zero)
+    except ValueError as error:
+        raise FloorwatchError(str(error)) from None
 
 
-def parse_instant(text: str, config: Config) -> float:
-    """Epoch seconds, or an ISO 8601 local time (in the config's zone) such as 2026-11-24T14:00."""
-    from datetime import datetime
+def parse_instant(text: str, config: Config, now: float | None = None) -> float:
+    """Epoch seconds, an ISO 8601 local time (in the config's zone) such as 2026-11-24T14:00,
+    `now`, `-2h`, `14:00` or `yesterday 14:00`."""
+    try:
+        return when.parse_instant(text, time.time() if now is None else now, config.tzinfo())
+    except ValueError as error:
+        raise FloorwatchError(str(error)) from None
 
+
+def parse_day(text: str, config: Config, now: float | None = None, option: str = "--date") -> date:
+    """An ISO date, `today`, `yesterday` or `-3d`, today being the config's zone's."""
+    today = datetime.fromtimestamp(time.time() if now is None else now, config.tzinfo()).date()
     try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise FloorwatchError(
-            f"--at {text!r}: not epoch seconds or an ISO 8601 time such as 2026-11-24T14:00"
-        ) from None
-    if moment.tzinfo is None:
-        zone = config.tzinfo()
-        moment = moment.replace(tzinfo=zone) if zone else moment.astimezone()
-    return moment.timestamp()
+        return when.parse_day(text, today)
+    except ValueError as error:
+        raise FloorwatchError(f"{option} {error}") from None
+
+
+class Duration(click.ParamType):
+    """A click option that takes the one duration syntax and hands the command seconds."""
+
+    name = "duration"
+
+    def __init__(
+        self, *, allow_zero: bool = False, least: float | None = None, most: float | None = None
+    ) -> None:
+        self.allow_zero = allow_zero
+        self.least = least
+        self.most = most
+
+    def convert(self, value, param, ctx) -> float:
+        if isinstance(value, int | float):
+            return float(value)
+        try:
+            seconds = when.parse_duration(str(value), allow_zero=self.allow_zero)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+        if self.least is not None and seconds < self.least:
+            self.fail(f"{value!r}: at least {self.least:g} seconds", param, ctx)
+        if self.most is not None and seconds > self.most:
+            self.fail(f"{value!r}: at most {self.most:g} seconds", param, ctx)
+        return seconds
 
 
 def viewer_options(command: Command) -> Command:
@@ -98,9 +120,9 @@ def viewer_options(command: Command) -> Command:
             "--rotate",
             "rotate_s",
             default=None,
-            type=click.FloatRange(min=1),
-            metavar="SECONDS",
-            help="Wallboard: show one queue at a time, rotating.",
+            type=Duration(least=1),
+            metavar="DURATION",
+            help="Wallboard: show one queue at a time, rotating every DURATION (10s, 1m).",
         ),
         click.option(
             "--start",

@@ -8,7 +8,14 @@ import time
 import click
 
 from floorwatch.cli.errors import FloorwatchError, check_dashboard, errors
-from floorwatch.cli.options import config_option, db_option, floor_size, load_config, parse_instant
+from floorwatch.cli.options import (
+    Duration,
+    config_option,
+    db_option,
+    floor_size,
+    load_config,
+    parse_instant,
+)
 from floorwatch.config import Config
 
 
@@ -47,7 +54,8 @@ def print_floor(floor, config: Config, as_json: bool = False, totals: bool = Fal
     "start",
     default=None,
     metavar="TIME",
-    help="The simulated day (ISO 8601 date or time, or epoch seconds); default: today.",
+    help="The simulated day (ISO 8601 date or time, epoch seconds, yesterday 08:00, -1d "
+    "09:00); default: today.",
 )
 @click.option(
     "--history-days",
@@ -55,6 +63,13 @@ def print_floor(floor, config: Config, as_json: bool = False, totals: bool = Fal
     show_default=True,
     type=click.IntRange(0, 366),
     help="Whole days simulated before it (for baselines such as slowing down).",
+)
+@click.option(
+    "--schedule",
+    "schedule",
+    default=None,
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the agents' planned shifts and breaks as CSV (for `schedule import`).",
 )
 @click.option(
     "--timezone",
@@ -69,6 +84,7 @@ def simulate(
     hours: float,
     start: str | None,
     history_days: int,
+    schedule: str | None,
     timezone: str,
     agents: int,
     queues: int,
@@ -96,7 +112,7 @@ def simulate(
     until = day_bounds(Simulator(sim_config))[0] + hours * 3600
     started = time.perf_counter()
     try:
-        count = write_floor(out, sim_config, until)
+        count = write_floor(out, sim_config, until, schedule)
     except OSError as error:
         raise FloorwatchError(f"{out}: {error.strerror or error}") from None
     elapsed = time.perf_counter() - started
@@ -124,10 +140,11 @@ def simulate(
 @click.option("--headless", is_flag=True, help="No screen: run, then print the floor.")
 @click.option(
     "--seconds",
-    default=20.0,
+    default="20s",
     show_default=True,
-    type=click.FloatRange(0, 86400),
-    help="With --headless: how long to run live.",
+    type=Duration(allow_zero=True, most=86400),
+    metavar="DURATION",
+    help="With --headless: how long to run live (20s, 5m).",
 )
 @click.option("--json", "as_json", is_flag=True, help="With --headless: print JSON.")
 @floor_size

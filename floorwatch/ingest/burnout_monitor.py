@@ -19,6 +19,7 @@ from pathlib import Path
 
 from floorwatch.clock import local_day_start
 from floorwatch.config import Config
+from floorwatch.snapshot.absence_reader import absence_findings, low_score_findings
 from floorwatch.snapshot.burnout import (
     FlagChanges,
     FlagTracker,
@@ -26,11 +27,14 @@ from floorwatch.snapshot.burnout import (
     hard_call_triggers,
     next_check,
 )
+from floorwatch.snapshot.burnout.absence import RULE as ABSENCE_RULE
 from floorwatch.snapshot.model.agent_floor import AgentFloor
 from floorwatch.snapshot.reader import FloorReader, load_flags
 from floorwatch.store.database import Store
 
 log = logging.getLogger(__name__)
+ABSENCE_EVERY_S = 300.0
+LOW_SCORES_RULE = "low_scores"
 
 
 def agent_baselines(store: Store, day_start: float, days: int) -> dict[str, tuple[float, int]]:
@@ -66,6 +70,7 @@ class BurnoutMonitor:
         self._reader: FloorReader | None = None
         self._tracker: FlagTracker | None = None
         self._baselines: tuple[float, dict[str, tuple[float, int]]] | None = None
+        self._absences: tuple[float, dict] | None = None
         self._model: AgentFloor | None = None
         self._seen_version = 0  # the model's version at the last round
         #: (instant, agent): when to look at an agent again though nothing happened to them
@@ -135,18 +140,21 @@ class BurnoutMonitor:
         tracker = self._tracker
         due = set(model.agents) if full else self._due(model, now, queue_aht)
         due |= tracker.agents()
+        absences = self.absences(reader.store, now)
+        due |= set(absences)
         self._seen_version = model.version
         self._queue_aht = queue_aht
         changes = FlagChanges()
         burnout = self.config.burnout
         for name in sorted(due):
             facts = model.agent_facts(name, now, queue_aht)
+            absent = absences.get(name, {})
             if facts is None:
-                tracker.update(name, now, {}, changes)
+                tracker.update(name, now, absent, changes)
                 self._remember(name, math.inf, {})
                 continue
             facts.baseline_aht, facts.baseline_calls = baselines.get(name, (None, 0))
-            findings = evaluate(facts, burnout)
+            findings = evaluate(facts, burnout) | absent
             tracker.update(name, now, findings, changes)
             self._remember(
                 name, next_check(facts, burnout, findings), hard_call_triggers(facts, burnout)
@@ -220,6 +228,23 @@ class BurnoutMonitor:
             days = self.config.burnout.slowing_baseline_days
             self._baselines = (day_start, agent_baselines(store, day_start, days))
         return self._baselines[1]
+
+    def absences(self, store, now: float) -> dict:
+        """Per agent, the findings of the rules read from the store rather than the floor
+        model, read again every ABSENCE_EVERY_S of feed time: more_absences
+        (snapshot/burnout/absence.py, moving with logins and whole days) and low_scores (a run
+        of low survey scores, snapshot/csat.py)."""
+        last = self._absences
+        if last is None or not 0 <= now - last[0] < ABSENCE_EVERY_S:
+            found: dict[str, dict] = {}
+            if ABSENCE_RULE not in self.config.burnout.disabled:
+                for agent, finding in absence_findings(store, self.config, now).items():
+                    found[agent] = {ABSENCE_RULE: finding}
+            if LOW_SCORES_RULE not in self.config.burnout.disabled:
+                for agent, finding in low_score_findings(store, self.config, now).items():
+                    found.setdefault(agent, {})[LOW_SCORES_RULE] = finding
+            self._absences = last = (now, found)
+        return last[1]
 
     def close(self) -> None:
         if self._reader is not None:

@@ -26,14 +26,30 @@ from floorwatch.ingest.pipeline import Ingest
 from floorwatch.modes.one_shot import read_floor
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.sources import open_source
+from floorwatch.sources.schedule_csv import PlannedActivity
 from floorwatch.sources.simulator import SimConfig, Simulator, day_bounds
 from floorwatch.store.database import Store
+from floorwatch.store.schedules import replace_schedule
 
 if TYPE_CHECKING:
     from floorwatch.modes.dashboard_run import DashboardOutcome
 
 FEED = "queue_log"
 DATABASE = "floorwatch.db"
+DEMO_ABSENCE_DAYS = 7
+
+
+def planned_rows(planned, zone: str) -> list[PlannedActivity]:
+    """The simulator's plan as the rows `schedule import` writes (each on its local day)."""
+    tz = ZoneInfo(zone)
+    return [
+        PlannedActivity(
+            name, datetime.fromtimestamp(start, tz).date().isoformat(), start, end, what
+        )
+        for name, start, end, what in planned
+    ]
+
+
 CONFIG = "floorwatch.toml"
 
 
@@ -98,7 +114,11 @@ class Demo:
                 history_days=options.history_days,
             )
         )
-        self.config: Config = from_table({"timezone": self.zone})
+        # The demo's history is two weeks: the absence rule compares its last one with the one
+        # before (a real floor's default is the last four weeks against the weeks before).
+        self.config: Config = from_table(
+            {"timezone": self.zone, "schedule": {"absence_recent_days": DEMO_ABSENCE_DAYS}}
+        )
         self.clock = FeedClock(self.live_from, options.speed, paused=True)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -113,13 +133,16 @@ class Demo:
         self.config_path.write_text(
             "# Written by `floorwatch demo`: the demo floor's settings.\n"
             f'database = "{DATABASE}"\ntimezone = "{self.zone}"\n\n'
-            f'[[sources]]\nspec = "queue_log:{FEED}"\nname = "demo"\n'
+            f'[[sources]]\nspec = "queue_log:{FEED}"\nname = "demo"\n\n'
+            f"[schedule]\nabsence_recent_days = {DEMO_ABSENCE_DAYS}\n"
         )
         day_start, _ = day_bounds(self.simulator)
         store = Store.open(self.database, self.config.derive_config())
         try:
             self._write_until(day_start)
             self._ingest_once(store, None)
+            # The plan of every simulated day, today's included, as `schedule import` keeps it.
+            replace_schedule(self.database, planned_rows(self.simulator.planned, self.zone))
             monitor = BurnoutMonitor(self.database, self.config, every_s=None)
             step = self.options.step_min * 60
             at = day_start + 6 * 3600

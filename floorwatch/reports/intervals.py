@@ -1,6 +1,7 @@
 """Interval reports (pandas): a day in 15, 30 or 60 minute intervals, per queue or per agent.
 
-The same definitions as the live snapshot: each call's numbers come from
+FCR and CSAT columns come from reports/quality_columns.py. The same definitions as the live
+snapshot: each call's numbers come from
 `metrics.contribution` and count in the interval its wait ended, agent time comes from the same
 stretches the drill-down draws, so a report's totals equal `floorwatch snapshot` for that day.
 """
@@ -19,6 +20,7 @@ import pandas as pd
 from floorwatch.clock import local_day_end
 from floorwatch.config import Config
 from floorwatch.events import AgentState
+from floorwatch.reports.quality_columns import add_quality, quality_by_interval
 from floorwatch.snapshot.erlang import staffing_for
 from floorwatch.snapshot.metrics import (
     VECTOR_SIZE,
@@ -52,8 +54,9 @@ class Day:
         ]
 
 
-def report_day(config: Config, day: date, interval: str) -> Day:
-    """Local midnight to midnight of `day` in the config's zone."""
+def report_day(config: Config, day: date, interval: str | int) -> Day:
+    """Local midnight to midnight of `day` in the config's zone, in intervals of `interval`
+    ("30m", or seconds)."""
     zone = config.tzinfo()
     midnight = (
         datetime.combine(day, dtime(0), zone)
@@ -61,7 +64,11 @@ def report_day(config: Config, day: date, interval: str) -> Day:
         else datetime.combine(day, dtime(0)).astimezone()
     )
     start = midnight.timestamp()
-    return Day(start, local_day_end(start, zone), INTERVALS[interval])
+    return Day(
+        start,
+        local_day_end(start, zone),
+        INTERVALS[interval] if isinstance(interval, str) else int(interval),
+    )
 
 
 def _ratio(part: float, whole: float) -> float | None:
@@ -116,7 +123,8 @@ def queue_report(
         floor += day_sum
         floor_top = max(floor_top, day_top)
     records.append(_queue_record("ALL", "total", floor, floor_top, config.service_level, None))
-    return pd.DataFrame.from_records(records)
+    frame = pd.DataFrame.from_records(records)
+    return add_quality(frame, quality_by_interval(store, config, day, "queue"), "queue")
 
 
 def _queue_record(
@@ -248,7 +256,8 @@ def agent_report(
         )
     )
     frame = pd.DataFrame.from_records(records)
-    return frame.fillna({c: 0.0 for c in frame.columns if c.startswith("pause_")})
+    frame = frame.fillna({c: 0.0 for c in frame.columns if c.startswith("pause_")})
+    return add_quality(frame, quality_by_interval(store, config, day, "agent"), "agent")
 
 
 def _time_key(stretch) -> str | None:

@@ -2,8 +2,8 @@
 
 Queue and agent names (and pause reasons, which become column names) come from the feed: the
 table shows them as text (`reports.rich_text`), CSV and spreadsheets get them printable and
-never as a formula (`safe_text.spreadsheet_cell`); numbers are written as they are, and JSON
-keeps every name exactly as it came.
+never as a formula (`safe_text.spreadsheet_cell`); CSV and spreadsheets get rounded numbers under
+readable headers (`readable`), and JSON keeps every name and number exactly as it came.
 """
 
 from __future__ import annotations
@@ -20,7 +20,76 @@ from floorwatch.format import percent, seconds
 from floorwatch.reports.rich_text import rich_text
 from floorwatch.safe_text import printable, spreadsheet_cell
 
-PERCENT_COLUMNS = {"service_level", "abandon_rate", "occupancy"}
+PERCENT_COLUMNS = {"service_level", "abandon_rate", "occupancy", "fcr", "csat"}
+#: What a person reads at the top of a column (CSV, spreadsheet, table); JSON keeps the names.
+LABELS = {
+    "queue": "Queue",
+    "agent": "Agent",
+    "interval": "Interval",
+    "offered": "Offered",
+    "answered": "Answered",
+    "answered_within": "Answered in SL",
+    "abandoned": "Abandoned",
+    "short_abandoned": "Short abandons",
+    "left": "Left queue",
+    "service_level": "Service level",
+    "asa_s": "ASA",
+    "aht_s": "AHT",
+    "max_wait_s": "Max wait",
+    "abandon_rate": "Abandon rate",
+    "agents_required": "Agents required",
+    "login_s": "Login",
+    "talk_s": "Talk",
+    "wrapup_s": "Wrap-up",
+    "idle_s": "Idle",
+    "pause_s": "Paused",
+    "occupancy": "Occupancy",
+    "calls": "Calls",
+    "ring_no_answers": "Ring-no-answers",
+    "fcr_calls": "FCR calls",
+    "fcr": "FCR",
+    "rated": "Rated",
+    "csat": "CSAT",
+    "mean_score": "Mean score",
+}
+
+
+def label(column: str, unit: bool = True) -> str:
+    """`asa_s` -> "ASA (s)", `service_level` -> "Service level (%)", a pause reason's column
+    `pause_Lunch_s` -> "Pause: Lunch (s)"; `unit=False` leaves the unit off (a table shows it
+    in every cell)."""
+    if column.startswith("pause_") and column.endswith("_s") and column != "pause_s":
+        name = f"Pause: {column[6:-2]}"
+    else:
+        name = LABELS.get(column, column.replace("_", " ").capitalize())
+    if not unit:
+        return name
+    if column in PERCENT_COLUMNS:
+        return f"{name} (%)"
+    if column.endswith("_s"):
+        return f"{name} (s)"
+    return name
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The report as a person opens it: shares as percentages to one decimal, seconds to one
+    decimal, other fractions to two, whole counts as integers, and labelled columns."""
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]):
+            continue
+        if column in PERCENT_COLUMNS:
+            out[column] = (out[column] * 100).round(1)
+        elif column.endswith("_s"):
+            out[column] = out[column].round(1)
+        else:
+            values = out[column].dropna()
+            if len(values) and (values == values.round()).all() and out[column].notna().all():
+                out[column] = out[column].astype("int64")
+            else:
+                out[column] = out[column].round(2)
+    out.columns = [label(column) for column in frame.columns]
+    return out
 
 
 def _cell(column: str, value) -> str:
@@ -32,6 +101,8 @@ def _cell(column: str, value) -> str:
         return seconds(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float):
+        return f"{value:.2f}"
     return str(value)
 
 
@@ -52,7 +123,7 @@ def write_report(
     frame: pd.DataFrame, format: str, out: str | None, by: str, config: Config
 ) -> None:
     if format == "csv":
-        for_spreadsheet(frame).to_csv(out if out else sys.stdout, index=False)
+        for_spreadsheet(readable(frame)).to_csv(out if out else sys.stdout, index=False)
     elif format == "json":
         text = frame.to_json(orient="records", indent=2)
         if out:
@@ -61,12 +132,12 @@ def write_report(
         else:
             sys.stdout.write(text + "\n")
     elif format == "xlsx":
-        for_spreadsheet(frame).to_excel(out, index=False)
+        for_spreadsheet(readable(frame)).to_excel(out, index=False)
     else:
         table = Table(title=f"interval report by {by}", title_justify="left")
         for column in frame.columns:
             table.add_column(
-                rich_text(column.removesuffix("_s")),
+                rich_text(label(column, unit=False)),
                 justify="left" if column in ("queue", "agent", "interval") else "right",
             )
         key = "queue" if by == "queue" else "agent"

@@ -56,6 +56,7 @@ def render(snapshot: FloorSnapshot, tz=None, width: int = WIDE) -> Group:
         f"  answered {today.answered}  abandoned {today.abandoned}"
         f"  agents {totals.agents_logged_in} (available {totals.agents_available},"
         f" on call {totals.agents_on_call}, paused {totals.agents_paused})",
+        manager_summary(snapshot),
     )
     narrow = width < WIDE
     queue_columns = (
@@ -75,7 +76,10 @@ def render(snapshot: FloorSnapshot, tz=None, width: int = WIDE) -> Group:
         "avail",
         "on call",
         "paused",
+        "FCR",
+        "CSAT",
     )
+    quality = snapshot.quality
     queue_rows = []
     for queue in snapshot.queues.values():
         day, half = queue.windows["today"], queue.windows["30m"]
@@ -97,6 +101,8 @@ def render(snapshot: FloorSnapshot, tz=None, width: int = WIDE) -> Group:
                 str(queue.agents_available),
                 str(queue.agents_on_call),
                 str(queue.agents_paused),
+                percent(quality.queue(queue.name).fcr.rate) if quality else "-",
+                percent(quality.queue(queue.name).csat.csat) if quality else "-",
             )
         )
     queues = _table(
@@ -113,7 +119,11 @@ def render(snapshot: FloorSnapshot, tz=None, width: int = WIDE) -> Group:
         "RNA",
         "occ 60m",
         "logged in",
+        "FCR",
+        "CSAT",
+        "sched",
     )
+    adherence = snapshot.adherence
     agent_rows = [
         (
             agent.display_name,
@@ -126,6 +136,11 @@ def render(snapshot: FloorSnapshot, tz=None, width: int = WIDE) -> Group:
             str(agent.ring_no_answers_today),
             percent(agent.occupancy_60m),
             seconds(agent.login_today_s(snapshot.at)),
+            percent(quality.agent(agent.name).fcr.rate) if quality else "-",
+            percent(quality.agent(agent.name).csat.csat) if quality else "-",
+            adherence.agents[agent.name].state
+            if adherence and agent.name in adherence.agents
+            else "",
         )
         for agent in snapshot.agents.values()
     ]
@@ -162,6 +177,23 @@ def render(snapshot: FloorSnapshot, tz=None, width: int = WIDE) -> Group:
     if flags.row_count:
         parts.append(flags)
     return Group(*parts, feeds)
+
+
+def manager_summary(snapshot: FloorSnapshot) -> str:
+    """FCR, CSAT and the schedule's count of late and absent agents, for the header line."""
+    parts = []
+    if snapshot.quality is not None:
+        floor = snapshot.quality.floor
+        parts.append(f"FCR {percent(floor.fcr.rate)} of {floor.fcr.calls}")
+        mean = floor.csat.mean_score
+        parts.append(
+            f"CSAT {percent(floor.csat.csat)} of {floor.csat.rated}"
+            + ("" if mean is None else f" (mean {mean:.2f})")
+        )
+    if snapshot.adherence is not None:
+        counts = snapshot.adherence.counts()
+        parts.append(", ".join(f"{n} {state}" for state, n in counts.items() if n) or "on plan")
+    return ("  " + "  ".join(parts)) if parts else ""
 
 
 def _table(

@@ -38,6 +38,22 @@ def _outcome(call) -> tuple[str, str | None]:
     return "completed", None
 
 
+def manager_rows(agent: str, snapshot: FloorSnapshot) -> list[tuple[str, str, str]]:
+    """FCR, CSAT and the schedule's word on the agent, against the floor's."""
+    quality, rows = snapshot.quality, []
+    if quality is not None:
+        mine, floor = quality.agent(agent), quality.floor
+        rows.append(("FCR", percent(mine.fcr.rate), percent(floor.fcr.rate)))
+        mean = mine.csat.mean_score
+        rows.append(("CSAT", percent(mine.csat.csat), percent(floor.csat.csat)))
+        rows.append(("mean score", "-" if mean is None else f"{mean:.2f}", ""))
+    adherence = snapshot.adherence
+    state = adherence.agents.get(agent) if adherence is not None else None
+    if state is not None:
+        rows.append(("schedule", state.state, state.activity or ""))
+    return rows
+
+
 def merge_pauses(pauses: list[IntervalRow]) -> list[IntervalRow]:
     """One row per pause: a pause of every queue (PAUSEALL) is logged once per queue."""
     merged: dict[tuple, IntervalRow] = {}
@@ -217,6 +233,7 @@ class AgentScreen(Screen):
             ("ring no answer", str(agent.ring_no_answers_today), f"{floor_rna:.1f}"),
             ("paused (all)", seconds(sum(pause_today.values())), seconds(floor_pause)),
             ("logged in", seconds(agent.login_today_s(at)), seconds(floor_login)),
+            *manager_rows(agent.name, snapshot),
         ]
         pauses = ", ".join(f"{reason} {seconds(value)}" for reason, value in pause_today.items())
         lines = [f"{a:<15}{b:>9}{c:>11}" for a, b, c in rows]

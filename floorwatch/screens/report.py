@@ -130,7 +130,8 @@ class ReportScreen(Screen):
         if total is not None:
             summary = (
                 f"   today: {total['offered']} offered, {total['answered']} answered, "
-                f"SL {percent(total['service_level'])}, ASA {seconds(total['asa_s'])}"
+                f"SL {percent(total['service_level'])}, ASA {seconds(total['asa_s'])}, "
+                f"FCR {percent(total.get('fcr'))}, CSAT {percent(total.get('csat'))}"
             )
         self.query_one("#report-title", Static).update(
             content(

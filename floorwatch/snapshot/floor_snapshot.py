@@ -280,6 +280,10 @@ class FloorSnapshot:
     agents: dict[str, AgentSnapshot]
     totals: FloorTotals
     feeds: list[FeedHealth]
+    #: FCR and CSAT of the day (snapshot/quality.py), re-read every 30 s; None if not read.
+    quality: Any = None
+    #: Each agent's adherence to the schedule now (snapshot/adherence.py); None: no schedule.
+    adherence: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -290,4 +294,6 @@ class FloorSnapshot:
             "queues": {name: queue.to_dict(self.at) for name, queue in self.queues.items()},
             "agents": {name: agent.to_dict(self.at) for name, agent in self.agents.items()},
             "feeds": [feed.to_dict() for feed in self.feeds],
+            "quality": None if self.quality is None else self.quality.to_dict(),
+            "adherence": None if self.adherence is None else self.adherence.to_dict(),
         }

@@ -22,6 +22,7 @@ from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.metrics import contribution_sql
 from floorwatch.snapshot.model.agent_floor import AgentFloor
 from floorwatch.snapshot.model.changes import ALL, Changes, Settled, clip_changes
+from floorwatch.snapshot.quality_reader import QualityCache
 from floorwatch.store.reading import ReadOnlyStore
 from floorwatch.store.rows import CallRow, FlagRow, IntervalRow, MissRow
 from floorwatch.store.schema import AGENT_STATES, PAUSES
@@ -129,6 +130,7 @@ class FloorReader:
         #: The rows of the last load as read (with `keep_rows`), and the commit they are of.
         self.rows: Changes | None = None
         self.seq = 0
+        self.quality = QualityCache(store, config)
         self.load()
 
     def now(self) -> float:
@@ -230,8 +232,11 @@ class FloorReader:
     def snapshot(
         self, now: float | None = None, details: Collection[str] | str | None = ALL
     ) -> FloorSnapshot:
-        """The floor at `now` (default: the reader's now)."""
-        return self.model.snapshot(self.now() if now is None else now, details)
+        """The floor at `now` (default: the reader's now), with the day's FCR and CSAT."""
+        floor = self.model.snapshot(self.now() if now is None else now, details)
+        floor.quality = self.quality.at(floor.day_start, floor.at, fixed=self.at is not None)
+        floor.adherence = self.quality.adherence(floor)
+        return floor
 
 
 # ----------------------------------------------------------------- one agent's day

@@ -27,6 +27,7 @@ from floorwatch.store.derive import (
     AGENT_COLUMNS,
     INTERVAL_COLUMNS,
     MISS_COLUMNS,
+    RATING_COLUMNS,
     CallEntry,
     Changes,
     Membership,
@@ -367,6 +368,13 @@ class CommitWriter:
                 f"VALUES ({', '.join('?' * (len(MISS_COLUMNS) + 1))})",
                 [row + (seq,) for row in changes.misses],
                 repair("misses", MISS_COLUMNS),
+            )
+        if changes.ratings:
+            self._many(
+                f"INSERT INTO ratings ({', '.join(RATING_COLUMNS)}, seq) "
+                f"VALUES ({', '.join('?' * (len(RATING_COLUMNS) + 1))})",
+                [row + (seq,) for row in changes.ratings],
+                repair("ratings", RATING_COLUMNS),
             )
         for agent, queue, penalty in changes.pending_penalties:
             if penalty is None:

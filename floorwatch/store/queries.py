@@ -24,6 +24,8 @@ from floorwatch.store.rows import (
     IntervalRow,
     MembershipRow,
     MissRow,
+    RatingRow,
+    ScheduleRow,
     SourceStatus,
 )
 from floorwatch.store.schema import Table
@@ -41,6 +43,8 @@ _TABLE_OF = {
     ActionRow: schema.ACTIONS,
     AlarmRow: schema.ALARMS,
     HookRow: schema.ALARM_HOOKS,
+    RatingRow: schema.RATINGS,
+    ScheduleRow: schema.SCHEDULES,
 }
 
 
@@ -252,6 +256,18 @@ class StoreQueries:
             return self._rows(CallRow, where, (start, end))
         where += " AND (queue = ? OR agent IN (SELECT agent FROM memberships WHERE queue = ?))"
         return self._rows(CallRow, where, (start, end, queue, queue))
+
+    def ratings(self, start: float, end: float, agent: str | None = None) -> list[RatingRow]:
+        """Survey scores given from `start` to before `end` (one agent's, if given)."""
+        if agent is not None:
+            return self._rows(
+                RatingRow, "agent = ? AND ts >= ? AND ts < ? ORDER BY ts", (agent, start, end)
+            )
+        return self._rows(RatingRow, "ts >= ? AND ts < ? ORDER BY ts, id", (start, end))
+
+    def schedules(self, start: float, end: float) -> list[ScheduleRow]:
+        """Planned activities overlapping [start, end), by agent and start."""
+        return self._rows(ScheduleRow, "start < ? AND end > ? ORDER BY agent, start", (end, start))
 
     def answered_calls(self, start: float, end: float) -> list[CallRow]:
         """Answered calls whose wait ended from `start` to before `end`."""

@@ -157,3 +157,30 @@ class HookRow:
     failures: int | None
     pending: int | None
     updated_at: float | None
+
+
+@dataclass(slots=True)
+class RatingRow:
+    """A post-call survey score (the `call_rated` event), with the call's queue and agent."""
+
+    id: int
+    call_ref: int | None
+    call_id: str | None
+    queue: str | None
+    agent: str | None
+    ts: float
+    score: float
+    scale_max: float | None
+    comment: str | None
+
+
+@dataclass(slots=True)
+class ScheduleRow:
+    """One planned activity of an agent (`floorwatch schedule import`)."""
+
+    id: int
+    agent: str
+    day: str
+    start: float
+    end: float
+    activity: str

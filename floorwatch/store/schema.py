@@ -409,6 +409,40 @@ ACTIONS = Table(
     since=3,
 )
 
+RATINGS = Table(
+    "ratings",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("call_ref", "INTEGER"),
+        _c("call_id", "TEXT"),
+        _c("queue", "TEXT"),
+        _c("agent", "TEXT"),
+        _c("ts", "REAL"),
+        _c("score", "REAL"),
+        _c("scale_max", "REAL"),
+        _c("comment", "TEXT"),
+        _seq(),
+    ),
+    indexes=(Index("ratings_ts", "(ts)"), Index("ratings_agent", "(agent, ts)")),
+    since=3,
+)
+#: The imported schedule (`floorwatch schedule import`): one row per planned activity.
+SCHEDULES = Table(
+    "schedules",
+    (
+        _c("id", "INTEGER", primary_key=True),
+        _c("agent", "TEXT", not_null=True),
+        _c("day", "TEXT", not_null=True),
+        _c("start", "REAL", not_null=True),
+        _c("end", "REAL", not_null=True),
+        _c("activity", "TEXT", not_null=True),
+        _c("imported_at", "REAL"),
+        _seq(),
+    ),
+    indexes=(Index("schedules_start", "(start)"), Index("schedules_agent", "(agent, start)")),
+    since=3,
+)
+
 #: Every table, in the order a fresh store creates them.
 TABLES: tuple[Table, ...] = (
     META,
@@ -429,6 +463,8 @@ TABLES: tuple[Table, ...] = (
     ACTIONS,
     ALARMS,
     ALARM_HOOKS,
+    RATINGS,
+    SCHEDULES,
 )
 
 

@@ -14,6 +14,7 @@ from floorwatch.format import ON_CALL, PAUSED, STATE_ORDER, WRAPUP, level, secon
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.widgets.action_keys import ACTION_BINDINGS, action_key_shown
 from floorwatch.widgets.alarm_marks import AlarmMarks
+from floorwatch.widgets.day_figures import DayFigures
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column
 from floorwatch.widgets.sortable_board import SortableBoard
@@ -32,10 +33,13 @@ def burnout_level(agent: AgentSnapshot) -> str | None:
     return min(known, key=SEVERITY_ORDER.get) if known else None
 
 
-def agent_columns(config: Config, marks: AlarmMarks | None = None) -> list[Column[AgentSnapshot]]:
+def agent_columns(
+    config: Config, marks: AlarmMarks | None = None, day: DayFigures | None = None
+) -> list[Column[AgentSnapshot]]:
     colors = config.colors
     recent_s = config.display.changed_mark_s
     marks = marks or AlarmMarks()
+    day = day or DayFigures()
 
     def name(agent: AgentSnapshot, now: float) -> Cell:
         """The name: flagged while an alarm is up for the agent, else marked for a moment
@@ -115,6 +119,32 @@ def agent_columns(config: Config, marks: AlarmMarks | None = None) -> list[Colum
             drop=3,
         ),
         Column(
+            "fcr",
+            "FCR",
+            5,
+            lambda a, now: day.fcr_cell("agent", a.name),
+            "right",
+            sort=lambda a: -(day.fcr("agent", a.name) or 0),
+            drop=4,
+        ),
+        Column(
+            "csat",
+            "CSAT",
+            8,
+            lambda a, now: day.csat_cell("agent", a.name),
+            "right",
+            sort=lambda a: -(day.csat("agent", a.name) or 0),
+            drop=4,
+        ),
+        Column(
+            "adherence",
+            "sched",
+            9,
+            lambda a, now: day.adherence_cell(a.name),
+            sort=lambda a: day.adherence_state(a.name) or "~",
+            drop=2,
+        ),
+        Column(
             "burnout",
             "burnout",
             7,
@@ -150,7 +180,8 @@ class AgentBoard(SortableBoard[AgentSnapshot]):
     def __init__(self, config: Config, *, id: str | None = None):
         #: Agents with an alarm up (the screen hands them over with each update).
         self.marks = AlarmMarks()
-        super().__init__(agent_columns(config, self.marks), id=id)
+        self.day = DayFigures()
+        super().__init__(agent_columns(config, self.marks, self.day), id=id)
         self.config = config
         self.empty_message = "no agents logged in today"
         self.filter_label: str | None = None
@@ -163,6 +194,7 @@ class AgentBoard(SortableBoard[AgentSnapshot]):
 
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:
+        self.day.update(snapshot)
         self.update_rows(snapshot.agents, snapshot.at)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -21,6 +21,28 @@ _LEVEL_STYLE = {"ok": "", "warning": "bold $fw-warning", "critical": CRITICAL}
 _LEVEL_MARK = {"ok": "", "warning": "▲", "critical": "✖"}
 
 
+#: How the header names the adherence states it counts ("3 late  1 absent").
+ADHERENCE_WORDS = {
+    "late": "late",
+    "absent": "absent",
+    "not_on_phones": "off phones",
+    "off_activity": "off activity",
+    "unscheduled": "unscheduled",
+}
+
+
+def adherence_parts(snapshot: FloorSnapshot) -> list:
+    """ "  3 late  1 absent" from the schedule, when one is imported and someone is off it."""
+    adherence = getattr(snapshot, "adherence", None)
+    if adherence is None:
+        return []
+    parts: list = []
+    for state, count in adherence.counts().items():
+        style = CRITICAL if state == "absent" else "$fw-warning"
+        parts += ["  ", Content.styled(f"{count} {ADHERENCE_WORDS[state]}", style)]
+    return parts
+
+
 def styled(text: str, style: str) -> Content | str:
     """`text` in a level's style, marked with the level's shape."""
     if not style:
@@ -87,6 +109,7 @@ class FloorHeader(Widget):
             f"  {STATE_SYMBOLS['paused']} {totals.agents_paused + totals.agents_wrapup} paused",
             f"  of {totals.agents_logged_in}",
         ]
+        parts += adherence_parts(snapshot)
         parts += self._feed_parts(snapshot)
         if self.banner:
             parts += ["  ", Content.styled(f" {printable(self.banner)} ", "bold reverse $accent")]

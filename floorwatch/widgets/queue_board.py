@@ -15,6 +15,7 @@ from floorwatch.format import clock, level, percent, seconds, service_level_stat
 from floorwatch.snapshot.alarms.forecast import next_over, sl_below
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot, QueueSnapshot
 from floorwatch.widgets.alarm_marks import AlarmMarks
+from floorwatch.widgets.day_figures import DayFigures
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column
 from floorwatch.widgets.sortable_board import SortableBoard
@@ -60,9 +61,12 @@ def forecast_text(queue: QueueSnapshot, now: float) -> tuple[str, str | None]:
     return " ".join(parts), ("warning" if soon else "muted") if parts else None
 
 
-def queue_columns(config: Config, marks: AlarmMarks | None = None) -> list[Column[QueueSnapshot]]:
+def queue_columns(
+    config: Config, marks: AlarmMarks | None = None, day: DayFigures | None = None
+) -> list[Column[QueueSnapshot]]:
     colors = config.colors
     marks = marks or AlarmMarks()
+    day = day or DayFigures()
 
     def severity(queue: QueueSnapshot, now: float) -> Cell:
         state = queue_severity(queue, config)
@@ -199,6 +203,24 @@ def queue_columns(config: Config, marks: AlarmMarks | None = None) -> list[Colum
             drop=2,
         ),
         Column("forecast", "ahead", 5, ahead, drop=6, content=True, max_width=14),
+        Column(
+            "fcr",
+            "FCR",
+            5,
+            lambda q, now: day.fcr_cell("queue", q.name),
+            "right",
+            sort=lambda q: -(day.fcr("queue", q.name) or 0),
+            drop=4,
+        ),
+        Column(
+            "csat",
+            "CSAT",
+            8,
+            lambda q, now: day.csat_cell("queue", q.name),
+            "right",
+            sort=lambda q: -(day.csat("queue", q.name) or 0),
+            drop=4,
+        ),
         Column("trend_waiting", "waiting 1h", 12, trend_waiting, drop=5),
         Column("trend_level", "SL 1h", 12, trend_level, drop=5),
     ]
@@ -226,7 +248,8 @@ class QueueBoard(SortableBoard[QueueSnapshot]):
     def __init__(self, config: Config, *, id: str | None = None):
         #: Queues with an alarm up (the floor screen hands them over with each update).
         self.marks = AlarmMarks()
-        super().__init__(queue_columns(config, self.marks), id=id)
+        self.day = DayFigures()
+        super().__init__(queue_columns(config, self.marks, self.day), id=id)
         self.empty_message = "no queues yet"
         self.sort_column = "severity"
 
@@ -237,4 +260,5 @@ class QueueBoard(SortableBoard[QueueSnapshot]):
 
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:
+        self.day.update(snapshot)
         self.update_rows(snapshot.queues, snapshot.at)

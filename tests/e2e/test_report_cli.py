@@ -22,22 +22,23 @@ def test_report_command_formats_and_errors(tmp_path, samples):
     assert {r["queue"] for r in rows} == {"orders", "returns", "vip", "ALL"}
     assert next(r for r in rows if r["queue"] == "ALL")["offered"] == 199
     csv = run("report", *base, "--by", "agent", "--format", "csv").stdout.splitlines()
-    assert csv[0].startswith("agent,interval,login_s,talk_s,wrapup_s,idle_s,pause_s,occupancy")
+    assert csv[0].startswith(
+        "Agent,Interval,Login (s),Talk (s),Wrap-up (s),Idle (s),Paused (s),Occupancy (%)"
+    )
     out = tmp_path / "r.csv"
     assert run("report", *base, "--out", str(out)).returncode == 0
-    assert pd.read_csv(out)["offered"].iloc[-1] == 199
+    assert pd.read_csv(out)["Offered"].iloc[-1] == 199
     out_json = tmp_path / "r.json"
     assert run("report", *base, "--by", "agent", "--out", str(out_json)).returncode == 0
     assert json.loads(out_json.read_text())[-1]["agent"] == "ALL"
-    try:
-        import openpyxl  # noqa: F401
-
-        assert run("report", *base, "--out", str(tmp_path / "r.xlsx")).returncode == 0
-    except ImportError:
-        result = run("report", *base, "--out", str(tmp_path / "r.xlsx"))
-        assert result.returncode == 2 and "openpyxl" in result.stderr
+    # A spreadsheet out of the box (openpyxl is a dependency), rounded, under readable headers.
+    assert run("report", *base, "--out", str(tmp_path / "r.xlsx")).returncode == 0
+    sheet = pd.read_excel(tmp_path / "r.xlsx")
+    assert sheet["Offered"].iloc[-1] == 199 and "Service level (%)" in sheet.columns
+    assert all(round(v, 1) == v for v in sheet["ASA (s)"].dropna())
     for args, message in (
         (["--date", "24/11/2026"], "not a date"),
+        (["--date", "2026-11-24", "--interval", "20m"], "use 15m, 30m or 1h"),
         (["--date", "2026-11-24", "--out", str(tmp_path / "r.pdf")], ".csv, .json or .xlsx"),
     ):
         result = run("report", "--db", str(db), *args)

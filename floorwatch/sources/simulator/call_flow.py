@@ -41,6 +41,8 @@ class CallFlow:
     _pause: Callable[[Agent, str], None]
     _unpause: Callable[[Agent, str], None]
     _after_work: Callable[[Agent], None]
+    _caller_for: Callable[[str, str], str]
+    _after_call: Callable[[Call, Agent, float], None]
 
     def _on_arrival(self, _) -> None:
         rng = self._rng
@@ -58,8 +60,9 @@ class CallFlow:
         rng = self._rng
         profile = self.by_name[queue]
         self._calls += 1
+        fresh = f"555{rng.randint(0, 9999999):07d}" if caller is None else caller
+        caller = caller or self._caller_for(queue, fresh)
         call_id = call_id or f"{int(self.now)}.{self._calls}"
-        caller = caller or f"555{rng.randint(0, 9999999):07d}"
         waiting = self._waiting[queue]
         key = self.now + rng.uniform(20, 90) if rng.random() < 0.03 else None
         call = Call(
@@ -237,6 +240,7 @@ class CallFlow:
             f"{call.call_id}|{call.queue}|{agent.name}|{who}|{wait}|{talk_s}|{call.position}",
         )
         agent.last_end = self.now
+        self._after_call(call, agent, wait)
         self._wrapup(agent)
 
     def _wrapup(self, agent: Agent) -> None:

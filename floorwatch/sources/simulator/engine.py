@@ -12,8 +12,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from floorwatch.sources.simulator.aftercare import Aftercare
 from floorwatch.sources.simulator.agent_day import AgentDay
 from floorwatch.sources.simulator.call_flow import CallFlow
+from floorwatch.sources.simulator.plan import absence_on, planned_activities, write_schedule
 from floorwatch.sources.simulator.profiles import (
     FIRST_NAMES,
     GRINDER,
@@ -36,7 +38,7 @@ class _Event:
     payload: object = field(compare=False, default=None)
 
 
-class Simulator(CallFlow, AgentDay):
+class Simulator(CallFlow, AgentDay, Aftercare):
     """One or more simulated days; `run_until(t)` yields the queue_log lines up to t."""
 
     def __init__(self, config: SimConfig):
@@ -72,6 +74,10 @@ class Simulator(CallFlow, AgentDay):
         self._day_index = -1
         self.now = datetime.combine(self.first_day, datetime.min.time(), self.zone).timestamp()
         self._rng = random.Random(config.seed)
+        self._extras = random.Random(config.seed * 104_729 + 7)
+        self._served: deque = deque(maxlen=400)
+        #: Every agent's planned activities so far: (agent, start, end, activity).
+        self.planned: list[tuple[str, float, float, str]] = []
         self._schedule_day(self.first_day)
 
     # ----------------------------------------------------------------- the floor
@@ -112,7 +118,7 @@ class Simulator(CallFlow, AgentDay):
         self._peak = self.peak_rate()
         rng = random.Random(self.config.seed * 1_000_003 + day.toordinal())
         self._rng = rng
-        for name, skills, persona in self.roster:
+        for index, (name, skills, persona) in enumerate(self.roster):
             start_hour = rng.choice([7.5, 7.75, 8.0, 8.0, 8.25, 8.5, 9.0, 9.5])
             length = 8.5
             if persona == NO_BREAKS:
@@ -134,7 +140,17 @@ class Simulator(CallFlow, AgentDay):
                 breaks = [b for b in breaks if not rush[0] <= b[0] <= rush[1]]
             agent = Agent(name, skills, persona, start, end, breaks)
             self._agents[name] = agent
-            self._push(start, "login", agent)
+            # The plan is the shift as rostered: on the quarter hour, breaks at rounded minutes.
+            planned = [(b, round(length / 60) * 60, r) for b, length, r in breaks]
+            planned = [(round(b / 60) * 60, length, r) for b, length, r in planned]
+            self.planned += planned_activities(
+                name, self._at(day, start_hour), self._at(day, start_hour + length), planned
+            )
+            late = absence_on(index, self.config.agents, day, self.today)
+            if late is None:
+                self._push(start, "login", agent)
+            elif late != float("inf"):
+                self._push(self._at(day, start_hour) + late * 60, "login", agent)
             for at, length_s, reason in breaks:
                 self._push(at, "break", (agent, length_s, reason))
             self._push(end, "logout", agent)
@@ -219,9 +235,15 @@ def day_bounds(sim: Simulator) -> tuple[float, float]:
     return start, sim._at(sim.today + timedelta(days=1), 0)
 
 
-def write_floor(path: str | Path, config: SimConfig, until: float | None = None) -> int:
+def write_floor(
+    path: str | Path,
+    config: SimConfig,
+    until: float | None = None,
+    schedule: str | Path | None = None,
+) -> int:
     """Write the simulated floor (history days, then the day) to `path` as fast as possible,
-    up to `until` (default: the end of the day). Returns the number of lines."""
+    up to `until` (default: the end of the day), and its plan to `schedule` as CSV when
+    given (every day's, the whole simulated day included). Returns the number of lines."""
     sim = Simulator(config)
     end = until if until is not None else day_bounds(sim)[1]
     count = 0
@@ -229,4 +251,6 @@ def write_floor(path: str | Path, config: SimConfig, until: float | None = None)
         for _, line in sim.run_until(end):
             out.write(line + "\n")
             count += 1
+    if schedule is not None:
+        write_schedule(schedule, sim.planned, config.timezone)
     return count

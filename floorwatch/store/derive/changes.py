@@ -15,6 +15,8 @@ class Changes:
     pauses: list[tuple] = field(default_factory=list)
     memberships: list[tuple] = field(default_factory=list)
     misses: list[tuple] = field(default_factory=list)
+    #: Survey scores (the ratings table's columns but id and seq).
+    ratings: list[tuple] = field(default_factory=list)
     #: Calls closed so far, and the close number at or before which a call is no longer
     #: recent: the store keeps where each count was reached, to find the recent ones again.
     closes: int = 0

@@ -16,6 +16,7 @@ import operator
 
 from floorwatch.config import DeriveConfig
 from floorwatch.events import Event, Kind
+from floorwatch.sources.survey import rated_from_survey_line
 from floorwatch.store.derive.agents import AgentRules
 from floorwatch.store.derive.calls import CallRules
 from floorwatch.store.derive.changes import Changes, LoadedState
@@ -59,6 +60,7 @@ class Deriver(CallRules, AgentRules):
         self._dirty_pauses: dict[int, Interval] = {}
         self._dirty_memberships: dict[int, Membership] = {}
         self._misses: list[tuple] = []
+        self._ratings: list[tuple] = []
         #: Penalties kept aside (or taken, None) since the last take_changes.
         self._dirty_penalties: dict[tuple[str, str], int | None] = {}
         self._handlers = {
@@ -82,6 +84,7 @@ class Deriver(CallRules, AgentRules):
             Kind.AGENT_LOGOUT: self._agent_logout,
             Kind.AGENT_PENALTY: self._agent_penalty,
             Kind.AGENT_STATUS: self._agent_status,
+            Kind.CALL_RATED: self._call_rated,
         }
 
     # ----------------------------------------------------------------- restart
@@ -157,13 +160,19 @@ class Deriver(CallRules, AgentRules):
         handlers = self._handlers
         aliases = self._aliases
         failed: list[tuple[int, str]] = []
+        survey = self.config.survey_event
         for index, event in enumerate(events):
             handler = handlers.get(event.kind)
-            if handler is None:
+            if handler is None and not (survey and event.kind == Kind.OTHER):
                 continue
             if aliases and event.agent in aliases:
                 event.agent = aliases[event.agent]
             try:
+                if handler is None:
+                    rated = rated_from_survey_line(event, survey)
+                    if rated is None:
+                        continue
+                    event, handler = rated, self._call_rated
                 handler(event)
             except Exception as error:  # costs nothing until it happens
                 failed.append(
@@ -180,6 +189,7 @@ class Deriver(CallRules, AgentRules):
             pauses=list(map(interval_row, self._dirty_pauses.values())),
             memberships=list(map(membership_row, self._dirty_memberships.values())),
             misses=self._misses,
+            ratings=self._ratings,
             closes=self.recent_calls.closes,
             recent_floor=self.recent_calls.floor,
             pending_penalties=[
@@ -193,4 +203,26 @@ class Deriver(CallRules, AgentRules):
         self._dirty_pauses = {}
         self._dirty_memberships = {}
         self._misses = []
+        self._ratings = []
         return changes
+
+    def _call_rated(self, event: Event) -> None:
+        """A survey score: kept with the call it rates (its queue and agent) when the call is
+        still known, else with what the event says."""
+        score = event.data.get("score")
+        if score is None:
+            return
+        entry = self._entry(event)
+        agent = event.agent or (entry.agent if entry is not None else None)
+        self._ratings.append(
+            (
+                entry.id if entry is not None else None,
+                event.call_id,
+                event.queue,
+                agent,
+                event.ts,
+                float(score),
+                event.data.get("scale_max"),
+                event.data.get("comment"),
+            )
+        )

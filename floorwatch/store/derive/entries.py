@@ -11,7 +11,15 @@ import json
 import operator
 
 from floorwatch.events import AgentState, CallStatus, Outcome
-from floorwatch.store.schema import AGENT_STATES, AGENTS, CALLS, MEMBERSHIPS, MISSES, PAUSES
+from floorwatch.store.schema import (
+    AGENT_STATES,
+    AGENTS,
+    CALLS,
+    MEMBERSHIPS,
+    MISSES,
+    PAUSES,
+    RATINGS,
+)
 
 # The vocabulary of events.py as plain strings: they are written into every derived row and
 # cross to the writer process, where a str costs less than an enum member.
@@ -25,6 +33,7 @@ AGENT_COLUMNS = AGENTS.without("seq")
 INTERVAL_COLUMNS = AGENT_STATES.without("seq")
 assert PAUSES.without("seq") == INTERVAL_COLUMNS, "pauses and agent_states share one shape"
 MISS_COLUMNS = MISSES.without("id", "seq")
+RATING_COLUMNS = RATINGS.without("id", "seq")
 
 
 class CallEntry:

@@ -1,0 +1,51 @@
+"""The interval reports' FCR and CSAT columns: the same counting as the snapshot's
+(snapshot/quality.py), per queue or per agent, per interval and for the day."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from floorwatch.config import Config
+from floorwatch.snapshot.fcr import resolutions
+from floorwatch.snapshot.quality import QualityFigures, day_quality, interval_quality
+from floorwatch.snapshot.quality_reader import load_quality_rows
+from floorwatch.store.reading import ReadOnlyStore
+
+QUALITY_COLUMNS = ("fcr_calls", "fcr", "rated", "csat", "mean_score")
+
+
+def quality_by_interval(
+    store: ReadOnlyStore, config: Config, day, by: str
+) -> dict[tuple[str, str], QualityFigures]:
+    """Figures by (queue or agent, interval label or "total"), and ("ALL", "total")."""
+    rows = load_quality_rows(store, config, day.start, day.end)
+    resolved = resolutions(rows.calls, config.fcr)  # once, for the day and its intervals
+    whole = day_quality(rows.calls, rows.ratings, config, day.start, day.end, resolved)
+    parts = interval_quality(
+        rows.calls, rows.ratings, config, day.start, day.end, day.interval_s, resolved
+    )
+    labels = day.labels(config.tzinfo())
+    out: dict[tuple[str, str], QualityFigures] = {}
+    for (kind, name, bucket), figures in parts.items():
+        if kind == by:
+            out[(name, labels[min(bucket, len(labels) - 1)])] = figures
+    for name, figures in (whole.queues if by == "queue" else whole.agents).items():
+        out[(name, "total")] = figures
+    out[("ALL", "total")] = whole.floor
+    return out
+
+
+def add_quality(frame: pd.DataFrame, figures: dict, key: str) -> pd.DataFrame:
+    """The report with FCR and CSAT columns for each of its rows (None where nothing counts)."""
+    empty = QualityFigures()
+    values = {column: [] for column in QUALITY_COLUMNS}
+    for name, interval in zip(frame[key], frame["interval"], strict=True):
+        row = figures.get((name, interval), empty).to_dict()
+        for column in QUALITY_COLUMNS:
+            values[column].append(row[column])
+    out = frame.copy()
+    for column in QUALITY_COLUMNS:
+        out[column] = values[column]
+    out["fcr_calls"] = out["fcr_calls"].astype("int64")
+    out["rated"] = out["rated"].astype("int64")
+    return out

@@ -1,0 +1,128 @@
+"""First-call resolution: a proxy read from the feed (docs/metrics.md says what it is not).
+
+An answered call is resolved first time unless the same caller calls the same queue group
+again within the window after it ended. What is not a repeat: the call's own other legs (the
+same call id in another queue, or a call entering within TRANSFER_GRACE_S of the end of a call
+that was transferred: the transfer's new leg), and a call that entered before this one ended (a
+second line, not a call back). Withheld numbers are left out: their callers cannot be told
+apart. Each answered call counts for its queue and for the agent who answered it, in the
+interval its wait ended (as every other call metric), resolved or not as far as the calls
+known at the time tell (today's calls can still be repeated until the window has passed).
+
+Pure: rows in, tallies out; the reports, `snapshot` and the dashboard all count with this.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from floorwatch.manager_config import FcrConfig
+
+#: A call entering this soon after a transferred call ended is that transfer's new leg.
+TRANSFER_GRACE_S = 60.0
+
+
+class CallLike(Protocol):
+    id: int
+    call_id: str
+    queue: str
+    caller: str | None
+    enqueued_at: float
+    outcome: str | None
+    wait_end_at: float | None
+    answered_at: float | None
+    agent: str | None
+    ended_at: float | None
+    ended_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """One answered call of a known caller: resolved first time, or repeated by `repeat_id`."""
+
+    call_id: int
+    queue: str
+    agent: str | None
+    at: float  # when its wait ended (the interval it counts in)
+    repeat_id: int | None
+
+    @property
+    def resolved(self) -> bool:
+        return self.repeat_id is None
+
+
+@dataclass(slots=True)
+class FcrTally:
+    """Answered calls of known callers, and how many of them were resolved first time."""
+
+    calls: int = 0
+    resolved: int = 0
+
+    def add(self, resolution: Resolution) -> None:
+        self.calls += 1
+        self.resolved += resolution.resolved
+
+    @property
+    def rate(self) -> float | None:
+        """The share resolved first time; None with no call."""
+        return self.resolved / self.calls if self.calls else None
+
+    def to_dict(self) -> dict:
+        return {"fcr_calls": self.calls, "fcr_resolved": self.resolved, "fcr": self.rate}
+
+
+def _same_contact(first: CallLike, later: CallLike) -> bool:
+    if later.call_id == first.call_id:
+        return True
+    end = first.ended_at
+    return (
+        first.ended_by == "transfer"
+        and end is not None
+        and end <= later.enqueued_at <= end + TRANSFER_GRACE_S
+    )
+
+
+def resolutions(calls: Iterable[CallLike], config: FcrConfig) -> list[Resolution]:
+    """Every answered call of a known caller with its resolution, given every call (of any
+    outcome) that could repeat it: those up to the window after the last one's end."""
+    window = config.window_h * 3600
+    threads: dict[tuple[str, str], list[CallLike]] = defaultdict(list)
+    for call in calls:
+        key = config.caller_key(call.caller)
+        if key is not None and call.outcome is not None:
+            threads[(config.group_of(call.queue), key)].append(call)
+    out: list[Resolution] = []
+    for thread in threads.values():
+        thread.sort(key=lambda c: (c.enqueued_at, c.id))
+        for index, call in enumerate(thread):
+            if call.outcome != "answered" or call.wait_end_at is None:
+                continue
+            repeat = None
+            end = call.ended_at
+            if end is not None:
+                for later in thread[index + 1 :]:
+                    if later.enqueued_at > end + window:
+                        break
+                    if later.enqueued_at >= end and not _same_contact(call, later):
+                        repeat = later.id
+                        break
+            out.append(Resolution(call.id, call.queue, call.agent, call.wait_end_at, repeat))
+    return out
+
+
+def tally(
+    found: Iterable[Resolution],
+    key: Callable[[Resolution], object],
+    start: float | None = None,
+    end: float | None = None,
+) -> dict:
+    """Tallies by `key` (a queue, an agent, (queue, interval)...) of the calls whose wait ended
+    in [start, end)."""
+    tallies: dict = defaultdict(FcrTally)
+    for resolution in found:
+        if (start is None or resolution.at >= start) and (end is None or resolution.at < end):
+            tallies[key(resolution)].add(resolution)
+    return dict(tallies)

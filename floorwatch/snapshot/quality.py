@@ -1,0 +1,119 @@
+"""The day's quality figures: first-call resolution and satisfaction per queue, per agent and
+for the floor, the numbers a manager sets targets for beside speed and efficiency.
+
+Pure: `day_quality` takes the calls and ratings rows and the period; `snapshot/quality_reader.py`
+reads them for a viewer, `reports/` for a report, so every view counts the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from floorwatch.config import Config
+from floorwatch.snapshot import csat, fcr
+
+
+@dataclass
+class QualityFigures:
+    """FCR and CSAT of one queue, one agent or the floor."""
+
+    fcr: fcr.FcrTally = field(default_factory=fcr.FcrTally)
+    csat: csat.CsatTally = field(default_factory=csat.CsatTally)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.fcr.to_dict() | self.csat.to_dict()
+
+
+EMPTY = QualityFigures()
+
+
+@dataclass
+class DayQuality:
+    """FCR and CSAT of the calls whose wait ended (and the ratings given) in [start, end)."""
+
+    start: float
+    end: float
+    floor: QualityFigures = field(default_factory=QualityFigures)
+    queues: dict[str, QualityFigures] = field(default_factory=dict)
+    agents: dict[str, QualityFigures] = field(default_factory=dict)
+
+    def queue(self, name: str) -> QualityFigures:
+        return self.queues.get(name, EMPTY)
+
+    def agent(self, name: str) -> QualityFigures:
+        return self.agents.get(name, EMPTY)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "floor": self.floor.to_dict(),
+            "queues": {name: figures.to_dict() for name, figures in self.queues.items()},
+            "agents": {name: figures.to_dict() for name, figures in self.agents.items()},
+        }
+
+
+def day_quality(
+    calls: Iterable[fcr.CallLike],
+    ratings: Iterable[csat.RatingLike],
+    config: Config,
+    start: float,
+    end: float,
+    resolved: list[fcr.Resolution] | None = None,
+) -> DayQuality:
+    """The figures of [start, end): `calls` must include those that could repeat them (up to
+    the FCR window after `end`), `ratings` those given in the period (`resolved`: the calls'
+    resolutions, if already worked out)."""
+    quality = DayQuality(start, end)
+    for resolution in fcr.resolutions(calls, config.fcr) if resolved is None else resolved:
+        if not start <= resolution.at < end:
+            continue
+        quality.floor.fcr.add(resolution)
+        quality.queues.setdefault(resolution.queue, QualityFigures()).fcr.add(resolution)
+        if resolution.agent:
+            quality.agents.setdefault(resolution.agent, QualityFigures()).fcr.add(resolution)
+    scale = config.satisfaction
+    for rating in ratings:
+        if not start <= rating.ts < end:
+            continue
+        quality.floor.csat.add(rating, scale)
+        if rating.queue:
+            quality.queues.setdefault(rating.queue, QualityFigures()).csat.add(rating, scale)
+        if rating.agent:
+            quality.agents.setdefault(rating.agent, QualityFigures()).csat.add(rating, scale)
+    return quality
+
+
+def interval_quality(
+    calls: Iterable[fcr.CallLike],
+    ratings: Iterable[csat.RatingLike],
+    config: Config,
+    start: float,
+    end: float,
+    interval_s: float,
+    resolved: list[fcr.Resolution] | None = None,
+) -> dict[tuple[str, str, int], QualityFigures]:
+    """The figures by ("queue" or "agent", name, interval number from `start`), counted as
+    `day_quality` counts them."""
+    out: dict[tuple[str, str, int], QualityFigures] = {}
+
+    def figures(kind: str, name: str, at: float) -> QualityFigures:
+        key = (kind, name, int((at - start) // interval_s))
+        found = out.get(key)
+        if found is None:
+            found = out[key] = QualityFigures()
+        return found
+
+    for resolution in fcr.resolutions(calls, config.fcr) if resolved is None else resolved:
+        if start <= resolution.at < end:
+            figures("queue", resolution.queue, resolution.at).fcr.add(resolution)
+            if resolution.agent:
+                figures("agent", resolution.agent, resolution.at).fcr.add(resolution)
+    scale = config.satisfaction
+    for rating in ratings:
+        if start <= rating.ts < end:
+            if rating.queue:
+                figures("queue", rating.queue, rating.ts).csat.add(rating, scale)
+            if rating.agent:
+                figures("agent", rating.agent, rating.ts).csat.add(rating, scale)
+    return out
