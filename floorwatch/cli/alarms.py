@@ -5,24 +5,19 @@ from __future__ import annotations
 import click
 
 from floorwatch.cli.errors import errors
-from floorwatch.cli.options import database_path, load_config, parse_duration, parse_instant
+from floorwatch.cli.options import (
+    config_option,
+    database_path,
+    db_option,
+    load_config,
+    parse_duration,
+    parse_instant,
+)
 
 
 @click.command("alarms")
-@click.option(
-    "--db",
-    "db_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="The floorwatch database (opened read-only); default: the config's.",
-)
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).",
-)
+@db_option()
+@config_option()
 @click.option(
     "--since",
     "since",

@@ -50,20 +50,8 @@ def snapshot(db_path: str | None, as_json: bool, at: str | None, config_path: st
 
 
 @click.command("handover")
-@click.option(
-    "--db",
-    "db_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="The floorwatch database (opened read-only); default: the config's.",
-)
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="floorwatch.toml (default: $FLOORWATCH_CONFIG or ./floorwatch.toml).",
-)
+@db_option()
+@config_option()
 @click.option(
     "--since",
     "since",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from floorwatch.cli.errors import FloorwatchError, errors
-from floorwatch.cli.options import database_path, load_config
+from floorwatch.cli.options import config_option, database_path, db_option, load_config
 
 
 @click.group("schedule")
@@ -15,20 +15,8 @@ def schedule() -> None:
 
 @schedule.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--db",
-    "db_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="The floorwatch database; default: the config's.",
-)
-@click.option(
-    "--config",
-    "config_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="floorwatch.toml (its time zone; [agents] display_names count as known agents).",
-)
+@db_option("The floorwatch database; default: the config's.")
+@config_option("floorwatch.toml (its time zone; [agents] display_names count as known agents).")
 @click.option(
     "--any-agent",
     is_flag=True,
