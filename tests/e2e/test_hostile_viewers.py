@@ -112,10 +112,10 @@ def test_report_csv_is_text_and_no_formula(hostile):
     ).stdout.decode()
     assert not CONTROL.findall(output.replace("\n", "").replace("\r", "")), repr(output)
     rows = list(csv.DictReader(io.StringIO(output)))
-    agents = {row["agent"] for row in rows}
+    agents = {row["Agent"] for row in rows}  # CSV headers are for people (reports/output.py)
     assert OSC52_SHOWN in agents and LINK in agents and EMOJI in agents
     assert "'" + FORMULA in agents and FORMULA not in agents  # not a formula in a spreadsheet
-    numbers = [row["calls"] for row in rows if row["agent"] == OSC52_SHOWN]
+    numbers = [row["Calls"] for row in rows if row["Agent"] == OSC52_SHOWN]
     assert numbers and all(value.lstrip("-").replace(".", "").isdigit() for value in numbers)
     raw = json.loads(
         run_cli(

@@ -73,7 +73,7 @@ def test_snapshot_at_takes_iso_local_time_and_epoch(tmp_path, samples):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--at", "teatime"], "not epoch seconds or an ISO 8601 time"),
+        (["--at", "teatime"], "not epoch seconds, an ISO 8601 time"),
         (["--config", "/nonexistent.toml"], "no such config file"),
     ],
 )

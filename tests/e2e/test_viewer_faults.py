@@ -311,7 +311,8 @@ async def test_a_failing_widget_says_so_in_its_place_and_the_app_goes_on(tmp_pat
         monkeypatch.setattr(wall_figures, "level", level_failing_at_three)
         config = Config(timezone="UTC")
         app = FloorwatchApp(LiveFloor(feed.db, config, poll_s=0.02, tick_s=0.2), config)
-        async with app.run_test(size=(200, 50)) as pilot:
+        # 140 columns: the boards stacked, the queue board wide enough for its trend cells.
+        async with app.run_test(size=(140, 50)) as pilot:
             await until(pilot, lambda: app.update is not None, what="the floor")
             await pilot.pause(0.3)
             board = app.screen.query_one(AgentBoard)
