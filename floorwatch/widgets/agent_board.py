@@ -14,7 +14,7 @@ from floorwatch.format import ON_CALL, PAUSED, STATE_ORDER, WRAPUP, level, secon
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.widgets.action_keys import ACTION_BINDINGS, action_key_shown
 from floorwatch.widgets.alarm_marks import AlarmMarks
-from floorwatch.widgets.day_figures import DayFigures
+from floorwatch.widgets.day_figures import DayFigures, quality_columns
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column
 from floorwatch.widgets.sortable_board import SortableBoard
@@ -118,24 +118,7 @@ def agent_columns(
             sort=lambda a: -(a.aht_today_s or 0),
             drop=3,
         ),
-        Column(
-            "fcr",
-            "FCR",
-            5,
-            lambda a, now: day.fcr_cell("agent", a.name),
-            "right",
-            sort=lambda a: -(day.fcr("agent", a.name) or 0),
-            drop=4,
-        ),
-        Column(
-            "csat",
-            "CSAT",
-            8,
-            lambda a, now: day.csat_cell("agent", a.name),
-            "right",
-            sort=lambda a: -(day.csat("agent", a.name) or 0),
-            drop=4,
-        ),
+        *quality_columns(day, "agent", lambda row: row.name),
         Column(
             "adherence",
             "sched",

@@ -7,12 +7,13 @@ the rows stay the snapshot's own queues and agents.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from floorwatch.format import percent
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
-from floorwatch.widgets.live_table import Cell
+from floorwatch.widgets.live_table import Cell, Column
 
 #: How each adherence state reads in the agent board's column, and its style.
 ADHERENCE_CELLS = {
@@ -69,3 +70,28 @@ class DayFigures:
         if state is None:
             return "", None
         return ADHERENCE_CELLS.get(state, (state, None))
+
+
+def quality_columns(day: DayFigures, kind: str, name: Callable[[Any], str]) -> list[Column]:
+    """The FCR and CSAT columns of a board of `kind` ("queue" or "agent"), whose rows are
+    named by `name`: the same two columns on both boards."""
+    return [
+        Column(
+            "fcr",
+            "FCR",
+            5,
+            lambda row, now: day.fcr_cell(kind, name(row)),
+            "right",
+            sort=lambda row: -(day.fcr(kind, name(row)) or 0),
+            drop=4,
+        ),
+        Column(
+            "csat",
+            "CSAT",
+            8,
+            lambda row, now: day.csat_cell(kind, name(row)),
+            "right",
+            sort=lambda row: -(day.csat(kind, name(row)) or 0),
+            drop=4,
+        ),
+    ]

@@ -15,7 +15,7 @@ from floorwatch.format import clock, level, percent, seconds, service_level_stat
 from floorwatch.snapshot.alarms.forecast import next_over, sl_below
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot, QueueSnapshot
 from floorwatch.widgets.alarm_marks import AlarmMarks
-from floorwatch.widgets.day_figures import DayFigures
+from floorwatch.widgets.day_figures import DayFigures, quality_columns
 from floorwatch.widgets.guard import shielded
 from floorwatch.widgets.live_table import Cell, Column
 from floorwatch.widgets.sortable_board import SortableBoard
@@ -203,24 +203,7 @@ def queue_columns(
             drop=2,
         ),
         Column("forecast", "ahead", 5, ahead, drop=6, content=True, max_width=14),
-        Column(
-            "fcr",
-            "FCR",
-            5,
-            lambda q, now: day.fcr_cell("queue", q.name),
-            "right",
-            sort=lambda q: -(day.fcr("queue", q.name) or 0),
-            drop=4,
-        ),
-        Column(
-            "csat",
-            "CSAT",
-            8,
-            lambda q, now: day.csat_cell("queue", q.name),
-            "right",
-            sort=lambda q: -(day.csat("queue", q.name) or 0),
-            drop=4,
-        ),
+        *quality_columns(day, "queue", lambda row: row.name),
         Column("trend_waiting", "waiting 1h", 12, trend_waiting, drop=5),
         Column("trend_level", "SL 1h", 12, trend_level, drop=5),
     ]
