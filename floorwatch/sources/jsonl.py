@@ -3,7 +3,7 @@
 The object is the one `Event.to_json` writes and the README documents:
 `{"ts": 1795530192, "kind": "call_queued", "call_id": "1795530192.1", "queue": "orders",
 "data": {"caller": "5550151", "position": 1}}`. Any system can feed floorwatch this way, so
-every field is checked here against the event schema (`events.SCHEMA`): a line of the wrong
+every field is checked here against the event schema (`event_schema.SCHEMA`): a line of the wrong
 shape is a reject, never an event the deriver or the store would choke on.
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 
-from floorwatch.events import Event, EventError, event_from_dict
+from floorwatch.event_schema import event_from_dict
+from floorwatch.events import Event, EventError
 
 FORMAT = "jsonl"
 

@@ -9,7 +9,7 @@ RINGCANCELED, which Asterisk writes in milliseconds.
 This is the ingest's hot path: each builder reads its fields straight from the split line and
 lets a bad number raise; only then does `_explain` work out which field was wrong. A number is
 ASCII digits and nothing else (`int()` would also take `1_000`, ` 7`, `+7` and the digits of
-other scripts) within the range the event schema gives its field (`events.SCHEMA`): a negative
+other scripts) within the range the event schema gives its field (`event_schema.SCHEMA`): a negative
 or absurd duration is a reject here, not a stored row that breaks the floor maths later.
 """
 
@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from floorwatch.events import (
+from floorwatch.event_schema import (
     MAX_CALL_S,
     MAX_LOGIN_S,
     MAX_POSITION,
@@ -28,10 +28,9 @@ from floorwatch.events import (
     PENALTY_MIN,
     TS_MAX,
     TS_MIN,
-    Event,
-    EventError,
-    Kind,
 )
+from floorwatch.events import Event, EventError, Kind
+from floorwatch.sources.queue_log_layouts import explain_misfit
 
 FORMAT = "queue_log"
 
@@ -48,50 +47,6 @@ _SECONDS, _POSITION, _RING_MS = MAX_CALL_S, MAX_POSITION, MAX_CALL_S * 1000
 
 Parts = list[str]  # the whole split line: data fields start at index 5
 Builder = Callable[[Parts], dict[str, Any]]
-
-#: Each event's data fields as app_queue writes them; `#` marks a number that must parse.
-#: Used to explain a rejected line, and as the reference in docs/sources.md.
-LAYOUTS: dict[str, tuple[str, ...]] = {
-    "ENTERQUEUE": ("url", "callerid", "#position", "callername?"),
-    "CONNECT": ("#holdtime", "bridgedchanneluniqueid", "#ringtime?"),
-    "COMPLETEAGENT": ("#holdtime", "#calltime", "#origposition?"),
-    "COMPLETECALLER": ("#holdtime", "#calltime", "#origposition?"),
-    "ABANDON": ("#position", "#origposition", "#waittime"),
-    "EXITWITHTIMEOUT": ("#position", "#origposition", "#waittime"),
-    "EXITEMPTY": ("#position", "#origposition", "#waittime"),
-    "WITHDRAW": ("#position", "#origposition", "#waittime", "info?"),
-    "EXITWITHKEY": ("key", "#position", "#origposition", "#waittime"),
-    "RINGNOANSWER": ("#ringtime_ms",),
-    "RINGCANCELED": ("#ringtime_ms",),
-    "TRANSFER": ("extension", "context", "#holdtime", "#calltime", "#origposition?"),
-    "BLINDTRANSFER": ("extension", "context", "#holdtime", "#calltime", "#origposition?"),
-    "ATTENDEDTRANSFER": (
-        "BRIDGE|APP|LINK",
-        "target",
-        "...",
-        "#holdtime",
-        "#calltime",
-        "#origposition?",
-    ),
-    "AGENTDUMP": (),
-    "ADDMEMBER": ("PAUSED?",),
-    "REMOVEMEMBER": (),
-    "PAUSE": ("reason?",),
-    "UNPAUSE": ("reason?",),
-    "PAUSEALL": ("reason?",),
-    "UNPAUSEALL": ("reason?",),
-    "AGENTLOGIN": ("channel",),
-    "AGENTCALLBACKLOGIN": ("exten@context",),
-    "AGENTLOGOFF": ("channel", "#logintime?"),
-    "AGENTCALLBACKLOGOFF": ("exten@context", "#logintime?", "reason?"),
-    "PENALTY": ("#penalty",),
-    "RINGINUSE": ("#ringinuse",),
-    "QUEUESTART": (),
-    "CONFIGRELOAD": (),
-    "SYSCOMPAT": (),
-    "INFO": ("values...",),
-    "DID": ("did",),
-}
 
 
 def _uint(text: str, high: int) -> int:
@@ -330,44 +285,6 @@ _STORED_KIND = {name: spec[0].value for name, spec in SPECS.items()}
 _OTHER = Kind.OTHER.value
 
 
-#: The range of each number field of LAYOUTS (the event schema's, for the field it fills).
-RANGES: dict[str, tuple[int, int]] = {
-    "holdtime": (0, MAX_CALL_S),
-    "calltime": (0, MAX_CALL_S),
-    "waittime": (0, MAX_CALL_S),
-    "ringtime": (0, MAX_CALL_S),
-    "ringtime_ms": (0, _RING_MS),
-    "position": (0, MAX_POSITION),
-    "origposition": (0, MAX_POSITION),
-    "logintime": (0, MAX_LOGIN_S),
-    "penalty": (PENALTY_MIN, PENALTY_MAX),
-    "ringinuse": (0, 1),
-}
-
-
-def _explain(name: str, parts: Parts) -> str:
-    """Why the data fields of a line did not fit its event's layout."""
-    fields = parts[5:]
-    layout = LAYOUTS.get(name, ())
-    if name == "ATTENDEDTRANSFER" and fields[:1] in (["BRIDGE"], ["APP"]):
-        layout = tuple(spec for spec in layout if spec != "...")  # only LINK names two channels
-    for index, spec in enumerate(layout):
-        optional = spec.endswith("?")
-        label = spec.strip("#?")
-        if index >= len(fields) or (not fields[index] and spec.startswith("#")):
-            if optional:
-                break
-            return f"{name}: missing {label}"
-        if spec.startswith("#"):
-            text = fields[index]
-            if not _SIGNED(text):
-                return f"{name}: {label} is not a number: {text[:40]!r}"
-            low, high = RANGES[label]
-            if len(text) > 20 or not low <= int(text) <= high:  # (int() stops at 4,300 digits)
-                return f"{name}: {label} {text[:40]} is out of range ({low}..{high})"
-    return f"{name}: data fields do not match its layout"
-
-
 def from_stored(
     ts: float, call_id: str | None, queue: str | None, agent: str | None, stored: str, source: str
 ) -> Event:
@@ -441,7 +358,7 @@ def parse_line(line: str, source: str = FORMAT) -> Event:
         except EventError:
             raise
         except (IndexError, ValueError):
-            raise EventError(_explain(name, parts)) from None
+            raise EventError(explain_misfit(name, parts)) from None
     return Event(ts, source, kind, call_id, queue, agent, data, raw)
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from floorwatch.events import MAX_SCORE, Event, EventError, Kind
+from floorwatch.event_schema import MAX_SCORE
+from floorwatch.events import Event, EventError, Kind
 
 
 def rated_from_survey_line(event: Event, name: str) -> Event | None:

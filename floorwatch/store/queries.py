@@ -28,7 +28,7 @@ from floorwatch.store.rows import (
     ScheduleRow,
     SourceStatus,
 )
-from floorwatch.store.schema import Table
+from floorwatch.store.table_spec import Table, quoted, row_columns
 
 Row = TypeVar("Row")
 
@@ -53,10 +53,10 @@ def select(row_type: type, table: Table | None = None) -> str:
     """`SELECT <the row's columns> FROM <its table>`: the columns named by the dataclass's
     fields, each checked to be a column of the table (a KeyError on import otherwise)."""
     table = table or _TABLE_OF[row_type]
-    names = schema.row_columns(row_type)
+    names = row_columns(row_type)
     for name in names:
         table.column(name)
-    return f"SELECT {schema.quoted(names)} FROM {table.name}"
+    return f"SELECT {quoted(names)} FROM {table.name}"
 
 
 class StoreQueries:

@@ -1,7 +1,7 @@
 """Rows of the derived tables as the readers use them: plain dataclasses, no SQLite.
 
 The floor model, the reports and the drill-down take these; the store's queries make them
-(store/queries.py), selecting each row's columns by its fields' names (`schema.row_columns`):
+(store/queries.py), selecting each row's columns by its fields' names (`table_spec.row_columns`):
 a field is the column of its own name unless its metadata names another.
 """
 

@@ -23,7 +23,8 @@ from types import ModuleType
 from typing import Any
 
 from floorwatch.store.opening import APPLICATION_ID
-from floorwatch.store.schema import SCHEMA_VERSION, TABLES, Column, Index, Table
+from floorwatch.store.schema import SCHEMA_VERSION, TABLES
+from floorwatch.store.table_spec import Column, Index, Table
 
 _INDEX_ON = re.compile(r"^\s*\((?P<columns>[^)]*)\)\s*(?:WHERE\s+(?P<where>.+))?$", re.S | re.I)
 
@@ -190,7 +191,7 @@ def prepare_new(conn: sqlite3.Connection) -> None:
 def create_or_upgrade(conn: sqlite3.Connection, version: int) -> None:
     """Create the tables of a new store (`version` 0), or upgrade an older one in place (a
     store upgraded has the columns added since at the end of their tables:
-    `schema.Table.physical`)."""
+    `table_spec.Table.physical`)."""
     if version == 0:
         create_store(conn)
     elif version < SCHEMA_VERSION:

@@ -13,24 +13,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import ClassVar, Generic
 
-from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
-from floorwatch.safe_text import printable
 from floorwatch.widgets.columns import Cell, Column, ColumnLayout, Key, Row, fit
 from floorwatch.widgets.row_order import RowOrder
 from floorwatch.widgets.table_cursor import TableCursor
+from floorwatch.widgets.table_painting import TablePainting
 
 __all__ = ["Cell", "Column", "LiveTable", "fit"]
 
 
-class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
+class LiveTable(TableCursor, TablePainting[Row], ScrollView, Generic[Row], can_focus=True):
     """Rows of live objects with a sticky header, a row cursor, sorting and filtering."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -259,98 +257,3 @@ class LiveTable(TableCursor, ScrollView, Generic[Row], can_focus=True):
             self.cursor = min(self.cursor, max(0, len(keys) - 1))
         self._scroll_to_cursor()
         self._repaint()
-
-    # ----------------------------------------------------------------- painting
-    def _width(self) -> int:
-        """The width the columns have: the widget's, less its vertical scrollbar (which
-        would otherwise cover the last column)."""
-        return max(1, self.size.width - self.scrollbar_size_vertical)
-
-    def get_content_width(self, container: Size, viewport: Size) -> int:
-        """As wide as the columns want (at their content's widths) and the scrollbar: an
-        `auto` width or grid column fits the board instead of stretching it."""
-        return self.column_layout.natural_width() + self.styles.scrollbar_size_vertical
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.order) + 1
-
-    def shown(self, width: int) -> list[Column[Row]]:
-        """The columns that fit `width`: those that give way first are left out first."""
-        return self.column_layout.shown(width)
-
-    def _widths(self, width: int) -> list[int]:
-        return self.column_layout.widths(width)
-
-    def _total_width(self, width: int) -> int:
-        return self.column_layout.total_width(width)
-
-    def _cells(self, columns: list[Column[Row]], row: Row) -> list[Cell]:
-        """The row's cells; a cell that cannot be computed (an odd value in one row) shows
-        `?` in its column instead of ending the dashboard."""
-        now = self.now
-        cells = []
-        for column in columns:
-            try:
-                cells.append(column.cell(row, now))
-            except Exception as error:
-                self.log.error(f"cell {column.key} failed", error)
-                cells.append(("?", "critical"))
-        return cells
-
-    def _style(self, name: str | None) -> Style:
-        if name is None:
-            return Style()
-        return self.get_component_rich_style(f"live-table--{name}", default=Style())
-
-    def _strip(
-        self,
-        columns: list[Column[Row]],
-        cells: list[Cell],
-        base: Style,
-        width: int,
-        content_width: int,
-    ) -> Strip:
-        segments = []
-        for index, (column, (text, style_name), cell_width) in enumerate(
-            zip(columns, cells, self._widths(content_width), strict=False)
-        ):
-            if index:
-                segments.append(Segment(" ", base))
-            text = fit(printable(text), cell_width, column.align)
-            style = base + self._style(style_name) if style_name else base
-            segments.append(Segment(text, style))
-        scroll_x = int(self.scroll_x)
-        return Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
-
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width  # the line, under the scrollbar too; the columns fit _width()
-        base = self._base_style
-        if base is None:
-            base = self._base_style = self.rich_style
-        content_width = self._width()
-        columns = self.shown(content_width)
-        if y == 0:
-            header = self._style("header")
-            if self.failure:
-                text = fit(printable(f"⚠ not current: {self.failure}"), content_width)
-                return Strip([Segment(text, base + header + self._style("critical"))])
-            labels = []
-            for column in columns:
-                mark = ""
-                if column.key == self.sort_column:
-                    mark = " ▼" if self.sort_reverse else " ▲"
-                labels.append((column.label + mark, None))
-            return self._strip(columns, labels, base + header, width, content_width)
-        index = int(self.scroll_y) + y - 1
-        if index >= len(self.order):
-            if index == 0 and not self.order:
-                return Strip(
-                    [Segment(self.empty_message, base + self._style("muted"))]
-                ).crop_extend(0, width, base)
-            return Strip.blank(width, base)
-        row = self.rows[self.order[index]]
-        cells = self._cells(columns, row)
-        style = base
-        if index == self.cursor:
-            style = base + self._style("cursor")
-        return self._strip(columns, cells, style, width, content_width)

@@ -1,7 +1,7 @@
 """Hostile and impossible input at the parsers: a poison line is a reject with its offset and
 everything else is stored (end to end, through `floorwatch ingest --once`); impossible values
 never become events; a bad row an older floorwatch already stored does not make the floor
-unreadable; and the event schema is declared once (events.SCHEMA) and documented from there.
+unreadable; and the event schema is declared once (event_schema.SCHEMA) and documented from there.
 """
 
 from __future__ import annotations

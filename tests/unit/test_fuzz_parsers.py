@@ -16,16 +16,8 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from floorwatch.events import (
-    SCHEMA,
-    DataField,
-    Event,
-    EventError,
-    Kind,
-    check_data,
-    check_ts,
-    text_problem,
-)
+from floorwatch.event_schema import SCHEMA, DataField, check_data, check_ts, text_problem
+from floorwatch.events import Event, EventError, Kind
 from floorwatch.sources import jsonl, queue_log
 from floorwatch.sources.base import Batch
 from floorwatch.sources.linefeed import parse_lines

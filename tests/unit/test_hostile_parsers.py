@@ -1,7 +1,7 @@
 """Hostile and impossible input at the parsers: a poison line is a reject with its offset and
 everything else is stored (end to end, through `floorwatch ingest --once`); impossible values
 never become events; a bad row an older floorwatch already stored does not make the floor
-unreadable; and the event schema is declared once (events.SCHEMA) and documented from there.
+unreadable; and the event schema is declared once (event_schema.SCHEMA) and documented from there.
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def test_every_event_the_adapters_make_fits_the_schema_and_round_trips_as_json_l
 
 
 def test_the_readme_schema_table_is_the_one_events_py_declares():
-    from floorwatch.events import schema_rows
+    from floorwatch.event_schema import schema_rows
 
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Event schema") : readme.index("## The store")]

@@ -13,7 +13,8 @@ import pytest
 
 from floorwatch.store import schema, schema_build
 from floorwatch.store.database import Store
-from floorwatch.store.schema import SCHEMA_VERSION, TABLES, Column, Index, Table
+from floorwatch.store.schema import SCHEMA_VERSION, TABLES
+from floorwatch.store.table_spec import Column, Index, Table
 
 from ..helpers import ROOT, call_lines
 

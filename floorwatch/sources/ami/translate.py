@@ -26,7 +26,7 @@ The membership events that need no state (added, removed, paused, penalty) are i
 ami/member_events.py; reading a block's fields in ami/fields.py.
 
 Whatever a server sends is checked as a feed line is: a number is plain digits, every event's
-data has the types and ranges of the event schema (`events.SCHEMA`), a `Timestamp` is a time
+data has the types and ranges of the event schema (`event_schema.SCHEMA`), a `Timestamp` is a time
 in its range, no field holds a NUL byte. A block that fails is a reject (`BlockError`).
 """
 
@@ -36,7 +36,8 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from functools import partial
 
-from floorwatch.events import TS_MAX, TS_MIN, Event, EventError, Kind, check_data
+from floorwatch.event_schema import TS_MAX, TS_MIN, check_data
+from floorwatch.events import Event, EventError, Kind
 from floorwatch.sources.ami.fields import (
     TS_PATTERN,
     BlockError,
