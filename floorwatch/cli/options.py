@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import click
 
-from floorwatch.cli import when
+from floorwatch import when
 from floorwatch.cli.errors import FloorwatchError, errors
 from floorwatch.config import Config
 from floorwatch.display_config import START_SCREENS
@@ -54,7 +54,7 @@ def database_path(db_path: str | None, config: Config) -> str:
 
 
 def parse_duration(text: str, *, allow_zero: bool = False) -> float:
-    """Seconds from 90, 90s, 15m, 1h30m, 2h or 7d (`cli/when.py`: one syntax for every option)."""
+    """Seconds from 90, 90s, 15m, 1h30m, 2h or 7d (`when.py`: one syntax for every option)."""
     try:
         return when.parse_duration(text, allow_zero=allow_zero)
     except ValueError as error:

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from floorwatch.cli import main
-from floorwatch.cli.when import parse_day, parse_duration, parse_instant
 from floorwatch.reports.output import label, readable
+from floorwatch.when import parse_day, parse_duration, parse_instant
 
 PARIS = ZoneInfo("Europe/Paris")
 # 2026-11-24 15:30:00 in Paris (UTC+1) = 14:30 UTC.
