@@ -1,12 +1,12 @@
 # Two commands on a fresh machine with python3 and make: `make demo` and `make test`.
 # Both create .venv themselves; `make test` also installs the system packages the end-to-end
-# tests drive (tmux, openssh-server, chromium) when it runs as root on Debian/Ubuntu.
+# tests drive (tmux, openssh-server, chromium, nats-server) when it runs as root on Debian/Ubuntu.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SYSTEM_PACKAGES := tmux openssh-server openssh-client chromium
+SYSTEM_PACKAGES := tmux openssh-server openssh-client chromium nats-server
 
 .PHONY: demo lint test test-fast bench system-deps clean
 
@@ -43,6 +43,7 @@ system-deps:
 	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
 	command -v ssh >/dev/null || missing="$$missing openssh-client"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	[ -x /usr/sbin/nats-server ] || command -v nats-server >/dev/null || missing="$$missing nats-server"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			echo "installing system packages:$$missing"; \

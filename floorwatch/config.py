@@ -21,6 +21,7 @@ from floorwatch.alarm_config import AlarmConfigError, AlarmsConfig, with_rule_de
 from floorwatch.control_config import ControlConfig, ControlConfigError
 from floorwatch.display_config import DisplayConfig, DisplayConfigError, WallboardConfig
 from floorwatch.manager_config import FcrConfig, SatisfactionConfig, ScheduleConfig
+from floorwatch.publish_config import PublishConfig, PublishConfigError
 from floorwatch.retention_config import RetentionConfig, RetentionConfigError
 from floorwatch.toml_tables import ConfigError, build, convert
 
@@ -217,6 +218,8 @@ class Config:
     fcr: FcrConfig = field(default_factory=FcrConfig)
     satisfaction: SatisfactionConfig = field(default_factory=SatisfactionConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    #: `[[publish]]`: JetStream streams this site's ingest publishes to (docs/deploy.md).
+    publish: list[PublishConfig] = field(default_factory=list)
     #: Where the file was read from (None for the defaults).
     path: Path | None = field(default=None, metadata={"internal": True})
 
@@ -312,7 +315,14 @@ def from_table(table: dict[str, Any], origin: str = "config") -> Config:
             config.wallboard.check()
             config.retention.check()
             config.alarms.check()
-        except (DisplayConfigError, RetentionConfigError, AlarmConfigError) as error:
+            for index, target in enumerate(config.publish):
+                target.check(f"publish[{index}]")
+        except (
+            DisplayConfigError,
+            RetentionConfigError,
+            AlarmConfigError,
+            PublishConfigError,
+        ) as error:
             raise ConfigError(str(error)) from None
         try:
             config.control.check()

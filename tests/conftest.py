@@ -12,6 +12,9 @@ from floorwatch.config import Config
 
 from .helpers import SAMPLES, THREE_QUEUES, ingest_file
 
+#: The real nats-server fixture (tests/nats_server.py), for every test that names it.
+pytest_plugins = ["tests.nats_server"]
+
 E2E = Path(__file__).resolve().parent / "e2e"
 
 

@@ -374,3 +374,23 @@ def weeks_of_lines(days: int, now: float, calls: int = 3) -> list[str]:
             f"{base + 3600}|MANAGER|q|{agent}|REMOVEMEMBER|",
         ]
     return sorted(lines, key=lambda line: int(line.split("|", 1)[0]))
+
+
+def tiled_capture(copies: int, source: Path = THREE_QUEUES, start: int | None = None) -> list[str]:
+    """The real capture repeated back to back `copies` times: each copy shifted in time by
+    the capture's span (plus a minute) and its call ids made unique, so it is the shape a real
+    PBX writes, at any length. `start`: the first copy's first second (default as recorded)."""
+    lines = source.read_text().splitlines()
+    first = int(lines[0].split("|", 1)[0])
+    span = int(lines[-1].split("|", 1)[0]) - first + 60
+    shift0 = 0 if start is None else start - first
+    out = []
+    for copy in range(copies):
+        shift = shift0 + copy * span
+        for line in lines:
+            fields = line.split("|")
+            fields[0] = str(int(fields[0]) + shift)
+            if fields[1] not in ("NONE", "MANAGER") and copy:
+                fields[1] = f"{fields[1]}-{copy}"
+            out.append("|".join(fields))
+    return out

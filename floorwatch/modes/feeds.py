@@ -50,11 +50,12 @@ def open_feeds(specs: Sequence[FeedSpec], **options: Any) -> list[Any]:
 
     Raises SourceError for the first feed that cannot be opened or read.
     """
-    from floorwatch.sources import open_source
+    from floorwatch.sources import open_sources
 
     feeds = [
-        open_source(spec.spec, name=spec.name, secret_file=spec.secret_file, **options)
+        feed
         for spec in specs
+        for feed in open_sources(spec.spec, name=spec.name, secret_file=spec.secret_file, **options)
     ]
     for feed in feeds:
         feed.check()

@@ -21,8 +21,10 @@ from floorwatch.ingest.burnout_monitor import BurnoutMonitor
 from floorwatch.ingest.control_server import ControlServer, group_id
 from floorwatch.ingest.pipeline import Ingest, IngestSummary
 from floorwatch.ingest.progress import IngestProgress
+from floorwatch.ingest.publisher import Publisher
 from floorwatch.modes.feeds import FeedSpec, open_feeds
 from floorwatch.sources.base import FeedLoss, scrub_secrets
+from floorwatch.sources.nats_link import NatsAuth
 from floorwatch.store.action_log import ActionLog
 from floorwatch.store.database import Store
 
@@ -75,6 +77,7 @@ def ingest_feeds(
         progress=bar.update if bar.enabled else None,
         rotation_grace=options.rotation_grace,
     )
+    publishers = prepare_publishers(database, config)
     scrub_secrets()  # read by now: nothing started from here on inherits it
     if config.control.enabled and config.control.group:
         group_id(config.control.group)  # a wrong group is said before the store is touched
@@ -101,10 +104,19 @@ def ingest_feeds(
                     every_s=None if follow else math.inf,
                     notifier=Notifier(config.alarms.notify) if follow else None,
                 )
-            run = Ingest(store, feeds, monitor=monitor, on_loss=on_loss, alarms=alarms)
+            run = Ingest(
+                store,
+                feeds,
+                monitor=monitor,
+                on_loss=on_loss,
+                alarms=alarms,
+                on_commit=publishing(publishers),
+            )
             try:
                 summary = run.run(stop)
             finally:
+                for publisher in publishers:
+                    publisher.close()
                 if monitor is not None:
                     monitor.close()
                 if alarms is not None:
@@ -115,6 +127,29 @@ def ingest_feeds(
             control.audit.close()
         store.close()
     return IngestOutcome(summary, run.errors)
+
+
+def prepare_publishers(database: str | Path, config: Config) -> list[Publisher]:
+    """A publisher per `[[publish]]`, its secrets read now (before they are scrubbed from the
+    environment); SourceError in one line for a credentials or TLS file that is not there."""
+    return [
+        Publisher(database, target, NatsAuth.for_publish(target, config.resolve))
+        for target in config.publish
+    ]
+
+
+def publishing(publishers: Sequence[Publisher]) -> Callable[[int], None] | None:
+    """Start the publishers, and what the ingest calls after each commit to wake them."""
+    if not publishers:
+        return None
+    for publisher in publishers:
+        publisher.start()
+
+    def committed(seq: int) -> None:
+        for publisher in publishers:
+            publisher.notify(seq)
+
+    return committed
 
 
 def start_control(database: str | Path, config: Config, feeds: Sequence) -> ControlServer:

@@ -19,7 +19,7 @@ from floorwatch.ingest.control_server import ControlServer
 from floorwatch.ingest.pipeline import Ingest
 from floorwatch.modes.dashboard_run import BackgroundIngest, DashboardOutcome, dashboard_app, ended
 from floorwatch.modes.feeds import configured_feeds, open_feeds
-from floorwatch.modes.ingest_only import start_control
+from floorwatch.modes.ingest_only import prepare_publishers, publishing, start_control
 from floorwatch.modes.view import ViewerOptions
 from floorwatch.store.database import Store
 
@@ -32,6 +32,7 @@ class SingleScreen:
         self.config = config
         self.database = database
         self.feeds: list = []
+        self.publishers: list = []
         self.store: Store | None = None
         #: The control socket, with `[control] enabled` (its own dashboard can act through it).
         self.control: ControlServer | None = None
@@ -39,6 +40,7 @@ class SingleScreen:
     def open(self) -> None:
         # A refused AMI login must not end the dashboard: it is shown and retried.
         self.feeds = open_feeds(configured_feeds(self.config), follow=True, fatal_login=False)
+        self.publishers = prepare_publishers(self.database, self.config)
         self.store = Store.open(self.database, self.config.derive_config())
         if self.config.control.enabled:
             try:
@@ -61,6 +63,8 @@ class SingleScreen:
         )
 
         def closed() -> None:
+            for publisher in self.publishers:
+                publisher.close()
             if self.control is not None:
                 self.control.close()
                 self.control.audit.close()
@@ -74,6 +78,7 @@ class SingleScreen:
                 self.feeds,
                 monitor=monitor,
                 alarms=alarms if self.config.alarms.enabled else None,
+                on_commit=publishing(self.publishers),
             ),
             self.feeds,
             on_error=lambda line: app.tell(line, "ingest stopped"),

@@ -36,6 +36,8 @@ SOURCE_KINDS = {
     "jsonl": "PATH or - (canonical events as JSON Lines; - is standard input)",
     "ami": "USER@HOST[:PORT] (Asterisk Manager Interface; the secret from "
     "$FLOORWATCH_AMI_SECRET or the config's secret_file)",
+    "nats": "nats://HOST:PORT/STREAM?sites=A,B (other sites' events from NATS JetStream; a "
+    "password from $FLOORWATCH_NATS_PASSWORD or the config's secret_file)",
 }
 
 
@@ -69,12 +71,15 @@ def open_source(
     `ami:floorwatch@pbx:5038` (`follow=False`: one connection, until the server closes it;
     `fatal_login` says
     whether a refused login ends the run or is retried like a dropped connection)."""
+    from floorwatch.sources.base import SourceError
     from floorwatch.sources.linefeed import LineFeed
 
     kind, location = parse_spec(spec)
     # A path that is not UTF-8 (argv decodes it with surrogates) still opens; the name it
     # gives the feed in the store must be text SQLite can hold.
     name = (name or spec).encode("utf-8", "backslashreplace").decode("utf-8")
+    if kind == "nats":
+        raise SourceError(f"{spec!r}: a nats: spec opens a source per site (open_sources)")
     if kind == "ami":
         from floorwatch.sources.ami.client import AmiSource
 
@@ -93,3 +98,19 @@ def open_source(
     if rotation_grace is not None:
         feed.rotation_grace = rotation_grace
     return feed
+
+
+def open_sources(spec: str, **options) -> list:
+    """The Sources for one spec: one, or for `nats:` one per site it names (each its own feed,
+    with its own checkpoint and health). `options` as for `open_source`."""
+    kind, location = parse_spec(spec)
+    if kind != "nats":
+        return [open_source(spec, **options)]
+    from floorwatch.sources.nats_source import open_nats
+
+    return open_nats(
+        location,
+        name=options.get("name"),
+        follow=options.get("follow", True),
+        secret_file=options.get("secret_file"),
+    )

@@ -14,17 +14,21 @@ from floorwatch.events import Event
 #: Where the AMI secret may come from in the environment. Read once by the sources that need
 #: it, then scrubbed (`scrub_secrets`), and never handed to a process the ingest starts.
 SECRET_ENV = "FLOORWATCH_AMI_SECRET"
+#: Every secret the environment may hand a source or a publisher (the NATS ones:
+#: sources/nats_link.py), scrubbed the same way.
+SECRET_ENVS = (SECRET_ENV, "FLOORWATCH_NATS_PASSWORD", "FLOORWATCH_NATS_TOKEN")
 
 
 def scrub_secrets(environ: MutableMapping[str, str] = os.environ) -> None:
-    """Remove the secret from the environment once every source has read it, so that no
-    process started afterwards (the database writer, anything a library spawns) inherits it."""
-    environ.pop(SECRET_ENV, None)
+    """Remove the secrets from the environment once every source has read them, so that no
+    process started afterwards (the database writer, anything a library spawns) inherits one."""
+    for name in SECRET_ENVS:
+        environ.pop(name, None)
 
 
 def environment_without_secrets() -> dict[str, str]:
     """The environment for a child process: this one's, less any secret."""
-    return {name: value for name, value in os.environ.items() if name != SECRET_ENV}
+    return {name: value for name, value in os.environ.items() if name not in SECRET_ENVS}
 
 
 @dataclass(slots=True)

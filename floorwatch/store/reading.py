@@ -131,29 +131,26 @@ class ReadOnlyStore:
         return read_events(self._conn, where, params)
 
 
+#: The columns `stored_event` takes, in its order (`e.` is the events table, `o.` its origin).
+EVENT_COLUMNS = "ts, o.name, o.format, kind, call_id, queue, agent, data"
+EVENTS_FROM = "FROM events e JOIN origins o ON o.id = e.origin"
+
+
+def stored_event(ts, source, format, kind, call_id, queue, agent, data) -> Event:
+    """One stored event (a row of EVENT_COLUMNS) as the adapter first made it: events kept in
+    their source's own form (queue_log) are read back through its parser."""
+    from floorwatch.sources.queue_log import from_stored
+
+    if format == "queue_log" and data is not None:
+        return from_stored(ts, call_id, queue, agent, data, source)
+    return Event(ts, source, Kind(kind), call_id, queue, agent, json.loads(data) if data else {})
+
+
 def read_events(
     conn: sqlite3.Connection, where: str = "", params: Iterable[Any] = ()
 ) -> list[Event]:
-    """Stored events (`e.` is the events table) in the order they were stored.
-
-    Events kept in their source's own form (queue_log) are read back through its parser, so
-    they come back exactly as the adapter first made them (the archive of `db prune` too).
-    """
-    from floorwatch.sources.queue_log import from_stored
-
-    sql = (
-        "SELECT ts, o.name, o.format, kind, call_id, queue, agent, data "
-        "FROM events e JOIN origins o ON o.id = e.origin"
-    )
+    """Stored events (`e.` is the events table) in the order they were stored (the archive of
+    `db prune` too)."""
+    sql = f"SELECT {EVENT_COLUMNS} {EVENTS_FROM}"
     sql += (f" WHERE {where}" if where else "") + " ORDER BY e.id"
-    result = []
-    for ts, source, format, kind, call_id, queue, agent, data in conn.execute(sql, tuple(params)):
-        if format == "queue_log" and data is not None:
-            result.append(from_stored(ts, call_id, queue, agent, data, source))
-        else:
-            result.append(
-                Event(
-                    ts, source, Kind(kind), call_id, queue, agent, json.loads(data) if data else {}
-                )
-            )
-    return result
+    return [stored_event(*row) for row in conn.execute(sql, tuple(params))]

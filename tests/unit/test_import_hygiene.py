@@ -36,7 +36,7 @@ VIEWERS = [
     "floorwatch.snapshot.reader",
     "floorwatch.snapshot.live",
 ]
-NOT_IN_VIEWERS = ["sqlite_utils", "pandas"]
+NOT_IN_VIEWERS = ["sqlite_utils", "pandas", "nats"]
 
 #: Known breaches, each to be mended where it lives (strict: the test says when one is gone).
 #: Viewer modules allowed a known exception (none: the report screen loads pandas only when
