@@ -24,6 +24,7 @@ from floorwatch.screens.pickers import FilterScreen, SearchScreen
 from floorwatch.screens.rewind import rewound_marker
 from floorwatch.screens.supervisor_actions import ActionFlow
 from floorwatch.snapshot.live import FloorUpdate
+from floorwatch.snapshot.sites import site_snapshot, sites_of
 from floorwatch.widgets.agent_board import AgentBoard
 from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.burnout_panel import BurnoutPanel
@@ -67,6 +68,9 @@ class FloorScreen(Screen):
             yield BurnoutPanel(config, id="burnout")
         yield Footer()
 
+    #: On a replica of several sites: the one site the boards show (`f`), None for all.
+    site: str | None = None
+
     def on_mount(self) -> None:
         self.query_one(AgentBoard).focus()
         self.watch(self.app, "update", self.show_update)
@@ -78,6 +82,8 @@ class FloorScreen(Screen):
         if update is None or self._hidden():
             return
         snapshot = update.snapshot
+        if self.site is not None:
+            snapshot = site_snapshot(snapshot, self.site)
         header = self.query_one(FloorHeader)
         replay = self.app.replay
         header.banner = replay.describe() if replay is not None else self.app.banner
@@ -117,6 +123,8 @@ class FloorScreen(Screen):
             else queues.sort_label()
         )
         parts = [f"queues: {queue_sort}", f"agents: {board.sort_label()}"]
+        if self.site is not None:
+            parts.append(f"site: {self.site}")
         if board.filter_label:
             parts.append(f"filter: {board.filter_label}")
         return "  ".join(parts)
@@ -179,22 +187,32 @@ class FloorScreen(Screen):
         self.app.push_screen(SearchScreen(names), chosen)
 
     def action_filter(self) -> None:
-        """Choose a queue or a state to show the agents of (or all of them)."""
+        """Choose a queue or a state to show the agents of (or all of them), or on a replica
+        of several sites the one site every board shows."""
         snapshot = self.app.update.snapshot if self.app.update else None
         queues = {n: q.display_name for n, q in snapshot.queues.items()} if snapshot else {}
+        sites = sites_of(snapshot) if snapshot else []
 
         def chosen(choice: str | None) -> None:
             if choice is None:
                 return
             kind, _, value = choice.partition(":")
-            if kind == "queue":
+            if kind == "site":
+                self.show_site(value or None)
+            elif kind == "queue":
                 self.filter_agents(queue=value)
             elif kind == "state":
                 self.filter_agents(state=value)
             else:
+                self.show_site(None)
                 self.filter_agents()
 
-        self.app.push_screen(FilterScreen(queues), chosen)
+        self.app.push_screen(FilterScreen(queues, sites, self.site), chosen)
+
+    def show_site(self, site: str | None) -> None:
+        """Every board narrowed to one site's queues and agents (None: every site)."""
+        self.site = site
+        self._redraw()
 
     def filter_agents(self, queue: str | None = None, state: str | None = None) -> None:
         """Only `queue`'s agents, or only those in `state`; neither: every agent."""

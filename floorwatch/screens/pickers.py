@@ -84,17 +84,29 @@ class SearchScreen(ModalScreen[str | None]):
 
 
 class FilterScreen(ModalScreen[str | None]):
-    """Choose `all`, a queue (`queue:NAME`) or a state (`state:NAME`)."""
+    """Choose `all`, a queue (`queue:NAME`), a state (`state:NAME`), or on a replica of
+    several sites a site (`site:NAME`; `site:` is every site again)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, queues: dict[str, str]):
-        """`queues`: queue name -> name shown."""
+    def __init__(
+        self, queues: dict[str, str], sites: list[str] | None = None, site: str | None = None
+    ):
+        """`queues`: queue name -> name shown; `sites`: the floor's sites, `site` the one shown."""
         super().__init__()
         self.queues = queues
+        self.sites = sites or []
+        self.site = site
 
     def compose(self) -> ComposeResult:
         options = [Option("all agents", id="all")]
+        if self.site is not None:
+            options.append(Option("site: every site", id="site:"))
+        options += [
+            Option(content(f"site: {site}"), id=f"site:{site}")
+            for site in self.sites
+            if site != self.site
+        ]
         options += [
             Option(content(f"queue: {shown}"), id=f"queue:{name}")
             for name, shown in self.queues.items()

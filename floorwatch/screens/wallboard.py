@@ -15,6 +15,7 @@ from textual.worker import Worker
 
 from floorwatch.screens.rewind import rewound_marker
 from floorwatch.snapshot.live import FloorUpdate
+from floorwatch.snapshot.sites import site_snapshot, sites_of
 from floorwatch.widgets.alarm_marks import AlarmMarks
 from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.guard import describe
@@ -42,6 +43,7 @@ class WallboardScreen(Screen):
         Binding("escape,w", "app.pop_screen", "Floor"),
         Binding("right,n", "next_page", "Next", show=False),
         Binding("left,p", "previous_page", "Previous", show=False),
+        Binding("f", "next_site", "Site", show=False),
     ]
 
     #: When the panels do not all fit and no rotation was asked for, pages still turn this
@@ -67,6 +69,8 @@ class WallboardScreen(Screen):
         self._strip_rows = 0
         self._status_text = None
         self._feed_level = ""
+        #: On a replica of several sites: the one site the wall shows (`f`), None for all.
+        self.site: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wall-status")
@@ -196,7 +200,7 @@ class WallboardScreen(Screen):
             latest = self.app.update
             if latest is not None:  # drawn before they are even composed
                 for panel in panels:
-                    panel.show(latest.snapshot)
+                    panel.show(self._narrowed(latest.snapshot))
             await grid.mount_all(panels)
             self.shown = wanted
         else:
@@ -213,7 +217,7 @@ class WallboardScreen(Screen):
     def show_update(self, update: FloorUpdate | None) -> None:
         if self.app.screen is not self:
             return  # under an agent or the help: drawn again when back on top
-        snapshot = update.snapshot if update is not None else None
+        snapshot = self._narrowed(update.snapshot) if update is not None else None
         if snapshot is not None:
             queues = [self.only_queue] if self.only_queue else list(snapshot.queues)
             if queues != self.queues:
@@ -235,7 +239,7 @@ class WallboardScreen(Screen):
             problem=app.problem,
             page=(self.page, len(self._pages)),
             frozen=app.frozen,
-            note=f"layout: {self._failure}" if self._failure else None,
+            note=f"layout: {self._failure}" if self._failure else self._site_note(),
             rewound=rewound_marker(app),
         )
         if feed_level != self._feed_level:
@@ -250,10 +254,31 @@ class WallboardScreen(Screen):
         except NoMatches:
             pass
 
+    def _narrowed(self, snapshot):
+        """The floor as this wall shows it: one site's, or every site's."""
+        return snapshot if self.site is None else site_snapshot(snapshot, self.site)
+
+    def _site_note(self) -> str | None:
+        return None if self.site is None else f"site {self.site} (f: next site)"
+
     def action_next_page(self) -> None:
         self.page = (self.page + 1) % len(self._pages)
         self.request_layout()
 
     def action_previous_page(self) -> None:
         self.page = (self.page - 1) % len(self._pages)
+        self.request_layout()
+
+    def action_next_site(self) -> None:
+        """On a replica of several sites: the next site alone, then every site again."""
+        update = self.app.update
+        sites = sites_of(update.snapshot) if update is not None else []
+        if not sites:
+            self.notify("this floor has one site", timeout=3)
+            return
+        order: list[str | None] = [None, *sites]
+        at = order.index(self.site) if self.site in order else 0
+        self.site = order[(at + 1) % len(order)]
+        self.page = 0
+        self._refill()
         self.request_layout()

@@ -286,6 +286,8 @@ class FloorSnapshot:
     adherence: Any = None
 
     def to_dict(self) -> dict[str, Any]:
+        from floorwatch.snapshot.sites import site_figures
+
         return {
             "at": self.at,
             "day_start": self.day_start,
@@ -296,4 +298,6 @@ class FloorSnapshot:
             "feeds": [feed.to_dict() for feed in self.feeds],
             "quality": None if self.quality is None else self.quality.to_dict(),
             "adherence": None if self.adherence is None else self.adherence.to_dict(),
+            #: Each site's figures on a replica of several sites (snapshot/sites.py), else [].
+            "sites": [site.to_dict() for site in site_figures(self)],
         }

@@ -8,8 +8,10 @@ sum of its queues (weighted by calls, never an average of percentages).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -232,3 +234,20 @@ class WindowStats:
 def occupancy(talk_s: float, wrapup_s: float, idle_s: float) -> float | None:
     """(talk + wrap-up) / (talk + wrap-up + available idle)."""
     return _ratio(talk_s + wrapup_s, talk_s + wrapup_s + idle_s)
+
+
+def combined(stats: Iterable[WindowStats], formula: str) -> WindowStats:
+    """Several queues' windows as one (a site's, a floor's): counts and sums added, the
+    longest wait the longest, service level by `formula`."""
+    items = list(stats)
+    waits = [item.max_wait_s for item in items if item.max_wait_s is not None]
+    counted = [
+        field.name
+        for field in dataclasses.fields(WindowStats)
+        if field.name not in ("max_wait_s", "formula")
+    ]
+    return WindowStats(
+        **{name: sum(getattr(item, name) for item in items) for name in counted},
+        max_wait_s=max(waits) if waits else None,
+        formula=formula,
+    )

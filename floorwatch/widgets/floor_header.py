@@ -12,6 +12,7 @@ from floorwatch.config import Config
 from floorwatch.format import STATE_SYMBOLS, clock, level, percent, seconds
 from floorwatch.safe_text import printable
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
+from floorwatch.snapshot.sites import site_figures
 from floorwatch.widgets.guard import shielded
 
 #: Critical is a solid block, warning coloured text (floorwatch/severity.py).
@@ -110,6 +111,7 @@ class FloorHeader(Widget):
             f"  of {totals.agents_logged_in}",
         ]
         parts += adherence_parts(snapshot)
+        parts += self._site_parts(snapshot)
         parts += self._feed_parts(snapshot)
         if self.banner:
             parts += ["  ", Content.styled(f" {printable(self.banner)} ", "bold reverse $accent")]
@@ -141,6 +143,38 @@ class FloorHeader(Widget):
                 "  (trying again every 2 s)",
             )
         )
+
+    def _site_parts(self, snapshot: FloorSnapshot) -> list:
+        """On a replica of several sites: each site's waiting, service level and feed, after
+        the total ("  | paris 3 SL 82%  lyon 0 SL 91% (down 2m)")."""
+        figures = site_figures(snapshot)
+        if len(figures) < 2:
+            return []
+        colors = self.config.colors
+        parts: list = ["  |"]
+        for index, site in enumerate(figures):
+            waiting = level(
+                site.calls_waiting, colors.calls_waiting.warning, colors.calls_waiting.critical
+            )
+            service = level(
+                site.today.service_level,
+                colors.service_level.warning,
+                colors.service_level.critical,
+                higher_is_worse=False,
+            )
+            parts += [
+                f"{' ' if index == 0 else '  '}{printable(site.site)} ",
+                styled(str(site.calls_waiting), _LEVEL_STYLE[waiting]),
+                " SL ",
+                styled(percent(site.today.service_level), _LEVEL_STYLE[service]),
+            ]
+            if site.connected is False:
+                parts += [" ", Content.styled(f"down, {seconds(site.lag_s)} behind", CRITICAL)]
+            elif site.lag_s is not None:
+                quiet = level(site.lag_s, colors.feed_quiet_s.warning, colors.feed_quiet_s.critical)
+                if quiet != "ok":
+                    parts += [" ", styled(f"{seconds(site.lag_s)} behind", _LEVEL_STYLE[quiet])]
+        return parts
 
     def _feed_parts(self, snapshot: FloorSnapshot) -> list:
         colors = self.config.colors

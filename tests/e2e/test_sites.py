@@ -89,7 +89,6 @@ def off_site(value, site: str):
 def stream_messages(url: str) -> int:
     async def count() -> int:
         import nats
-
         from nats.js.errors import NotFoundError
 
         client = await nats.connect(url)
@@ -146,6 +145,10 @@ def test_two_sites_replica_equals_each_sites_own_store(tmp_path, nats_server):
         assert stored(replica, site) == stored(own_store)
         own = snapshot(own_store, at)
         assert own["queues"], "the site has queues"
+        assert own["sites"] == []  # one PBX: no sites (its agents' interfaces hold a /)
+        line = next(figures for figures in floor["sites"] if figures["site"] == site)
+        assert line["today"] == own["totals"]["windows"]["today"]
+        assert line["agents_logged_in"] == own["totals"]["agents"]["logged_in"]
         for queue, figures in own["queues"].items():
             assert off_site(floor["queues"][on_site(site, queue)], site) == figures
         for agent, figures in own["agents"].items():
