@@ -28,6 +28,7 @@ from floorwatch.snapshot.metrics import (
     contribution,
     mean_seconds,
 )
+from floorwatch.snapshot.sites import known_sites, on, site_total
 from floorwatch.snapshot.timeline import agent_stretches
 from floorwatch.store.reading import ReadOnlyStore
 from floorwatch.store.rows import CallRow, IntervalRow
@@ -122,6 +123,13 @@ def queue_report(
         records.append(_queue_record(queue, "total", day_sum, day_top, level, None))
         floor += day_sum
         floor_top = max(floor_top, day_top)
+    for site in report_sites(store, queues):  # a replica of several sites: each site's total
+        mine = [queue for queue in queues if on(site, queue)]
+        site_sum = sum((sums[key] for key in sums if key[0] in mine), np.zeros(VECTOR_SIZE))
+        site_top = max((top[key] for key in top if key[0] in mine), default=0.0)
+        records.append(
+            _queue_record(site_total(site), "total", site_sum, site_top, config.service_level, None)
+        )
     records.append(_queue_record("ALL", "total", floor, floor_top, config.service_level, None))
     frame = pd.DataFrame.from_records(records)
     return add_quality(frame, quality_by_interval(store, config, day, "queue"), "queue")
@@ -184,6 +192,8 @@ def agent_report(
     records = []
     floor = defaultdict(float)
     agents = sorted(set(availability) | set(calls), key=lambda a: config.agent_name(a).casefold())
+    sites = report_sites(store, agents)
+    site_floors: dict[str, dict[str, float]] = {site: defaultdict(float) for site in sites}
     for number, agent in enumerate(agents):
         stretches = agent_stretches(
             availability.get(agent, []), calls.get(agent, []), day.start, now
@@ -234,30 +244,35 @@ def agent_report(
             agent, "total", day_values, answered.sum(), handled.sum(), handle.sum(), missed.sum()
         )
         records.append(summary)
-        for key, value in day_values.items():
-            floor[key] += value
-        floor["calls"] += answered.sum()
-        floor["handled"] += handled.sum()
-        floor["handle"] += handle.sum()
-        floor["missed"] += missed.sum()
+        site = next((site for site in sites if on(site, agent)), None)
+        for total in (floor, site_floors[site]) if site is not None else (floor,):
+            for key, value in day_values.items():
+                total[key] += value
+            total["calls"] += answered.sum()
+            total["handled"] += handled.sum()
+            total["handle"] += handle.sum()
+            total["missed"] += missed.sum()
         if progress is not None:
             progress(number + 1, len(agents))
-    pauses = {k: v for k, v in floor.items() if k.startswith("pause:")}
-    times = {k: floor[k] for k in ("talk", "wrapup", "idle")} | pauses
-    records.append(
-        _agent_record(
-            "ALL",
-            "total",
-            times,
-            floor["calls"],
-            floor["handled"],
-            floor["handle"],
-            floor["missed"],
-        )
-    )
+    for site, site_floor in site_floors.items():  # a replica of several sites: their totals
+        records.append(_floor_agent_record(site_total(site), site_floor))
+    records.append(_floor_agent_record("ALL", floor))
     frame = pd.DataFrame.from_records(records)
     frame = frame.fillna({c: 0.0 for c in frame.columns if c.startswith("pause_")})
     return add_quality(frame, quality_by_interval(store, config, day, "agent"), "agent")
+
+
+def _floor_agent_record(name: str, floor: dict) -> dict:
+    pauses = {k: v for k, v in floor.items() if k.startswith("pause:")}
+    times = {k: floor[k] for k in ("talk", "wrapup", "idle")} | pauses
+    return _agent_record(
+        name, "total", times, floor["calls"], floor["handled"], floor["handle"], floor["missed"]
+    )
+
+
+def report_sites(store: ReadOnlyStore, names) -> list[str]:
+    """The sites of a replica's report (none for one PBX's store)."""
+    return known_sites((row.name for row in store.sources()), names)
 
 
 def _time_key(stretch) -> str | None:

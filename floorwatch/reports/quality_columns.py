@@ -9,6 +9,7 @@ from floorwatch.config import Config
 from floorwatch.snapshot.fcr import resolutions
 from floorwatch.snapshot.quality import QualityFigures, day_quality, interval_quality
 from floorwatch.snapshot.quality_reader import load_quality_rows
+from floorwatch.snapshot.sites import known_sites, on, site_total
 from floorwatch.store.reading import ReadOnlyStore
 
 QUALITY_COLUMNS = ("fcr_calls", "fcr", "rated", "csat", "mean_score")
@@ -17,7 +18,8 @@ QUALITY_COLUMNS = ("fcr_calls", "fcr", "rated", "csat", "mean_score")
 def quality_by_interval(
     store: ReadOnlyStore, config: Config, day, by: str
 ) -> dict[tuple[str, str], QualityFigures]:
-    """Figures by (queue or agent, interval label or "total"), and ("ALL", "total")."""
+    """Figures by (queue or agent, interval label or "total"), and ("ALL", "total"); on a
+    replica of several sites, each site's day too ("<site>/ALL", "total")."""
     rows = load_quality_rows(store, config, day.start, day.end)
     resolved = resolutions(rows.calls, config.fcr)  # once, for the day and its intervals
     whole = day_quality(rows.calls, rows.ratings, config, day.start, day.end, resolved)
@@ -32,6 +34,16 @@ def quality_by_interval(
     for name, figures in (whole.queues if by == "queue" else whole.agents).items():
         out[(name, "total")] = figures
     out[("ALL", "total")] = whole.floor
+    names = whole.queues if by == "queue" else whole.agents
+    for site in known_sites((row.name for row in store.sources()), names):
+        mine = [resolution for resolution in resolved if on(site, resolution.queue)]
+        ratings = [
+            rating
+            for rating in rows.ratings
+            if on(site, rating.queue or "") or on(site, rating.agent or "")
+        ]
+        site_day = day_quality(rows.calls, ratings, config, day.start, day.end, mine)
+        out[(site_total(site), "total")] = site_day.floor
     return out
 
 

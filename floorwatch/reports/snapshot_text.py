@@ -21,6 +21,7 @@ from floorwatch.format import seconds
 from floorwatch.reports.rich_text import rich_text
 from floorwatch.snapshot.burnout import RULES
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
+from floorwatch.snapshot.sites import site_figures
 
 #: From this many columns on, every column is printed.
 WIDE = 150
@@ -105,9 +106,7 @@ def render(snapshot: FloorSnapshot, tz=None, width: int = WIDE) -> Group:
                 percent(quality.queue(queue.name).csat.csat) if quality else "-",
             )
         )
-    queues = _table(
-        "queues", queue_columns, queue_rows, NARROW_QUEUE if narrow else None, left=("queue",)
-    )
+    queues = _table("queues", queue_columns, queue_rows, NARROW_QUEUE, left=("queue",), width=width)
     agent_columns = (
         "agent",
         "state",
@@ -148,8 +147,9 @@ def render(snapshot: FloorSnapshot, tz=None, width: int = WIDE) -> Group:
         "agents",
         agent_columns,
         agent_rows,
-        NARROW_AGENT if narrow else None,
+        NARROW_AGENT,
         left=("agent", "state", "reason", "queue"),
+        width=width,
     )
     flags = Table(title="burnout flags", title_justify="left", width=width if narrow else None)
     flags.add_column("agent", no_wrap=True, max_width=24)
@@ -173,10 +173,52 @@ def render(snapshot: FloorSnapshot, tz=None, width: int = WIDE) -> Group:
             seconds(feed.last_event_age_s),
             seconds(feed.lag_s),
         )
-    parts = [header, queues, agents]
+    parts = [header, *site_table(snapshot), queues, agents]
     if flags.row_count:
         parts.append(flags)
     return Group(*parts, feeds)
+
+
+def site_table(snapshot: FloorSnapshot) -> list[Table]:
+    """On a replica of several sites: a line per site and the total (none otherwise)."""
+    figures = site_figures(snapshot)
+    if not figures:
+        return []
+    columns = ("site", "waiting", "longest", "SL today", "offered", "answ.", "aband", "agents")
+    columns += ("avail", "feed", "lag")
+    rows = [
+        (
+            site.site,
+            str(site.calls_waiting),
+            seconds(site.longest_wait_s),
+            percent(site.today.service_level),
+            str(site.today.offered),
+            str(site.today.answered),
+            str(site.today.abandoned),
+            str(site.agents_logged_in),
+            str(site.agents_available),
+            "down" if site.connected is False else "connected",
+            seconds(site.lag_s),
+        )
+        for site in figures
+    ]
+    totals, today = snapshot.totals, snapshot.totals.windows["today"]
+    rows.append(
+        (
+            "all sites",
+            str(totals.calls_waiting),
+            seconds(totals.longest_wait_s),
+            percent(today.service_level),
+            str(today.offered),
+            str(today.answered),
+            str(today.abandoned),
+            str(totals.agents_logged_in),
+            str(totals.agents_available),
+            "",
+            "",
+        )
+    )
+    return [_table("sites", columns, rows, None, left=("site", "feed"))]
 
 
 def manager_summary(snapshot: FloorSnapshot) -> str:
@@ -202,9 +244,13 @@ def _table(
     rows: list[tuple],
     keep: tuple[str, ...] | None,
     left: tuple[str, ...],
+    width: int | None = None,
 ) -> Table:
-    """A table of `columns` (only those in `keep`, if given): numbers never wrapped, names
+    """A table of `columns`, or only those in `keep` when every column would not fit in
+    `width` (Rich would squeeze a name column to nothing): numbers never wrapped, names
     (the `left` columns) folded onto more lines in their column rather than cut."""
+    if keep is not None and width is not None and _full_width(columns, rows, left) <= width:
+        keep = None
     table = Table(title=title, title_justify="left")
     shown = [i for i, column in enumerate(columns) if keep is None or column in keep]
     for i in shown:
@@ -218,6 +264,17 @@ def _table(
     for row in rows:
         _add_row(table, *(row[i] for i in shown))
     return table
+
+
+def _full_width(columns: tuple[str, ...], rows: list[tuple], left: tuple[str, ...]) -> int:
+    """The columns a table of every column takes (names up to their fold width)."""
+    total = 1
+    for i, name in enumerate(columns):
+        longest = max((len(str(row[i])) for row in rows), default=0)
+        if name in left:
+            longest = min(longest, 40 if i == 0 else 16)
+        total += max(len(name), longest) + 3
+    return total
 
 
 def _add_row(table: Table, *cells: object) -> None:

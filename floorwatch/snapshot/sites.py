@@ -10,6 +10,7 @@ and an agent's interface such as `Local/201@agents/n` is never taken for one.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,13 +54,27 @@ class SiteFigures:
         }
 
 
+def feed_site(feed_name: str) -> str | None:
+    """The site a feed's name may be for (`<stem>:<site>`, as a `nats:` source names it)."""
+    stem, separator, site = feed_name.rpartition(":")
+    if separator and stem and site and SITE_SEPARATOR not in site:
+        return site
+    return None
+
+
 def _site_feeds(feeds: list[FeedHealth]) -> dict[str, FeedHealth]:
-    by_site = {}
-    for feed in feeds:
-        stem, separator, site = feed.name.rpartition(":")
-        if separator and stem and site and SITE_SEPARATOR not in site:
-            by_site[site] = feed
-    return by_site
+    return {site: feed for feed in feeds if (site := feed_site(feed.name)) is not None}
+
+
+def known_sites(feed_names: Iterable[str], names: Iterable[str]) -> list[str]:
+    """The sites, sorted: a feed for each, and queues or agents (`names`) named on it."""
+    candidates = {site for name in feed_names if (site := feed_site(name)) is not None}
+    return sorted(site for site in candidates if any(on(site, name) for name in names))
+
+
+#: The name of a site's total row in a report ("paris/ALL"; the floor's is "ALL").
+def site_total(site: str) -> str:
+    return f"{site}{SITE_SEPARATOR}ALL"
 
 
 def on(site: str, name: str) -> bool:
@@ -70,9 +85,7 @@ def on(site: str, name: str) -> bool:
 def sites_of(snapshot: FloorSnapshot) -> list[str]:
     """The sites on this floor, sorted: a feed per site, and queues or agents named on it."""
     names = list(snapshot.queues) + list(snapshot.agents)
-    return sorted(
-        site for site in _site_feeds(snapshot.feeds) if any(on(site, name) for name in names)
-    )
+    return known_sites((feed.name for feed in snapshot.feeds), names)
 
 
 def _totals(snapshot: FloorSnapshot, queues: dict, agents: dict, formula: str) -> FloorTotals:

@@ -154,6 +154,24 @@ def test_two_sites_replica_equals_each_sites_own_store(tmp_path, nats_server):
         for agent, figures in own["agents"].items():
             assert off_site(floor["agents"][on_site(site, agent)], site) == figures
     assert stream_messages(nats_server.url) == 2 * len(lines)
+    # Reports group by site: each site's total row is the site's own floor total.
+    day = time.strftime("%Y-%m-%d", time.gmtime(at))
+    for by in ("queue", "agent"):
+        replica_rows = report_rows(replica, day, by)
+        for site in SITES:
+            own_rows = report_rows(tmp_path / f"{site}.db", day, by)
+            assert replica_rows[f"{site}/ALL"] == own_rows["ALL"], (by, site)
+            for name, row in own_rows.items():
+                if name != "ALL":
+                    assert replica_rows[on_site(site, name)] == row, (by, site, name)
+
+
+def report_rows(db: Path, day: str, by: str) -> dict[str, list[str]]:
+    """The report's day-total rows by their first column, the rest of each row as text."""
+    result = run("report", "--db", str(db), "--date", day, "--by", by, "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split(",") for line in result.stdout.splitlines()[1:]]
+    return {row[0]: row[2:] for row in rows if row[1] == "total"}
 
 
 def test_republish_inside_and_outside_the_duplicate_window_stores_nothing_twice(
