@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -39,6 +40,19 @@ def stop_on_signals() -> Iterator[threading.Event]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def say_publishing() -> None:
+    """The publisher's changes of health (bus away, back, caught up after) said like every
+    other warning of the ingest: one `floorwatch: warning:` line each, on stderr."""
+    logger = logging.getLogger("floorwatch.ingest.publisher")
+    if logger.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("floorwatch: warning: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    logger.propagate = False
 
 
 def say_loss(source: str, loss) -> None:
@@ -139,6 +153,8 @@ def ingest(
     )
     # Signals first: a stop asked for while the store opens (waiting for a killed ingest's
     # writer to finish) is a clean stop once it is open, not a death by signal.
+    if config.publish:
+        say_publishing()
     with errors(database), stop_on_signals() as stop:
         outcome = ingest_feeds(database, config, specs, options, stop, on_loss=say_loss)
     summary = outcome.summary

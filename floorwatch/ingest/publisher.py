@@ -86,12 +86,14 @@ class Publisher:
         last = self.state.published
         quiet_since = time.monotonic()
         while self._thread.is_alive() and not self._caught_up.wait(0.2):
+            # A bus that is not there now is not waited for long: the store keeps the events.
+            patience = drain_s if self.state.status == "connected" else min(drain_s, 5.0)
             if self.state.published != last:
                 last, quiet_since = self.state.published, time.monotonic()
-            elif time.monotonic() - quiet_since > drain_s:
+            elif time.monotonic() - quiet_since > patience:
                 log.warning(
-                    "%s: stopping with events not yet on the bus (%s); they are kept in the "
-                    "store and published by the next run",
+                    "publish %s: stopping with events not on the bus yet (%s); the store keeps "
+                    "them and the next run publishes them",
                     self.name,
                     self.state.detail or self.state.status,
                 )
@@ -128,7 +130,7 @@ class Publisher:
                     await self._session(outbox)
                     delay = low
                 except SourceError as error:
-                    self._say("retrying", f"{error}; events are kept in the store")
+                    self._say("retrying", str(error))
                 except DATABASE_FAULTS as error:
                     self._say("retrying", sqlite_fault(self.database, error, "read"))
                 except (OSError, TimeoutError) as error:

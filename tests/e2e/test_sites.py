@@ -340,3 +340,30 @@ def test_messages_that_are_not_floorwatch_events_become_rejects(tmp_path, nats_s
     again = run("ingest", "--once", "--db", str(replica), spec)
     assert "0 events, 0 rejects" in again.stdout
     assert stored(replica, "paris") == stored(tmp_path / "paris.db")
+
+
+def test_a_backfill_with_the_bus_away_ends_soon_and_the_next_run_publishes_it(tmp_path):
+    """`ingest --once` with the bus not there: every event is stored, the run ends within
+    seconds saying so, and a later run (nothing new in the file) publishes them all."""
+    server = NatsServer(tmp_path / "nats")
+    server.tmp.mkdir()
+    lines = tiled_capture(2)
+    feed = tmp_path / "queue_log"
+    feed.write_text("\n".join(lines) + "\n")
+    config = site_config(tmp_path, "paris", server.url)
+    started = time.monotonic()
+    away = run("ingest", "--once", "--config", str(config), f"queue_log:{feed}", cwd=tmp_path)
+    assert away.returncode == 0, away.stderr
+    assert time.monotonic() - started < 20
+    assert f"{len(lines)} events, 0 rejects" in away.stdout
+    warnings = [line for line in away.stderr.splitlines() if line]
+    assert warnings and all(line.startswith("floorwatch: warning: publish") for line in warnings)
+    assert any("the next run publishes them" in line for line in warnings), away.stderr
+    server.start()
+    try:
+        back = run("ingest", "--once", "--config", str(config), f"queue_log:{feed}", cwd=tmp_path)
+        assert back.returncode == 0, back.stderr
+        assert "0 events, 0 rejects" in back.stdout and back.stderr == ""
+        assert stream_messages(server.url) == len(lines)
+    finally:
+        server.stop()
