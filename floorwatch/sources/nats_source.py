@@ -125,7 +125,9 @@ class NatsSource:
         )
         try:
             js = client.jetstream(timeout=5.0)
-            await self._check_stream(js)
+            await self._wait_for_stream(js, emit, stop)
+            if stop.is_set():
+                return
             subscription = await self._subscribe(js)
             emit(Batch(self.name, FORMAT, status="connected", status_detail=self._where()))
             while not stop.is_set():
@@ -161,6 +163,26 @@ class NatsSource:
         except Exception:
             return False
         return info.num_pending == 0
+
+    async def _wait_for_stream(self, js, emit: Emit, stop: threading.Event) -> None:
+        """Following, a stream not made yet (no site has published) is waited for, said in
+        feed health; `--once` says so and ends."""
+        said = False
+        while True:
+            try:
+                await self._check_stream(js)
+                return
+            except SourceError as missing:
+                if not self.follow or "does not exist" not in str(missing):
+                    raise
+                if not said:
+                    emit(Batch(self.name, FORMAT, status="waiting", status_detail=str(missing)))
+                    said = True
+            deadline = asyncio.get_running_loop().time() + 2.0
+            while not stop.is_set() and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.1)
+            if stop.is_set():
+                return
 
     async def _check_stream(self, js) -> None:
         from nats.js.errors import NotFoundError

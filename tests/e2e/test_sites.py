@@ -367,3 +367,32 @@ def test_a_backfill_with_the_bus_away_ends_soon_and_the_next_run_publishes_it(tm
         assert stream_messages(server.url) == len(lines)
     finally:
         server.stop()
+
+
+def test_a_following_replica_waits_for_a_stream_no_site_has_made_yet(tmp_path, nats_server):
+    replica = tmp_path / "replica.db"
+    process = start_following(
+        ["--db", str(replica), replica_spec(nats_server.url, ["paris"])], tmp_path
+    )
+    try:
+        wait_for(lambda: replica.exists() and feed_status(replica) == "waiting", timeout=30)
+        lines = tiled_capture(1)
+        feed = tmp_path / "queue_log"
+        feed.write_text("\n".join(lines) + "\n")
+        ingest_site(tmp_path, "paris", nats_server.url, feed)
+        wait_for(lambda: count_events(replica) == len(lines), timeout=30)
+        assert feed_status(replica) == "connected"
+    finally:
+        stop(process)
+    assert stored(replica, "paris") == stored(tmp_path / "paris.db")
+
+
+def feed_status(db: Path) -> str | None:
+    conn = sqlite3.connect(db)
+    try:
+        row = conn.execute("SELECT status FROM sources WHERE name = 'nats:paris'").fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return row[0] if row else None
