@@ -15,7 +15,7 @@ from rich.table import Table
 from floorwatch.config import Config
 from floorwatch.format import seconds
 from floorwatch.reports.rich_text import rich_text
-from floorwatch.snapshot.burnout import RANK, RULES, SEVERITIES, Flag
+from floorwatch.snapshot.burnout import RANK, SEVERITIES, Flag, rule_title
 
 
 def flag_history(flags: list[Flag], now: float) -> dict[str, dict[str, Any]]:
@@ -66,10 +66,7 @@ def history_table(history: dict[str, dict[str, Any]], flags: list[Flag], config:
         )
     for agent, entry in history.items():
         by = entry["by_severity"]
-        rules = ", ".join(
-            f"{RULES[r].title if r in RULES else r} {n}"
-            for r, n in sorted(entry["by_rule"].items())
-        )
+        rules = ", ".join(f"{rule_title(r)} {n}" for r, n in sorted(entry["by_rule"].items()))
         _add_row(
             table,
             config.agent_name(agent),
@@ -94,7 +91,7 @@ def history_table(history: dict[str, dict[str, Any]], flags: list[Flag], config:
                 f"{datetime.fromtimestamp(flag.cleared_at, config.tzinfo()):%a %H:%M}"
                 if flag.cleared_at
                 else "open",
-                RULES[flag.rule].title if flag.rule in RULES else flag.rule,
+                rule_title(flag.rule),
                 flag.severity,
                 flag.summary,
             )

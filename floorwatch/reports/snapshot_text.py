@@ -19,7 +19,7 @@ from rich.text import Text
 from floorwatch.format import percent as _percent
 from floorwatch.format import seconds
 from floorwatch.reports.rich_text import rich_text
-from floorwatch.snapshot.burnout import RULES
+from floorwatch.snapshot.burnout import rule_title
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.sites import site_figures
 
@@ -158,7 +158,7 @@ def render(snapshot: FloorSnapshot, tz=None, width: int = WIDE) -> Group:
     flags.add_column("evidence", overflow="fold", ratio=1)
     for agent in snapshot.agents.values():
         for flag in agent.flags:
-            rule = RULES[flag.rule].title if flag.rule in RULES else flag.rule
+            rule = rule_title(flag.rule)
             _add_row(flags, agent.display_name, flag.severity, rule, flag.summary)
     feeds = Table(title="feeds", title_justify="left")
     for column in ("feed", "status", "events", "rejects", "last event", "lag"):

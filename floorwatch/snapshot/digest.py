@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from floorwatch.config import Config
-from floorwatch.snapshot.burnout import RULES
+from floorwatch.snapshot.burnout import rule_title
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 
 #: A service level that moved less than this (a share) is not news.
@@ -53,7 +53,7 @@ def digest(
     if raised:
         lines.append(f"{len(raised)} burnout flag{'s' if len(raised) != 1 else ''} raised")
         for agent, flag in sorted(raised, key=lambda pair: pair[1].raised_at):
-            rule = RULES[flag.rule].title.lower() if flag.rule in RULES else flag.rule
+            rule = rule_title(flag.rule).lower()
             lines.append(f"{agent.display_name} flagged ({rule}, {flag.severity})")
     for agent in sorted(after.agents.values(), key=lambda a: a.since or 0):
         if agent.state != "paused" or agent.since is None or agent.since <= before.at:

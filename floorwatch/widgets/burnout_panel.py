@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from floorwatch.config import Config
 from floorwatch.format import seconds
-from floorwatch.snapshot.burnout import RANK, RULES
+from floorwatch.snapshot.burnout import RANK, rule_title
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.widgets.agent_board import SEVERITY_MARK, burnout_level
 from floorwatch.widgets.guard import shielded
@@ -24,7 +24,7 @@ def burnout_columns() -> list[Column[AgentSnapshot]]:
         top = _top(agent)
         if top is None:
             return "", None
-        title = RULES[top.rule].title if top.rule in RULES else top.rule
+        title = rule_title(top.rule)
         more = f" +{len(agent.flags) - 1}" if len(agent.flags) > 1 else ""
         return f"{title}{more}: {top.summary}", None
 

@@ -436,3 +436,14 @@ def test_baselines_are_each_agents_mean_handle_time_over_the_days_before(tmp_pat
     for agent, times in handled.items():
         assert found[agent][1] == len(times)
         assert found[agent][0] == pytest.approx(sum(times) / len(times))
+
+
+def test_every_burnout_rule_has_a_title_on_every_screen():
+    """The two rules the monitor evaluates from other evidence are titled like the rest
+    (they used to be shown by their code names)."""
+    from floorwatch.snapshot.burnout import RULES, rule_title
+
+    assert rule_title("more_absences") == "More absences"
+    assert rule_title("low_scores") == "Low scores"
+    assert rule_title("no_break") == RULES["no_break"].title == "No break"
+    assert rule_title("invented") == "invented"

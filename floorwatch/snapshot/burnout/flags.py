@@ -10,7 +10,7 @@ from typing import Any
 
 from floorwatch.config import BurnoutConfig
 from floorwatch.snapshot.burnout.facts import CRITICAL, RANK, SEVERITIES, WATCH, Finding
-from floorwatch.snapshot.burnout.rules import RULES
+from floorwatch.snapshot.burnout.rules import rule_title
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Flag:
     store_id: int | None = None
 
     def describe(self) -> str:
-        return f"{self.severity.upper():8} {RULES[self.rule].title if self.rule in RULES else self.rule}: {self.summary}"
+        return f"{self.severity.upper():8} {rule_title(self.rule)}: {self.summary}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -286,6 +286,17 @@ RULES: dict[str, Rule] = {
 }
 
 
+#: Rules the burnout monitor evaluates from other evidence than the day's facts (the
+#: schedule's absences, survey scores), named here so every list of flags titles them too.
+OTHER_TITLES = {"more_absences": "More absences", "low_scores": "Low scores"}
+
+
+def rule_title(name: str) -> str:
+    """How every screen and report names a burnout rule ("No break"); its name if unknown."""
+    rule = RULES.get(name)
+    return rule.title if rule is not None else OTHER_TITLES.get(name, name)
+
+
 def evaluate(facts: AgentFacts, config: BurnoutConfig) -> dict[str, Finding]:
     """Every enabled rule's finding for one agent (rules that find nothing are absent)."""
     findings = {}
