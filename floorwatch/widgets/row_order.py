@@ -18,7 +18,10 @@ from floorwatch.widgets.columns import Column, Key, Row
 class RowOrder(Generic[Row]):
     """The rows, the filter and the sort column; `order` is the keys shown, top to bottom."""
 
-    #: More changed rows than this in one update: sort them all again (it is then cheaper).
+    #: More changed rows than this in one update, or more than a quarter of them: sort them
+    #: all again (it is then cheaper: moving a row works out its sort value twice and shifts
+    #: the list twice; a board of 200 queues, every one with a caller's wait ticking, changes
+    #: every row every time).
     INCREMENTAL_LIMIT = 200
 
     def __init__(self, columns: list[Column[Row]]):
@@ -39,7 +42,8 @@ class RowOrder(Generic[Row]):
         self.rows = dict(rows)
         if previous.keys() == self.rows.keys():
             changed = [key for key, row in self.rows.items() if previous[key] is not row]
-            if self._sorted is not None and len(changed) <= self.INCREMENTAL_LIMIT:
+            few = min(self.INCREMENTAL_LIMIT, len(self.rows) // 4 + 1)
+            if self._sorted is not None and len(changed) <= few:
                 self._move_rows(changed, previous)
                 return changed
             self.reorder()

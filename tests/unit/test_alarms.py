@@ -325,3 +325,87 @@ def test_no_color_and_no_blink_turn_blinking_off(monkeypatch, tmp_path):
     assert not FloorwatchApp(live, Config()).blink
     assert FloorwatchApp(live, Config()).ring_bell
     assert not FloorwatchApp(live, Config(), bell=False).ring_bell
+
+
+def test_the_forecast_steps_from_its_crossing_as_the_whole_walk_did():
+    """sl_below starts its walk just before where the projection crosses the target (it is
+    linear in t); on many random floors it gives what walking every step from 0 gave."""
+    import random
+
+    from floorwatch.snapshot.alarms.forecast import STEP_S, WINDOW_S, sl_below
+    from floorwatch.snapshot.floor_snapshot import QueueSnapshot, WaitingCall
+    from floorwatch.snapshot.metrics import WindowStats
+
+    def walked(counted, within, arrivals, rate_share, over_now, target):
+        t = 0.0
+        while t <= WINDOW_S:
+            kept = 1 - t / WINDOW_S
+            calls = counted * kept + arrivals * t + over_now
+            if calls > 0 and (within * kept + rate_share * arrivals * t) / calls < target:
+                return t
+            t += STEP_S
+        return None
+
+    rng = random.Random(22)
+    for _ in range(3000):
+        offered = rng.randint(5, 400)
+        answered = rng.randint(0, offered)
+        abandoned = offered - answered
+        half = WindowStats(
+            offered,
+            answered,
+            rng.randint(0, answered),
+            abandoned,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            None,
+            "abandoned",
+        )
+        recent_offered = rng.randint(0, 60)
+        recent = WindowStats(
+            recent_offered,
+            recent_offered,
+            rng.randint(0, recent_offered),
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            None,
+            "abandoned",
+        )
+        waits = sorted((rng.uniform(0, 90) for _ in range(rng.randint(0, 8))), reverse=True)
+        target = rng.choice([0.5, 0.7, 0.8, 0.9, 0.95])
+        waiting = [WaitingCall(f"c{n}", "q", None, n, 1000 - w) for n, w in enumerate(waits)]
+        queue = QueueSnapshot(
+            "q",
+            "q",
+            len(waits),
+            waits[0] if waits else None,
+            waiting,
+            {"30m": half, "15m": recent},
+            20.0,
+            target,
+            "abandoned",
+        )
+        counted = half.answered + half.abandoned + half.left
+        share = recent.service_level if recent.service_level is not None else half.service_level
+        over = sum(1 for w in waits if w >= 20.0)
+        expected = walked(
+            counted, half.service_level * counted, offered / WINDOW_S, share, over, target
+        )
+        assert sl_below(queue, 1000) == expected

@@ -33,12 +33,11 @@ class QueueForecast:
 
 
 def next_over(queue: QueueSnapshot, now: float) -> float | None:
-    threshold = queue.threshold_s
-    waits = [call.wait_s(now) for call in queue.waiting]
-    if any(wait >= threshold for wait in waits):
-        return 0.0
-    under = [threshold - wait for wait in waits]
-    return min(under) if under else None
+    """The callers waiting are oldest first (model/waiting.py): the oldest decides."""
+    if not queue.waiting:
+        return None
+    oldest = queue.waiting[0].wait_s(now)
+    return 0.0 if oldest >= queue.threshold_s else queue.threshold_s - oldest
 
 
 def sl_below(queue: QueueSnapshot, now: float, min_calls: int = 5) -> float | None:
@@ -51,18 +50,33 @@ def sl_below(queue: QueueSnapshot, now: float, min_calls: int = 5) -> float | No
     if counted < min_calls or level is None:
         return None
     within = level * counted  # the formula's numerator, whatever the formula
-    over_now = sum(1 for call in queue.waiting if call.wait_s(now) >= queue.threshold_s)
+    # Oldest first: those past the threshold are a prefix of the callers waiting.
+    over_now = 0
+    for call in queue.waiting:  # oldest first: those past the threshold come first
+        if call.wait_s(now) < queue.threshold_s:
+            break
+        over_now += 1
     present = recent.service_level if recent is not None else None
     rate_share = present if present is not None else level
     arrivals = half.offered / WINDOW_S  # calls a second
     target = queue.target
-    t = 0.0
-    while t <= WINDOW_S:
+    # The projection's numerator and denominator are both linear in t, so the sign of
+    # (numerator - target * denominator) changes at most once: step from just before it.
+    gap_now = within - target * (counted + over_now)
+    gap_slope = rate_share * arrivals - within / WINDOW_S - target * (arrivals - counted / WINDOW_S)
+    steps = int(WINDOW_S // STEP_S)
+    if gap_now < 0:
+        first = 0
+    elif gap_slope >= 0:
+        return None
+    else:
+        first = max(0, int(-gap_now / gap_slope // STEP_S) - 1)
+    for step in range(first, steps + 1):
+        t = step * STEP_S
         kept = 1 - t / WINDOW_S
         calls = counted * kept + arrivals * t + over_now
         if calls > 0 and (within * kept + rate_share * arrivals * t) / calls < target:
             return t
-        t += STEP_S
     return None
 
 
