@@ -22,6 +22,7 @@ from floorwatch.config import Config
 from floorwatch.format import ON_CALL, STATE_WORDS, clock, level
 from floorwatch.glyphs import UNICODE, Glyphs
 from floorwatch.safe_text import printable
+from floorwatch.snapshot.burnout import rule_title
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.widgets.agent_board import burnout_level
 from floorwatch.widgets.guard import shielded
@@ -202,13 +203,27 @@ class AgentTiles(Widget, can_focus=True):
             clock(in_state) if size.height > 1 else (_short(in_state) if size.width >= 17 else "")
         )
         cursor = agent.name == self.cursor and self.has_focus
-        key = (size, shown_time, cursor, self._stuck(agent, in_state), self.alarmed.get(agent.name))
+        key = (
+            size,
+            shown_time,
+            cursor,
+            self._stuck(agent, in_state),
+            self.alarmed.get(agent.name),
+            self._changed(agent, at),
+        )
         known = self._tiles.get(agent.name)
         if known is not None and known[0] is agent and known[1] == key:
             return known[2]
         lines = self._tile(agent, size, at)
         self._tiles[agent.name] = (agent, key, lines)
         return lines
+
+    def _changed(self, agent: AgentSnapshot, at: float) -> bool:
+        """The agent's state changed a moment ago (`[display] changed_mark_s`), as the agent
+        board marks the name."""
+        recent_s = self.config.display.changed_mark_s
+        since = agent.since
+        return since is not None and recent_s > 0 and 0 <= at - since < recent_s
 
     def _stuck(self, agent: AgentSnapshot, in_state: float | None) -> str:
         if agent.state != ON_CALL:
@@ -254,7 +269,7 @@ class AgentTiles(Widget, can_focus=True):
             ]
             if size.height >= 3:
                 flags = agent.flags
-                why = getattr(flags[0], "rule", "") if flags else ""
+                why = rule_title(getattr(flags[0], "rule", "")) if flags else ""
                 third = f"{marker} {why}" if why else ", ".join(agent.queues)
                 lines.append(
                     Content.styled(
@@ -265,6 +280,8 @@ class AgentTiles(Widget, can_focus=True):
             line.pad_right(size.width - line.cell_length).stylize_before("on $surface")
             for line in lines
         ]
+        if self._changed(agent, at):  # like the agent board's name: bold, underlined
+            lines[0] = lines[0].stylize("bold underline", 0, 1 + len(symbol) + len(name))
         alarmed = agent.name in self.alarmed
         if alarmed:  # an alarm: the whole tile inverse, reverse and bold
             lines = [line.stylize("reverse bold") for line in lines]

@@ -61,12 +61,47 @@ def forecast_text(queue: QueueSnapshot, now: float) -> tuple[str, str | None]:
     return " ".join(parts), ("warning" if soon else "muted") if parts else None
 
 
+class QueueChanges:
+    """When each queue last changed what a supervisor reads from across the room (its
+    severity, its callers waiting): its name is marked for `[display] changed_mark_s` after
+    (like the agent board's, which goes by the agent's state). The viewer's own memory: what
+    it has seen since it opened, nothing marked on the first look."""
+
+    def __init__(self) -> None:
+        self.changed_at: dict[str, float] = {}
+        self._seen: dict[str, tuple] = {}
+
+    def take(self, snapshot: FloorSnapshot, config: Config) -> None:
+        for name, queue in snapshot.queues.items():
+            state = (queue_severity(queue, config), queue.calls_waiting)
+            before = self._seen.get(name)
+            if before is not None and before != state:
+                self.changed_at[name] = snapshot.at
+            self._seen[name] = state
+
+    def recent(self, name: str, now: float, within_s: float) -> bool:
+        at = self.changed_at.get(name)
+        return at is not None and within_s > 0 and 0 <= now - at < within_s
+
+
 def queue_columns(
-    config: Config, marks: AlarmMarks | None = None, day: DayFigures | None = None
+    config: Config,
+    marks: AlarmMarks | None = None,
+    day: DayFigures | None = None,
+    changes: QueueChanges | None = None,
 ) -> list[Column[QueueSnapshot]]:
     colors = config.colors
     marks = marks or AlarmMarks()
     day = day or DayFigures()
+    changes = changes or QueueChanges()
+    recent_s = config.display.changed_mark_s
+
+    def name(queue: QueueSnapshot, now: float) -> Cell:
+        """The name: flagged while an alarm is up, else marked for a moment after a change."""
+        text, style = marks.name_cell(marks.queues, queue.name, queue.display_name)
+        if style is None and changes.recent(queue.name, now, recent_s):
+            style = "changed"
+        return text, style
 
     def severity(queue: QueueSnapshot, now: float) -> Cell:
         state = queue_severity(queue, config)
@@ -130,7 +165,7 @@ def queue_columns(
             "queue",
             "queue",
             8,
-            lambda q, now: marks.name_cell(marks.queues, q.name, q.display_name),
+            name,
             content=True,
             max_width=24,
             sort=lambda q: q.display_name.casefold(),
@@ -232,7 +267,9 @@ class QueueBoard(SortableBoard[QueueSnapshot]):
         #: Queues with an alarm up (the floor screen hands them over with each update).
         self.marks = AlarmMarks()
         self.day = DayFigures()
-        super().__init__(queue_columns(config, self.marks, self.day), id=id)
+        self.changes = QueueChanges()
+        self.config = config
+        super().__init__(queue_columns(config, self.marks, self.day, self.changes), id=id)
         self.empty_message = "no queues yet"
         self.sort_column = "severity"
 
@@ -244,4 +281,5 @@ class QueueBoard(SortableBoard[QueueSnapshot]):
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:
         self.day.update(snapshot)
+        self.changes.take(snapshot, self.config)
         self.update_rows(snapshot.queues, snapshot.at)

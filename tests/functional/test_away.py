@@ -90,3 +90,48 @@ def test_an_agent_who_just_changed_is_marked_for_a_moment(sample_db):
     assert name.cell(agent, agent.since + 2) == (agent.display_name, "changed")
     later = agent.since + config.display.changed_mark_s
     assert name.cell(agent, later) == (agent.display_name, None)
+
+
+def test_a_queue_whose_waiting_or_severity_just_changed_is_marked_for_a_moment(sample_db):
+    """The queue board remembers what it showed: a queue whose callers waiting (or severity)
+    changed between two looks is marked from the second look for changed_mark_s."""
+    from floorwatch.widgets.queue_board import QueueChanges, queue_columns
+
+    config = load(EXAMPLE_CONFIG)
+    changes = QueueChanges()
+    name = next(c for c in queue_columns(config, changes=changes) if c.key == "queue")
+    # Two instants of the sample day, a caller more or less waiting in some queue between them.
+    looks = [read_floor(sample_db, config, at=SAMPLE_END - 700 + 10 * n) for n in range(12)]
+    changes.take(looks[0], config)
+    first = looks[0].queues["orders"]
+    assert name.cell(first, looks[0].at) == (first.display_name, None)  # the first look
+    moved = None
+    for before, after in zip(looks, looks[1:], strict=False):
+        changes.take(after, config)
+        for queue, now in after.queues.items():
+            if now.calls_waiting != before.queues[queue].calls_waiting:
+                moved = (queue, after.at)
+        if moved:
+            break
+    assert moved is not None, "some queue's callers waiting changed in two minutes"
+    queue, at = moved
+    row = looks[-1].queues[queue]
+    assert name.cell(row, at + 1) == (row.display_name, "changed")
+    assert name.cell(row, at + config.display.changed_mark_s) == (row.display_name, None)
+    others = [q for q in after.queues if q != queue and q not in changes.changed_at]
+    for other in others:
+        assert name.cell(after.queues[other], at + 1)[1] is None
+
+
+def test_a_tile_whose_agent_just_changed_is_marked_on_the_map(sample_db):
+    from floorwatch.widgets.agent_tiles import AgentTiles
+    from floorwatch.widgets.tile_layout import TileSize
+
+    config = load(EXAMPLE_CONFIG)
+    floor = read_floor(sample_db, config, at=SAMPLE_END)
+    agent = next(a for a in floor.agents.values() if a.since is not None)
+    tiles = AgentTiles(config)
+    size = TileSize(width=20, height=2, name=14)
+    fresh = tiles._tile(agent, size, agent.since + 2)
+    stale = tiles._tile(agent, size, agent.since + config.display.changed_mark_s + 1)
+    assert "underline" in str(fresh[0].spans) and "underline" not in str(stale[0].spans)
