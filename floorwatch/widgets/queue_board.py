@@ -61,6 +61,27 @@ def forecast_text(queue: QueueSnapshot, now: float) -> tuple[str, str | None]:
     return " ".join(parts), ("warning" if soon else "muted") if parts else None
 
 
+class Severities:
+    """Each queue's severity, worked out once per snapshot for the sort, the mark and the
+    change marks alike (a board of 200 queues asked for it several times per row)."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self._by_id: dict[int, tuple[QueueSnapshot, str]] = {}
+
+    def take(self, snapshot: FloorSnapshot) -> None:
+        self._by_id = {
+            id(queue): (queue, queue_severity(queue, self.config))
+            for queue in snapshot.queues.values()
+        }
+
+    def of(self, queue: QueueSnapshot) -> str:
+        known = self._by_id.get(id(queue))
+        if known is not None and known[0] is queue:
+            return known[1]
+        return queue_severity(queue, self.config)  # a row of an earlier snapshot
+
+
 class QueueChanges:
     """When each queue last changed what a supervisor reads from across the room (its
     severity, its callers waiting): its name is marked for `[display] changed_mark_s` after
@@ -71,9 +92,9 @@ class QueueChanges:
         self.changed_at: dict[str, float] = {}
         self._seen: dict[str, tuple] = {}
 
-    def take(self, snapshot: FloorSnapshot, config: Config) -> None:
+    def take(self, snapshot: FloorSnapshot, severities: Severities) -> None:
         for name, queue in snapshot.queues.items():
-            state = (queue_severity(queue, config), queue.calls_waiting)
+            state = (severities.of(queue), queue.calls_waiting)
             before = self._seen.get(name)
             if before is not None and before != state:
                 self.changed_at[name] = snapshot.at
@@ -89,8 +110,10 @@ def queue_columns(
     marks: AlarmMarks | None = None,
     day: DayFigures | None = None,
     changes: QueueChanges | None = None,
+    severities: Severities | None = None,
 ) -> list[Column[QueueSnapshot]]:
     colors = config.colors
+    severities = severities or Severities(config)
     marks = marks or AlarmMarks()
     day = day or DayFigures()
     changes = changes or QueueChanges()
@@ -104,12 +127,12 @@ def queue_columns(
         return text, style
 
     def severity(queue: QueueSnapshot, now: float) -> Cell:
-        state = queue_severity(queue, config)
+        state = severities.of(queue)
         return _marked("", state)
 
     def worst_first(queue: QueueSnapshot) -> tuple:
         return (
-            -RANK[queue_severity(queue, config)],
+            -RANK[severities.of(queue)],
             -(queue.longest_wait_s or 0),
             -queue.calls_waiting,
             queue.display_name.casefold(),
@@ -268,8 +291,9 @@ class QueueBoard(SortableBoard[QueueSnapshot]):
         self.marks = AlarmMarks()
         self.day = DayFigures()
         self.changes = QueueChanges()
-        self.config = config
-        super().__init__(queue_columns(config, self.marks, self.day, self.changes), id=id)
+        self.severities = Severities(config)
+        columns = queue_columns(config, self.marks, self.day, self.changes, self.severities)
+        super().__init__(columns, id=id)
         self.empty_message = "no queues yet"
         self.sort_column = "severity"
 
@@ -281,5 +305,6 @@ class QueueBoard(SortableBoard[QueueSnapshot]):
     @shielded
     def show(self, snapshot: FloorSnapshot) -> None:
         self.day.update(snapshot)
-        self.changes.take(snapshot, self.config)
+        self.severities.take(snapshot)
+        self.changes.take(snapshot, self.severities)
         self.update_rows(snapshot.queues, snapshot.at)

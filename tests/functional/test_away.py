@@ -95,19 +95,19 @@ def test_an_agent_who_just_changed_is_marked_for_a_moment(sample_db):
 def test_a_queue_whose_waiting_or_severity_just_changed_is_marked_for_a_moment(sample_db):
     """The queue board remembers what it showed: a queue whose callers waiting (or severity)
     changed between two looks is marked from the second look for changed_mark_s."""
-    from floorwatch.widgets.queue_board import QueueChanges, queue_columns
+    from floorwatch.widgets.queue_board import QueueChanges, Severities, queue_columns
 
     config = load(EXAMPLE_CONFIG)
     changes = QueueChanges()
     name = next(c for c in queue_columns(config, changes=changes) if c.key == "queue")
     # Two instants of the sample day, a caller more or less waiting in some queue between them.
     looks = [read_floor(sample_db, config, at=SAMPLE_END - 700 + 10 * n) for n in range(12)]
-    changes.take(looks[0], config)
+    changes.take(looks[0], Severities(config))
     first = looks[0].queues["orders"]
     assert name.cell(first, looks[0].at) == (first.display_name, None)  # the first look
     moved = None
     for before, after in zip(looks, looks[1:], strict=False):
-        changes.take(after, config)
+        changes.take(after, Severities(config))
         for queue, now in after.queues.items():
             if now.calls_waiting != before.queues[queue].calls_waiting:
                 moved = (queue, after.at)
