@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from floorwatch.events import Event
@@ -24,6 +25,18 @@ def scrub_secrets(environ: MutableMapping[str, str] = os.environ) -> None:
     process started afterwards (the database writer, anything a library spawns) inherits one."""
     for name in SECRET_ENVS:
         environ.pop(name, None)
+
+
+def read_secret_file(label: str, path: str) -> str:
+    """A secret kept in a file (the AMI secret, a NATS password or token): its text, stripped;
+    SourceError in one line naming the setting when it cannot be read or is empty."""
+    try:
+        value = Path(path).read_text().strip()
+    except OSError as error:
+        raise SourceError(f"{label} {path}: {error.strerror or error}") from None
+    if not value:
+        raise SourceError(f"{label} {path}: is empty")
+    return value
 
 
 def environment_without_secrets() -> dict[str, str]:

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from floorwatch.publish_config import SITE_NAME, STREAM_NAME, PublishConfig
-from floorwatch.sources.base import SECRET_ENVS, SourceError
+from floorwatch.sources.base import SECRET_ENVS, SourceError, read_secret_file
 
 PASSWORD_ENV, TOKEN_ENV = SECRET_ENVS[1:]
 DEFAULT_PORT = 4222
@@ -39,16 +39,6 @@ def event_id_of(site: str, msg_id: str | None) -> int | None:
     if prefix != site or not number.isdigit():
         return None
     return int(number)
-
-
-def _read_file(label: str, path: str) -> str:
-    try:
-        value = Path(path).read_text().strip()
-    except OSError as error:
-        raise SourceError(f"{label} {path}: {error.strerror or error}") from None
-    if not value:
-        raise SourceError(f"{label} {path}: is empty")
-    return value
 
 
 @dataclass(frozen=True)
@@ -77,12 +67,14 @@ class NatsAuth:
     ) -> NatsAuth:
         """Read the secrets now (the environment is scrubbed afterwards: base.scrub_secrets)."""
         password = (
-            _read_file("password_file", password_file)
+            read_secret_file("password_file", password_file)
             if password_file
             else os.environ.get(PASSWORD_ENV, "")
         )
         token = (
-            _read_file("token_file", token_file) if token_file else os.environ.get(TOKEN_ENV, "")
+            read_secret_file("token_file", token_file)
+            if token_file
+            else os.environ.get(TOKEN_ENV, "")
         )
         if credentials_file and not Path(credentials_file).is_file():
             raise SourceError(f"credentials file {credentials_file}: no such file")

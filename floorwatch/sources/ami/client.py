@@ -22,14 +22,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from floorwatch.events import Event
 from floorwatch.sources.ami.action_channel import ActionChannel, AmiReply
 from floorwatch.sources.ami.actions import AmiAction, MemberInterfaces
 from floorwatch.sources.ami.protocol import BlockFramer, action, event_name, parse_block
 from floorwatch.sources.ami.translate import AmiTranslator, BlockError
-from floorwatch.sources.base import SECRET_ENV, Batch, Checkpoint, Emit, Reject, SourceError
+from floorwatch.sources.base import (
+    SECRET_ENV,
+    Batch,
+    Checkpoint,
+    Emit,
+    Reject,
+    SourceError,
+    read_secret_file,
+)
 
 FORMAT = "ami"
 DEFAULT_PORT = 5038
@@ -86,13 +93,7 @@ def read_secret(secret_file: str | None) -> str:
     """The AMI secret: from `secret_file` when the config names one, else the environment
     (which the command scrubs once every source has read it: `base.scrub_secrets`)."""
     if secret_file:
-        try:
-            secret = Path(secret_file).read_text().strip()
-        except OSError as error:
-            raise SourceError(f"secret_file {secret_file}: {error.strerror or error}") from None
-        if not secret:
-            raise SourceError(f"secret_file {secret_file}: is empty")
-        return secret
+        return read_secret_file("secret_file", secret_file)
     secret = os.environ.get(SECRET_ENV, "")
     if not secret:
         raise SourceError(
