@@ -57,9 +57,7 @@ class Publisher:
         self.state = PublisherState()
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._draining = False
         self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._caught_up = threading.Event()
 
     @property
@@ -81,7 +79,6 @@ class Publisher:
         `drain_s` without progress), so a `--once` ingest leaves nothing behind on a live bus."""
         if self._thread is None:
             return
-        self._draining = True
         self.notify()
         last = self.state.published
         quiet_since = time.monotonic()
