@@ -122,6 +122,7 @@ class ActionRow:
     ami_action: str | None
     outcome: str
     answer: str | None
+    alarm_id: int | None
 
     def to_dict(self) -> dict:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -144,6 +145,9 @@ class AlarmRow:
     threshold: float | None
     summary: str | None
     seq: int | None
+    acked_ts: float | None
+    acked_by: str | None
+    ack_note: str | None
 
 
 @dataclass(slots=True)

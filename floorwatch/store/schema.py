@@ -13,7 +13,7 @@ from __future__ import annotations
 from floorwatch.store.table_spec import Column, Index, Table
 
 #: The schema version this floorwatch writes (PRAGMA user_version).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _c(name: str, type: str, **options) -> Column:
@@ -268,6 +268,11 @@ ALARMS = Table(
         _c("threshold", "REAL"),
         _c("summary", "TEXT"),
         _seq(),
+        # The shared acknowledgement (a supervisor's, through the control socket): when, the
+        # name they gave, their note. The OS user who sent it is in the `actions` audit row.
+        _c("acked_ts", "REAL", since=4),
+        _c("acked_by", "TEXT", since=4),
+        _c("ack_note", "TEXT", since=4),
     ),
     indexes=(
         Index("alarms_open", "(rule) WHERE cleared_ts IS NULL"),
@@ -317,6 +322,8 @@ ACTIONS = Table(
         _c("outcome", "TEXT", not_null=True),
         # The PBX's Message, or why floorwatch refused.
         _c("answer", "TEXT"),
+        # The alarm an `acknowledge` was for.
+        _c("alarm_id", "INTEGER", since=4),
     ),
     indexes=(Index("actions_at", "(at)"),),
     since=3,
@@ -384,19 +391,3 @@ TABLES: tuple[Table, ...] = (
 def create_statements() -> list[str]:
     """A fresh store's schema, every table and index."""
     return [statement for table in TABLES for statement in table.create()]
-
-
-def migration(version: int) -> list[str]:
-    """What upgrades a store of schema `version` to `version + 1`: the tables that version
-    added, created whole, and the columns it added to older tables, at their end."""
-    statements: list[str] = []
-    for table in TABLES:
-        if table.since == version + 1:
-            statements += table.create()
-        elif table.since <= version:
-            statements += [
-                f"ALTER TABLE {table.name} ADD COLUMN {column.ddl()}"
-                for column in table.columns
-                if column.since == version + 1
-            ]
-    return statements

@@ -166,7 +166,7 @@ def upgrade_store(
         try:
             for table in tables:
                 if table.since == version + 1:
-                    create_table(db, table)
+                    create_table(db, table.as_of(version + 1))
                 elif table.since <= version:
                     for column in table.columns:
                         if column.since == version + 1:

@@ -77,6 +77,12 @@ class Table:
             index.ddl(self.name) for index in self.indexes
         ]
 
+    def as_of(self, version: int) -> Table:
+        """The table as schema `version` declared it (an upgrade creates a table of an
+        intermediate version so, and adds the later columns in their own steps)."""
+        columns = tuple(column for column in self.columns if column.since <= version)
+        return dataclasses.replace(self, columns=columns)
+
     def physical(self, created: int) -> tuple[Column, ...]:
         """The columns in the order a store created at schema `created` (and upgraded since)
         holds them: its own columns as declared, then those added since, as they were added."""
