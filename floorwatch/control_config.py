@@ -27,7 +27,7 @@ class ControlConfig:
     mode: str = "0660"
     #: What a supervisor may do (control_protocol.ACTIONS): a missing one is refused.
     actions: list[str] = field(
-        default_factory=lambda: ["pause", "unpause", "add", "remove", "penalty"]
+        default_factory=lambda: ["pause", "unpause", "add", "remove", "penalty", "acknowledge"]
     )
     #: The reasons the pause picker offers.
     pause_reasons: list[str] = field(

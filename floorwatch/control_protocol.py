@@ -17,14 +17,18 @@ from dataclasses import asdict, dataclass, fields
 #: What a supervisor can do, by the name the request and the `[control] actions` list use.
 PAUSE, UNPAUSE, ADD, REMOVE, PENALTY = "pause", "unpause", "add", "remove", "penalty"
 LISTEN, WHISPER, BARGE = "listen", "whisper", "barge"
+#: An alarm acknowledged for every viewer: the one action that needs no PBX.
+ACKNOWLEDGE = "acknowledge"
 QUEUE_ACTIONS = (PAUSE, UNPAUSE, ADD, REMOVE, PENALTY)
 SPY_ACTIONS = (LISTEN, WHISPER, BARGE)
-ACTIONS = QUEUE_ACTIONS + SPY_ACTIONS
+ACTIONS = QUEUE_ACTIONS + SPY_ACTIONS + (ACKNOWLEDGE,)
 
 #: The longest line either side reads; anything longer is refused without being read whole.
 MAX_LINE_BYTES = 4096
-#: The longest text field (an agent, a queue, a reason, an extension).
+#: The longest text field (an agent, a queue, a reason, an extension, a note).
 MAX_TEXT = 200
+#: The longest name an acknowledgement is signed with.
+MAX_NAME = 60
 #: A penalty as app_queue keeps it (a C int; negative penalties are not asked for here).
 MAX_PENALTY = 2**31 - 1
 
@@ -41,7 +45,9 @@ class ProtocolError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ControlRequest:
-    """One supervisor action. `queue` None on a pause or unpause: in every queue."""
+    """One supervisor action. `queue` None on a pause or unpause: in every queue. An
+    acknowledgement names no agent (`agent` empty): it names the alarm, the name it is signed
+    with and a note, all shown on every viewer."""
 
     action: str
     agent: str
@@ -50,9 +56,17 @@ class ControlRequest:
     penalty: int | None = None
     #: The supervisor's own phone, for listen / whisper / barge.
     extension: str | None = None
+    #: The alarm's id (the store's) an acknowledgement is for.
+    alarm: int | None = None
+    #: The name an acknowledgement is signed with, as the supervisor gave it.
+    name: str | None = None
+    note: str | None = None
 
     def describe(self) -> str:
         """The action in a few words, as the confirmation line and the audit say it."""
+        if self.action == ACKNOWLEDGE:
+            note = f": {self.note}" if self.note else ""
+            return f"acknowledge alarm {self.alarm} as {self.name}{note}"
         where = f" in {self.queue}" if self.queue else ""
         if self.action == PAUSE:
             because = f" ({self.reason})" if self.reason else ""
@@ -78,13 +92,13 @@ class ControlReply:
     audit_id: int | None = None
 
 
-def _text_problem(name: str, value: object, required: bool) -> str | None:
+def _text_problem(name: str, value: object, required: bool, longest: int = MAX_TEXT) -> str | None:
     if value is None or value == "":
         return f"{name} is missing" if required else None
     if not isinstance(value, str):
         return f"{name} must be text"
-    if len(value) > MAX_TEXT:
-        return f"{name} is longer than {MAX_TEXT} characters"
+    if len(value) > longest:
+        return f"{name} is longer than {longest} characters"
     if _CONTROL.search(value):
         return f"{name} holds a control character"
     if value != value.strip():
@@ -96,6 +110,11 @@ def problem(request: ControlRequest) -> str | None:
     """Why the request cannot be carried out as it stands (None: it can be tried)."""
     if request.action not in ACTIONS:
         return f"unknown action {str(request.action)[:40]!r} (known: {', '.join(ACTIONS)})"
+    if request.action == ACKNOWLEDGE:
+        return _acknowledge_problem(request)
+    for name in ("alarm", "name", "note"):
+        if getattr(request, name) is not None:
+            return f"{name} goes only with {ACKNOWLEDGE}"
     needs_queue = request.action in (ADD, REMOVE, PENALTY)
     for name, value, required in (
         ("agent", request.agent, True),
@@ -117,6 +136,18 @@ def problem(request: ControlRequest) -> str | None:
     elif request.penalty is not None:
         return f"a penalty goes only with {PENALTY}"
     return None
+
+
+def _acknowledge_problem(request: ControlRequest) -> str | None:
+    alarm = request.alarm
+    if not isinstance(alarm, int) or isinstance(alarm, bool) or not 0 < alarm < 2**62:
+        return "alarm must be the alarm's number"
+    for name in ("agent", "queue", "reason", "penalty", "extension"):
+        if getattr(request, name) not in (None, ""):
+            return f"{name} does not go with {ACKNOWLEDGE}"
+    return _text_problem("name", request.name, True, MAX_NAME) or _text_problem(
+        "note", request.note, False
+    )
 
 
 def encode(message: ControlRequest | ControlReply) -> bytes:
@@ -144,6 +175,7 @@ def decode_request(line: bytes) -> ControlRequest:
     """A request from its line; ProtocolError if it is not one (its fields are checked by
     `problem`, so the refusal can say which)."""
     value = _decode(line, ControlRequest)
+    value.setdefault("agent", "")  # an acknowledgement names no agent
     for name in ("action", "agent"):
         if not isinstance(value.get(name), str):
             raise ProtocolError(f"{name} must be text")

@@ -238,10 +238,17 @@ class RunningIngest:
     """`ingest_feeds` (what `floorwatch ingest` runs) in a thread, with [control] on and every
     action allowed unless `control` says otherwise."""
 
-    def __init__(self, tmp: Path, specs: list[FeedSpec], control: dict | None = None):
+    def __init__(
+        self,
+        tmp: Path,
+        specs: list[FeedSpec],
+        control: dict | None = None,
+        settings: dict | None = None,
+    ):
         self.db = tmp / "floor.db"
         table: dict = {"timezone": "UTC", "control": {"enabled": True, "actions": list(ACTIONS)}}
         table["control"].update(control or {})
+        table.update(settings or {})
         self.config: Config = from_table(table)
         self.socket = self.config.control_socket(self.db)
         self.stop = threading.Event()

@@ -105,10 +105,18 @@ class AlarmMonitor:
         ruled = time.perf_counter()
         notifier = self.notifier
         health = notifier.changed_health() if notifier else []
+        if notifier:
+            # Acknowledgements come through the control socket (read before this round's
+            # clears are written): a hook says who took an alarm when it clears, and stops
+            # repeating one somebody has taken.
+            taken = store.queries.acknowledgements()
+            for alarm in [*tracker.open.values(), *changes.cleared]:
+                if alarm.store_id in taken:
+                    alarm.acked_ts, alarm.acked_by, alarm.ack_note = taken[alarm.store_id]
         store.write_alarms(changes, health)
         if notifier:
             notifier.notify(changes, now)
-            notifier.repeat(tracker.open.values(), now)
+            notifier.repeat([a for a in tracker.open.values() if not a.acknowledged], now)
         self.last_run = now
         ended = time.perf_counter()
         self.last_seconds = ended - started

@@ -1,6 +1,6 @@
 """Telling people who are not looking: each `[[alarms.notify]]` hook gets the alarms it routes
 (by severity, queue, rule) once when they raise, once when they clear, and again every
-`repeat_min` while they stay raised.
+`repeat_min` while they stay raised and nobody has acknowledged them.
 
 Every hook has a thread and a queue of its own, so a slow, refused or hanging hook never slows
 the ingest (which only puts messages on queues) nor another hook. A failed delivery (refused,
@@ -47,7 +47,9 @@ def slack_text(message: dict[str, Any]) -> dict[str, str]:
     """A Slack-compatible incoming-webhook payload for a message."""
     mark = SEVERITY_MARK.get(message["severity"], "")
     word = {"raised": "ALARM", "cleared": "cleared", "repeat": "still raised"}[message["event"]]
-    return {"text": f"{mark} {word} [{message['severity']}] {message['summary']}".strip()}
+    taken = f" (acknowledged by {message['acked_by']})" if message.get("acked_by") else ""
+    text = f"{mark} {word} [{message['severity']}] {message['summary']}{taken}"
+    return {"text": text.strip()}
 
 
 @dataclass

@@ -29,6 +29,7 @@ from typing import Protocol
 
 from floorwatch.control_config import ControlConfig
 from floorwatch.control_protocol import (
+    ACKNOWLEDGE,
     MAX_LINE_BYTES,
     ControlReply,
     ControlRequest,
@@ -215,6 +216,8 @@ class ControlServer:
             return self._refuse(peer, request, found)
         if request.action not in self.config.actions:
             return self._refuse(peer, request, f"{request.action} is not allowed here ([control])")
+        if request.action == ACKNOWLEDGE:
+            return self._acknowledge(peer, request)
         if not self.targets:
             return self._refuse(
                 peer, request, "this ingest has no AMI source: actions need an ami: source"
@@ -236,6 +239,25 @@ class ControlServer:
         audit_id = self._record(peer, request, outcome, reply.message, target.name, sent)
         return ControlReply(reply.ok, said, audit_id)
 
+    def _acknowledge(self, peer: Peer, request: ControlRequest) -> ControlReply:
+        """The store's own action: the alarm marked for every viewer, with its audit row."""
+        assert request.alarm is not None and request.name is not None
+        row = self._row(peer, request, REFUSED, "", None, None)
+        try:
+            result, audit_id = self.audit.acknowledge(
+                request.alarm, request.name, request.note, row
+            )
+        except StoreError as error:
+            log.warning("could not acknowledge an alarm: %s", error)
+            return ControlReply(False, f"not acknowledged: {error}")
+        if not result.ok:
+            return ControlReply(False, f"refused: {result.why}", audit_id)
+        again = f" (was {result.before}'s)" if result.before else ""
+        what = f" ({result.summary})" if result.summary else ""
+        return ControlReply(
+            True, f"alarm {request.alarm}{what} acknowledged as {request.name}{again}", audit_id
+        )
+
     def _target_of(self, agent: str) -> tuple[ActionTarget, str] | None:
         for target in self.targets:
             interface = target.interface_of(agent)
@@ -256,11 +278,30 @@ class ControlServer:
         source: str | None,
         sent: AmiAction | None,
     ) -> int | None:
-        def text(value: object) -> str | None:
-            return value if isinstance(value, str) else None
+        row = self._row(peer, request, outcome, answer, source, sent)
+        try:
+            return self.audit.record(row)
+        except StoreError as error:
+            log.warning("could not write the audit row of an action: %s", error)
+            return None
 
-        penalty = request.penalty
-        row = ActionRecord(
+    def _row(
+        self,
+        peer: Peer,
+        request: ControlRequest,
+        outcome: str,
+        answer: str,
+        source: str | None,
+        sent: AmiAction | None,
+    ) -> ActionRecord:
+        """The audit row of a request, every field as asked (never trusted to be typed)."""
+
+        def text(value: object) -> str | None:
+            return value if isinstance(value, str) and value else None
+
+        penalty, alarm = request.penalty, request.alarm
+        acknowledging = request.action == ACKNOWLEDGE
+        return ActionRecord(
             at=self.clock(),
             user=peer.user,
             uid=peer.uid,
@@ -268,19 +309,15 @@ class ControlServer:
             action=str(request.action)[:40],
             agent=text(request.agent),
             queue=text(request.queue),
-            reason=text(request.reason),
+            reason=text(request.note if acknowledging else request.reason),
             penalty=penalty if isinstance(penalty, int) and abs(penalty) < 2**62 else None,
             extension=text(request.extension),
             source=source,
             ami_action=json.dumps({"Action": sent.name, **sent.headers}) if sent else None,
             outcome=outcome,
             answer=answer,
+            alarm_id=alarm if isinstance(alarm, int) and 0 < alarm < 2**62 else None,
         )
-        try:
-            return self.audit.record(row)
-        except StoreError as error:
-            log.warning("could not write the audit row of an action: %s", error)
-            return None
 
 
 def _read_line(conn: socket.socket) -> bytes:

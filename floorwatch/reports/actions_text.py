@@ -12,6 +12,9 @@ from floorwatch.store.rows import ActionRow
 
 
 def _what(row: ActionRow) -> str:
+    if row.alarm_id is not None:
+        note = f" note {row.reason}" if row.reason else ""
+        return f"{row.action} alarm {row.alarm_id}{note}"
     parts = [row.action, row.agent or ""]
     if row.queue:
         parts.append(f"queue {row.queue}")

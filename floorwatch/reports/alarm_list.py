@@ -25,7 +25,7 @@ def where(alarm: Alarm) -> str:
 
 def alarm_table(alarms: list[Alarm], until: float, zone: tzinfo | None) -> Table:
     table = Table(title=f"alarms ({sum(a.is_open for a in alarms)} open)", title_justify="left")
-    for column in ("raised", "cleared", "for", "severity", "rule", "where", "what"):
+    for column in ("raised", "cleared", "for", "severity", "rule", "where", "what", "taken"):
         table.add_column(column, justify="right" if column == "for" else "left")
     for alarm in alarms:
         end = alarm.cleared_ts if alarm.cleared_ts is not None else until
@@ -42,5 +42,6 @@ def alarm_table(alarms: list[Alarm], until: float, zone: tzinfo | None) -> Table
             rich_text(alarm.rule),
             rich_text(where(alarm)),
             rich_text(alarm.summary),
+            rich_text(alarm.acknowledgement().removeprefix("ack ")),
         )
     return table

@@ -1,5 +1,6 @@
 """The audit of supervisor actions: one `actions` row per request the control socket took,
-done, failed or refused (schema.ACTIONS says what each column holds).
+done, failed or refused (schema.ACTIONS says what each column holds), and the one action that
+is the store's own: an alarm acknowledged for every viewer.
 
 The ingest writes it from its control server's thread on a connection of its own, beside the
 writer process's commits (SQLite serialises the two; an audit row is small and never waits on a
@@ -9,6 +10,7 @@ finds the row.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -37,6 +39,18 @@ class ActionRecord:
     ami_action: str | None
     outcome: str
     answer: str | None
+    alarm_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledged:
+    """What an acknowledgement did: taken or not, why not, and the alarm's own words."""
+
+    ok: bool
+    why: str
+    summary: str | None = None
+    #: The name it had been acknowledged with before (a second acknowledgement replaces it).
+    before: str | None = None
 
 
 class ActionLog:
@@ -65,6 +79,51 @@ class ActionLog:
             except sqlite3.Error as error:
                 raise StoreError(sqlite_fault(self.path, error, "write")) from None
             return int(cursor.lastrowid or 0)
+
+    def acknowledge(
+        self, alarm_id: int, name: str, note: str | None, audit: ActionRecord
+    ) -> tuple[Acknowledged, int]:
+        """Mark an open alarm acknowledged and write the audit row, in one transaction with a
+        new `seq` so every viewer sees it on its next poll. A cleared or unknown alarm is not
+        marked (the audit row says why); the row's id comes back either way."""
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    found = conn.execute(
+                        "SELECT cleared_ts, summary, acked_by FROM alarms WHERE id = ?",
+                        (alarm_id,),
+                    ).fetchone()
+                    if found is None:
+                        result = Acknowledged(False, f"there is no alarm {alarm_id}")
+                    elif found[0] is not None:
+                        result = Acknowledged(
+                            False, f"alarm {alarm_id} has cleared already", found[1]
+                        )
+                    else:
+                        result = Acknowledged(True, "", found[1], found[2])
+                        seq = int(
+                            conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]
+                        )
+                        conn.execute(
+                            "UPDATE alarms SET acked_ts = ?, acked_by = ?, ack_note = ?, seq = ? "
+                            "WHERE id = ?",
+                            (audit.at, name, note, seq + 1, alarm_id),
+                        )
+                        conn.execute("UPDATE meta SET value = ? WHERE key = 'seq'", (str(seq + 1),))
+                    outcome = "done" if result.ok else "refused"
+                    answer = result.why or f"as {name}: {result.summary or ''}"
+                    row = dataclasses.replace(audit, outcome=outcome, answer=answer)
+                    values = tuple(getattr(row, column) for column in self._names)
+                    audit_id = int(conn.execute(self._insert, values).lastrowid or 0)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as error:
+                raise StoreError(sqlite_fault(self.path, error, "write")) from None
+            return result, audit_id
 
     def close(self) -> None:
         with self._lock:

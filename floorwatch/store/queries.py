@@ -331,6 +331,16 @@ class StoreQueries:
     def open_alarms(self) -> list[AlarmRow]:
         return self._rows(AlarmRow, "cleared_ts IS NULL ORDER BY raised_ts DESC, id DESC")
 
+    def acknowledgements(self) -> dict[int, tuple[float, str | None, str | None]]:
+        """The open alarms acknowledged so far: id -> (when, by whom, the note)."""
+        return {
+            row[0]: (row[1], row[2], row[3])
+            for row in self._conn.execute(
+                "SELECT id, acked_ts, acked_by, ack_note FROM alarms "
+                "WHERE cleared_ts IS NULL AND acked_ts IS NOT NULL"
+            )
+        }
+
     def alarms_changed(self, seq: int) -> list[AlarmRow]:
         return self._rows(AlarmRow, "seq > ? ORDER BY id", (seq,))
 

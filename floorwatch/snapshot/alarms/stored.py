@@ -20,4 +20,7 @@ def alarm_from_row(row: AlarmRow) -> Alarm:
         cleared_ts=row.cleared_ts,
         peak=row.peak,
         store_id=row.id,
+        acked_ts=row.acked_ts,
+        acked_by=row.acked_by,
+        ack_note=row.ack_note,
     )

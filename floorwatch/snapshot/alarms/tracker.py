@@ -35,6 +35,10 @@ class Alarm:
     cleared_ts: float | None = None
     peak: float | None = None
     store_id: int | None = None
+    #: Acknowledged for every viewer (a supervisor's action): when, by what name, the note.
+    acked_ts: float | None = None
+    acked_by: str | None = None
+    ack_note: str | None = None
 
     @property
     def key(self) -> Key:
@@ -43,6 +47,17 @@ class Alarm:
     @property
     def is_open(self) -> bool:
         return self.cleared_ts is None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acked_ts is not None
+
+    def acknowledgement(self) -> str:
+        """Who took it and what they said, in a few words ("" if nobody has)."""
+        if self.acked_ts is None:
+            return ""
+        note = f": {self.ack_note}" if self.ack_note else ""
+        return f"ack {self.acked_by}{note}"
 
     def to_dict(self) -> dict[str, Any]:
         """The alarm as `floorwatch alarms --json` and the hooks send it."""
@@ -59,6 +74,9 @@ class Alarm:
             "peak": self.peak if self.peak is not None else self.value,
             "threshold": self.threshold,
             "summary": self.summary,
+            "acked_ts": self.acked_ts,
+            "acked_by": self.acked_by,
+            "ack_note": self.ack_note,
         }
 
 
