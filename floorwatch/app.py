@@ -126,6 +126,8 @@ class FloorwatchApp(ViewKeys, ReplayKeyActions, Rewinding, App):
         self.control = control or control_access(config.control_socket(live.db_path))
         #: The supervisor's extension for listen / whisper / barge, once asked.
         self.supervisor_extension: str | None = None
+        #: The name this viewer's acknowledgements are signed with, once asked.
+        self.supervisor_name: str | None = None
         self.wall = self.start == "wall"
         self.wall_queue = wall_queue
         self.rotate_s = rotate_s

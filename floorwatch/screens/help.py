@@ -52,7 +52,8 @@ class HelpScreen(ModalScreen[None]):
         control = getattr(underneath.app, "control", None)
         #: Why the action keys (pause, unpause, queues, listen...) are not here, if they are not.
         self.no_actions = (
-            f"No action keys (pause, unpause, add/remove queue, listen, whisper, barge): "
+            f"No action keys (pause, unpause, add/remove queue, listen, whisper, barge, "
+            f"acknowledge an alarm): "
             f"{control.why}"
             if control is not None and not control.usable
             else ""

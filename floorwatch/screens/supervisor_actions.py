@@ -6,11 +6,13 @@ snapshot/control_client.py); elsewhere they are absent and `?` says why. A key a
 action still needs (a pause reason from `[control] pause_reasons`, a queue, the supervisor's
 extension once), shows one confirmation line, and on `y` sends the request from a worker
 thread; the ingest's reply (done, the PBX's error, or why it was refused) is shown as a
-notification. Nothing here writes the store or talks to the PBX.
+notification. An alarm is acknowledged the same way, from the alarm list (`AcknowledgeFlow`).
+Nothing here writes the store or talks to the PBX.
 """
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -23,6 +25,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from floorwatch.control_protocol import (
+    ACKNOWLEDGE,
     ADD,
     PAUSE,
     REMOVE,
@@ -32,6 +35,7 @@ from floorwatch.control_protocol import (
     problem,
 )
 from floorwatch.safe_text import printable
+from floorwatch.snapshot.alarms import Alarm
 from floorwatch.snapshot.control_client import ControlClient
 from floorwatch.widgets.safe_content import content
 
@@ -70,25 +74,39 @@ class ChoiceScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ExtensionScreen(ModalScreen[str | None]):
-    """The supervisor's own extension, asked once per session when the config has none."""
+class AskScreen(ModalScreen[str | None]):
+    """One line of text: Enter gives it (empty only when `optional`), Escape gives None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
+    def __init__(self, title: str, placeholder: str = "", value: str = "", optional: bool = False):
+        super().__init__()
+        self.title_text, self.placeholder, self.value = title, placeholder, value
+        self.optional = optional
+
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static("your phone's extension (the PBX rings it)", classes="picker-title")
-            yield Input(placeholder="1099", id="extension-input")
+            yield Static(content(self.title_text), classes="picker-title")
+            yield Input(value=self.value, placeholder=self.placeholder, id="ask-input")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        text = event.value.strip()
+        if text or self.optional:
+            self.dismiss(text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ExtensionScreen(AskScreen):
+    """The supervisor's own extension, asked once per session when the config has none."""
+
+    def __init__(self) -> None:
+        super().__init__("your phone's extension (the PBX rings it)", "1099")
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -179,6 +197,57 @@ class ActionFlow:
         if request.action in (PAUSE, UNPAUSE) and request.queue is None:
             line = line.replace(request.agent, f"{request.agent} in every queue", 1)
         self._ask(ConfirmScreen(line), lambda yes: yes and send(self.app, request))
+
+
+class AcknowledgeFlow:
+    """An alarm taken for every viewer: the name it is signed with (asked once per session,
+    the login name offered), a note, one confirmation line, the ingest's answer."""
+
+    def __init__(self, screen: Screen, alarm: Alarm):
+        self.app = screen.app
+        self.alarm = alarm
+
+    def start(self) -> None:
+        if ACKNOWLEDGE not in self.app.config.control.actions:
+            say(self.app, f"{ACKNOWLEDGE} is not allowed by [control] actions")
+            return
+        if not self.alarm.is_open:
+            say(self.app, "that alarm has cleared: there is nothing to acknowledge")
+            return
+        name = getattr(self.app, "supervisor_name", None)
+        if name:
+            self._ask_note(name)
+            return
+        screen = AskScreen("acknowledge as (your name, shown on every screen)", value=login())
+        self.app.push_screen(screen, lambda given: given and self._named(given))
+
+    def _named(self, name: str) -> None:
+        self.app.supervisor_name = name
+        self._ask_note(name)
+
+    def _ask_note(self, name: str) -> None:
+        title = f"note for {self.alarm.summary} (Enter: none)"
+        screen = AskScreen(title, "calling in two agents from training", optional=True)
+        self.app.push_screen(screen, lambda note: note is not None and self._noted(name, note))
+
+    def _noted(self, name: str, note: str) -> None:
+        request = ControlRequest(
+            ACKNOWLEDGE, "", alarm=self.alarm.store_id, name=name, note=note or None
+        )
+        found = problem(request)
+        if found:
+            say(self.app, f"not sent: {found}", "error")
+            return
+        line = f"acknowledge {self.alarm.summary} as {name}" + (f": {note}" if note else "")
+        self.app.push_screen(ConfirmScreen(line), lambda yes: yes and send(self.app, request))
+
+
+def login() -> str:
+    """This viewer's login name, offered as the name to sign with ("" if there is none)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
 
 
 def send(app, request: ControlRequest) -> None:

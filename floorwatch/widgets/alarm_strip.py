@@ -2,7 +2,9 @@
 first, critical as a solid block. Hidden while nothing is up, so a calm floor loses no row.
 
 Alarms are the ingest's (stored); the strip only reads them from the app (`app.alarms`). A
-viewer's silence (the alarm list's `s`) dims an alarm on this screen only and stops its blink.
+viewer's silence (the alarm list's `s`) dims an alarm on this screen only and stops its blink;
+an acknowledgement (the list's `k`, through the ingest) stops it blinking on every screen and
+says who took it.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ SEVERITY_STYLE = {
     "info": "bold $accent",
 }
 SILENCED_STYLE = "$text-muted"
+#: Somebody has it: still shown (the trouble is still there), no longer shouting.
+ACKNOWLEDGED_STYLE = "$text"
 
 
 def alarm_label(alarm: Alarm) -> str:
-    return f"{SEVERITY_MARK.get(alarm.severity, '●')} {printable(alarm.summary)}"
+    taken = f" ({printable(alarm.acknowledgement())})" if alarm.acknowledged else ""
+    return f"{SEVERITY_MARK.get(alarm.severity, '●')} {printable(alarm.summary)}{taken}"
 
 
 class AlarmStrip(Widget):
@@ -63,15 +68,21 @@ class AlarmStrip(Widget):
     def show(self, alarms: Sequence[Alarm]) -> None:
         silenced = self.app.silenced
         self.set_class(bool(alarms), "-up")
-        loud = [a for a in alarms if a.store_id not in silenced]
-        # Blinking only while an unsilenced critical alarm is up.
+        loud = [a for a in alarms if a.store_id not in silenced and not a.acknowledged]
+        # Blinking only while a critical alarm is up that nobody has silenced or taken.
         self.set_class(any(a.severity == "critical" for a in loud), "-blink")
         parts: list = [Content.styled(f" ALARMS {len(alarms)} ", "bold reverse"), " "]
         for index, alarm in enumerate(alarms):
             if index:
                 parts.append("  ")
             quiet = alarm.store_id in silenced
-            style = SILENCED_STYLE if quiet else SEVERITY_STYLE.get(alarm.severity, "")
+            style = (
+                SILENCED_STYLE
+                if quiet
+                else ACKNOWLEDGED_STYLE
+                if alarm.acknowledged
+                else SEVERITY_STYLE.get(alarm.severity, "")
+            )
             parts.append(
                 Content.styled(alarm_label(alarm) + (" (silenced)" if quiet else ""), style)
             )
