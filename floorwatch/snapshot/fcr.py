@@ -48,10 +48,17 @@ class Resolution:
     agent: str | None
     at: float  # when its wait ended (the interval it counts in)
     repeat_id: int | None
+    #: When a repeat was first known (the earliest wait end of the calls that repeat it):
+    #: before that instant the call counted as resolved, from it on as repeated.
+    repeat_known_at: float | None = None
 
     @property
     def resolved(self) -> bool:
         return self.repeat_id is None
+
+    def resolved_at(self, instant: float) -> bool:
+        """Resolved as far as the calls known at `instant` tell (those whose wait had ended)."""
+        return self.repeat_known_at is None or self.repeat_known_at > instant
 
 
 @dataclass(slots=True)
@@ -61,9 +68,11 @@ class FcrTally:
     calls: int = 0
     resolved: int = 0
 
-    def add(self, resolution: Resolution) -> None:
+    def add(self, resolution: Resolution, as_of: float | None = None) -> None:
+        """Count a call, resolved as far as every call tells, or (`as_of`) the calls known at
+        that instant."""
         self.calls += 1
-        self.resolved += resolution.resolved
+        self.resolved += resolution.resolved if as_of is None else resolution.resolved_at(as_of)
 
     @property
     def rate(self) -> float | None:
@@ -87,7 +96,12 @@ def _same_contact(first: CallLike, later: CallLike) -> bool:
 
 def resolutions(calls: Iterable[CallLike], config: FcrConfig) -> list[Resolution]:
     """Every answered call of a known caller with its resolution, given every call (of any
-    outcome) that could repeat it: those up to the window after the last one's end."""
+    outcome) that could repeat it: those up to the window after the last one's end.
+
+    Each also says when its first repeat became known, so that one list answers for any
+    earlier instant as well (a rewound floor, `snapshot --at`): the calls known at an instant
+    are those whose wait had ended by then, and a repeat enters after the call it repeats
+    ended, so by the time a repeat is known the call's end is too."""
     window = config.window_h * 3600
     threads: dict[tuple[str, str], list[CallLike]] = defaultdict(list)
     for call in calls:
@@ -100,16 +114,18 @@ def resolutions(calls: Iterable[CallLike], config: FcrConfig) -> list[Resolution
         for index, call in enumerate(thread):
             if call.outcome != "answered" or call.wait_end_at is None:
                 continue
-            repeat = None
+            repeat = known = None
             end = call.ended_at
             if end is not None:
                 for later in thread[index + 1 :]:
                     if later.enqueued_at > end + window:
                         break
                     if later.enqueued_at >= end and not _same_contact(call, later):
-                        repeat = later.id
-                        break
-            out.append(Resolution(call.id, call.queue, call.agent, call.wait_end_at, repeat))
+                        repeat = later.id if repeat is None else repeat
+                        seen = later.wait_end_at
+                        seen = later.enqueued_at if seen is None else seen
+                        known = seen if known is None else min(known, seen)
+            out.append(Resolution(call.id, call.queue, call.agent, call.wait_end_at, repeat, known))
     return out
 
 

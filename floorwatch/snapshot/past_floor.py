@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from floorwatch.config import Config
 from floorwatch.snapshot.model.changes import Changes, clip_changes
+from floorwatch.snapshot.quality_reader import QualityCache
 from floorwatch.snapshot.reader import FloorReader, _flag
 from floorwatch.store.reading import ReadOnlyStore
 from floorwatch.store.rows import CallRow, IntervalRow, MembershipRow
@@ -87,8 +88,10 @@ def _split(rows: dict, moved: list, after: float, until: float, moves, done) -> 
 class PastFloor:
     """The floor model at `at`, and the rows it was built from."""
 
-    def __init__(self, store: ReadOnlyStore, config: Config, at: float):
-        self.reader = FloorReader(store, config, at=at, keep_rows=True)
+    def __init__(
+        self, store: ReadOnlyStore, config: Config, at: float, quality: QualityCache | None = None
+    ):
+        self.reader = FloorReader(store, config, at=at, keep_rows=True, quality=quality)
         rows = self.reader.rows
         assert rows is not None
         self.calls = {call.id: call for call in rows.calls}

@@ -7,6 +7,7 @@ reads them for a viewer, `reports/` for a report, so every view counts the same 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,18 +61,35 @@ def day_quality(
     start: float,
     end: float,
     resolved: list[fcr.Resolution] | None = None,
+    as_of: float | None = None,
 ) -> DayQuality:
     """The figures of [start, end): `calls` must include those that could repeat them (up to
     the FCR window after `end`), `ratings` those given in the period (`resolved`: the calls'
-    resolutions, if already worked out)."""
+    resolutions, if already worked out). With `as_of`, a call counts as resolved as far as
+    the calls known at that instant tell (the rows may hold later ones)."""
     quality = DayQuality(start, end)
+    # Counted in plain counters, then made tallies: a rewind step counts the whole day again.
+    calls_of: Counter[tuple[bool, str]] = Counter()
+    resolved_of: Counter[tuple[bool, str]] = Counter()
     for resolution in fcr.resolutions(calls, config.fcr) if resolved is None else resolved:
         if not start <= resolution.at < end:
             continue
-        quality.floor.fcr.add(resolution)
-        quality.queues.setdefault(resolution.queue, QualityFigures()).fcr.add(resolution)
+        if as_of is None:
+            done = resolution.repeat_id is None
+        else:
+            known = resolution.repeat_known_at
+            done = known is None or known > as_of
+        calls_of[(True, resolution.queue)] += 1
+        resolved_of[(True, resolution.queue)] += done
         if resolution.agent:
-            quality.agents.setdefault(resolution.agent, QualityFigures()).fcr.add(resolution)
+            calls_of[(False, resolution.agent)] += 1
+            resolved_of[(False, resolution.agent)] += done
+    for (is_queue, name), count in calls_of.items():
+        tally = fcr.FcrTally(count, resolved_of[(is_queue, name)])
+        (quality.queues if is_queue else quality.agents)[name] = QualityFigures(tally)
+        if is_queue:
+            quality.floor.fcr.calls += tally.calls
+            quality.floor.fcr.resolved += tally.resolved
     scale = config.satisfaction
     for rating in ratings:
         if not start <= rating.ts < end:

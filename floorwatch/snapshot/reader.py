@@ -112,10 +112,12 @@ class FloorReader:
         *,
         keep_rows: bool = False,
         freeze: bool = True,
+        quality: QualityCache | None = None,
     ):
         """`keep_rows`: keep the rows of the load as read, before clipping to `at` (`rows`; a
         past floor steps forward from them, snapshot/past_floor.py). `freeze`: move the model
-        out of the collector's sight (see load); a short-lived model is better left in it."""
+        out of the collector's sight (see load); a short-lived model is better left in it.
+        `quality`: a cache of the day's FCR and CSAT shared with other readers of the store."""
         self.store = store
         self.config = config
         self.at = at
@@ -130,7 +132,7 @@ class FloorReader:
         #: The rows of the last load as read (with `keep_rows`), and the commit they are of.
         self.rows: Changes | None = None
         self.seq = 0
-        self.quality = QualityCache(store, config)
+        self.quality = quality or QualityCache(store, config)
         self.load()
 
     def now(self) -> float:

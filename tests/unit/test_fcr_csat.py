@@ -40,7 +40,7 @@ from floorwatch.config import from_table
 from floorwatch.events import Kind
 from floorwatch.reports.intervals import agent_report, queue_report, report_day
 from floorwatch.snapshot.csat import CsatTally, low_score_run
-from floorwatch.snapshot.quality_reader import load_day_quality
+from floorwatch.snapshot.quality_reader import QualityCache, load_day_quality
 from floorwatch.snapshot.reader import FloorReader
 from floorwatch.sources.jsonl import parse_line
 from floorwatch.store.database import Store
@@ -163,6 +163,20 @@ def test_fcr_at_an_instant_knows_only_what_had_happened(day_db):
     assert (before.quality.floor.fcr.calls, before.quality.floor.fcr.resolved) == (1, 1)
     assert (after.quality.floor.fcr.calls, after.quality.floor.fcr.resolved) == (2, 1)
     assert after.to_dict()["quality"]["queues"]["support"]["fcr"] == 0.0
+
+
+def test_one_read_of_the_day_counts_any_instant_as_a_read_at_that_instant(day_db):
+    """A rewound floor moves one QualityCache from instant to instant (a tally of the day read
+    once); each figure equals the day read afresh as the store knew it then."""
+    instants = [at(9, 5), at(10, 0, 10), at(10, 30), *range(at(11), at(18), 97), at(23, 59)]
+    with Store.open_readonly(day_db) as store:
+        moving = QualityCache(store, CONFIG)
+        for instant in [*instants, *reversed(instants)]:
+            counted = moving.at(T0, instant, fixed=True)
+            read = load_day_quality(store, CONFIG, T0, instant, instant)
+            assert counted.to_dict() == read.to_dict(), instant
+    # Back at 09:05: c1 answered and not called back yet (by 10:30 c2 had repeated it).
+    assert (counted.floor.fcr.calls, counted.floor.fcr.resolved) == (1, 1)
 
 
 def test_reports_carry_the_same_figures(day_db):
