@@ -182,10 +182,6 @@ class FloorwatchApp(ViewKeys, ReplayKeyActions, Rewinding, App):
         self.live.wake()
         self.lookback.close()
 
-    def watch_rewound_at(self, rewound_at: float | None) -> None:
-        """A different colour for every header while rewound (app.tcss: `.-rewound`)."""
-        self.set_class(rewound_at is not None, "-rewound")
-
     @work(thread=True, exclusive=True, group="live", exit_on_error=False, name="live floor")
     def follow(self) -> None:
         """Poll the store in a thread; each update arrives as a message on the main thread."""
@@ -194,8 +190,10 @@ class FloorwatchApp(ViewKeys, ReplayKeyActions, Rewinding, App):
     async def on_event(self, event: events.Event) -> None:
         """Every key passes here first: after an idle while, the first one shows the digest
         of what changed instead of acting."""
-        if isinstance(event, events.Key) and self._digest_first(event):
-            return
+        if isinstance(event, events.Key):
+            if self._digest_first(event):
+                return
+            self.keep_rewind_ready()
         await super().on_event(event)
 
     def _digest_first(self, event: events.Key) -> bool:

@@ -25,6 +25,8 @@ from floorwatch.clock import typed_instant
 from floorwatch.snapshot.live import FloorUpdate
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from floorwatch.snapshot.lookback import Lookback
 
 #: The keys, for the app's BINDINGS.
@@ -89,6 +91,7 @@ class Rewinding:
     rewound_at: float | None
     lookback: Lookback
     _latest: FloorUpdate | None
+    _last_key_at: float
 
     class PastReady(Message):
         """The floor at `at`, read by the rewind's worker (posted from its thread)."""
@@ -149,14 +152,44 @@ class Rewinding:
         self.rewound_at = None
         if self._latest is not None and not self.frozen:
             self.update = self._latest
-        self.set_timer(self.RELEASE_AFTER_S, self._release_past)
+        self._arm_release()
 
-    #: Live this long, the past floors kept for stepping are let go (their memory back).
+    #: With no key for this long and live, the past floors kept for stepping are let go (their
+    #: memory back); a wall screen nobody presses keys on keeps none.
     RELEASE_AFTER_S = 120.0
+    #: While keys are pressed, a spare floor is kept at most this far behind a step from live.
+    WARM_SLACK_S = 60.0
+    _release_timer: Timer | None = None
+
+    def keep_rewind_ready(self) -> None:
+        """After a key, live: a floor a step behind live is built, or stepped up to it, in a
+        worker, so that the first `[` steps a few seconds forward from it instead of building
+        the day (docs/investigate.md). Only for a viewer someone is using."""
+        if self.rewound_at is not None or self._latest is None:
+            return
+        at = self.live_now() - self.config.display.rewind_step_s
+        if not self.lookback.ready_for(at, self.WARM_SLACK_S):
+            self._warm(at)
+        self._arm_release()
+
+    @work(thread=True, exclusive=True, group="rewind-spare", exit_on_error=False, name="warm")
+    def _warm(self, at: float) -> None:
+        if self.rewound_at is None:
+            self.lookback.warm(at)
+
+    def _arm_release(self) -> None:
+        if self._release_timer is None:
+            self._release_timer = self.set_timer(self.RELEASE_AFTER_S, self._release_past)
 
     def _release_past(self) -> None:
-        if self.rewound_at is None:
-            self._release_in_worker()
+        self._release_timer = None
+        idle = self.monotonic() - self._last_key_at
+        if self.rewound_at is not None:
+            return  # rewound: the floors are in use (going live arms this again)
+        if idle < self.RELEASE_AFTER_S:
+            self._release_timer = self.set_timer(self.RELEASE_AFTER_S - idle, self._release_past)
+            return
+        self._release_in_worker()
 
     @work(thread=True, group="rewind-release", exit_on_error=False, name="rewind release")
     def _release_in_worker(self) -> None:

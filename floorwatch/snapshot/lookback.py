@@ -20,6 +20,7 @@ from floorwatch.snapshot.burnout import Flag
 from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.snapshot.model.changes import clip_call, clip_interval
 from floorwatch.snapshot.past_floor import PastFloor
+from floorwatch.snapshot.quality_reader import QualityCache
 from floorwatch.snapshot.reader import load_agent_day, load_flags
 from floorwatch.store.reading import ReadOnlyStore
 from floorwatch.store.rows import CallRow, IntervalRow
@@ -43,15 +44,17 @@ class Lookback:
 
     The floor at an instant comes from a PastFloor (snapshot/past_floor.py): the one shown
     last when the instant is a little after it (a step forward), else the spare one built a
-    step further back (`prepare`, after each answer, its first snapshot taken then), else one
-    built for the instant. So a step back, once the spare is there, costs a snapshot of a
-    floor already computed, not a whole floor.
+    step further back (`prepare`, after each answer, its first snapshot taken then; `warm`,
+    a step behind live while someone presses keys), else one built for the instant. So a step
+    back, once the spare is there, costs a step and a snapshot, not a whole floor.
     """
 
     def __init__(self, db_path: str | Path, config: Config):
         self.db_path = Path(db_path)
         self.config = config
         self._store: ReadOnlyStore | None = None
+        #: The day's FCR and CSAT, read once and counted at each instant (every past floor's).
+        self._quality: QualityCache | None = None
         self._shown: PastFloor | None = None
         self._spare: PastFloor | None = None
         #: Floors let go of while answering, freed after the answer (`prepare`): freeing a
@@ -63,10 +66,15 @@ class Lookback:
     def _open(self) -> ReadOnlyStore:
         if self._store is None:
             self._store = ReadOnlyStore.open_readonly(self.db_path)
+            self._quality = QualityCache(self._store, self.config)
         return self._store
+
+    def _past(self, store: ReadOnlyStore, at: float) -> PastFloor:
+        return PastFloor(store, self.config, at, self._quality)
 
     def close(self) -> None:
         self._shown = self._spare = None
+        self._quality = None
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -77,6 +85,8 @@ class Lookback:
         with self._lock:
             self._shown = self._spare = None
             self._retired.clear()
+            if self._store is not None:
+                self._quality = QualityCache(self._store, self.config)
 
     def _asking(self, question):
         """Run `question(store)`; a store that failed is closed, so the next one reopens it."""
@@ -106,7 +116,7 @@ class Lookback:
         elif spare is not None and spare.can_reach(at):
             past, self._spare = spare, None
         else:
-            past = PastFloor(store, self.config, at)
+            past = self._past(store, at)
         if past.at != at:
             past.step_to(store, at)
         if shown is not None and shown is not past:
@@ -123,9 +133,31 @@ class Lookback:
             spare = self._spare
             wanted = at - self.config.display.rewind_step_s
             if spare is None or not spare.can_reach(wanted):
-                spare = PastFloor(store, self.config, wanted)
+                spare = self._past(store, wanted)
                 spare.reader.snapshot(wanted, details=None)  # its costly first look, now
                 self._spare = spare
+
+        self._asking(build)
+
+    def ready_for(self, at: float, slack_s: float) -> bool:
+        """Whether a spare floor is there from which `at` is at most `slack_s` forward."""
+        spare = self._spare
+        return spare is not None and spare.at <= at <= spare.at + slack_s and spare.can_reach(at)
+
+    def warm(self, at: float) -> None:
+        """Have the spare floor at `at` (a step behind live, while someone uses the viewer):
+        stepped up from the one there if it can be, else built, its first snapshot taken, so
+        the first step back from live steps a little instead of building a floor."""
+
+        def build(store: ReadOnlyStore) -> None:
+            self._retired.clear()
+            spare = self._spare
+            if spare is not None and spare.can_reach(at):
+                spare.step_to(store, at)
+            else:
+                spare = self._past(store, at)
+            spare.reader.snapshot(at, details=None)
+            self._spare = spare
 
         self._asking(build)
 

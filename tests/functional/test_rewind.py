@@ -60,7 +60,7 @@ async def test_rewind_ten_minutes_shows_every_board_as_snapshot_at(sample_db):
         assert isinstance(screen, FloorScreen)
         header = screen.query_one(FloorHeader)
         assert header._content.plain.startswith(" REWOUND 15:25:10 ")
-        assert "-rewound" in app.classes
+        assert "-rewound" in header.classes and "-rewound" not in app.classes
         assert header.styles.background != screen.styles.background
         board = screen.query_one(QueueBoard)
         assert {key: row.windows for key, row in board.rows.items()} == {
@@ -169,4 +169,38 @@ async def test_step_forward_return_to_live_and_no_step_past_now(sample_db, tmp_p
         header = app.screen.query_one(FloorHeader)
         await pilot.pause(0.05)
         assert "REWOUND" not in header._content.plain
-        assert "-rewound" not in app.classes
+        assert "-rewound" not in header.classes
+
+
+async def test_a_key_pressed_live_readies_the_first_step_back_and_idle_lets_it_go(sample_db):
+    """Nobody at the keys (a wall screen): no second floor is kept. A key pressed live builds
+    the floor a step back in a worker, so the first `[` steps from it instead of building the
+    day; it shows what `snapshot --at` shows; with no key for a while, it is let go."""
+    config = load(EXAMPLE_CONFIG)
+    step = config.display.rewind_step_s
+    app = make_app(sample_db)
+    app.RELEASE_AFTER_S = 0.5
+    built: list[float] = []
+    build = app.lookback._past
+    app.lookback._past = lambda store, at: built.append(at) or build(store, at)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.pause(0.3)
+        assert built == [] and app.lookback._spare is None
+        await pilot.press("down")
+        await until(
+            pilot, lambda: app.lookback.ready_for(SAMPLE_END - step, 0), what="the floor kept"
+        )
+        assert built == [SAMPLE_END - step]
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: app.update.snapshot.at == SAMPLE_END - step, what="a step")
+        assert built[0] == SAMPLE_END - step and SAMPLE_END - step not in built[1:]
+        expected = read_floor(sample_db, config, at=SAMPLE_END - step)
+        assert floor_numbers(app.update.snapshot) == floor_numbers(expected)
+        await pilot.press("l")
+        await until(
+            pilot,
+            lambda: app.lookback._spare is None and app.lookback._shown is None,
+            what="the past floors let go",
+        )
+        assert app.rewound_at is None
