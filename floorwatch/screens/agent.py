@@ -26,6 +26,7 @@ from floorwatch.widgets.action_keys import ACTION_BINDINGS, action_key_shown
 from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import Column, LiveTable
+from floorwatch.widgets.rewound_line import follow_rewind
 from floorwatch.widgets.safe_content import content
 from floorwatch.widgets.timeline import Timeline
 
@@ -138,6 +139,7 @@ class AgentScreen(Screen):
         ]
 
     def on_mount(self) -> None:
+        follow_rewind(self.query_one("#agent-title"))
         self.app.live.focus(self.agent)
         self.query_one("#agent-calls", LiveTable).focus()
         self.watch(self.app, "update", self.show_update)

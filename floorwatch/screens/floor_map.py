@@ -16,6 +16,7 @@ from floorwatch.snapshot.live import FloorUpdate
 from floorwatch.widgets.agent_tiles import AgentTiles
 from floorwatch.widgets.alarm_marks import AlarmMarks
 from floorwatch.widgets.alarm_strip import AlarmStrip
+from floorwatch.widgets.rewound_line import follow_rewind
 from floorwatch.widgets.wall_status import status_line
 
 
@@ -34,6 +35,7 @@ class FloorMapScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        follow_rewind(self.query_one("#map-status"))
         #: Agents with an alarm up: their tiles are marked.
         self.marks = AlarmMarks()
         self.query_one(AgentTiles).focus()

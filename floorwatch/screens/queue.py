@@ -24,6 +24,7 @@ from floorwatch.widgets.agent_board import AgentBoard
 from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.guard import describe
 from floorwatch.widgets.live_table import LiveTable
+from floorwatch.widgets.rewound_line import follow_rewind
 from floorwatch.widgets.safe_content import content
 from floorwatch.widgets.waiting_callers import WaitingCallers
 
@@ -53,6 +54,7 @@ class QueueScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        follow_rewind(self.query_one("#queue-title"))
         queue = self.queue
         board = self.query_one(AgentBoard)
         board.filter_agents(queue=queue)

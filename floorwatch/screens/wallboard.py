@@ -19,6 +19,7 @@ from floorwatch.snapshot.sites import site_snapshot, sites_of
 from floorwatch.widgets.alarm_marks import AlarmMarks
 from floorwatch.widgets.alarm_strip import AlarmStrip
 from floorwatch.widgets.guard import describe
+from floorwatch.widgets.rewound_line import follow_rewind
 from floorwatch.widgets.wall_figures import FIGURES
 from floorwatch.widgets.wall_layout import WallLayout, paged
 from floorwatch.widgets.wall_panel import WallPanel
@@ -78,6 +79,7 @@ class WallboardScreen(Screen):
         yield Grid(id="wall-grid")
 
     def on_mount(self) -> None:
+        follow_rewind(self.query_one("#wall-status"))
         self.set_class(self.app.glyphs.ascii, "-ascii")
         self.watch(self.app, "update", self.show_update)
         self.watch(self.app, "problem", lambda problem: self._refill())

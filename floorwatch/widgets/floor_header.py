@@ -14,6 +14,7 @@ from floorwatch.safe_text import printable
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.sites import site_figures
 from floorwatch.widgets.guard import shielded
+from floorwatch.widgets.rewound_line import follow_rewind
 
 #: Critical is a solid block, warning coloured text (floorwatch/severity.py).
 CRITICAL = "bold $fw-on-critical on $fw-critical"
@@ -75,6 +76,9 @@ class FloorHeader(Widget):
         self._zone: ZoneInfo | None = config.tzinfo()
 
     @shielded
+    def on_mount(self) -> None:
+        follow_rewind(self)
+
     def show(self, snapshot: FloorSnapshot) -> None:
         config = self.config
         colors = config.colors
