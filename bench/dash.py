@@ -14,7 +14,9 @@ Targets (issue 5): p95 latency < 250 ms (aim 100), viewer CPU < 10 % of a core, 
 (d) Rewind (issue 24): a step back (`[`) and forward (`]`) from the key to the first frame
 showing the floor a minute away, target < 150 ms, printed beside `snapshot --at` on the same
 store (the baseline, measured in the same run after the viewer); the first step from live
-builds the floor as `--at` does and is printed on its own.
+(after the keys above, which ready a floor a step behind live) is printed on its own. The
+live floor is a new day with only the writer's callers, so (e) times the rewind again on the
+store's own busy day: the first step with no key before it, after a key, and later steps.
 --screen wall or map measures (a) and (b) on the wallboard or the floor map instead (issue 19:
 the new screens must keep within the floor's figures); the keys are then timed on the floor.
 """
@@ -65,6 +67,14 @@ def writer(db: str, queues: list[str], seconds: float, out: str, start: multipro
         time.sleep(max(0.0, 0.1 - (time.monotonic() - began)))
     store.close()
     Path(out).write_text(json.dumps(committed))
+
+
+async def frame_after(frames: list[float], instant: float) -> float:
+    """The first frame written to the terminal at or after `instant`."""
+    deadline = time.monotonic() + 10
+    while (not frames or frames[-1] < instant) and time.monotonic() < deadline:
+        await asyncio.sleep(0.001)
+    return next((t for t in frames if t >= instant), time.perf_counter())
 
 
 async def run_viewer(
@@ -136,12 +146,6 @@ async def run_viewer(
 
         AgentScreen._day = recorded_day
 
-        async def frame_after(instant: float) -> float:
-            deadline = time.monotonic() + 10
-            while (not frames or frames[-1] < instant) and time.monotonic() < deadline:
-                await asyncio.sleep(0.001)
-            return next((t for t in frames if t >= instant), time.perf_counter())
-
         board = app.screen.query_one(AgentBoard)
         board.focus()
         await pilot.press("home")
@@ -152,7 +156,7 @@ async def run_viewer(
             press = asyncio.create_task(pilot.press("down"))
             while board.cursor == before:
                 await asyncio.sleep(0)
-            drawn = await frame_after(time.perf_counter())
+            drawn = await frame_after(frames, time.perf_counter())
             timings["cursor"].append(drawn - began)
             await press
             await asyncio.sleep(0.05)
@@ -165,56 +169,26 @@ async def run_viewer(
             while not any(agent == name for agent, _ in shown_day) and time.monotonic() < deadline:
                 await asyncio.sleep(0.001)
             shown = next(t for agent, t in shown_day if agent == name)
-            drawn = await frame_after(shown)
+            drawn = await frame_after(frames, shown)
             timings["open"].append(drawn - began)
             await press
             await pilot.press("escape")
             await pilot.pause(0.2)
             await pilot.press("down")
         # Rewind: from the key to the first frame showing the floor at the new instant. The
-        # first step back from live builds the past floor (as `snapshot --at` does); each
-        # later one, pressed once the spare floor a few minutes back is ready (a supervisor's
-        # pace, not a held key), steps forward from it; `]` steps the shown floor forward.
+        # keys above readied a floor a step behind live (as any key does), so the first step
+        # back from live steps a little from it; each later one, pressed once the spare floor
+        # a step further back is ready (a supervisor's pace, not a held key), steps forward
+        # from that; `]` steps the shown floor forward.
         print("viewer: measuring the rewind", file=sys.stderr)
-
-        # When the past floor became the app's (a rewound screen is still: no later frame
-        # comes to wait for, so the frame that counts is the first after this instant).
-        past_shown: dict[float, float] = {}
-        from floorwatch.screens.rewind import Rewinding
-
-        original_past = Rewinding.on_rewinding_past_ready
-
-        def recorded_past(the_app, message):
-            original_past(the_app, message)
-            past_shown.setdefault(message.at, time.perf_counter())
-
-        Rewinding.on_rewinding_past_ready = recorded_past
-
-        async def rewind_step(key: str) -> float:
-            past_shown.clear()  # (a step forward comes back to an instant shown before)
-            began = time.perf_counter()
-            press = asyncio.create_task(pilot.press(key))
-            deadline = time.monotonic() + 60
-            before = app.rewound_at
-            while app.rewound_at == before and time.monotonic() < deadline:
-                await asyncio.sleep(0.001)
-            target = app.rewound_at
-            while target not in past_shown and time.monotonic() < deadline:
-                await asyncio.sleep(0.001)
-            drawn = await frame_after(past_shown.get(target, time.perf_counter()))
-            await press
-            while app.lookback._lock.locked() and time.monotonic() < deadline:
-                await asyncio.sleep(0.01)  # the spare is being built: wait, as a person would
-            await pilot.pause(0.1)
-            return drawn - began
-
-        timings["rewind_first"].append(await rewind_step("left_square_bracket"))
+        rewind = RewindTimer(app, pilot, frames)
+        timings["rewind_first"].append(await rewind.step("left_square_bracket"))
         for _ in range(REWIND_STEPS):
-            timings["rewind"].append(await rewind_step("left_square_bracket"))
+            timings["rewind"].append(await rewind.step("left_square_bracket"))
         for _ in range(3):
-            timings["forward"].append(await rewind_step("right_square_bracket"))
+            timings["forward"].append(await rewind.step("right_square_bracket"))
+        rewind.close()
         await pilot.press("l")
-        Rewinding.on_rewinding_past_ready = original_past
         app._display = display
         AgentScreen._day = original_day
     return {"cpu": cpu, **timings}
@@ -222,6 +196,95 @@ async def run_viewer(
 
 #: Steps back timed after the first (each a minute).
 REWIND_STEPS = 5
+
+
+class RewindTimer:
+    """Times a rewind key: from the key to the first frame written after the past floor became
+    the app's (a rewound screen is still: no later frame comes to wait for)."""
+
+    def __init__(self, app, pilot, frames: list[float]):
+        from floorwatch.screens.rewind import Rewinding
+
+        self.app, self.pilot, self.frames = app, pilot, frames
+        self.past_shown: dict[float, float] = {}
+        self._original = original = Rewinding.on_rewinding_past_ready
+        shown = self.past_shown
+
+        def recorded_past(the_app, message):
+            original(the_app, message)
+            shown.setdefault(message.at, time.perf_counter())
+
+        Rewinding.on_rewinding_past_ready = recorded_past
+
+    def close(self) -> None:
+        from floorwatch.screens.rewind import Rewinding
+
+        Rewinding.on_rewinding_past_ready = self._original
+
+    async def step(self, key: str) -> float:
+        app, past_shown = self.app, self.past_shown
+        past_shown.clear()  # (a step forward comes back to an instant shown before)
+        began = time.perf_counter()
+        press = asyncio.create_task(self.pilot.press(key))
+        deadline = time.monotonic() + 60
+        before = app.rewound_at
+        while app.rewound_at == before and time.monotonic() < deadline:
+            await asyncio.sleep(0.001)
+        target = app.rewound_at
+        while target not in past_shown and time.monotonic() < deadline:
+            await asyncio.sleep(0.001)
+        drawn = await frame_after(self.frames, past_shown.get(target, time.perf_counter()))
+        await press
+        while app.lookback._lock.locked() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)  # the spare is being built: wait, as a person would
+        await self.pilot.pause(0.1)
+        return drawn - began
+
+
+async def busy_day_rewind(db: Path) -> dict:
+    """The rewind on the store's own day (the bench's live floor is a new, quiet day: its
+    rewind steps over a minute where little happened). The viewer's clock stands at the
+    store's last event; no writer. The first step back with no key pressed before it (it
+    builds the day, as `snapshot --at`), then after a key (the floor a step back readied),
+    then steps of a minute through the busy hour."""
+    from floorwatch.app import FloorwatchApp
+    from floorwatch.config import Config
+    from floorwatch.snapshot.live import LiveFloor
+    from floorwatch.store.database import Store
+
+    with Store.open_readonly(db) as store:
+        end = float(store.queries.last_event_ts() or time.time())
+    config = Config(timezone="UTC")
+    app = FloorwatchApp(LiveFloor(db, config, clock=lambda: end), config)
+    result: dict[str, list[float]] = {"cold": [], "warm": [], "steps": []}
+    async with app.run_test(size=(160, 50)) as pilot:
+        while app.update is None:
+            await pilot.pause(0.05)
+        await pilot.pause(1.0)
+        frames: list[float] = []
+        display = app._display
+
+        def recorded_display(screen, renderable):
+            display(screen, renderable)
+            frames.append(time.perf_counter())
+
+        app._display = recorded_display
+        rewind = RewindTimer(app, pilot, frames)
+        result["cold"].append(await rewind.step("left_square_bracket"))
+        await pilot.press("l")
+        app.lookback.release()
+        await pilot.pause(0.5)
+        await pilot.press("down")  # a key, live: the floor a step back is readied
+        step = config.display.rewind_step_s
+        deadline = time.monotonic() + 60
+        while not app.lookback.ready_for(end - step, 0) and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        result["warm"].append(await rewind.step("left_square_bracket"))
+        for _ in range(REWIND_STEPS):
+            result["steps"].append(await rewind.step("left_square_bracket"))
+        rewind.close()
+        app._display = display
+    return result
 
 
 def at_baseline(db: Path, runs: int = 5) -> list[float]:
@@ -275,6 +338,7 @@ def main() -> None:
     result = asyncio.run(run_viewer(db, args.seconds, start, seen, args.screen))
     process.join()
     baseline = at_baseline(db)
+    busy = asyncio.run(busy_day_rewind(db))
     committed = json.loads(out.read_text())
     latencies = sorted(seen[c] - t for c, t in committed.items() if c in seen)
     missed = sum(1 for c in committed if c not in seen)
@@ -301,6 +365,13 @@ def main() -> None:
         f"median, {max(rewind) * 1000:.0f} ms max over {len(rewind)} steps; forward (]) "
         f"{statistics.median(forward) * 1000:.0f} ms median, {max(forward) * 1000:.0f} ms max; "
         f"the first step from live {result['rewind_first'][0] * 1000:.0f} ms (target < 150 ms)"
+    )
+    steps = busy["steps"]
+    print(
+        f"busy day:  the store's own day (the viewer's clock at its last event): the first "
+        f"step back with no key before it {busy['cold'][0] * 1000:.0f} ms, after a key "
+        f"{busy['warm'][0] * 1000:.0f} ms; then one step back {statistics.median(steps) * 1000:.0f}"
+        f" ms median, {max(steps) * 1000:.0f} ms max over {len(steps)} steps"
     )
     print(
         f"baseline:  `snapshot --at` on this store {statistics.median(baseline) * 1000:.0f} ms "

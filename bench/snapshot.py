@@ -57,6 +57,8 @@ def build(events: int) -> tuple[Path, Path]:
             ],
             check=True,
         )
+    else:
+        Store.open(db).close()  # a cache made by an older schema is upgraded, as an ingest would
     return feed, db
 
 
