@@ -193,7 +193,7 @@ class FloorwatchApp(ViewKeys, ReplayKeyActions, Rewinding, App):
         if isinstance(event, events.Key):
             if self._digest_first(event):
                 return
-            self.keep_rewind_ready()
+            self.keep_rewind_ready(event.key)
         await super().on_event(event)
 
     def _digest_first(self, event: events.Key) -> bool:

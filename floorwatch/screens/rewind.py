@@ -43,6 +43,10 @@ REWIND_BINDINGS: list[BindingType] = [
 ]
 
 
+#: The keys that leave live for the past at once.
+REWIND_KEYS = frozenset(("left_square_bracket", "t"))
+
+
 def clock_text(at: float, zone) -> str:
     return f"{datetime.fromtimestamp(at, zone).astimezone(zone):%H:%M:%S}"
 
@@ -161,11 +165,12 @@ class Rewinding:
     WARM_SLACK_S = 60.0
     _release_timer: Timer | None = None
 
-    def keep_rewind_ready(self) -> None:
+    def keep_rewind_ready(self, key: str) -> None:
         """After a key, live: a floor a step behind live is built, or stepped up to it, in a
         worker, so that the first `[` steps a few seconds forward from it instead of building
-        the day (docs/investigate.md). Only for a viewer someone is using."""
-        if self.rewound_at is not None or self._latest is None:
+        the day (docs/investigate.md). Only for a viewer someone is using, and not for a key
+        that rewinds (its own read would wait for the worker)."""
+        if self.rewound_at is not None or self._latest is None or key in REWIND_KEYS:
             return
         at = self.live_now() - self.config.display.rewind_step_s
         if not self.lookback.ready_for(at, self.WARM_SLACK_S):
