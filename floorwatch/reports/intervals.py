@@ -132,7 +132,8 @@ def queue_report(
         )
     records.append(_queue_record("ALL", "total", floor, floor_top, config.service_level, None))
     frame = pd.DataFrame.from_records(records)
-    return add_quality(frame, quality_by_interval(store, config, day, "queue"), "queue")
+    quality = quality_by_interval(store, config, day, "queue", rows)
+    return add_quality(frame, quality, "queue")
 
 
 def _queue_record(

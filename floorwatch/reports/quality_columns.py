@@ -11,17 +11,20 @@ from floorwatch.snapshot.quality import QualityFigures, day_quality, interval_qu
 from floorwatch.snapshot.quality_reader import load_quality_rows
 from floorwatch.snapshot.sites import known_sites, on, site_total
 from floorwatch.store.reading import ReadOnlyStore
+from floorwatch.store.rows import CallRow
 
 QUALITY_COLUMNS = ("fcr_calls", "fcr", "rated", "csat", "mean_score")
 
 
 def quality_by_interval(
-    store: ReadOnlyStore, config: Config, day, by: str
+    store: ReadOnlyStore, config: Config, day, by: str, calls: list[CallRow] | None = None
 ) -> dict[tuple[str, str], QualityFigures]:
     """Figures by (queue or agent, interval label or "total"), and ("ALL", "total"); on a
-    replica of several sites, each site's day too ("<site>/ALL", "total")."""
-    rows = load_quality_rows(store, config, day.start, day.end)
-    resolved = resolutions(rows.calls, config.fcr)  # once, for the day and its intervals
+    replica of several sites, each site's day too ("<site>/ALL", "total"). `calls`: the day's
+    calls with an outcome, if the report read them already."""
+    rows = load_quality_rows(store, config, day.start, day.end, period_calls=calls)
+    # Once, for the day and its intervals.
+    resolved = resolutions(rows.calls, config.fcr, (day.start, day.end))
     whole = day_quality(rows.calls, rows.ratings, config, day.start, day.end, resolved)
     parts = interval_quality(
         rows.calls, rows.ratings, config, day.start, day.end, day.interval_s, resolved

@@ -94,20 +94,45 @@ def _same_contact(first: CallLike, later: CallLike) -> bool:
     )
 
 
-def resolutions(calls: Iterable[CallLike], config: FcrConfig) -> list[Resolution]:
+def resolutions(
+    calls: Iterable[CallLike], config: FcrConfig, period: tuple[float, float] | None = None
+) -> list[Resolution]:
     """Every answered call of a known caller with its resolution, given every call (of any
     outcome) that could repeat it: those up to the window after the last one's end.
 
     Each also says when its first repeat became known, so that one list answers for any
     earlier instant as well (a rewound floor, `snapshot --at`): the calls known at an instant
     are those whose wait had ended by then, and a repeat enters after the call it repeats
-    ended, so by the time a repeat is known the call's end is too."""
+    ended, so by the time a repeat is known the call's end is too. `period` (start, end):
+    only the callers with an answered call whose wait ended in it are threaded (the calls
+    after it are read to find repeats, not to be counted)."""
     window = config.window_h * 3600
     threads: dict[tuple[str, str], list[CallLike]] = defaultdict(list)
+    # A day holds a few thousand callers and queues but hundreds of thousands of calls: each
+    # number is normalised, and each queue's group found, once.
+    keys: dict[str | None, str | None] = {}
+    groups: dict[str, str] = {}
     for call in calls:
-        key = config.caller_key(call.caller)
-        if key is not None and call.outcome is not None:
-            threads[(config.group_of(call.queue), key)].append(call)
+        if call.outcome is None:
+            continue
+        caller = call.caller
+        key = keys[caller] if caller in keys else keys.setdefault(caller, config.caller_key(caller))
+        if key is not None:
+            queue = call.queue
+            group = groups.get(queue) or groups.setdefault(queue, config.group_of(queue))
+            threads[(group, key)].append(call)
+    if period is not None:  # only the threads with an answered call in the period count
+        start, end = period
+        threads = {
+            thread_key: thread
+            for thread_key, thread in threads.items()
+            if any(
+                c.outcome == "answered"
+                and c.wait_end_at is not None
+                and start <= c.wait_end_at < end
+                for c in thread
+            )
+        }
     out: list[Resolution] = []
     for thread in threads.values():
         thread.sort(key=lambda c: (c.enqueued_at, c.id))
@@ -117,9 +142,12 @@ def resolutions(calls: Iterable[CallLike], config: FcrConfig) -> list[Resolution
             repeat = known = None
             end = call.ended_at
             if end is not None:
-                for later in thread[index + 1 :]:
+                for position in range(index + 1, len(thread)):  # (a slice would copy the rest)
+                    later = thread[position]
                     if later.enqueued_at > end + window:
                         break
+                    if known is not None and later.enqueued_at >= known:
+                        break  # waits end after they begin: none later is known sooner
                     if later.enqueued_at >= end and not _same_contact(call, later):
                         repeat = later.id if repeat is None else repeat
                         seen = later.wait_end_at

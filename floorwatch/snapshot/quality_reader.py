@@ -46,17 +46,28 @@ class QualityRows:
 
 
 def load_quality_rows(
-    store: ReadOnlyStore, config: Config, start: float, end: float, now: float | None = None
+    store: ReadOnlyStore,
+    config: Config,
+    start: float,
+    end: float,
+    now: float | None = None,
+    period_calls: list[CallRow] | None = None,
 ) -> QualityRows:
     """The calls and ratings for the figures of [start, end) as the store knew them at `now`
     (None: all it knows, which for a past day includes the calls after it that repeat its
-    calls)."""
+    calls). `period_calls`: the calls of the period with an outcome, if already read (a report
+    has them), with `now` None."""
     queries = store.queries
     known = math.inf if now is None else now
     reach = math.nextafter(min(end + config.fcr.window_h * 3600 + LONGEST_WAIT_S, known), math.inf)
     period_end = math.nextafter(min(end, known), math.inf) if now is not None else end
     with queries.read_transaction():
-        calls = queries.calls_with_outcome(start, reach)
+        if period_calls is not None and now is None:
+            calls = list(period_calls)
+        else:
+            calls = queries.calls_with_outcome(start, period_end)
+        if calls:  # the calls after the period only matter as repeats of the period's
+            calls += queries.calls_with_outcome(period_end, reach)
         ratings = queries.ratings(start, period_end)
     if now is not None:
         for call in calls:
