@@ -65,19 +65,21 @@ def _fcr_counts(
     [start, end); resolved as far as every call tells, or as the calls known at `as_of`.
     (Plain counters, made tallies at the end: a day of a big floor is 300,000 calls, and a
     rewind step counts it again.)"""
-    calls_of: Counter = Counter()
-    resolved_of: Counter = Counter()
+    counted: list = []
+    kept: list = []
     for resolution in found:
         if not start <= resolution.at < end:
             continue
+        keys = keys_of(resolution)
+        counted += keys
         if as_of is None:
-            done = resolution.repeat_id is None
+            if resolution.repeat_id is None:
+                kept += keys
         else:
             known = resolution.repeat_known_at
-            done = known is None or known > as_of
-        for key in keys_of(resolution):
-            calls_of[key] += 1
-            resolved_of[key] += done
+            if known is None or known > as_of:
+                kept += keys
+    calls_of, resolved_of = Counter(counted), Counter(kept)  # (counted in C)
     return {key: fcr.FcrTally(count, resolved_of[key]) for key, count in calls_of.items()}
 
 

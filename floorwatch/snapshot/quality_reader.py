@@ -1,24 +1,22 @@
 """Reads the day's quality figures (FCR, CSAT) for a viewer or a one-shot snapshot.
 
-FCR needs every call of the day and those after it that could repeat one, so a viewer reads
-them again at most every REFRESH_S of its clock rather than at each refresh: these figures move
-with whole calls over hours, and a queue board updated twice a minute shows them in time.
-
-A reader at a fixed instant (a rewound floor, `snapshot --at`) reads the day's calls once and
-counts them again at each instant it is moved to (each call's resolution says when its repeat
-became known, fcr.py), so a rewind step costs a tally, not a read of the day.
+FCR needs every call of the day and those after it that could repeat one. A viewer reads them
+once a day and then only the rows that changed, at most every REFRESH_S of its clock: these
+figures move with whole calls over hours, and a queue board updated twice a minute shows them
+in time. A reader at a fixed instant (a rewound floor, `snapshot --at`) counts the same calls
+again at each instant it is moved to (each call's resolution says when its repeat became
+known, fcr.py), so a rewind step costs a tally, not a read of the day.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 from floorwatch.config import Config
 from floorwatch.events import AgentState
 from floorwatch.snapshot.adherence import Adherence, AgentNow, adherence_at
-from floorwatch.snapshot.fcr import Resolution, resolutions
+from floorwatch.snapshot.fcr import DayThreads
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.quality import DayQuality, day_quality
 from floorwatch.store.reading import ReadOnlyStore
@@ -28,9 +26,6 @@ from floorwatch.store.schema import AGENT_STATES
 OFFLINE, PAUSED = AgentState.OFFLINE.value, AgentState.PAUSED.value
 
 REFRESH_S = 30.0
-#: A fixed-instant reader reads the day again this often (monotonic) if the store moved: a row
-#: about the past that arrived late (a backfilled feed) is counted within this.
-FIXED_REFRESH_S = 300.0
 #: A repeat is found by its wait's end: a call enters at most this long before it.
 LONGEST_WAIT_S = 4 * 3600.0
 
@@ -96,9 +91,12 @@ def first_logins(store: ReadOnlyStore, day_start: float, now: float) -> dict[str
 
 
 class QualityCache:
-    """The day's figures and plan, read again when the day changes or REFRESH_S have passed;
-    adherence is worked out at every snapshot from them and the agents' states then. One cache
-    can serve several readers of the same store (the rewind's past floors share one)."""
+    """The day's figures and plan. FCR comes from the day's calls threaded by caller
+    (fcr.DayThreads), read once a day and then kept up to date from the rows that changed: a
+    live reader every REFRESH_S, a reader at a fixed instant whenever it is moved. The figures
+    at an instant are counted from them as the calls known then tell. Adherence is worked out
+    at every snapshot from the plan and the agents' states then. One cache can serve several
+    readers of the same store (the rewind's past floors share one)."""
 
     def __init__(self, store: ReadOnlyStore, config: Config):
         self.store = store
@@ -107,50 +105,42 @@ class QualityCache:
         self._plan: list[ScheduleRow] = []
         self._logins: dict[str, float] = {}
         self._read_at = -math.inf
-        #: For fixed instants: the day's rows and resolutions as last read, the instant they
-        #: answer for up to, and when (monotonic) and at which commit they were read.
-        self._day: tuple[float, QualityRows, list[Resolution], float, float, int] | None = None
+        #: The day's calls: the day they are of, threaded, and the commit read up to.
+        self._day: tuple[float, DayThreads] | None = None
+        self._seq = 0
 
     def at(self, day_start: float, now: float, fixed: bool = False) -> DayQuality:
-        if fixed:
-            return self._fixed_at(day_start, now)
-        figures = self._figures
-        if figures is None or figures.start != day_start or now - self._read_at >= REFRESH_S:
-            figures = load_day_quality(self.store, self.config, day_start, now, now)
-            self._read_plan(day_start, now)
-            self._figures, self._read_at = figures, now
-        return figures
-
-    def _read_plan(self, day_start: float, now: float) -> None:
-        self._plan = self.store.queries.schedules(day_start - 86400, now + 86400)
-        self._logins = first_logins(self.store, day_start, now) if self._plan else {}
-
-    def _fixed_at(self, day_start: float, now: float) -> DayQuality:
-        """The figures of [day_start, now) as the calls known at `now` tell, counted from the
-        day's rows read once (again for another day, an instant past what they answer for, or
-        after FIXED_REFRESH_S if the store has moved)."""
         figures = self._figures
         end = math.nextafter(now, math.inf)  # what happened at `now` is known at `now`
-        if figures is not None and figures.start == day_start and figures.end == end:
+        fresh = figures is not None and figures.start == day_start
+        if fresh and (figures.end == end or (not fixed and now - self._read_at < REFRESH_S)):
             return figures
-        day = self._day
-        seq = self.store.queries.seq()
-        if (
-            day is None
-            or day[0] != day_start
-            or now > day[3]
-            or (seq != day[5] and time.monotonic() - day[4] >= FIXED_REFRESH_S)
-        ):
-            rows = load_quality_rows(self.store, self.config, day_start, day_start + 2 * 86400)
-            found = resolutions(rows.calls, self.config.fcr)
-            until = max(now, max((call.wait_end_at or 0.0 for call in rows.calls), default=0.0))
-            day = self._day = (day_start, rows, found, until, time.monotonic(), seq)
-        rows, found = day[1], day[2]
-        figures = day_quality(rows.calls, rows.ratings, self.config, day_start, end, found, now)
-        if self._read_at != now:
-            self._read_plan(day_start, now)
+        threads = self._threads(day_start)
+        queries = self.store.queries
+        ratings = queries.ratings(day_start, end)
+        figures = day_quality((), ratings, self.config, day_start, end, threads.resolutions(), now)
+        self._plan = queries.schedules(day_start - 86400, now + 86400)
+        self._logins = first_logins(self.store, day_start, now) if self._plan else {}
         self._figures, self._read_at = figures, now
         return figures
+
+    def _threads(self, day_start: float) -> DayThreads:
+        """The day's calls with an outcome (and those after it that can repeat them), read
+        whole for a new day, else brought up to date with the rows changed since."""
+        queries = self.store.queries
+        day = self._day
+        with queries.read_transaction():
+            seq = queries.seq()
+            if day is None or day[0] != day_start:
+                reach = day_start + 2 * 86400 + self.config.fcr.window_h * 3600 + LONGEST_WAIT_S
+                threads = DayThreads(self.config.fcr)
+                threads.take(queries.calls_with_outcome(day_start, reach))
+                day = self._day = (day_start, threads)
+            elif seq != self._seq:
+                changed = queries.calls_changed(self._seq)
+                day[1].take(c for c in changed if c.wait_end_at and c.wait_end_at >= day_start)
+        self._seq = seq
+        return day[1]
 
     def adherence(self, floor: FloorSnapshot) -> Adherence | None:
         """Adherence at the floor's instant; None when nothing is planned around it."""

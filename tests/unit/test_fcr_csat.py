@@ -40,6 +40,7 @@ from floorwatch.config import from_table
 from floorwatch.events import Kind
 from floorwatch.reports.intervals import agent_report, queue_report, report_day
 from floorwatch.snapshot.csat import CsatTally, low_score_run
+from floorwatch.snapshot.fcr import DayThreads, resolutions
 from floorwatch.snapshot.quality_reader import QualityCache, load_day_quality
 from floorwatch.snapshot.reader import FloorReader
 from floorwatch.sources.jsonl import parse_line
@@ -177,6 +178,35 @@ def test_one_read_of_the_day_counts_any_instant_as_a_read_at_that_instant(day_db
             assert counted.to_dict() == read.to_dict(), instant
     # Back at 09:05: c1 answered and not called back yet (by 10:30 c2 had repeated it).
     assert (counted.floor.fcr.calls, counted.floor.fcr.resolved) == (1, 1)
+
+
+def test_a_live_cache_kept_up_to_date_counts_as_a_fresh_read(tmp_path):
+    """A live viewer reads the day once and then only the rows that changed: fed the day in
+    three commits (a call answered in one and ended in the next, a repeat arriving later),
+    its figures after each equal the day read afresh; the threads taken in pieces resolve as
+    the rows taken at once."""
+    lines = day_lines()[:-1]  # (the last is the next day's)
+    db = tmp_path / "live.db"
+    ingest_file(db, write_lines(tmp_path / "a.log", lines[:9]), CONFIG)  # c1 to c3 answered...
+    with Store.open_readonly(db) as store:
+        live = QualityCache(store, CONFIG)
+        for part, instant in ((None, at(11, 3)), (lines[9:20], at(13, 10)), (lines[20:], at(18))):
+            if part is not None:
+                feed = write_lines(tmp_path / f"{instant}.log", part)
+                ingest_file(db, feed, CONFIG)
+            counted = live.at(T0, instant)
+            read = load_day_quality(store, CONFIG, T0, instant, instant)
+            assert counted.to_dict() == read.to_dict(), instant
+        everything = store.queries.calls_with_outcome(T0, T0 + 3 * 86400)
+    assert (counted.floor.fcr.calls, counted.floor.fcr.resolved) == (8, 6)
+    pieces = DayThreads(CONFIG.fcr)
+    for start in range(0, len(everything), 3):
+        pieces.take(everything[start : start + 3])
+    pieces.take(everything[:5])  # taken again, unchanged
+    key = lambda r: r.call_id  # noqa: E731
+    assert sorted(pieces.resolutions(), key=key) == sorted(
+        resolutions(everything, CONFIG.fcr), key=key
+    )
 
 
 def test_reports_carry_the_same_figures(day_db):
