@@ -187,6 +187,14 @@ async def run_viewer(
             timings["rewind"].append(await rewind.step("left_square_bracket"))
         for _ in range(3):
             timings["forward"].append(await rewind.step("right_square_bracket"))
+        for _ in range(FIRST_STEPS - 1):  # live again, a key, a pause, then the first step
+            await pilot.press("l")
+            await pilot.pause(2.0)
+            await pilot.press("up")
+            await pilot.pause(2.0)
+            while app.lookback._lock.locked():
+                await pilot.pause(0.05)
+            timings["rewind_first"].append(await rewind.step("left_square_bracket"))
         rewind.close()
         await pilot.press("l")
         app._display = display
@@ -196,6 +204,8 @@ async def run_viewer(
 
 #: Steps back timed after the first (each a minute).
 REWIND_STEPS = 5
+#: First steps back from live timed (each after a key pressed live).
+FIRST_STEPS = 4
 
 
 class RewindTimer:
@@ -359,12 +369,13 @@ def main() -> None:
         f"{statistics.median(result['open']) * 1000:.0f} ms median, "
         f"{max(result['open']) * 1000:.0f} ms max (target < 100 ms)"
     )
-    rewind, forward = result["rewind"], result["forward"]
+    rewind, forward, first = result["rewind"], result["forward"], result["rewind_first"]
     print(
         f"rewind:    one step back ([) key to screen {statistics.median(rewind) * 1000:.0f} ms "
         f"median, {max(rewind) * 1000:.0f} ms max over {len(rewind)} steps; forward (]) "
         f"{statistics.median(forward) * 1000:.0f} ms median, {max(forward) * 1000:.0f} ms max; "
-        f"the first step from live {result['rewind_first'][0] * 1000:.0f} ms (target < 150 ms)"
+        f"the first step from live {statistics.median(first) * 1000:.0f} ms median, "
+        f"{max(first) * 1000:.0f} ms max over {len(first)} (target < 150 ms)"
     )
     steps = busy["steps"]
     print(

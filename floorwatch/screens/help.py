@@ -52,9 +52,7 @@ class HelpScreen(ModalScreen[None]):
         control = getattr(underneath.app, "control", None)
         #: Why the action keys (pause, unpause, queues, listen...) are not here, if they are not.
         self.no_actions = (
-            f"No action keys (pause, unpause, add/remove queue, listen, whisper, barge, "
-            f"acknowledge an alarm): "
-            f"{control.why}"
+            f"No action keys (pause, queues, listen, whisper, barge, acknowledge): {control.why}"
             if control is not None and not control.usable
             else ""
         )
