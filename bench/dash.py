@@ -69,6 +69,19 @@ def writer(db: str, queues: list[str], seconds: float, out: str, start: multipro
     Path(out).write_text(json.dumps(committed))
 
 
+def record_frames(app) -> tuple[list[float], object]:
+    """Note when each frame is written to the terminal; the app's own writer, to put back."""
+    frames: list[float] = []
+    display = app._display
+
+    def recorded_display(screen, renderable):
+        display(screen, renderable)
+        frames.append(time.perf_counter())
+
+    app._display = recorded_display
+    return frames, display
+
+
 async def frame_after(frames: list[float], instant: float) -> float:
     """The first frame written to the terminal at or after `instant`."""
     deadline = time.monotonic() + 10
@@ -129,14 +142,7 @@ async def run_viewer(
         print("viewer: measuring keys", file=sys.stderr)
         # Key to screen: from the key press to the first frame written to the terminal after
         # the change (the pilot's own waiting for idle is not counted).
-        frames: list[float] = []
-        display = app._display
-
-        def recorded_display(screen, renderable):
-            display(screen, renderable)
-            frames.append(time.perf_counter())
-
-        app._display = recorded_display
+        frames, display = record_frames(app)
         shown_day: list[tuple[str, float]] = []
         original_day = AgentScreen._day
 
@@ -271,14 +277,7 @@ async def busy_day_rewind(db: Path) -> dict:
         while app.update is None:
             await pilot.pause(0.05)
         await pilot.pause(1.0)
-        frames: list[float] = []
-        display = app._display
-
-        def recorded_display(screen, renderable):
-            display(screen, renderable)
-            frames.append(time.perf_counter())
-
-        app._display = recorded_display
+        frames, display = record_frames(app)
         rewind = RewindTimer(app, pilot, frames)
         result["cold"].append(await rewind.step("left_square_bracket"))
         await pilot.press("l")

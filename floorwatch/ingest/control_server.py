@@ -236,7 +236,7 @@ class ControlServer:
         outcome = DONE if reply.ok else FAILED
         verdict = "done" if reply.ok else "the PBX said" if reply.from_pbx else "failed"
         said = f"{request.describe()}: {verdict}: {reply.message}"
-        audit_id = self._record(peer, request, outcome, reply.message, target.name, sent)
+        audit_id = self._record(self._row(peer, request, outcome, reply.message, target.name, sent))
         return ControlReply(reply.ok, said, audit_id)
 
     def _acknowledge(self, peer: Peer, request: ControlRequest) -> ControlReply:
@@ -266,19 +266,10 @@ class ControlServer:
         return None
 
     def _refuse(self, peer: Peer, request: ControlRequest, why: str) -> ControlReply:
-        audit_id = self._record(peer, request, REFUSED, why, None, None)
+        audit_id = self._record(self._row(peer, request, REFUSED, why, None, None))
         return ControlReply(False, f"refused: {why}", audit_id)
 
-    def _record(
-        self,
-        peer: Peer,
-        request: ControlRequest,
-        outcome: str,
-        answer: str,
-        source: str | None,
-        sent: AmiAction | None,
-    ) -> int | None:
-        row = self._row(peer, request, outcome, answer, source, sent)
+    def _record(self, row: ActionRecord) -> int | None:
         try:
             return self.audit.record(row)
         except StoreError as error:
