@@ -94,6 +94,26 @@ def _same_contact(first: CallLike, later: CallLike) -> bool:
     )
 
 
+def _thread_of(
+    call: CallLike, config: FcrConfig, keys: dict, groups: dict
+) -> tuple[str, str] | None:
+    """The (queue group, caller) a call with an outcome is threaded under, None if it is not
+    (no outcome yet, a withheld number). `keys` and `groups` remember each number and queue
+    seen: a day holds a few thousand of them but hundreds of thousands of calls."""
+    if call.outcome is None:
+        return None
+    caller = call.caller
+    if caller not in keys:
+        keys[caller] = config.caller_key(caller)
+    key = keys[caller]
+    if key is None:
+        return None
+    queue = call.queue
+    if queue not in groups:
+        groups[queue] = config.group_of(queue)
+    return (groups[queue], key)
+
+
 def resolutions(
     calls: Iterable[CallLike], config: FcrConfig, period: tuple[float, float] | None = None
 ) -> list[Resolution]:
@@ -108,19 +128,12 @@ def resolutions(
     after it are read to find repeats, not to be counted)."""
     window = config.window_h * 3600
     threads: dict[tuple[str, str], list[CallLike]] = defaultdict(list)
-    # A day holds a few thousand callers and queues but hundreds of thousands of calls: each
-    # number is normalised, and each queue's group found, once.
     keys: dict[str | None, str | None] = {}
     groups: dict[str, str] = {}
     for call in calls:
-        if call.outcome is None:
-            continue
-        caller = call.caller
-        key = keys[caller] if caller in keys else keys.setdefault(caller, config.caller_key(caller))
-        if key is not None:
-            queue = call.queue
-            group = groups.get(queue) or groups.setdefault(queue, config.group_of(queue))
-            threads[(group, key)].append(call)
+        thread_key = _thread_of(call, config, keys, groups)
+        if thread_key is not None:
+            threads[thread_key].append(call)
     if period is not None:  # only the threads with an answered call in the period count
         first, last = period
         threads = {
@@ -193,18 +206,9 @@ class DayThreads:
     def take(self, calls: Iterable[CallLike]) -> None:
         config, keys, groups = self.config, self._keys, self._groups
         for call in calls:
-            if call.outcome is None:
+            thread = _thread_of(call, config, keys, groups)
+            if thread is None:
                 continue
-            caller = call.caller
-            if caller not in keys:
-                keys[caller] = config.caller_key(caller)
-            key = keys[caller]
-            if key is None:
-                continue
-            queue = call.queue
-            if queue not in groups:
-                groups[queue] = config.group_of(queue)
-            thread = (groups[queue], key)
             before = self._thread_of.get(call.id)
             if before is not None and before != thread:
                 del self._threads[before][call.id]
