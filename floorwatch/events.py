@@ -97,7 +97,13 @@ def shown_state(
     wins over everything: a member removed from their queues mid-call is on that call until it
     ends, then offline. Then logged out shows offline whatever else is known; a ring wins over
     the availability underneath (available, paused, wrap-up)."""
-    current = max(calls, key=lambda call: (call.answered_at or 0.0, call.id), default=None)
+    current = None
+    for call in calls:  # the latest answered: a loop, as agents are on one call or none
+        if current is None or (call.answered_at or 0.0, call.id) > (
+            current.answered_at or 0.0,
+            current.id,
+        ):
+            current = call
     if current is not None:
         return AgentState.ON_CALL.value, current
     if availability is None or availability == AgentState.OFFLINE:
