@@ -124,6 +124,8 @@ class LiveTable(TableCursor, TablePainting[Row], ScrollView, Generic[Row], can_f
         #: What each screen line showed when last painted (to repaint only what changed).
         self._painted: dict[int, object] = {}
         self._base_style: Style | None = None
+        #: Component styles by name, until the styles change (table_painting.py).
+        self._styles: dict[str, Style] = {}
         #: Why the last update could not be drawn (shown in the header line), if it could not.
         self.failure: str | None = None
 
