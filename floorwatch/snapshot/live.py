@@ -89,12 +89,13 @@ class LiveFloor:
         clock: Callable[[], float] | None = None,
         poll_s: float = 0.1,
         tick_s: float = 1.0,
-        min_gap_s: float = 0.1,
+        min_gap_s: float | None = None,
         watch: bool = True,
     ):
         """`clock`: the time to show the floor at; None: the feed clock the store records
-        (a demo's, a replay's), else the wall clock. `watch`: be woken by writes to the
-        store's files (else notice commits by the poll alone)."""
+        (a demo's, a replay's), else the wall clock. `min_gap_s`: None, the config's
+        `[display] update_gap_s`. `watch`: be woken by writes to the store's files (else
+        notice commits by the poll alone)."""
         self.db_path = Path(db_path)
         self.config = config
         #: Follows the store's feed clock when no clock was given.
@@ -103,7 +104,7 @@ class LiveFloor:
         self.poll_s = poll_s
         self.tick_s = tick_s
         #: At most one update per this many seconds: a burst of commits is drawn once.
-        self.min_gap_s = min_gap_s
+        self.min_gap_s = config.display.update_gap_s if min_gap_s is None else min_gap_s
         self._focus: str | None = None
         self._queue_focus: str | None = None
         #: (queue, when read, its counters): the last reading of the queue looked at.
