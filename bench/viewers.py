@@ -8,6 +8,11 @@ writer appends to at `--rate` lines a second (a simulated floor, stamped with th
 Prints the viewers' total CPU and the ingest's (share of one core), memory per viewer, and then,
 with the writer stopped, the CPU of an idle viewer.
 Targets (issue 9): 20 viewers under one core together, each under 150 MB, an idle one < 1 %.
+
+The viewers run twice, one set after the other over the same feed: as `floorwatch dash` does
+now (woken by the store's -wal, each commit drawn as soon as it is noticed, at most ten
+updates a second), then as it did before issue 25 (today's figures: the poll alone, ten
+times a second, at most five updates a second); `--no-baseline` skips the second set.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from dash import MECHANISMS, TODAYS_LIVE  # noqa: E402
+
 from floorwatch.sources.simulator import SimConfig, Simulator, day_bounds  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -45,15 +54,30 @@ def memory_mb(pid: int, key: str = "VmRSS") -> float:
     return 0.0
 
 
-class Viewer:
-    """A `floorwatch dash` in a pseudo-terminal, its output read and thrown away."""
+def todays_viewer(db: str, config: str) -> None:
+    """`floorwatch dash` as it was before issue 25: the same app, its live floor polling."""
+    from floorwatch.config import load
+    from floorwatch.modes.dashboard_run import dashboard_app
 
-    def __init__(self, db: Path, config: Path):
+    app = dashboard_app(db, load(config))
+    app.live.poll_s, app.live.min_gap_s = TODAYS_LIVE["poll_s"], TODAYS_LIVE["min_gap_s"]
+    app.live.notice.watch = TODAYS_LIVE["watch"]
+    app.run()
+
+
+class Viewer:
+    """A `floorwatch dash` in a pseudo-terminal, its output read and thrown away (`todays`:
+    the viewer as it was before issue 25)."""
+
+    def __init__(self, db: Path, config: Path, todays: bool = False):
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
         env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor")
+        command = [sys.executable, "-m", "floorwatch", "dash", "--db", str(db)]
+        if todays:
+            command = [sys.executable, __file__, "--todays-viewer", str(db)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "floorwatch", "dash", "--db", str(db), "--config", str(config)],
+            [*command, "--config", str(config)],
             stdin=slave,
             stdout=slave,
             stderr=slave,
@@ -94,7 +118,13 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=20)
     parser.add_argument("--rate", type=float, default=100)
     parser.add_argument("--agents", type=int, default=120)
+    parser.add_argument("--no-baseline", action="store_true", help="Skip today's set.")
+    parser.add_argument("--todays-viewer", metavar="DB", help=argparse.SUPPRESS)
+    parser.add_argument("--config", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.todays_viewer:  # one viewer of today's set, in its pseudo-terminal
+        todays_viewer(args.todays_viewer, args.config)
+        return
     work = Path(tempfile.mkdtemp(prefix="fw-viewers-"))
     feed, db, config = work / "queue_log", work / "floor.db", work / "floorwatch.toml"
     config.write_text('timezone = "UTC"\n')
@@ -129,7 +159,7 @@ def main() -> None:
     while not db.exists():
         time.sleep(0.1)
     time.sleep(2)
-    stop = threading.Event()
+    stop, paused = threading.Event(), threading.Event()
     written = [0]
 
     def writer() -> None:
@@ -137,62 +167,84 @@ def main() -> None:
         with feed.open("a") as out:
             while not stop.is_set() and position < len(lines):
                 started = time.monotonic()
-                batch = lines[position : position + int(args.rate / 10)]
-                out.write("".join(line + "\n" for line in batch))
-                out.flush()
-                position += len(batch)
-                written[0] += len(batch)
+                if not paused.is_set():
+                    batch = lines[position : position + int(args.rate / 10)]
+                    out.write("".join(line + "\n" for line in batch))
+                    out.flush()
+                    position += len(batch)
+                    written[0] += len(batch)
                 time.sleep(max(0.0, 0.1 - (time.monotonic() - started)))
 
-    viewers = [Viewer(db, config) for _ in range(args.viewers)]
-    time.sleep(8)  # start-up: imports, first load
+    def measure(todays: bool) -> dict:
+        """One set of viewers: CPU and memory under the load, then CPU with the feed paused."""
+        viewers = [Viewer(db, config, todays) for _ in range(args.viewers)]
+        time.sleep(8)  # start-up: imports, first load
+        paused.clear()
+        if not thread.is_alive():
+            thread.start()
+        time.sleep(2)
+        pids = [v.process.pid for v in viewers]
+        start_cpu = [cpu_seconds(p) for p in pids]
+        ingest_cpu = cpu_seconds(ingest.pid)
+        began, events_before = time.monotonic(), written[0]
+        time.sleep(args.seconds)
+        elapsed = time.monotonic() - began
+        cpu = sum(cpu_seconds(p) - c for p, c in zip(pids, start_cpu, strict=True)) / elapsed
+        result = {
+            "cpu": cpu,
+            "ingest": (cpu_seconds(ingest.pid) - ingest_cpu) / elapsed,
+            "rate": (written[0] - events_before) / elapsed,
+            "elapsed": elapsed,
+            "rss": [memory_mb(p) for p in pids],
+            "peak": [memory_mb(p, "VmHWM") for p in pids],
+        }
+        paused.set()
+        time.sleep(3)
+        idle_cpu = [cpu_seconds(p) for p in pids]
+        time.sleep(args.idle_seconds)
+        result["idle"] = [
+            (cpu_seconds(p) - c) / args.idle_seconds for p, c in zip(pids, idle_cpu, strict=True)
+        ]
+        result["alive"] = sum(1 for v in viewers if v.process.poll() is None)
+        result["received"] = sum(v.received for v in viewers) / args.viewers
+        for viewer in viewers:
+            viewer.stop()
+        return result
+
     thread = threading.Thread(target=writer, daemon=True)
-    thread.start()
-    time.sleep(2)
-    pids = [v.process.pid for v in viewers]
-    start_cpu = [cpu_seconds(p) for p in pids]
-    ingest_cpu = cpu_seconds(ingest.pid)
-    began, events_before = time.monotonic(), written[0]
-    time.sleep(args.seconds)
-    elapsed = time.monotonic() - began
-    viewer_cpu = sum(cpu_seconds(p) - c for p, c in zip(pids, start_cpu, strict=True)) / elapsed
-    ingest_share = (cpu_seconds(ingest.pid) - ingest_cpu) / elapsed
-    rate = (written[0] - events_before) / elapsed
-    rss = [memory_mb(p) for p in pids]
-    peak = [memory_mb(p, "VmHWM") for p in pids]
+    sets = {"new": measure(False)}
+    if not args.no_baseline:
+        sets["today's"] = measure(True)
     stop.set()
     thread.join()
-    time.sleep(3)
-    idle_cpu = [cpu_seconds(p) for p in pids]
-    time.sleep(args.idle_seconds)
-    idle = [(cpu_seconds(p) - c) / args.idle_seconds for p, c in zip(pids, idle_cpu, strict=True)]
-    alive = sum(1 for v in viewers if v.process.poll() is None)
-    for viewer in viewers:
-        viewer.stop()
     ingest.terminate()
     ingest.wait(timeout=20)
+    new = sets["new"]
     print(
-        f"viewers:   {args.viewers} x floorwatch dash (120x40 pty), {alive} still running, "
-        f"over {args.agents} agents / 6 queues"
+        f"viewers:   {args.viewers} x floorwatch dash (120x40 pty), {new['alive']} still running, "
+        f"over {args.agents} agents / 6 queues; each set in turn over the same feed"
     )
-    print(f"load:      {rate:.0f} events/s appended to the feed for {elapsed:.0f} s")
-    print(
-        f"CPU:       all viewers together {viewer_cpu:.1%} of one core "
-        f"({viewer_cpu / args.viewers:.2%} each); ingest {ingest_share:.1%}  "
-        f"(target: viewers < 100 %)"
-    )
-    print(
-        f"memory:    per viewer RSS {min(rss):.0f}-{max(rss):.0f} MB, peak {max(peak):.0f} MB "
-        f"(target < 150 MB)"
-    )
-    print(
-        f"idle:      a viewer with no new events: {max(idle):.2%} of a core at most, "
-        f"{sum(idle) / len(idle):.2%} on average (target < 1 %)"
-    )
-    print(
-        f"output:    {sum(v.received for v in viewers) / args.viewers / 1024:.0f} KiB "
-        f"per viewer over the run"
-    )
+    for name, result in sets.items():
+        rss, idle = result["rss"], result["idle"]
+        print(f"{name}:  {MECHANISMS[name]}")
+        print(
+            f"  load:    {result['rate']:.0f} events/s appended to the feed for "
+            f"{result['elapsed']:.0f} s"
+        )
+        print(
+            f"  CPU:     all viewers together {result['cpu']:.1%} of one core "
+            f"({result['cpu'] / args.viewers:.2%} each); ingest {result['ingest']:.1%}  "
+            f"(target: viewers < 100 %)"
+        )
+        print(
+            f"  memory:  per viewer RSS {min(rss):.0f}-{max(rss):.0f} MB, peak "
+            f"{max(result['peak']):.0f} MB (target < 150 MB)"
+        )
+        print(
+            f"  idle:    a viewer with no new events: {max(idle):.2%} of a core at most, "
+            f"{sum(idle) / len(idle):.2%} on average (target < 1 %)"
+        )
+        print(f"  output:  {result['received'] / 1024:.0f} KiB per viewer over the run")
 
 
 if __name__ == "__main__":

@@ -81,6 +81,7 @@ class AgentScreen(Screen):
         super().__init__()
         self.agent = agent
         self.zone = None
+        self._shown: FloorUpdate | None = None
 
     def compose(self) -> ComposeResult:
         self.zone = self.app.config.tzinfo()
@@ -142,7 +143,16 @@ class AgentScreen(Screen):
         follow_rewind(self.query_one("#agent-title"))
         self.app.live.focus(self.agent)
         self.query_one("#agent-calls", LiveTable).focus()
-        self.watch(self.app, "update", self.show_update)
+        app = self.app
+        # The live thread was told at the key and has usually read the day while this screen
+        # was built: it is drawn in the first frame instead of waiting for its message, which
+        # comes behind the new screen's layout (tens of ms on a big floor).
+        ready = None
+        if not app.frozen and app.rewound_at is None:
+            ready = app.live.ready_for(self.agent)
+        self.watch(app, "update", self.show_update, init=ready is None)
+        if ready is not None:
+            self.show_update(ready)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return action_key_shown(self, action, parameters)
@@ -155,8 +165,9 @@ class AgentScreen(Screen):
         self.dismiss()
 
     def show_update(self, update: FloorUpdate | None) -> None:
-        if update is None:
-            return
+        if update is None or update is self._shown:
+            return  # (the update drawn at mount comes again as the app's)
+        self._shown = update
         snapshot = update.snapshot
         agent = snapshot.agents.get(self.agent)
         self.guarded(self._title, agent, snapshot)

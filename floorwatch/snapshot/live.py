@@ -2,10 +2,11 @@
 hand out snapshots (plus the day of the agent being looked at) when something changed.
 
 Runs in one thread (a Textual thread worker in the dashboard), owns its read-only connection,
-and never writes. Polling `PRAGMA data_version` ten times a second costs microseconds, so an
-idle viewer does next to nothing; a commit is on screen within about 200 ms (at most five
-updates a second: a burst of commits is drawn once, which is what keeps twenty viewers over
-SSH under one core).
+and never writes. A commit wakes it through a file notification on the store's -wal
+(snapshot/commit_notice.py), and it asks `PRAGMA data_version` (microseconds) whether anything
+was committed; the same question every `poll_s` covers the ticks and filesystems that notify
+nothing. A commit is drawn as soon as it is noticed, unless the last update is less than
+`min_gap_s` old (then soon after: a burst of commits is drawn once, at most ten times a second).
 
 A store replaced under the viewer (restored from a backup, recreated by a demo) or deleted
 would go on being read through the file the viewer opened, showing a floor that is no more:
@@ -30,6 +31,7 @@ from floorwatch.clock import StoreClock
 from floorwatch.config import Config
 from floorwatch.snapshot.alarms import Alarm
 from floorwatch.snapshot.alarms.stored import alarm_from_row
+from floorwatch.snapshot.commit_notice import CommitNotice
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot
 from floorwatch.snapshot.pbx_counters import PbxCounters
 from floorwatch.snapshot.reader import AgentDay, FloorReader, load_agent_day, load_pbx_counters
@@ -87,10 +89,13 @@ class LiveFloor:
         clock: Callable[[], float] | None = None,
         poll_s: float = 0.1,
         tick_s: float = 1.0,
-        min_gap_s: float = 0.2,
+        min_gap_s: float | None = None,
+        watch: bool = True,
     ):
         """`clock`: the time to show the floor at; None: the feed clock the store records
-        (a demo's, a replay's), else the wall clock."""
+        (a demo's, a replay's), else the wall clock. `min_gap_s`: None, the config's
+        `[display] update_gap_s`. `watch`: be woken by writes to the store's files (else
+        notice commits by the poll alone)."""
         self.db_path = Path(db_path)
         self.config = config
         #: Follows the store's feed clock when no clock was given.
@@ -99,15 +104,17 @@ class LiveFloor:
         self.poll_s = poll_s
         self.tick_s = tick_s
         #: At most one update per this many seconds: a burst of commits is drawn once.
-        self.min_gap_s = min_gap_s
+        self.min_gap_s = config.display.update_gap_s if min_gap_s is None else min_gap_s
         self._focus: str | None = None
         self._queue_focus: str | None = None
         #: (queue, when read, its counters): the last reading of the queue looked at.
         self._pbx: tuple[str, float, PbxCounters | None] | None = None
         self._wake = threading.Event()
+        self.notice = CommitNotice(self.db_path, self._wake, watch=watch)
         self.last_update: FloorUpdate | None = None
-        #: The alarms as last read, and the store's seq then (read again when it moves).
-        self._alarms: tuple[int | None, list[Alarm], list[Alarm], list[str]] = (None, [], [], [])
+        #: The alarms as last read, and (the last alarm write's seq, the day) then: read
+        #: again when either moves, not on every commit.
+        self._alarms: tuple[tuple | None, list[Alarm], list[Alarm], list[str]] = (None, [], [], [])
 
     def focus(self, agent: str | None) -> None:
         """Say which agent the viewer drills into; the next update carries its day."""
@@ -125,11 +132,20 @@ class LiveFloor:
         """The agent the viewer drills into (None: none)."""
         return self._focus
 
+    def ready_for(self, agent: str) -> FloorUpdate | None:
+        """The last update made, if it carries `agent`'s day (read by the live thread after
+        `focus`): a drill-down can draw it before the update's message reaches it."""
+        last = self.last_update
+        if last is not None and last.agent_day is not None and last.agent_day.agent == agent:
+            return last
+        return None
+
     def wake(self) -> None:
         self._wake.set()
 
     def open(self) -> FloorReader:
         store = ReadOnlyStore.open_readonly(self.db_path)
+        self._alarms = (None, [], [], [])  # another file: its alarms are read anew
         self._follow_store_clock(store)
         return FloorReader(store, self.config, clock=self.clock)
 
@@ -177,10 +193,10 @@ class LiveFloor:
         return self._with_day(reader, snapshot)
 
     def _read_alarms(self, reader: FloorReader, day_start: float) -> tuple[list, list, list]:
-        """The open alarms, today's, and the failing hooks, read again only when the store
-        has a new commit."""
+        """The open alarms, today's, and the failing hooks, read again only when an alarm
+        or a hook was written (or the day turned)."""
         queries = reader.store.queries
-        seq = queries.seq()
+        seq = (queries.alarms_seq(), day_start)
         if seq != self._alarms[0]:
             with queries.read_transaction():
                 history = [alarm_from_row(row) for row in queries.alarms(day_start)]
@@ -230,6 +246,8 @@ class LiveFloor:
         last_focus: tuple[str | None, str | None] = (None, None)
         pending = False
         opened: FileIdentity | None = None
+        notice = self.notice
+        notice.start()
         while not stop.is_set():
             try:
                 if reader is not None and self.identity() != opened:
@@ -243,9 +261,11 @@ class LiveFloor:
                             "moved); showing the floor as it last was"
                         )
                     reader = self.open()
+                    notice.start()  # (again: the folder may have come with the store)
                     changed = True
                 else:
                     changed = reader.refresh()
+                notice.looked(changed)
                 now = time.monotonic()
                 if changed and now - last_published < self.min_gap_s:
                     pending = True  # a burst of commits: one frame for all of them, soon
@@ -274,7 +294,7 @@ class LiveFloor:
                 reader = None
                 stop.wait(2.0)
                 continue
-            self._wake.wait(self.poll_s)
-            self._wake.clear()
+            notice.wait(self.poll_s, last_published + self.min_gap_s - now if pending else None)
+        notice.close()
         if reader is not None:
             reader.store.close()

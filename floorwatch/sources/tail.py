@@ -34,6 +34,7 @@ from pathlib import Path
 
 from floorwatch.sources.base import Checkpoint, FeedLoss, Reject
 from floorwatch.sources.generations import FINGERPRINT_BYTES, Generation, Siblings
+from floorwatch.sources.wakeup import DirectoryWakeup
 
 log = logging.getLogger(__name__)
 
@@ -63,33 +64,6 @@ class Chunk:
     losses: list[FeedLoss] = field(default_factory=list)
 
 
-class _Wakeup:
-    """Sets an event whenever watchdog sees anything happen in the watched directory."""
-
-    def __init__(self, directory: Path, event: threading.Event):
-        self.observer = None
-        try:
-            from watchdog.events import FileSystemEventHandler
-            from watchdog.observers import Observer
-
-            class Handler(FileSystemEventHandler):
-                def on_any_event(self, _event) -> None:
-                    event.set()
-
-            observer = Observer()
-            observer.daemon = True
-            observer.schedule(Handler(), str(directory), recursive=False)
-            observer.start()
-            self.observer = observer
-        except Exception as error:  # inotify limits, odd filesystems: polling still works
-            log.info("file notifications unavailable for %s (%s); polling", directory, error)
-
-    def close(self) -> None:
-        if self.observer is not None:
-            self.observer.stop()
-            self.observer.join(timeout=2)
-
-
 class FileTail:
     """Reads complete lines from a path as it grows, rotates and gets truncated."""
 
@@ -110,7 +84,7 @@ class FileTail:
         self.max_line_bytes = max_line_bytes
         self.clock = clock
         self._wake = threading.Event()
-        self._watcher = _Wakeup(self.path.parent, self._wake) if watch else None
+        self._watcher = DirectoryWakeup(self.path.parent, self._wake) if watch else None
         self._siblings = Siblings(self.path)
         self._current: Generation | None = None
         self._older: list[Generation] = []  # rotated away, still read; oldest first

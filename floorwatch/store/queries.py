@@ -341,6 +341,14 @@ class StoreQueries:
             )
         }
 
+    def alarms_seq(self) -> int:
+        """The commit that last wrote an alarm or a hook's status (each write stamps its row's
+        seq; alarms are never deleted): a viewer reads the alarms again only when it moves."""
+        return self._value(
+            "SELECT max(coalesce((SELECT max(seq) FROM alarms), 0), "
+            "coalesce((SELECT max(seq) FROM alarm_hooks), 0))"
+        )
+
     def alarms_changed(self, seq: int) -> list[AlarmRow]:
         return self._rows(AlarmRow, "seq > ? ORDER BY id", (seq,))
 

@@ -124,6 +124,8 @@ class LiveTable(TableCursor, TablePainting[Row], ScrollView, Generic[Row], can_f
         #: What each screen line showed when last painted (to repaint only what changed).
         self._painted: dict[int, object] = {}
         self._base_style: Style | None = None
+        #: Component styles by name, until the styles change (table_painting.py).
+        self._styles: dict[str, Style] = {}
         #: Why the last update could not be drawn (shown in the header line), if it could not.
         self.failure: str | None = None
 
@@ -201,33 +203,39 @@ class LiveTable(TableCursor, TablePainting[Row], ScrollView, Generic[Row], can_f
     def _repaint(self) -> None:
         """Repaint only the lines whose cells changed since they were last painted: an update
         then costs what changed on screen, and Textual redraws no more than that."""
-        height = self.size.height
+        size = self.size
+        height = size.height
         if not height:
             self.refresh()
             return
         columns = self.shown(self._width())
         top = int(self.scroll_y)
         painted = self._painted
+        order, rows, cursor = self.order, self.rows, self.cursor
+        changed: list[int] = []
         for y in range(1, height):
             index = top + y - 1
-            if index < len(self.order):
-                row = self.rows[self.order[index]]
-                key = (self.order[index], index == self.cursor, tuple(self._cells(columns, row)))
+            if index < len(order):
+                key = order[index]
+                line = (key, index == cursor, tuple(self._cells(columns, rows[key])))
             else:
-                key = None
-            if painted.get(y) != key:
-                painted[y] = key
-                self._refresh_screen_line(y)
+                line = None
+            if painted.get(y) != line:
+                painted[y] = line
+                changed.append(y)
         header = (tuple(c.key for c in columns), self.sort_column, self.sort_reverse, self.failure)
         if painted.get(0) != header:
             painted[0] = header
-            self._refresh_screen_line(0)
+            changed.append(0)
+        if changed:  # one refresh for all of them (each call has its own bookkeeping)
+            width = max(self.virtual_size.width, size.width)
+            self.refresh(*(self._screen_line(y, width) for y in changed))
 
-    def _refresh_screen_line(self, y: int) -> None:
-        """Repaint line `y` of the widget as it is on screen. (ScrollView.refresh_lines takes
-        a line of the content and subtracts the scroll offset itself: given a screen line, a
+    def _screen_line(self, y: int, width: int) -> Region:
+        """Line `y` of the widget as it is on screen. (ScrollView.refresh_lines takes a line
+        of the content and subtracts the scroll offset itself: given a screen line, a
         scrolled board repainted lines off screen and showed stale ones, some rows twice.)"""
-        self.refresh(Region(0, y, max(self.virtual_size.width, self.size.width), 1))
+        return Region(0, y, width, 1)
 
     def set_sort(self, column: str | None, reverse: bool = False) -> None:
         keep = self.cursor_key

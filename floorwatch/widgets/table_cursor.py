@@ -105,13 +105,16 @@ class TableCursor(_Base):
 
     def notify_style_update(self) -> None:
         self._base_style = None
+        self._styles.clear()
         self._painted.clear()
         super().notify_style_update()
 
     def on_focus(self) -> None:
+        self._styles.clear()  # the cursor's style follows :focus
         self._painted.clear()
         self.refresh()
 
     def on_blur(self) -> None:
+        self._styles.clear()
         self._painted.clear()
         self.refresh()

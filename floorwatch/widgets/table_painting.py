@@ -58,9 +58,17 @@ class TablePainting(Generic[Row]):
         return cells
 
     def _style(self, name: str | None) -> Style:
+        """A component class's style, looked up once until the styles change (a lookup
+        walks the CSS: it was a quarter of painting a line)."""
         if name is None:
             return Style()
-        return self.get_component_rich_style(f"live-table--{name}", default=Style())
+        styles = self._styles
+        style = styles.get(name)
+        if style is None:
+            style = styles[name] = self.get_component_rich_style(
+                f"live-table--{name}", default=Style()
+            )
+        return style
 
     def _strip(
         self,
@@ -108,8 +116,12 @@ class TablePainting(Generic[Row]):
                     [Segment(self.empty_message, base + self._style("muted"))]
                 ).crop_extend(0, width, base)
             return Strip.blank(width, base)
-        row = self.rows[self.order[index]]
-        cells = self._cells(columns, row)
+        key = self.order[index]
+        painted = self._painted.get(y)
+        if painted is not None and painted[0] == key and painted[1] == (index == self.cursor):
+            cells = list(painted[2])  # as _repaint just worked them out to compare
+        else:
+            cells = self._cells(columns, self.rows[key])
         style = base
         if index == self.cursor:
             style = base + self._style("cursor")

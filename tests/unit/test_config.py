@@ -24,6 +24,7 @@ def test_the_commented_example_loads():
     assert config.sources[0].spec == "queue_log:sample.queue_log"
     assert config.colors.calls_waiting.critical == 8
     assert config.burnout.no_break_warning_h == 2.0
+    assert config.display.update_gap_s == 0.1
 
 
 @pytest.mark.parametrize(
@@ -59,6 +60,10 @@ def test_the_commented_example_loads():
             "burnout.no_break_warning_h: expected a number",
         ),
         ({"burnout": {"nap_time": 1}}, "burnout: unknown key(s) nap_time"),
+        (
+            {"display": {"update_gap_s": 0}},
+            "display.update_gap_s: 0.0 must be from 0.02 to 5 seconds",
+        ),
     ],
 )
 def test_each_mistake_is_named(table, message):
