@@ -38,9 +38,14 @@ class DisplayConfig:
     handover_dir: str = "."
     handover_shift_h: float = 8.0
     #: At least this long between two updates of a viewer: a commit is drawn as soon as it
-    #: is noticed unless the last update is younger (0.1: up to ten a second). 0.2 halves what
-    #: twenty viewers over SSH cost a small server, for up to 100 ms more to the screen.
-    update_gap_s: float = 0.1
+    #: is noticed unless the last update is younger (0.2: up to five a second, what twenty
+    #: viewers over SSH can afford on one core; 0.1 for a wall screen: twice the drawing).
+    update_gap_s: float = 0.2
+    #: Be woken by the ingest's writes to the store's -wal (file notifications) instead of
+    #: noticing a commit at the next poll (0.1 s): up to 100 ms sooner, but every write wakes
+    #: every viewer, which cost twenty SSH viewers about 3.5 % of a core each (bench/viewers.py).
+    #: For a wall screen or a few viewers, with update_gap_s = 0.1.
+    watch_commits: bool = False
 
     def check(self) -> None:
         if not self.rewind_step_s > 0:

@@ -90,12 +90,12 @@ class LiveFloor:
         poll_s: float = 0.1,
         tick_s: float = 1.0,
         min_gap_s: float | None = None,
-        watch: bool = True,
+        watch: bool | None = None,
     ):
         """`clock`: the time to show the floor at; None: the feed clock the store records
         (a demo's, a replay's), else the wall clock. `min_gap_s`: None, the config's
         `[display] update_gap_s`. `watch`: be woken by writes to the store's files (else
-        notice commits by the poll alone)."""
+        notice commits by the poll alone); None, the config's `[display] watch_commits`."""
         self.db_path = Path(db_path)
         self.config = config
         #: Follows the store's feed clock when no clock was given.
@@ -110,6 +110,8 @@ class LiveFloor:
         #: (queue, when read, its counters): the last reading of the queue looked at.
         self._pbx: tuple[str, float, PbxCounters | None] | None = None
         self._wake = threading.Event()
+        if watch is None:
+            watch = config.display.watch_commits
         self.notice = CommitNotice(self.db_path, self._wake, watch=watch)
         self.last_update: FloorUpdate | None = None
         #: The alarms as last read, and (the last alarm write's seq, the day) then: read

@@ -31,6 +31,7 @@ def _waiting(update: FloorUpdate) -> set[str]:
 
 def _follow(db: Path, **options) -> tuple[LiveFloor, list, threading.Event, threading.Thread]:
     """A live floor whose poll is far away (30 s): anything it shows sooner, it was woken for."""
+    options.setdefault("watch", True)
     live = LiveFloor(
         db, Config(timezone="UTC"), clock=lambda: NOW + 100, poll_s=30, tick_s=3600, **options
     )

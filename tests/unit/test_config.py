@@ -24,7 +24,8 @@ def test_the_commented_example_loads():
     assert config.sources[0].spec == "queue_log:sample.queue_log"
     assert config.colors.calls_waiting.critical == 8
     assert config.burnout.no_break_warning_h == 2.0
-    assert config.display.update_gap_s == 0.1
+    assert config.display.update_gap_s == 0.2
+    assert config.display.watch_commits is False
 
 
 @pytest.mark.parametrize(
