@@ -43,8 +43,8 @@ class DisplayConfig:
     update_gap_s: float = 0.2
     #: Be woken by the ingest's writes to the store's -wal (file notifications) instead of
     #: noticing a commit at the next poll (0.1 s): up to 100 ms sooner, but every write wakes
-    #: every viewer, which cost twenty SSH viewers about 3.5 % of a core each (bench/viewers.py).
-    #: For a wall screen or a few viewers, with update_gap_s = 0.1.
+    #: every viewer; with update_gap_s = 0.1, twenty SSH viewers cost about 2 % of a core each
+    #: more (bench/viewers.py --watching). For a wall screen or a few viewers.
     watch_commits: bool = False
 
     def check(self) -> None:
