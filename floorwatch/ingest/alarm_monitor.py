@@ -20,6 +20,7 @@ from floorwatch.config import Config
 from floorwatch.ingest.alarm_notify import Notifier
 from floorwatch.snapshot.alarms import AlarmChanges, AlarmTracker, measure
 from floorwatch.snapshot.alarms.agent_watch import AgentWatch
+from floorwatch.snapshot.alarms.rules import windows_read
 from floorwatch.snapshot.alarms.stored import alarm_from_row
 from floorwatch.snapshot.reader import FloorReader
 from floorwatch.store.database import Store
@@ -54,6 +55,7 @@ class AlarmMonitor:
         self._seen_version = 0  # the model's version at the last round
         #: Agents with recent missed rings (the missed-rings rule reads only theirs).
         self._missers: set[str] = set()
+        self._windows = windows_read(config.alarms)
 
     def now(self, store: Store) -> float | None:
         return self.clock() if self.clock is not None else store.queries.feed_time()
@@ -95,8 +97,8 @@ class AlarmMonitor:
         else:
             touched = model.touched_since(self._seen_version)
         self._seen_version = model.version
-        # The floor without the costlier extras (staffing gap, trends): no rule reads them.
-        floor = model.snapshot(now, None, extras=False)
+        # A lean floor: only the windows the rules read, no staffing gap, no trends.
+        floor = model.snapshot(now, None, windows=self._windows)
         snapped = time.perf_counter()
         misses = self._misses(model.agents, touched)
         changes = tracker.update(

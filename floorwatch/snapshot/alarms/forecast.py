@@ -20,6 +20,8 @@ from floorwatch.snapshot.floor_snapshot import QueueSnapshot
 
 WINDOW_S = 1800.0
 STEP_S = 30.0
+#: The windows of a queue's snapshot the forecast reads.
+FORECAST_WINDOWS = frozenset({"30m", "15m"})
 
 
 @dataclass(frozen=True)

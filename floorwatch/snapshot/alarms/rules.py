@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from floorwatch.alarm_config import LOWER_IS_WORSE, AlarmRule, AlarmsConfig
 from floorwatch.format import seconds
 from floorwatch.snapshot.alarms.agent_watch import AgentWatch, pause_limit
-from floorwatch.snapshot.alarms.forecast import sl_below
+from floorwatch.snapshot.alarms.forecast import FORECAST_WINDOWS, sl_below
 from floorwatch.snapshot.floor_snapshot import FloorSnapshot, QueueSnapshot
 
 #: The window the ratio rules read (service level, abandon rate).
@@ -97,6 +97,15 @@ def _reading(
         lower_is_worse=lower,
         **where,
     )
+
+
+def windows_read(config: AlarmsConfig) -> frozenset[str]:
+    """The windows of WINDOWS the enabled rules read: a snapshot for them counts only these."""
+    rules = config.rules
+    read = {RATIO_WINDOW} if rules.service_level.enabled or rules.abandon_rate.enabled else set()
+    if rules.forecast_breach.enabled:
+        read |= FORECAST_WINDOWS
+    return frozenset(read)
 
 
 def measure(

@@ -88,45 +88,50 @@ class FloorModel(AgentFloor):
         return self.trend.at(now)
 
     def snapshot(
-        self, now: float, details: Collection[str] | str | None = ALL, *, extras: bool = True
+        self,
+        now: float,
+        details: Collection[str] | str | None = ALL,
+        *,
+        windows: Collection[str] | None = None,
     ) -> FloorSnapshot:
         """The floor at `now`. `details`: agents whose costlier numbers (occupancy) to compute:
-        ALL, None, or a collection of names (the rows a viewer shows). `extras`: the staffing
-        gap (Erlang C) and the last hour's trends too (the alarm monitor needs neither)."""
+        ALL, None, or a collection of names (the rows a viewer shows). `windows`: only these of
+        WINDOWS, for the queues and the floor's totals, and then without the staffing gap
+        (Erlang C) and the last hour's trends, which read the others (the alarm monitor's
+        lean floor: its rules need none of them)."""
         self.forget_settled(now)
         agents = self.shown.at(now)
         detailed = agents if details == ALL else details or ()
         for name in [name for name in detailed if name in agents]:
             agents[name] = self.detailed(agents[name], now)
-        windows = self.windows
-        rolling = windows.rolling(now)
-        today = windows.today()
+        counted = WINDOWS if windows is None else windows
+        sums = self.windows.rolling(now, counted)
+        if "today" in counted:
+            sums = {"today": self.windows.today(), **sums}
         queues: dict[str, QueueSnapshot] = {}
         config = self.config
-        order = sorted(self.queues.names, key=lambda q: config.queue_name(q).casefold())
-        for queue in order:
+        stats = self.windows.stats
+        for queue in self.queues.shown_order():
             q = self.queues.index[queue]
             level = self.queues.level(queue)
             waiting = self.waiting.at(queue, now)
-            stats = {
-                "today": windows.stats("today", q, today.sums[q], today.maxes[q], level.formula)
-            }
-            for name, sums in rolling.items():
-                stats[name] = windows.stats(name, q, sums.sums[q], sums.maxes[q], level.formula)
             queues[queue] = QueueSnapshot(
                 name=queue,
                 display_name=config.queue_name(queue),
                 calls_waiting=len(waiting),
                 longest_wait_s=waiting[0].wait_s(now) if waiting else None,
                 waiting=waiting,
-                windows=stats,
+                windows={
+                    name: stats(name, q, window.sums[q], window.maxes[q], level.formula)
+                    for name, window in sums.items()
+                },
                 threshold_s=level.threshold_s,
                 target=level.target,
                 formula=level.formula,
             )
         self.staffing.fill(queues)
-        if extras:
-            self.staffing_gap.fill(queues, self.queues, now, windows, rolling)
+        if windows is None:
+            self.staffing_gap.fill(queues, self.queues, now, self.windows, sums)
             for name, trend in self.trends(now).items():
                 if name in queues:
                     queues[name].trend_waiting = trend.waiting
@@ -137,17 +142,16 @@ class FloorModel(AgentFloor):
             timezone=self.timezone,
             queues=queues,
             agents=agents,
-            totals=self._totals(queues, rolling, today),
+            totals=self._totals(queues, sums),
             feeds=self._feeds(now),
         )
 
     def _totals(
-        self, queues: dict[str, QueueSnapshot], rolling: dict[str, WindowSums], today: WindowSums
+        self, queues: dict[str, QueueSnapshot], windows: dict[str, WindowSums]
     ) -> FloorTotals:
         formula = self.config.service_level.formula
         floor_windows = {}
-        for name in WINDOWS:
-            window = today if name == "today" else rolling[name]
+        for name, window in windows.items():
             sums = window.sums.sum(axis=0) if len(self.queues) else np.zeros(VECTOR_SIZE)
             known = [m for m in window.maxes if m is not None]
             floor_windows[name] = WindowStats.from_vector(

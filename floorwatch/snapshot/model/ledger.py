@@ -28,6 +28,15 @@ class Queues:
         self.names: list[str] = []
         self.index: dict[str, int] = {}
         self._levels: dict[str, ServiceLevel] = {}
+        self._shown_order: list[str] = []
+
+    def shown_order(self) -> list[str]:
+        """The queues in the order a snapshot lists them (by display name), sorted again only
+        when a queue is added (the names come from the config, which does not change)."""
+        if len(self._shown_order) != len(self.names):
+            config = self.config
+            self._shown_order = sorted(self.names, key=lambda q: config.queue_name(q).casefold())
+        return self._shown_order
 
     def index_of(self, name: str) -> int:
         """The queue's index, given one if the queue is new."""
