@@ -108,23 +108,19 @@ class FloorModel(AgentFloor):
         sums = self.windows.rolling(now, counted)
         if "today" in counted:
             sums = {"today": self.windows.today(), **sums}
+        formulas = self.queues.formulas()
+        stats = {name: self.windows.stats(name, window, formulas) for name, window in sums.items()}
         queues: dict[str, QueueSnapshot] = {}
-        config = self.config
-        stats = self.windows.stats
-        for queue in self.queues.shown_order():
-            q = self.queues.index[queue]
-            level = self.queues.level(queue)
-            waiting = self.waiting.at(queue, now)
-            queues[queue] = QueueSnapshot(
-                name=queue,
-                display_name=config.queue_name(queue),
+        for shown in self.queues.shown():
+            q, level = shown.index, shown.level
+            waiting = self.waiting.at(shown.name, now)
+            queues[shown.name] = QueueSnapshot(
+                name=shown.name,
+                display_name=shown.display_name,
                 calls_waiting=len(waiting),
                 longest_wait_s=waiting[0].wait_s(now) if waiting else None,
                 waiting=waiting,
-                windows={
-                    name: stats(name, q, window.sums[q], window.maxes[q], level.formula)
-                    for name, window in sums.items()
-                },
+                windows={name: figures[q] for name, figures in stats.items()},
                 threshold_s=level.threshold_s,
                 target=level.target,
                 formula=level.formula,

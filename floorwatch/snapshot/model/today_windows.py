@@ -46,11 +46,13 @@ class MinuteCalls:
 
 @dataclass(slots=True)
 class CachedStats:
-    """A window's figures and the sums they came from (computed again only when these move)."""
+    """A window's figures per queue and the sums they came from (each queue's computed again
+    only when its sums or longest wait move)."""
 
-    sums: bytes
-    max_wait: float | None
-    stats: WindowStats
+    bits: np.ndarray  # the sums' bits (int64): compared bit for bit
+    maxes: list[float | None]
+    formulas: list[str]
+    stats: list[WindowStats]
 
 
 class TodayWindows:
@@ -76,8 +78,8 @@ class TodayWindows:
         self._pending_slots: list[int] = []
         self._pending_deltas: list[list[float]] = []
         self._pending_waits: list[float] = []
-        #: Per (window, queue index): the figures last computed.
-        self._stats: dict[tuple[str, int], CachedStats] = {}
+        #: Per window: each queue's figures last computed.
+        self._stats: dict[str, CachedStats] = {}
 
     def _grow(self) -> None:
         """A row for every queue met since the last look."""
@@ -271,14 +273,26 @@ class TodayWindows:
         self._today_max_stale.clear()
         return WindowSums(self._today, self._today_max)
 
-    def stats(
-        self, window: str, q: int, vector: np.ndarray, max_wait: float | None, formula: str
-    ) -> WindowStats:
-        """WindowStats of a queue's sums, computed again only when the sums moved."""
-        sums = vector.tobytes()
-        cached = self._stats.get((window, q))
-        if cached is not None and cached.sums == sums and cached.max_wait == max_wait:
-            return cached.stats
-        stats = WindowStats.from_vector(vector, max_wait, formula)
-        self._stats[(window, q)] = CachedStats(sums, max_wait, stats)
+    def stats(self, window: str, sums: WindowSums, formulas: list[str]) -> list[WindowStats]:
+        """Each queue's WindowStats of a window's sums (in the order of Queues; `formulas`:
+        each queue's service-level formula), the very same objects as last time for the
+        queues whose sums and longest wait did not move: one numpy comparison finds the few
+        that did."""
+        bits = sums.sums.view(np.int64)
+        cached = self._stats.get(window)
+        if cached is None or cached.bits.shape != bits.shape or cached.formulas != formulas:
+            stats = [self._figures(sums, q, formulas) for q in range(len(formulas))]
+        else:
+            changed = set(np.flatnonzero((bits != cached.bits).any(axis=1)).tolist())
+            if sums.maxes != cached.maxes:
+                pairs = zip(sums.maxes, cached.maxes, strict=True)
+                changed.update(q for q, (new, old) in enumerate(pairs) if new != old)
+            stats = list(cached.stats)
+            for q in changed:
+                stats[q] = self._figures(sums, q, formulas)
+        self._stats[window] = CachedStats(bits.copy(), list(sums.maxes), list(formulas), stats)
         return stats
+
+    @staticmethod
+    def _figures(sums: WindowSums, q: int, formulas: list[str]) -> WindowStats:
+        return WindowStats.from_vector(sums.sums[q], sums.maxes[q], formulas[q])
