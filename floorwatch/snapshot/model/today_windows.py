@@ -55,6 +55,11 @@ class CachedStats:
     stats: list[WindowStats]
 
 
+def _maxes(tops: np.ndarray) -> list[float | None]:
+    """Longest waits as plain floats, None for a queue with no call (-inf)."""
+    return [None if math.isinf(top) else top for top in tops.tolist()]
+
+
 class TodayWindows:
     """Today's running sums per queue and the ring of per-minute buckets."""
 
@@ -65,8 +70,10 @@ class TodayWindows:
         self._today = np.zeros((0, VECTOR_SIZE))
         self._today_max: list[float | None] = []
         self._today_max_stale: set[int] = set()
-        self._ring = np.zeros((0, RING_MINUTES, VECTOR_SIZE))
-        self._ring_max = np.full((0, RING_MINUTES), -np.inf)
+        #: Minute slot x queue x vector (a minute's row of every queue is contiguous: a
+        #: window adds whole minutes), and the longest wait per minute slot and queue.
+        self._ring = np.zeros((RING_MINUTES, 0, VECTOR_SIZE))
+        self._ring_max = np.full((RING_MINUTES, 0), -np.inf)
         self._ring_minute = np.full(RING_MINUTES, -1, dtype=np.int64)
         self._latest_minute = -1
         #: minute -> queue index -> call id -> what the call added in that minute
@@ -86,8 +93,10 @@ class TodayWindows:
         for _ in range(len(self._today_max), len(self.queues)):
             self._today = np.vstack([self._today, np.zeros((1, VECTOR_SIZE))])
             self._today_max.append(None)
-            self._ring = np.concatenate([self._ring, np.zeros((1, RING_MINUTES, VECTOR_SIZE))])
-            self._ring_max = np.vstack([self._ring_max, np.full((1, RING_MINUTES), -np.inf)])
+            self._ring = np.concatenate(
+                [self._ring, np.zeros((RING_MINUTES, 1, VECTOR_SIZE))], axis=1
+            )
+            self._ring_max = np.hstack([self._ring_max, np.full((RING_MINUTES, 1), -np.inf)])
 
     # ----------------------------------------------------------------- adding
     def apply_settled(self, settled: Settled) -> None:
@@ -114,8 +123,8 @@ class TodayWindows:
             for held in self._ring_minute[stale]:
                 self._ring_calls.pop(int(held), None)
                 self._minute_calls.pop(int(held), None)
-            self._ring[:, stale, :] = 0
-            self._ring_max[:, stale] = -np.inf
+            self._ring[stale] = 0
+            self._ring_max[stale] = -np.inf
             self._ring_minute[stale] = expected[stale]
 
     def add(self, call_id: int, added: Contribution, delta: list[float]) -> None:
@@ -153,8 +162,8 @@ class TodayWindows:
             self._minute_calls.pop(minute, None)
             self.flush()
             slot = minute % RING_MINUTES
-            self._ring[q, slot] -= vector
-            self._ring_max[q, slot] = max((c.wait for c in bucket.values()), default=-np.inf)
+            self._ring[slot, q] -= vector
+            self._ring_max[slot, q] = max((c.wait for c in bucket.values()), default=-np.inf)
 
     def flush(self) -> None:
         """Apply the gathered additions to the ring with one numpy call."""
@@ -167,8 +176,8 @@ class TodayWindows:
         waits = np.fromiter(self._pending_waits, dtype=float, count=count)
         self._pending_queues, self._pending_slots = [], []
         self._pending_deltas, self._pending_waits = [], []
-        np.add.at(self._ring, (queues, slots), deltas)
-        np.maximum.at(self._ring_max, (queues, slots), waits)
+        np.add.at(self._ring, (slots, queues), deltas)
+        np.maximum.at(self._ring_max, (slots, queues), waits)
 
     # ----------------------------------------------------------------- reading
     def window(self, now: float, seconds: int) -> WindowSums:
@@ -182,13 +191,13 @@ class TodayWindows:
         minutes = self._ring_minute
         slots = np.nonzero((minutes > first) & (minutes <= last))[0]
         if len(slots):
-            sums = self._ring[:, slots, :].sum(axis=1)
-            tops = self._ring_max[:, slots].max(axis=1)
+            sums = self._ring[slots].sum(axis=0)
+            tops = self._ring_max[slots].max(axis=0)
         else:
             sums = np.zeros((len(self.queues), VECTOR_SIZE))
             tops = np.full(len(self.queues), -np.inf)
         self._add_partial_minute(sums, tops, first, start, now)
-        return WindowSums(sums, [None if math.isinf(top) else float(top) for top in tops])
+        return WindowSums(sums, _maxes(tops))
 
     def rolling(self, now: float, names: Collection[str] | None = None) -> dict[str, WindowSums]:
         """`window` for every rolling window of WINDOWS at once (or those of `names`): the
@@ -221,12 +230,12 @@ class TodayWindows:
             full = int(np.count_nonzero(newest_first > first))
             if full > added:
                 for slot in slots[added:full]:
-                    total += self._ring[:, slot, :]
-                top = np.maximum(top, self._ring_max[:, slots[added:full]].max(axis=1))
+                    total += self._ring[slot]
+                top = np.maximum(top, self._ring_max[slots[added:full]].max(axis=0))
                 added = full
             sums, tops = total.copy(), top.copy()
             self._add_partial_minute(sums, tops, first, start, now)
-            read[name] = WindowSums(sums, [None if math.isinf(t) else float(t) for t in tops])
+            read[name] = WindowSums(sums, _maxes(tops))
         return {name: read[name] for name in spans}
 
     def _add_partial_minute(
