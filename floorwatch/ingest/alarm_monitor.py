@@ -20,6 +20,7 @@ from floorwatch.config import Config
 from floorwatch.ingest.alarm_notify import Notifier
 from floorwatch.snapshot.alarms import AlarmChanges, AlarmTracker, measure
 from floorwatch.snapshot.alarms.agent_watch import AgentWatch
+from floorwatch.snapshot.alarms.memo import ReadingMemo
 from floorwatch.snapshot.alarms.rules import windows_read
 from floorwatch.snapshot.alarms.stored import alarm_from_row
 from floorwatch.snapshot.reader import FloorReader
@@ -52,6 +53,7 @@ class AlarmMonitor:
         self._tracker: AlarmTracker | None = None
         self._model: object | None = None
         self._watch = AgentWatch()
+        self._memo = ReadingMemo()
         self._seen_version = 0  # the model's version at the last round
         #: Agents with recent missed rings (the missed-rings rule reads only theirs).
         self._missers: set[str] = set()
@@ -93,16 +95,17 @@ class AlarmMonitor:
         if model is not self._model or (self.last_run is not None and now < self.last_run):
             self._model = model  # a new day, or a replay gone back: pending proves nothing
             tracker.forget_pending()
+            self._memo.clear()
             touched = None
         else:
             touched = model.touched_since(self._seen_version)
         self._seen_version = model.version
-        # A lean floor: only the windows the rules read, no staffing gap, no trends.
-        floor = model.snapshot(now, None, windows=self._windows)
+        # The lean floor: only what the rules read; a queue nothing happened to is the same.
+        floor = model.lean(now, self._windows)
         snapped = time.perf_counter()
         misses = self._misses(model.agents, touched)
         changes = tracker.update(
-            now, measure(floor, self.config.alarms, misses, (self._watch, touched))
+            now, measure(floor, self.config.alarms, misses, (self._watch, touched), self._memo)
         )
         ruled = time.perf_counter()
         notifier = self.notifier

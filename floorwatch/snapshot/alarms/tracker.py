@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from floorwatch.snapshot.alarms.rules import Measurement
+from floorwatch.snapshot.alarms.measurement import Measurement
 
 Key = tuple[str, str | None, str | None, str | None]
 #: An open alarm's growing peak is stored at most this often (and when it clears).

@@ -23,6 +23,7 @@ from floorwatch.snapshot.floor_snapshot import (
     FloorTotals,
     QueueSnapshot,
 )
+from floorwatch.snapshot.lean_floor import LeanFloor, QueueFigures
 from floorwatch.snapshot.metrics import VECTOR_SIZE, WindowStats
 from floorwatch.snapshot.model.agent_book import (
     AVAILABLE,
@@ -87,29 +88,16 @@ class FloorModel(AgentFloor):
         """Per queue, the last hour in 5-minute steps (recomputed once a minute)."""
         return self.trend.at(now)
 
-    def snapshot(
-        self,
-        now: float,
-        details: Collection[str] | str | None = ALL,
-        *,
-        windows: Collection[str] | None = None,
-    ) -> FloorSnapshot:
+    def snapshot(self, now: float, details: Collection[str] | str | None = ALL) -> FloorSnapshot:
         """The floor at `now`. `details`: agents whose costlier numbers (occupancy) to compute:
-        ALL, None, or a collection of names (the rows a viewer shows). `windows`: only these of
-        WINDOWS, for the queues and the floor's totals, and then without the staffing gap
-        (Erlang C) and the last hour's trends, which read the others (the alarm monitor's
-        lean floor: its rules need none of them)."""
+        ALL, None, or a collection of names (the rows a viewer shows)."""
         self.forget_settled(now)
         agents = self.shown.at(now)
         detailed = agents if details == ALL else details or ()
         for name in [name for name in detailed if name in agents]:
             agents[name] = self.detailed(agents[name], now)
-        counted = WINDOWS if windows is None else windows
-        sums = self.windows.rolling(now, counted)
-        if "today" in counted:
-            sums = {"today": self.windows.today(), **sums}
-        formulas = self.queues.formulas()
-        stats = {name: self.windows.stats(name, window, formulas) for name, window in sums.items()}
+        sums = self._window_sums(now, WINDOWS)
+        stats = self._window_stats(sums)
         queues: dict[str, QueueSnapshot] = {}
         for shown in self.queues.shown():
             q, level = shown.index, shown.level
@@ -126,12 +114,11 @@ class FloorModel(AgentFloor):
                 formula=level.formula,
             )
         self.staffing.fill(queues)
-        if windows is None:
-            self.staffing_gap.fill(queues, self.queues, now, self.windows, sums)
-            for name, trend in self.trends(now).items():
-                if name in queues:
-                    queues[name].trend_waiting = trend.waiting
-                    queues[name].trend_service_level = trend.service_level
+        self.staffing_gap.fill(queues, self.queues, now, self.windows, sums)
+        for name, trend in self.trends(now).items():
+            if name in queues:
+                queues[name].trend_waiting = trend.waiting
+                queues[name].trend_service_level = trend.service_level
         return FloorSnapshot(
             at=now,
             day_start=self.day_start,
@@ -141,6 +128,37 @@ class FloorModel(AgentFloor):
             totals=self._totals(queues, sums),
             feeds=self._feeds(now),
         )
+
+    def lean(self, now: float, windows: Collection[str]) -> LeanFloor:
+        """The floor as the alarm rules read it at `now` (snapshot/lean_floor.py): the queues
+        counted over `windows` only; no totals, details, staffing gap or trends; the agents
+        the model's own listing (read at once, never kept: the next look updates it)."""
+        self.forget_settled(now)
+        agents = self.shown.listing(now)
+        stats = self._window_stats(self._window_sums(now, windows))
+        staffing = self.staffing.queues
+        queues = {}
+        for shown in self.queues.shown():
+            row = staffing.get(shown.name)
+            queues[shown.name] = QueueFigures(
+                shown.name,
+                shown.display_name,
+                self.waiting.at(shown.name, now),
+                {name: figures[shown.index] for name, figures in stats.items()},
+                shown.level.threshold_s,
+                shown.level.target,
+                row.by_state.get(AVAILABLE, 0) if row is not None else 0,
+            )
+        return LeanFloor(now, queues, agents, self._feeds(now))
+
+    def _window_sums(self, now: float, names: Collection[str]) -> dict[str, WindowSums]:
+        """Each queue's sums over the windows of WINDOWS in `names`, in WINDOWS' order."""
+        sums = self.windows.rolling(now, names)
+        return {"today": self.windows.today(), **sums} if "today" in names else sums
+
+    def _window_stats(self, sums: dict[str, WindowSums]) -> dict[str, list[WindowStats]]:
+        formulas = self.queues.formulas()
+        return {name: self.windows.stats(name, window, formulas) for name, window in sums.items()}
 
     def _totals(
         self, queues: dict[str, QueueSnapshot], windows: dict[str, WindowSums]
