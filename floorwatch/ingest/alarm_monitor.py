@@ -4,7 +4,9 @@ the alarms in the store, so every viewer only reads them (and rings its bell onc
 The timer matters: a caller's wait grows and a feed goes quiet with no event at all, so the
 ingest calls `tick` whenever it is idle; a round runs at most every `every_s` seconds of its
 clock. The monitor keeps a FloorModel of its own (the viewers' model: queue windows, waiting
-callers), fed only what changed since its last round, and reads one snapshot per round.
+callers), fed only what changed since its last round, and reads one lean floor per round
+(FloorModel.lean: only what the rules read), its rules remembering between rounds what did
+not move (a ReadingMemo).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class AlarmMonitor:
         self._tracker: AlarmTracker | None = None
         self._model: object | None = None
         self._watch = AgentWatch()
+        #: The rules' readings of the last round, handed back where nothing moved.
         self._memo = ReadingMemo()
         self._seen_version = 0  # the model's version at the last round
         #: Agents with recent missed rings (the missed-rings rule reads only theirs).
@@ -100,9 +103,9 @@ class AlarmMonitor:
         else:
             touched = model.touched_since(self._seen_version)
         self._seen_version = model.version
-        # The lean floor: only what the rules read; a queue nothing happened to is the same.
+        # The lean floor: only what the rules read (not a dashboard's whole snapshot).
         floor = model.lean(now, self._windows)
-        snapped = time.perf_counter()
+        laid = time.perf_counter()
         misses = self._misses(model.agents, touched)
         changes = tracker.update(
             now, measure(floor, self.config.alarms, misses, (self._watch, touched), self._memo)
@@ -128,8 +131,8 @@ class AlarmMonitor:
         #: Where the last round's time went (bench/alarms.py prints it).
         self.last_parts = {
             "refresh": refreshed - started,
-            "snapshot": snapped - refreshed,
-            "rules": ruled - snapped,
+            "lean floor": laid - refreshed,
+            "rules": ruled - laid,
             "write and notify": ended - ruled,
         }
         return changes

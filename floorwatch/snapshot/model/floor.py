@@ -135,16 +135,20 @@ class FloorModel(AgentFloor):
         the model's own listing (read at once, never kept: the next look updates it)."""
         self.forget_settled(now)
         agents = self.shown.listing(now)
-        stats = self._window_stats(self._window_sums(now, windows))
-        staffing = self.staffing.queues
+        stats = list(self._window_stats(self._window_sums(now, windows)).items())
+        staffing, waiting = self.staffing.queues, self.waiting
         queues = {}
-        for shown in self.queues.shown():
-            row = staffing.get(shown.name)
-            queues[shown.name] = QueueFigures(
-                shown.name,
+        for shown in self.queues.shown():  # 200 queues a round: kept plain
+            q, name = shown.index, shown.name
+            counted = {}
+            for window, figures in stats:
+                counted[window] = figures[q]
+            row = staffing.get(name)
+            queues[name] = QueueFigures(
+                name,
                 shown.display_name,
-                self.waiting.at(shown.name, now),
-                {name: figures[shown.index] for name, figures in stats.items()},
+                waiting.at(name, now),
+                counted,
                 shown.level.threshold_s,
                 shown.level.target,
                 row.by_state.get(AVAILABLE, 0) if row is not None else 0,
