@@ -4,14 +4,13 @@
 A big floor's queues are mostly plainly fine, and a round must cost little for them: each
 rule's reading is made only from the value at which it can have one (QueueLimits, worked out
 once per queue), and with a memo the ratios of a queue whose 30-minute window did not move
-(the very same WindowStats) are the last round's readings. The summaries are lambdas called at
-once inside `reading`: a plainly fine reading costs no formatting.
+(the very same WindowStats) are the last round's readings.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from floorwatch.alarm_config import AlarmRule, AlarmsConfig
@@ -68,14 +67,14 @@ def queue_readings(
         last_ratios = memo.table(config, "ratios")
     for name, queue in floor.queues.items():
         limits = every_limit[name]
-        waiting = queue.waiting
+        label, waiting = queue.display_name, queue.waiting
         count = len(waiting)
         if count and count >= limits.calls_waiting:
-            _add(found, _calls_waiting(name, queue, config))
+            _add(found, _queue_reading(config, "calls_waiting", name, count, _waiting, label))
         if count:
             longest = waiting[0].wait_s(now)
             if longest >= limits.oldest_wait:
-                _add(found, _oldest_wait(name, queue, config, longest))
+                _add(found, _queue_reading(config, "oldest_wait", name, longest, _oldest, label))
         # Most queues' 30 minutes do not move from one round to the next (the window's
         # figures are then the very same object): their readings are the last ones.
         stats = queue.windows.get(RATIO_WINDOW)
@@ -86,9 +85,11 @@ def queue_readings(
                 last_ratios[name] = last
         found.extend(last[1])
         if forecast:
-            _add(found, _forecast_breach(name, queue, config, now))
+            ahead = sl_below(queue, now)
+            if ahead is not None:
+                _add(found, _queue_reading(config, "forecast_breach", name, ahead, _ahead, label))
         if count and queue.agents_available == 0 and count >= limits.no_agent_free:
-            _add(found, _no_agent_free(name, queue, config))
+            _add(found, _queue_reading(config, "no_agent_free", name, count, _unstaffed, label))
 
 
 def _add(found: list[Measurement], measurement: Measurement | None) -> None:
@@ -96,67 +97,43 @@ def _add(found: list[Measurement], measurement: Measurement | None) -> None:
         found.append(measurement)
 
 
-def _calls_waiting(name: str, queue: QueueFigures, config: AlarmsConfig) -> Measurement | None:
-    rule = config.rules.calls_waiting
-    label, count, threshold = queue.display_name, queue.calls_waiting, rule.threshold_for(name)
+def _queue_reading(
+    config: AlarmsConfig,
+    rule_name: str,
+    name: str,
+    value: float,
+    describe: Callable[[str, float, float], str],
+    label: str,
+) -> Measurement | None:
+    """A queue rule's reading against the queue's own threshold and clear level; `describe`
+    makes its summary of (label, value, threshold), only for a reading not plainly fine."""
+    rule: AlarmRule = getattr(config.rules, rule_name)
+    threshold = rule.threshold_for(name)
     return reading(
-        "calls_waiting",
+        rule_name,
         rule,
-        count,
+        value,
         threshold,
         rule.clear_for(name),
-        lambda: f"{label}: {count} calls waiting (limit {threshold:g})",
+        lambda: describe(label, value, threshold),
         queue=name,
     )
 
 
-def _oldest_wait(
-    name: str, queue: QueueFigures, config: AlarmsConfig, longest: float
-) -> Measurement | None:
-    rule = config.rules.oldest_wait
-    label, threshold = queue.display_name, rule.threshold_for(name)
-    return reading(
-        "oldest_wait",
-        rule,
-        longest,
-        threshold,
-        rule.clear_for(name),
-        lambda: f"{label}: oldest caller waiting {seconds(longest)} (limit {seconds(threshold)})",
-        queue=name,
-    )
+def _waiting(label: str, count: float, limit: float) -> str:
+    return f"{label}: {count} calls waiting (limit {limit:g})"
 
 
-def _forecast_breach(
-    name: str, queue: QueueFigures, config: AlarmsConfig, now: float
-) -> Measurement | None:
-    ahead = sl_below(queue, now)
-    if ahead is None:
-        return None
-    rule = config.rules.forecast_breach
-    label = queue.display_name
-    return reading(
-        "forecast_breach",
-        rule,
-        ahead,
-        rule.threshold_for(name),
-        rule.clear_for(name),
-        lambda: f"{label}: SL 30 min below target in ~{ahead / 60:.0f} min at this rate",
-        queue=name,
-    )
+def _oldest(label: str, longest: float, limit: float) -> str:
+    return f"{label}: oldest caller waiting {seconds(longest)} (limit {seconds(limit)})"
 
 
-def _no_agent_free(name: str, queue: QueueFigures, config: AlarmsConfig) -> Measurement | None:
-    rule = config.rules.no_agent_free
-    label, count = queue.display_name, queue.calls_waiting
-    return reading(
-        "no_agent_free",
-        rule,
-        count,
-        rule.threshold_for(name),
-        rule.clear_for(name),
-        lambda: f"{label}: {count} waiting and no agent free",
-        queue=name,
-    )
+def _ahead(label: str, ahead: float, _limit: float) -> str:
+    return f"{label}: SL 30 min below target in ~{ahead / 60:.0f} min at this rate"
+
+
+def _unstaffed(label: str, count: float, _limit: float) -> str:
+    return f"{label}: {count} waiting and no agent free"
 
 
 def _ratio_readings(

@@ -1,10 +1,11 @@
 """The alarm rules: what on the floor is measured against which threshold.
 
-`measure` turns the floor (a LeanFloor, snapshot/lean_floor.py) into Measurements, one per queue, agent or feed whose value is not
-yet back on the good side of its rule's clear level (everyone else is plainly fine, and costs
-nothing further). Whether a measurement raises, holds or clears an alarm is the tracker's
-business (minimum duration, hysteresis), so each rule here is a plain reading of the floor.
-The queues' rules are in queue_rules.py; the agents' and the feeds' here.
+`measure` turns the floor (a LeanFloor, snapshot/lean_floor.py) into Measurements, one per
+queue, agent or feed whose value is not yet back on the good side of its rule's clear level
+(everyone else is plainly fine, and costs nothing further). Whether a measurement raises,
+holds or clears an alarm is the tracker's business (minimum duration, hysteresis), so each
+rule here is a plain reading of the floor. The queues' rules are in queue_rules.py; the
+agents' and the feeds' here.
 """
 
 # ruff: noqa: B023 - each reading's summary is a lambda called at once inside `reading` (so a
