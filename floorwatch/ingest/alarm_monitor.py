@@ -4,7 +4,9 @@ the alarms in the store, so every viewer only reads them (and rings its bell onc
 The timer matters: a caller's wait grows and a feed goes quiet with no event at all, so the
 ingest calls `tick` whenever it is idle; a round runs at most every `every_s` seconds of its
 clock. The monitor keeps a FloorModel of its own (the viewers' model: queue windows, waiting
-callers), fed only what changed since its last round, and reads one snapshot per round.
+callers), fed only what changed since its last round, and reads one lean floor per round
+(FloorModel.lean: only what the rules read), its rules remembering between rounds what did
+not move (a ReadingMemo).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from floorwatch.config import Config
 from floorwatch.ingest.alarm_notify import Notifier
 from floorwatch.snapshot.alarms import AlarmChanges, AlarmTracker, measure
 from floorwatch.snapshot.alarms.agent_watch import AgentWatch
+from floorwatch.snapshot.alarms.memo import ReadingMemo
+from floorwatch.snapshot.alarms.rules import windows_read
 from floorwatch.snapshot.alarms.stored import alarm_from_row
 from floorwatch.snapshot.reader import FloorReader
 from floorwatch.store.database import Store
@@ -51,9 +55,12 @@ class AlarmMonitor:
         self._tracker: AlarmTracker | None = None
         self._model: object | None = None
         self._watch = AgentWatch()
+        #: The rules' readings of the last round, handed back where nothing moved.
+        self._memo = ReadingMemo()
         self._seen_version = 0  # the model's version at the last round
         #: Agents with recent missed rings (the missed-rings rule reads only theirs).
         self._missers: set[str] = set()
+        self._windows = windows_read(config.alarms)
 
     def now(self, store: Store) -> float | None:
         return self.clock() if self.clock is not None else store.queries.feed_time()
@@ -91,16 +98,17 @@ class AlarmMonitor:
         if model is not self._model or (self.last_run is not None and now < self.last_run):
             self._model = model  # a new day, or a replay gone back: pending proves nothing
             tracker.forget_pending()
+            self._memo.clear()
             touched = None
         else:
             touched = model.touched_since(self._seen_version)
         self._seen_version = model.version
-        # The floor without the costlier extras (staffing gap, trends): no rule reads them.
-        floor = model.snapshot(now, None, extras=False)
-        snapped = time.perf_counter()
+        # The lean floor: only what the rules read (not a dashboard's whole snapshot).
+        floor = model.lean(now, self._windows)
+        laid = time.perf_counter()
         misses = self._misses(model.agents, touched)
         changes = tracker.update(
-            now, measure(floor, self.config.alarms, misses, (self._watch, touched))
+            now, measure(floor, self.config.alarms, misses, (self._watch, touched), self._memo)
         )
         ruled = time.perf_counter()
         notifier = self.notifier
@@ -123,8 +131,8 @@ class AlarmMonitor:
         #: Where the last round's time went (bench/alarms.py prints it).
         self.last_parts = {
             "refresh": refreshed - started,
-            "snapshot": snapped - refreshed,
-            "rules": ruled - snapped,
+            "lean floor": laid - refreshed,
+            "rules": ruled - laid,
             "write and notify": ended - ruled,
         }
         return changes

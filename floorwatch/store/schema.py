@@ -13,7 +13,7 @@ from __future__ import annotations
 from floorwatch.store.table_spec import Column, Index, Table
 
 #: The schema version this floorwatch writes (PRAGMA user_version).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _c(name: str, type: str, **options) -> Column:
@@ -157,6 +157,9 @@ AGENTS = Table(
         _c("last_call_ref", "INTEGER", since=2),
         _seq(),
     ),
+    # A reader asks for the agents changed since its last look after every commit: without
+    # it, a scan of every agent (0.4 ms on 5,000, per refresh of every viewer). Schema 5.
+    indexes=(Index("agents_seq", "(seq)"),),
 )
 PENDING_PENALTIES = Table(
     "pending_penalties",

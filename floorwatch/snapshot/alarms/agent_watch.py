@@ -8,7 +8,8 @@ import math
 from collections.abc import Iterable
 
 from floorwatch.alarm_config import AlarmRule, AlarmsConfig
-from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
+from floorwatch.snapshot.floor_snapshot import AgentSnapshot
+from floorwatch.snapshot.lean_floor import LeanFloor
 
 
 def pause_limit(rule: AlarmRule, reason: str | None) -> float:
@@ -34,7 +35,7 @@ class AgentWatch:
         #: Agents whose instant has come: looked at every round until they change.
         self._active: set[str] = set()
 
-    def due(self, floor: FloorSnapshot, config: AlarmsConfig, touched: Iterable[str] | None):
+    def due(self, floor: LeanFloor, config: AlarmsConfig, touched: Iterable[str] | None):
         """The agents to look at this round. `touched`: the agents changed since the last
         round (None: every agent, as on the first round)."""
         now, agents = floor.at, floor.agents

@@ -14,12 +14,34 @@ Both are plain arithmetic on a snapshot (docs/metrics.md, "Forecast", says the m
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from floorwatch.snapshot.floor_snapshot import QueueSnapshot
+from floorwatch.snapshot.floor_snapshot import WaitingCall
+from floorwatch.snapshot.metrics import WindowStats
 
 WINDOW_S = 1800.0
 STEP_S = 30.0
+#: The windows of a queue's snapshot the forecast reads.
+FORECAST_WINDOWS = frozenset({"30m", "15m"})
+
+
+class ForecastQueue(Protocol):
+    """What the forecast reads of a queue: a dashboard's QueueSnapshot, or the QueueFigures
+    of the alarm round's lean floor."""
+
+    @property
+    def waiting(self) -> Sequence[WaitingCall]: ...
+
+    @property
+    def windows(self) -> Mapping[str, WindowStats]: ...
+
+    @property
+    def threshold_s(self) -> float: ...
+
+    @property
+    def target(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -32,7 +54,7 @@ class QueueForecast:
     sl_below_s: float | None
 
 
-def next_over(queue: QueueSnapshot, now: float) -> float | None:
+def next_over(queue: ForecastQueue, now: float) -> float | None:
     """The callers waiting are oldest first (model/waiting.py): the oldest decides."""
     if not queue.waiting:
         return None
@@ -40,7 +62,7 @@ def next_over(queue: QueueSnapshot, now: float) -> float | None:
     return 0.0 if oldest >= queue.threshold_s else queue.threshold_s - oldest
 
 
-def sl_below(queue: QueueSnapshot, now: float, min_calls: int = 5) -> float | None:
+def sl_below(queue: ForecastQueue, now: float, min_calls: int = 5) -> float | None:
     half = queue.windows.get("30m")
     recent = queue.windows.get("15m")
     if half is None:
@@ -80,5 +102,5 @@ def sl_below(queue: QueueSnapshot, now: float, min_calls: int = 5) -> float | No
     return None
 
 
-def forecast(queue: QueueSnapshot, now: float) -> QueueForecast:
+def forecast(queue: ForecastQueue, now: float) -> QueueForecast:
     return QueueForecast(next_over(queue, now), sl_below(queue, now))

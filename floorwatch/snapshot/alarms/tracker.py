@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from floorwatch.snapshot.alarms.rules import Measurement
+from floorwatch.snapshot.alarms.measurement import Measurement
 
 Key = tuple[str, str | None, str | None, str | None]
 #: An open alarm's growing peak is stored at most this often (and when it clears).
@@ -114,10 +114,12 @@ class AlarmTracker:
         """One round at `now` with every reading that is not plainly fine."""
         changes = AlarmChanges()
         held: set[Key] = set()
+        # Hundreds of readings a round on a big floor: the look-ups bound once.
+        hold, open_alarms, pending = held.add, self.open, self._pending
         for reading in readings:
             key = reading.key
-            held.add(key)
-            alarm = self.open.get(key)
+            hold(key)
+            alarm = open_alarms.get(key)
             if alarm is not None:
                 self._clearing.pop(key, None)
                 peak = alarm.peak if alarm.peak is not None else alarm.value
@@ -130,11 +132,11 @@ class AlarmTracker:
                         changes.updated.append(alarm)
                 continue
             if not reading.tripped:
-                self._pending.pop(key, None)
+                pending.pop(key, None)
                 continue
-            since = self._pending.setdefault(key, now)
+            since = pending.setdefault(key, now)
             if now - since >= reading.min_duration_s:
-                del self._pending[key]
+                del pending[key]
                 alarm = Alarm(
                     reading.rule,
                     reading.severity,

@@ -23,6 +23,7 @@ from floorwatch.snapshot.floor_snapshot import (
     FloorTotals,
     QueueSnapshot,
 )
+from floorwatch.snapshot.lean_floor import LeanFloor, QueueFigures
 from floorwatch.snapshot.metrics import VECTOR_SIZE, WindowStats
 from floorwatch.snapshot.model.agent_book import (
     AVAILABLE,
@@ -87,67 +88,88 @@ class FloorModel(AgentFloor):
         """Per queue, the last hour in 5-minute steps (recomputed once a minute)."""
         return self.trend.at(now)
 
-    def snapshot(
-        self, now: float, details: Collection[str] | str | None = ALL, *, extras: bool = True
-    ) -> FloorSnapshot:
+    def snapshot(self, now: float, details: Collection[str] | str | None = ALL) -> FloorSnapshot:
         """The floor at `now`. `details`: agents whose costlier numbers (occupancy) to compute:
-        ALL, None, or a collection of names (the rows a viewer shows). `extras`: the staffing
-        gap (Erlang C) and the last hour's trends too (the alarm monitor needs neither)."""
+        ALL, None, or a collection of names (the rows a viewer shows)."""
         self.forget_settled(now)
         agents = self.shown.at(now)
         detailed = agents if details == ALL else details or ()
         for name in [name for name in detailed if name in agents]:
             agents[name] = self.detailed(agents[name], now)
-        windows = self.windows
-        rolling = windows.rolling(now)
-        today = windows.today()
+        sums = self._window_sums(now, WINDOWS)
+        stats = self._window_stats(sums)
         queues: dict[str, QueueSnapshot] = {}
-        config = self.config
-        order = sorted(self.queues.names, key=lambda q: config.queue_name(q).casefold())
-        for queue in order:
-            q = self.queues.index[queue]
-            level = self.queues.level(queue)
-            waiting = self.waiting.at(queue, now)
-            stats = {
-                "today": windows.stats("today", q, today.sums[q], today.maxes[q], level.formula)
-            }
-            for name, sums in rolling.items():
-                stats[name] = windows.stats(name, q, sums.sums[q], sums.maxes[q], level.formula)
-            queues[queue] = QueueSnapshot(
-                name=queue,
-                display_name=config.queue_name(queue),
+        for shown in self.queues.shown():
+            q, level = shown.index, shown.level
+            waiting = self.waiting.at(shown.name, now)
+            queues[shown.name] = QueueSnapshot(
+                name=shown.name,
+                display_name=shown.display_name,
                 calls_waiting=len(waiting),
                 longest_wait_s=waiting[0].wait_s(now) if waiting else None,
                 waiting=waiting,
-                windows=stats,
+                windows={name: figures[q] for name, figures in stats.items()},
                 threshold_s=level.threshold_s,
                 target=level.target,
                 formula=level.formula,
             )
         self.staffing.fill(queues)
-        if extras:
-            self.staffing_gap.fill(queues, self.queues, now, windows, rolling)
-            for name, trend in self.trends(now).items():
-                if name in queues:
-                    queues[name].trend_waiting = trend.waiting
-                    queues[name].trend_service_level = trend.service_level
+        self.staffing_gap.fill(queues, self.queues, now, self.windows, sums)
+        for name, trend in self.trends(now).items():
+            if name in queues:
+                queues[name].trend_waiting = trend.waiting
+                queues[name].trend_service_level = trend.service_level
         return FloorSnapshot(
             at=now,
             day_start=self.day_start,
             timezone=self.timezone,
             queues=queues,
             agents=agents,
-            totals=self._totals(queues, rolling, today),
+            totals=self._totals(queues, sums),
             feeds=self._feeds(now),
         )
 
+    def lean(self, now: float, windows: Collection[str]) -> LeanFloor:
+        """The floor as the alarm rules read it at `now` (snapshot/lean_floor.py): the queues
+        counted over `windows` only; no totals, details, staffing gap or trends; the agents
+        the model's own listing (read at once, never kept: the next look updates it)."""
+        self.forget_settled(now)
+        agents = self.shown.listing(now)
+        stats = list(self._window_stats(self._window_sums(now, windows)).items())
+        staffing, waiting = self.staffing.queues, self.waiting
+        queues = {}
+        for shown in self.queues.shown():  # 200 queues a round: kept plain
+            q, name = shown.index, shown.name
+            counted = {}
+            for window, figures in stats:
+                counted[window] = figures[q]
+            row = staffing.get(name)
+            queues[name] = QueueFigures(
+                name,
+                shown.display_name,
+                waiting.at(name, now),
+                counted,
+                shown.level.threshold_s,
+                shown.level.target,
+                row.by_state.get(AVAILABLE, 0) if row is not None else 0,
+            )
+        return LeanFloor(now, queues, agents, self._feeds(now))
+
+    def _window_sums(self, now: float, names: Collection[str]) -> dict[str, WindowSums]:
+        """Each queue's sums over the windows of WINDOWS in `names`, in WINDOWS' order."""
+        sums = self.windows.rolling(now, names)
+        return {"today": self.windows.today(), **sums} if "today" in names else sums
+
+    def _window_stats(self, sums: dict[str, WindowSums]) -> dict[str, list[WindowStats]]:
+        formulas = self.queues.formulas()
+        return {name: self.windows.stats(name, window, formulas) for name, window in sums.items()}
+
     def _totals(
-        self, queues: dict[str, QueueSnapshot], rolling: dict[str, WindowSums], today: WindowSums
+        self, queues: dict[str, QueueSnapshot], windows: dict[str, WindowSums]
     ) -> FloorTotals:
         formula = self.config.service_level.formula
         floor_windows = {}
-        for name in WINDOWS:
-            window = today if name == "today" else rolling[name]
+        for name, window in windows.items():
             sums = window.sums.sum(axis=0) if len(self.queues) else np.zeros(VECTOR_SIZE)
             known = [m for m in window.maxes if m is not None]
             floor_windows[name] = WindowStats.from_vector(

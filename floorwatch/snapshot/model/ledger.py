@@ -19,6 +19,17 @@ from floorwatch.snapshot.model.changes import Settled
 from floorwatch.store.rows import CallRow
 
 
+@dataclass(frozen=True, slots=True)
+class ShownQueue:
+    """A queue as a snapshot lists it: its row in the windows' arrays, its display name and
+    its service level."""
+
+    name: str
+    index: int
+    display_name: str
+    level: ServiceLevel
+
+
 class Queues:
     """The queues the model has met, each with a stable index (its row in the windows' arrays,
     in the order they were met) and its service level."""
@@ -28,6 +39,28 @@ class Queues:
         self.names: list[str] = []
         self.index: dict[str, int] = {}
         self._levels: dict[str, ServiceLevel] = {}
+        self._shown: list[ShownQueue] = []
+        self._formulas: list[str] = []
+
+    def shown(self) -> list[ShownQueue]:
+        """The queues in the order a snapshot lists them (by display name), worked out again
+        only when a queue is added (names and levels come from the config, which stays)."""
+        if len(self._shown) != len(self.names):
+            config = self.config
+            self._shown = sorted(
+                (
+                    ShownQueue(name, q, config.queue_name(name), self.level(name))
+                    for q, name in enumerate(self.names)
+                ),
+                key=lambda queue: queue.display_name.casefold(),
+            )
+            self._formulas = [self.level(name).formula for name in self.names]
+        return self._shown
+
+    def formulas(self) -> list[str]:
+        """Each queue's service-level formula, in the order of the queues' indexes."""
+        self.shown()
+        return self._formulas
 
     def index_of(self, name: str) -> int:
         """The queue's index, given one if the queue is new."""

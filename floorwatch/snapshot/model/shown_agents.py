@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 from floorwatch.config import Config
@@ -62,7 +62,13 @@ class ShownAgents:
         self._expiries: list[tuple[float, str]] = []
 
     def at(self, now: float) -> dict[str, AgentSnapshot]:
-        """Every agent on the floor at `now`, by name."""
+        """Every agent on the floor at `now`, by name (the caller's own dict)."""
+        return dict(self.listing(now))
+
+    def listing(self, now: float) -> Mapping[str, AgentSnapshot]:
+        """`at` without the copy: the listing kept here, to read only and until the next
+        call (which updates it in place); for a reader that only looks, at once (the alarm
+        round), not a snapshot kept or changed (5,000 agents: the copy is not free)."""
         books = self.books.books
         last = self._last
         if last.listed is None or len(self._names) != len(books) or now < last.at:
@@ -91,7 +97,7 @@ class ShownAgents:
                 name: shown[name].agent for name in self._names if shown[name].agent is not None
             }
         self._last = LastLook(self.books.version, now, listed)
-        return dict(listed)
+        return listed
 
     def _shown_agent(self, book: AgentBook, now: float) -> ShownAgent:
         """The agent's cached snapshot if nothing happened to them and `now` is still inside

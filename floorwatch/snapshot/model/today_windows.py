@@ -10,6 +10,7 @@ of queues, never with history. The windows hear of every contribution from the c
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,11 +46,18 @@ class MinuteCalls:
 
 @dataclass(slots=True)
 class CachedStats:
-    """A window's figures and the sums they came from (computed again only when these move)."""
+    """A window's figures per queue and the sums they came from (each queue's computed again
+    only when its sums or longest wait move)."""
 
-    sums: bytes
-    max_wait: float | None
-    stats: WindowStats
+    bits: np.ndarray  # the sums' bits (int64): compared bit for bit
+    maxes: list[float | None]
+    formulas: list[str]
+    stats: list[WindowStats]
+
+
+def _maxes(tops: np.ndarray) -> list[float | None]:
+    """Longest waits as plain floats, None for a queue with no call (-inf)."""
+    return [None if math.isinf(top) else top for top in tops.tolist()]
 
 
 class TodayWindows:
@@ -62,8 +70,10 @@ class TodayWindows:
         self._today = np.zeros((0, VECTOR_SIZE))
         self._today_max: list[float | None] = []
         self._today_max_stale: set[int] = set()
-        self._ring = np.zeros((0, RING_MINUTES, VECTOR_SIZE))
-        self._ring_max = np.full((0, RING_MINUTES), -np.inf)
+        #: Minute slot x queue x vector (a minute's row of every queue is contiguous: a
+        #: window adds whole minutes), and the longest wait per minute slot and queue.
+        self._ring = np.zeros((RING_MINUTES, 0, VECTOR_SIZE))
+        self._ring_max = np.full((RING_MINUTES, 0), -np.inf)
         self._ring_minute = np.full(RING_MINUTES, -1, dtype=np.int64)
         self._latest_minute = -1
         #: minute -> queue index -> call id -> what the call added in that minute
@@ -75,16 +85,18 @@ class TodayWindows:
         self._pending_slots: list[int] = []
         self._pending_deltas: list[list[float]] = []
         self._pending_waits: list[float] = []
-        #: Per (window, queue index): the figures last computed.
-        self._stats: dict[tuple[str, int], CachedStats] = {}
+        #: Per window: each queue's figures last computed.
+        self._stats: dict[str, CachedStats] = {}
 
     def _grow(self) -> None:
         """A row for every queue met since the last look."""
         for _ in range(len(self._today_max), len(self.queues)):
             self._today = np.vstack([self._today, np.zeros((1, VECTOR_SIZE))])
             self._today_max.append(None)
-            self._ring = np.concatenate([self._ring, np.zeros((1, RING_MINUTES, VECTOR_SIZE))])
-            self._ring_max = np.vstack([self._ring_max, np.full((1, RING_MINUTES), -np.inf)])
+            self._ring = np.concatenate(
+                [self._ring, np.zeros((RING_MINUTES, 1, VECTOR_SIZE))], axis=1
+            )
+            self._ring_max = np.hstack([self._ring_max, np.full((RING_MINUTES, 1), -np.inf)])
 
     # ----------------------------------------------------------------- adding
     def apply_settled(self, settled: Settled) -> None:
@@ -111,8 +123,8 @@ class TodayWindows:
             for held in self._ring_minute[stale]:
                 self._ring_calls.pop(int(held), None)
                 self._minute_calls.pop(int(held), None)
-            self._ring[:, stale, :] = 0
-            self._ring_max[:, stale] = -np.inf
+            self._ring[stale] = 0
+            self._ring_max[stale] = -np.inf
             self._ring_minute[stale] = expected[stale]
 
     def add(self, call_id: int, added: Contribution, delta: list[float]) -> None:
@@ -150,8 +162,8 @@ class TodayWindows:
             self._minute_calls.pop(minute, None)
             self.flush()
             slot = minute % RING_MINUTES
-            self._ring[q, slot] -= vector
-            self._ring_max[q, slot] = max((c.wait for c in bucket.values()), default=-np.inf)
+            self._ring[slot, q] -= vector
+            self._ring_max[slot, q] = max((c.wait for c in bucket.values()), default=-np.inf)
 
     def flush(self) -> None:
         """Apply the gathered additions to the ring with one numpy call."""
@@ -164,8 +176,8 @@ class TodayWindows:
         waits = np.fromiter(self._pending_waits, dtype=float, count=count)
         self._pending_queues, self._pending_slots = [], []
         self._pending_deltas, self._pending_waits = [], []
-        np.add.at(self._ring, (queues, slots), deltas)
-        np.maximum.at(self._ring_max, (queues, slots), waits)
+        np.add.at(self._ring, (slots, queues), deltas)
+        np.maximum.at(self._ring_max, (slots, queues), waits)
 
     # ----------------------------------------------------------------- reading
     def window(self, now: float, seconds: int) -> WindowSums:
@@ -179,46 +191,52 @@ class TodayWindows:
         minutes = self._ring_minute
         slots = np.nonzero((minutes > first) & (minutes <= last))[0]
         if len(slots):
-            sums = self._ring[:, slots, :].sum(axis=1)
-            tops = self._ring_max[:, slots].max(axis=1)
+            sums = self._ring[slots].sum(axis=0)
+            tops = self._ring_max[slots].max(axis=0)
         else:
             sums = np.zeros((len(self.queues), VECTOR_SIZE))
             tops = np.full(len(self.queues), -np.inf)
         self._add_partial_minute(sums, tops, first, start, now)
-        return WindowSums(sums, [None if math.isinf(top) else float(top) for top in tops])
+        return WindowSums(sums, _maxes(tops))
 
-    def rolling(self, now: float) -> dict[str, WindowSums]:
-        """`window` for every rolling window of WINDOWS at once: the minutes newest first,
-        summed cumulatively once, each window read off at its first full minute."""
+    def rolling(self, now: float, names: Collection[str] | None = None) -> dict[str, WindowSums]:
+        """`window` for every rolling window of WINDOWS at once (or those of `names`): the
+        minutes newest first, added up once, each window read off at its first full minute.
+        (Added minute by minute, as a cumulative sum would, in the same order; numpy's cumsum
+        along the minutes' axis costs several times more.)"""
         self._grow()
         self.flush()
-        spans = {name: seconds for name, seconds in WINDOWS.items() if seconds is not None}
+        spans = {
+            name: seconds
+            for name, seconds in WINDOWS.items()
+            if seconds is not None and (names is None or name in names)
+        }
+        if not spans:
+            return {}
         minutes = self._ring_minute
         last = int(now // 60)
         oldest = int((now - max(spans.values())) // 60)
         slots = np.nonzero((minutes > oldest) & (minutes <= last))[0]
         slots = slots[np.argsort(-minutes[slots])]
         newest_first = minutes[slots]
-        if len(slots):
-            sums_upto = np.cumsum(self._ring[:, slots, :], axis=1)
-            tops_upto = np.maximum.accumulate(self._ring_max[:, slots], axis=1)
         count = len(self.queues)
-        result = {}
-        for name, seconds in spans.items():
+        total = np.zeros((count, VECTOR_SIZE))
+        top = np.full(count, -np.inf)
+        added = 0
+        read: dict[str, WindowSums] = {}
+        for name, seconds in sorted(spans.items(), key=lambda span: span[1]):
             start = now - seconds
             first = int(start // 60)
             full = int(np.count_nonzero(newest_first > first))
-            if full:
-                sums = sums_upto[:, full - 1, :].copy()
-                tops = tops_upto[:, full - 1].copy()
-            else:
-                sums = np.zeros((count, VECTOR_SIZE))
-                tops = np.full(count, -np.inf)
+            if full > added:
+                for slot in slots[added:full]:
+                    total += self._ring[slot]
+                top = np.maximum(top, self._ring_max[slots[added:full]].max(axis=0))
+                added = full
+            sums, tops = total.copy(), top.copy()
             self._add_partial_minute(sums, tops, first, start, now)
-            result[name] = WindowSums(
-                sums, [None if math.isinf(top) else float(top) for top in tops]
-            )
-        return result
+            read[name] = WindowSums(sums, _maxes(tops))
+        return {name: read[name] for name in spans}
 
     def _add_partial_minute(
         self, sums: np.ndarray, tops: np.ndarray, minute: int, start: float, now: float
@@ -264,14 +282,26 @@ class TodayWindows:
         self._today_max_stale.clear()
         return WindowSums(self._today, self._today_max)
 
-    def stats(
-        self, window: str, q: int, vector: np.ndarray, max_wait: float | None, formula: str
-    ) -> WindowStats:
-        """WindowStats of a queue's sums, computed again only when the sums moved."""
-        sums = vector.tobytes()
-        cached = self._stats.get((window, q))
-        if cached is not None and cached.sums == sums and cached.max_wait == max_wait:
-            return cached.stats
-        stats = WindowStats.from_vector(vector, max_wait, formula)
-        self._stats[(window, q)] = CachedStats(sums, max_wait, stats)
+    def stats(self, window: str, sums: WindowSums, formulas: list[str]) -> list[WindowStats]:
+        """Each queue's WindowStats of a window's sums (in the order of Queues; `formulas`:
+        each queue's service-level formula), the very same objects as last time for the
+        queues whose sums and longest wait did not move: one numpy comparison finds the few
+        that did."""
+        bits = sums.sums.view(np.int64)
+        cached = self._stats.get(window)
+        if cached is None or cached.bits.shape != bits.shape or cached.formulas != formulas:
+            stats = [self._figures(sums, q, formulas) for q in range(len(formulas))]
+        else:
+            changed = set(np.flatnonzero((bits != cached.bits).any(axis=1)).tolist())
+            if sums.maxes != cached.maxes:
+                pairs = zip(sums.maxes, cached.maxes, strict=True)
+                changed.update(q for q, (new, old) in enumerate(pairs) if new != old)
+            stats = list(cached.stats)
+            for q in changed:
+                stats[q] = self._figures(sums, q, formulas)
+        self._stats[window] = CachedStats(bits.copy(), list(sums.maxes), list(formulas), stats)
         return stats
+
+    @staticmethod
+    def _figures(sums: WindowSums, q: int, formulas: list[str]) -> WindowStats:
+        return WindowStats.from_vector(sums.sums[q], sums.maxes[q], formulas[q])
