@@ -317,16 +317,16 @@ def report(figures: LoadFigures) -> None:
 
 def feeds(
     events: int, load: str = "both", agents: int = 300, queues: int = 12
-) -> list[tuple[str, Path]]:
-    """The loads asked for, (name, file), each written or tiled once into the cache."""
+) -> list[tuple[str, str, Path]]:
+    """The loads asked for, (name, what it is, file), each written or tiled once into the cache."""
     CACHE.mkdir(exist_ok=True)
-    loads: list[tuple[str, Path]] = []
+    loads: list[tuple[str, str, Path]] = []
     if load in ("both", "simulated"):
         feed = CACHE / f"ingest_{events}_{agents}_{queues}.queue_log"
         if not feed.exists():
             print(f"writing {events:,} events to {feed} ...", flush=True)
             generate(feed, events, agents, queues)
-        loads.append(("simulated", feed))
+        loads.append(("simulated", f"{agents} agents, {queues} queues", feed))
     if load in ("both", "real-shaped"):
         if not CAPTURE.exists():
             raise SystemExit(f"{CAPTURE}: the real capture is missing (../shared/samples/)")
@@ -334,7 +334,7 @@ def feeds(
         if not feed.exists():
             print(f"tiling {CAPTURE.name} to {events:,} lines in {feed} ...", flush=True)
             tile(CAPTURE, feed, events)
-        loads.append(("real-shaped", feed))
+        loads.append(("real-shaped", f"{CAPTURE.name} repeated", feed))
     return loads
 
 
@@ -353,14 +353,8 @@ def main() -> None:
         "--load", choices=("both", "simulated", "real-shaped"), default="both", help="Which feed."
     )
     args = parser.parse_args()
-    loads = feeds(args.events, args.load, args.agents, args.queues)
-    for name, feed in loads:
+    for name, described, feed in feeds(args.events, args.load, args.agents, args.queues):
         size_mb = feed.stat().st_size / 1e6
-        described = (
-            f"{args.agents} agents, {args.queues} queues"
-            if name == "simulated"
-            else f"{CAPTURE.name} repeated"
-        )
         report(
             measure(
                 name, f"{args.events:,} events, {size_mb:.0f} MB, {described}", feed, args.rounds

@@ -179,7 +179,7 @@ def main() -> None:
         "--load", choices=("both", "simulated", "real-shaped"), default="both", help="Which feed."
     )
     args = parser.parse_args()
-    for name, feed in ingest_bench.feeds(args.events, args.load):
+    for name, _, feed in ingest_bench.feeds(args.events, args.load):
         report(name, feed, args.rounds)
 
 

@@ -2,11 +2,11 @@
 hand out snapshots (plus the day of the agent being looked at) when something changed.
 
 Runs in one thread (a Textual thread worker in the dashboard), owns its read-only connection,
-and never writes. A commit wakes it through a file notification on the store's -wal
-(snapshot/commit_notice.py), and it asks `PRAGMA data_version` (microseconds) whether anything
-was committed; the same question every `poll_s` covers the ticks and filesystems that notify
-nothing. A commit is drawn as soon as it is noticed, unless the last update is less than
-`min_gap_s` old (then soon after: a burst of commits is drawn once, at most ten times a second).
+and never writes. It asks `PRAGMA data_version` (microseconds) every `poll_s` whether anything
+was committed; with `[display] watch_commits` a file notification on the store's -wal wakes it
+at the commit as well (snapshot/commit_notice.py). A commit is drawn as soon as it is noticed,
+unless the last update is less than `min_gap_s` old (`[display] update_gap_s`, 0.2 by default;
+then soon after: a burst of commits is drawn once).
 
 A store replaced under the viewer (restored from a backup, recreated by a demo) or deleted
 would go on being read through the file the viewer opened, showing a floor that is no more:
