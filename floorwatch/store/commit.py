@@ -32,6 +32,7 @@ from floorwatch.store.derive import (
 )
 from floorwatch.store.event_insert import EventInsertion
 from floorwatch.store.faults import VALUE_ERRORS, rollback, storable
+from floorwatch.store.opening import bind_none_directly
 
 __all__ = [
     "BatchRows",
@@ -77,6 +78,7 @@ class CommitWriter(EventInsertion):
     """Applies commits to one writable connection; keeps the origin ids it has looked up."""
 
     def __init__(self, conn: sqlite3.Connection):
+        bind_none_directly()  # a derived row is a quarter empty: bound without a search
         self.conn = conn
         self._origins: dict[str, int] = {}
         #: Set for a commit's second, careful try: rows are written one by one, an event with

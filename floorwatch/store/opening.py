@@ -15,7 +15,26 @@ from floorwatch.store.schema import SCHEMA_VERSION
 APPLICATION_ID = 0x466C5754
 
 
+def bind_none_directly() -> None:
+    """Make sqlite3 bind None without its adapter search.
+
+    sqlite3 binds int, float and str at once, but None goes through its adapter search first
+    (a key tuple built, a dict missed, two attribute lookups) for every value: 0.3-0.5 us per
+    None, which is most of the cost of writing a derived call row (seven of its 28 columns are
+    empty on a typical call). With NoneType in the adapter table the search is one dict hit;
+    the adapter (a dict's get, in C) returns None, which is bound as NULL as before. This sets
+    sqlite3's table for the whole process, to the same values: idempotent and harmless to
+    every other connection.
+    """
+    sqlite3.register_adapter(type(None), _ALWAYS_NONE)
+
+
+#: A C function of one argument that returns None: cheaper per call than a Python lambda.
+_ALWAYS_NONE = {}.get
+
+
 def connect(path: str | Path, readonly: bool) -> sqlite3.Connection:
+    bind_none_directly()
     if readonly:
         uri = f"file:{Path(path).absolute().as_posix()}?mode=ro"
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)

@@ -158,3 +158,20 @@ def test_a_backup_of_the_last_release_restores_checks_and_upgrades_on_the_next_i
     assert report.events == 93
     Store.open(db).close()
     assert check(db).schema_version == SCHEMA_VERSION and check(db).counts["events"] == 93
+
+
+def test_empty_values_are_stored_as_null_when_none_is_bound_without_the_adapter_search(
+    make_store,
+):
+    """The writer registers NoneType with sqlite3 (store/opening.bind_none_directly) so a
+    derived row's empty columns bind cheaply; they must still be NULL, never text."""
+    db = make_store(call_lines(4))
+    assert (type(None), sqlite3.PrepareProtocol) in sqlite3.adapters
+    conn = sqlite3.connect(db)
+    rows = conn.execute(
+        "SELECT typeof(transfer_target), typeof(wrapup_s), typeof(caller_name), count(*) "
+        "FROM calls GROUP BY 1, 2, 3"
+    ).fetchall()
+    assert rows == [("null", "null", "null", 4)]
+    nulls = conn.execute("SELECT count(*) FROM events WHERE agent IS NULL").fetchone()[0]
+    assert nulls == 4  # the ENTERQUEUE lines (agent NONE)
