@@ -105,12 +105,21 @@ def shown_state(
         ):
             current = call
     if current is not None:
-        return AgentState.ON_CALL.value, current
-    if availability is None or availability == AgentState.OFFLINE:
-        return AgentState.OFFLINE.value, None
+        return _ON_CALL, current
+    if availability is None or availability == _OFFLINE:
+        return _OFFLINE, None
     if ringing:
-        return AgentState.RINGING.value, None
+        return _RINGING, None
     return availability, None
+
+
+# shown_state's answers as plain strings, looked up once: an enum member's `.value` is a
+# Python-level property, and shown_state runs on most call events of an ingest.
+_ON_CALL, _OFFLINE, _RINGING = (
+    AgentState.ON_CALL.value,
+    AgentState.OFFLINE.value,
+    AgentState.RINGING.value,
+)
 
 
 #: Ways a waiting call leaves a queue without being answered or abandoned.
