@@ -67,10 +67,21 @@ def configure_writer(conn: sqlite3.Connection) -> None:
 
 @functools.cache
 def _replace_sql(table: str, columns: tuple[str, ...]) -> str:
-    """Write a derived row whole, new or changed (the deriver hands over complete rows)."""
+    """Write a derived row whole, new or changed (the deriver hands over complete rows); the
+    commit's seq is the statement's, `{seq}`, not each row's (no tuple made per row)."""
     names = ", ".join(f'"{c}"' for c in columns)
     return (
-        f"INSERT OR REPLACE INTO {table} ({names}, seq) VALUES ({', '.join('?' * len(columns))}, ?)"
+        f"INSERT OR REPLACE INTO {table} ({names}, seq) "
+        f"VALUES ({', '.join('?' * len(columns))}, {{seq}})"
+    )
+
+
+@functools.cache
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """Append a derived row (a miss, a rating); the commit's seq as in `_replace_sql`."""
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}, seq) "
+        f"VALUES ({', '.join('?' * len(columns))}, {{seq}})"
     )
 
 
@@ -267,22 +278,18 @@ class CommitWriter(EventInsertion):
         ):
             if rows:
                 self._many(
-                    _replace_sql(table, columns),
-                    [row + (seq,) for row in rows],
-                    repair(table, columns),
+                    _replace_sql(table, columns).format(seq=seq), rows, repair(table, columns)
                 )
         if changes.misses:
             self._many(
-                f"INSERT INTO misses ({', '.join(MISS_COLUMNS)}, seq) "
-                f"VALUES ({', '.join('?' * (len(MISS_COLUMNS) + 1))})",
-                [row + (seq,) for row in changes.misses],
+                _insert_sql("misses", MISS_COLUMNS).format(seq=seq),
+                changes.misses,
                 repair("misses", MISS_COLUMNS),
             )
         if changes.ratings:
             self._many(
-                f"INSERT INTO ratings ({', '.join(RATING_COLUMNS)}, seq) "
-                f"VALUES ({', '.join('?' * (len(RATING_COLUMNS) + 1))})",
-                [row + (seq,) for row in changes.ratings],
+                _insert_sql("ratings", RATING_COLUMNS).format(seq=seq),
+                changes.ratings,
                 repair("ratings", RATING_COLUMNS),
             )
         for agent, queue, penalty in changes.pending_penalties:
