@@ -82,6 +82,8 @@ class AgentScreen(Screen):
         self.agent = agent
         self.zone = None
         self._shown: FloorUpdate | None = None
+        #: The floor's averages beside the agent's, and the floor instant they are of.
+        self._average: tuple[tuple, tuple[float, float, float, float]] | None = None
 
     def show_agent(self, agent: str) -> None:
         """Be `agent`'s screen the next time it is pushed. The app keeps one AgentScreen and
@@ -241,19 +243,7 @@ class AgentScreen(Screen):
             self._set("#agent-numbers", Content(""))
             return
         at = snapshot.at
-        count = 0
-        floor_calls = floor_rna = floor_login = floor_pause = 0.0
-        for other in snapshot.agents.values():
-            login = other.login_today_s(at)
-            if other.calls_today or login:
-                count += 1
-                floor_calls += other.calls_today
-                floor_rna += other.ring_no_answers_today
-                floor_login += login
-                floor_pause += other.pause_total_s(at)
-        count = max(1, count)
-        floor_calls, floor_rna = floor_calls / count, floor_rna / count
-        floor_login, floor_pause = floor_login / count, floor_pause / count
+        floor_calls, floor_rna, floor_login, floor_pause = self._floor_average(snapshot)
         pause_today = agent.pause_today_s(at)
         floor_aht = snapshot.totals.windows["today"].aht_s
         rows = [
@@ -272,6 +262,29 @@ class AgentScreen(Screen):
         if pauses:
             lines.append(f"pauses: {pauses}")
         self._set("#agent-numbers", Content("\n").join(content(line) for line in lines))
+
+    def _floor_average(self, snapshot: FloorSnapshot) -> tuple[float, float, float, float]:
+        """Calls, ring-no-answers, login and pause per agent logged in today, once per floor
+        instant: opening an agent draws the floor's update, then the same instant with the
+        agent's day, and on 5,000 agents each average was 10-15 ms of the opening."""
+        key = (snapshot.at, snapshot.day_start, len(snapshot.agents))
+        if self._average is not None and self._average[0] == key:
+            return self._average[1]
+        at = snapshot.at
+        count = 0
+        calls = rna = login_s = pause_s = 0.0
+        for other in snapshot.agents.values():
+            login = other.login_today_s(at)
+            if other.calls_today or login:
+                count += 1
+                calls += other.calls_today
+                rna += other.ring_no_answers_today
+                login_s += login
+                pause_s += other.pause_total_s(at)
+        count = max(1, count)
+        average = (calls / count, rna / count, login_s / count, pause_s / count)
+        self._average = (key, average)
+        return average
 
     def _flags(self, agent: AgentSnapshot | None) -> None:
         if agent is None or not agent.flags:

@@ -132,3 +132,11 @@ def test_with_the_defaults_a_commit_elsewhere_is_drawn_within_tens_of_ms(db):
     assert len(waits) == 20, f"{20 - len(waits)} commits never shown"
     median, p90 = waits[len(waits) // 2], waits[int(len(waits) * 0.9)]
     assert median < 0.04 and p90 < 0.08, [round(w * 1000) for w in waits]
+
+
+def test_the_look_comes_every_quarter_of_the_update_gap(db):
+    """A commit waits on average an eighth of the gap to be noticed, whatever the gap."""
+    assert LiveFloor(db, Config(timezone="UTC")).poll_s == pytest.approx(0.05)
+    assert LiveFloor(db, Config(timezone="UTC"), min_gap_s=0.1).poll_s == pytest.approx(0.025)
+    assert LiveFloor(db, Config(timezone="UTC"), min_gap_s=2.0).poll_s == pytest.approx(0.1)
+    assert LiveFloor(db, Config(timezone="UTC"), poll_s=0.02).poll_s == 0.02
