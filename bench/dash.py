@@ -106,7 +106,7 @@ WATCHING_LIVE: dict = {"min_gap_s": 0.1}
 #: What the sets of figures are, as the benches print them.
 MECHANISMS = {
     "new": "update_gap_s 0.1: data_version asked 40/s, drawn when noticed, at most 10/s",
-    "defaults": "the defaults (update_gap_s 0.2): data_version asked 40/s, at most 5/s",
+    "defaults": "the defaults (update_gap_s 0.2): data_version asked 20/s, at most 5/s",
     "fast": "update_gap_s 0.1: data_version asked 40/s, drawn when noticed, at most 10/s",
     "watching": "watch_commits on, update_gap_s 0.1: woken by the -wal too, at most 10/s",
     "today's": "polled 10/s, drawn at most 5/s",

@@ -10,7 +10,7 @@ with the writer stopped, the CPU of an idle viewer.
 Targets (issue 9): 20 viewers under one core together, each under 150 MB, an idle one < 1 %.
 
 The viewers run twice, one set after the other over the same feed: as `floorwatch dash` does
-now with the defaults (PRAGMA data_version asked 40 times a second, a commit drawn when it is
+now with the defaults (PRAGMA data_version asked 20 times a second, a commit drawn when it is
 noticed, at most five updates a second), with `--fast` as set for the last 100 ms
 (`[display] update_gap_s = 0.1`: up to ten), or with `--watching` (`watch_commits = true` and
 0.1: woken by the store's -wal as well), and as it did before issue 25 (today's figures: the
@@ -19,9 +19,10 @@ poll ten times a second, at most five updates a second);
 
 Each set is measured alike: before the first, the ingest has read the feed's backlog and one
 viewer was started and stopped (the imports and the store in the page cache); in each set every
-viewer has drawn its first frame and spent its start-up CPU before the writer starts. (Without
-this the first set, whichever it was, cost about 30 % more: its start-up spilled into the
-measured window, on a cold cache.)
+viewer has drawn its first frame and spent its start-up CPU before the writer starts. The first
+set of a run still costs about 30 % more than the same set run second (today's: 169 % first,
+116-133 % second): not start-up nor a cold cache, so compare sets run in the same place
+(`--baseline-first` swaps them).
 """
 
 from __future__ import annotations

@@ -40,8 +40,8 @@ class DisplayConfig:
     #: At least this long between two updates of a viewer: a commit is drawn as soon as it
     #: is noticed unless the last update is younger, and PRAGMA data_version is asked every
     #: quarter of it. 0.2: up to five a second (twenty SSH viewers, bench/viewers.py: about
-    #: 1.3 cores); 0.1 for a wall screen: commit to drawn p95 under 100 ms on 5,000 agents,
-    #: twice the drawing (twenty such viewers: about 1.7 cores).
+    #: 1.2-1.3 cores); 0.1 for a wall screen: commit to drawn p95 about 100 ms on 5,000
+    #: agents, twice the drawing (twenty such viewers: about 1.7 cores).
     update_gap_s: float = 0.2
     #: Also be woken by the ingest's writes to the store's -wal (file notifications): a few
     #: ms sooner than the look at a quarter of the gap, but every write wakes every viewer.
