@@ -38,13 +38,13 @@ class DisplayConfig:
     handover_dir: str = "."
     handover_shift_h: float = 8.0
     #: At least this long between two updates of a viewer: a commit is drawn as soon as it
-    #: is noticed unless the last update is younger (0.2: up to five a second, what twenty
-    #: viewers over SSH can afford on one core; 0.1 for a wall screen: twice the drawing).
+    #: is noticed unless the last update is younger, and PRAGMA data_version is asked every
+    #: quarter of it. 0.2: up to five a second (twenty SSH viewers, bench/viewers.py: about
+    #: 1.2-1.3 cores); 0.1 for a wall screen: commit to drawn p95 about 100 ms on 5,000
+    #: agents, twice the drawing (twenty such viewers: about 1.7 cores).
     update_gap_s: float = 0.2
-    #: Be woken by the ingest's writes to the store's -wal (file notifications) instead of
-    #: noticing a commit at the next poll (0.1 s): up to 100 ms sooner, but every write wakes
-    #: every viewer; with update_gap_s = 0.1, twenty SSH viewers cost about 2 % of a core each
-    #: more (bench/viewers.py --watching). For a wall screen or a few viewers.
+    #: Also be woken by the ingest's writes to the store's -wal (file notifications): a few
+    #: ms sooner than the look at a quarter of the gap, but every write wakes every viewer.
     watch_commits: bool = False
 
     def check(self) -> None:

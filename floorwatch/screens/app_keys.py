@@ -96,5 +96,13 @@ class ViewKeys:
     def open_agent(self, name: str) -> None:
         """Drill into an agent: the live thread loads the day while the screen is built."""
         self.live.focus(name)
-        self.push_screen(AgentScreen(name))
+        screen = getattr(self, "_agent_screen", None)
+        if screen is None:  # one screen for every agent, installed so closing keeps it
+            screen = self._agent_screen = AgentScreen(name)
+            self.install_screen(screen, "agent")
+        elif screen in self.screen_stack:  # an agent opened from above an agent's screen
+            screen = AgentScreen(name)
+        else:
+            screen.show_agent(name)
+        self.push_screen(screen)
         self.reread_past()  # rewound: the agent's day up to the rewound instant

@@ -157,6 +157,9 @@ class WindowStats:
 
     @classmethod
     def from_vector(cls, vector, max_wait: float | None, formula: str) -> WindowStats:
+        # One conversion to Python numbers: indexing a numpy row element by element made
+        # each of a snapshot's many windows cost several times more.
+        vector = vector.tolist() if hasattr(vector, "tolist") else vector
         return cls(
             offered=int(vector[OFFERED]),
             answered=int(vector[ANSWERED]),
