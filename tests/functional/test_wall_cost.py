@@ -134,3 +134,26 @@ async def test_the_alarm_strip_does_not_restyle_while_nothing_blinks(sample_db, 
         for _ in range(4):
             strip._blink()
         assert len(restyled) == 4
+
+
+async def test_a_panel_changing_state_is_repainted_not_laid_out(sample_db, monkeypatch):  # noqa: F811
+    app = make_app(sample_db, wall=True)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await laid_out(pilot)
+        app.live.poll_s = app.live.tick_s = 3600.0
+        await pilot.pause(1.2)
+        panel = app.screen._panels[1]
+        layouts: list[object] = []
+        real = WallPanel.refresh
+
+        def refresh(self, *args, layout=False, **kwargs):
+            if layout:
+                layouts.append(self)
+            return real(self, *args, layout=layout, **kwargs)
+
+        monkeypatch.setattr(WallPanel, "refresh", refresh)
+        for state in ("ok", "warning", "critical", "ok", "critical"):
+            panel._set_state(state, panel._said)
+            await pilot.pause(0.05)
+            assert panel.has_class(f"-{state}")
+        assert layouts == []  # (an outline that came and went laid the whole wall out again)
