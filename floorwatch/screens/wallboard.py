@@ -59,8 +59,10 @@ class WallboardScreen(Screen):
         self.queues: list[str] = []
         self.layout_plan: WallLayout | None = None
         self._pages: list[list[PanelKey]] = [[]]
-        #: The panels mounted now, in order.
+        #: The panels mounted now, in order: their keys, and the widgets (kept here, not
+        #: queried: a query matches every node of the wall on every update).
         self.shown: list[PanelKey] = []
+        self._panels: list[WallPanel] = []
         self._layout_wanted = False
         self._laying_out = False
         self._failure: str | None = None
@@ -176,7 +178,7 @@ class WallboardScreen(Screen):
         grid.styles.grid_size_columns = columns
         grid.styles.grid_size_rows = math.ceil(count / columns)
         scale = max(0, layout.scale)
-        panels_now = list(self.query(WallPanel))
+        panels_now = list(self._panels)
         if (
             wanted != self.shown
             and len(wanted) == len(panels_now)
@@ -186,6 +188,7 @@ class WallboardScreen(Screen):
             for panel in panels_now:
                 panel.set_layout(scale, layout.figure_columns, layout.tall)
         elif wanted != self.shown:
+            self._panels = []
             await grid.remove_children()
             self.shown = []
             panels = [
@@ -203,6 +206,7 @@ class WallboardScreen(Screen):
             if latest is not None:  # drawn before they are even composed
                 for panel in panels:
                     panel.show(self._narrowed(latest.snapshot))
+            self._panels = panels
             await grid.mount_all(panels)
             self.shown = wanted
         else:
@@ -226,7 +230,7 @@ class WallboardScreen(Screen):
                 self.queues = queues
                 self.request_layout()
             self.marks.take(update.alarms, self.app.silenced)
-            for panel in self.query(WallPanel):
+            for panel in self._panels:
                 panel.alarm = self.marks.queues.get(panel.queue) if panel.queue else None
                 panel.show(snapshot)
         self._status(snapshot)

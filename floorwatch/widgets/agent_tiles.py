@@ -4,8 +4,9 @@ marker - in groups, every agent on one screen (widgets/tile_layout.py picks the 
 One widget draws every tile (500 widgets would cost a layout each); the arrow keys move a
 cursor tile, Enter or a click opens the agent, `g` groups by queue, team, state or not at all.
 An update costs the agents that changed: an agent nothing happened to is the same object from
-one snapshot to the next, so its place in the order and its drawn tile are remembered, and a
-map whose every line is as before is not drawn again.
+one snapshot to the next, so its group and place in the order (tile_layout.Grouper), its drawn
+tile and its group's header line are remembered, and a map whose every line is as before is
+not drawn again.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from floorwatch.snapshot.burnout import rule_title
 from floorwatch.snapshot.floor_snapshot import AgentSnapshot, FloorSnapshot
 from floorwatch.widgets.agent_board import burnout_level
 from floorwatch.widgets.guard import shielded
-from floorwatch.widgets.tile_layout import GAP, GROUPINGS, TileSize, choose_size, groups, tile_order
+from floorwatch.widgets.tile_layout import GAP, GROUPINGS, Group, Grouper, TileSize, choose_size
 
 #: Agent states in colours that are not the severity colours: a paused agent is not a warning.
 STATE_STYLE = {
@@ -93,9 +94,11 @@ class AgentTiles(Widget, can_focus=True):
         self._snapshot: FloorSnapshot | None = None
         self._lines: list[Content] = []
         self.failure: str | None = None
-        #: agent name -> (the agent object, its sort key) and (the object, what its tile
-        #: showed, the tile's lines): reused while the agent is the same object.
-        self._orders: dict[str, tuple[AgentSnapshot, tuple]] = {}
+        #: The groups, kept from one update to the next; agent name -> (the object, what its
+        #: tile showed, the tile's lines), reused while the agent is the same object; group
+        #: label -> (the group, the width, its header line), while the group is the same.
+        self._grouper = Grouper()
+        self._headers: dict[str, tuple[Group, int, Content]] = {}
         self._tiles: dict[str, tuple[AgentSnapshot, tuple, list[Content]]] = {}
         self._drawn_key: tuple | None = None
         self._held: list = []
@@ -127,12 +130,8 @@ class AgentTiles(Widget, can_focus=True):
         snapshot = self._snapshot
         width, height = self.size.width or 80, self.size.height or 20
         queue_names = {name: queue.display_name for name, queue in snapshot.queues.items()}
-        found = groups(
-            snapshot.agents.values(),
-            self.grouping,
-            self.config.agents.teams,
-            queue_names,
-            self._order_of,
+        found = self._grouper.groups(
+            snapshot.agents, self.grouping, self.config.agents.teams, queue_names
         )
         size = choose_size([len(group.agents) for group in found], width, height)
         across = max(1, (width + GAP) // (size.width + GAP))
@@ -143,7 +142,7 @@ class AgentTiles(Widget, can_focus=True):
         for group in found:
             if used >= height:
                 break
-            rows.append(self._header(group.label, group.agents, width))
+            rows.append(self._cached_header(group, width))
             used += 1
             for start in range(0, len(group.agents), across):
                 if used + size.height > height:
@@ -187,13 +186,14 @@ class AgentTiles(Widget, can_focus=True):
         self._drawn_key, self._lines, self._held = drawn_key, lines, rows
         self.refresh()
 
-    def _order_of(self, agent: AgentSnapshot) -> tuple:
-        known = self._orders.get(agent.name)
-        if known is not None and known[0] is agent:
-            return known[1]
-        order = tile_order(agent)
-        self._orders[agent.name] = (agent, order)
-        return order
+    def _cached_header(self, group: Group, width: int) -> Content:
+        """The group's header, counted again only when its agents changed (a new Group)."""
+        known = self._headers.get(group.label)
+        if known is not None and known[0] is group and known[1] == width:
+            return known[2]
+        header = self._header(group.label, group.agents, width)
+        self._headers[group.label] = (group, width, header)
+        return header
 
     def _cached_tile(self, agent: AgentSnapshot, size: TileSize, at: float) -> list[Content]:
         """The tile's lines, drawn again only when the agent, the size, the cursor or the

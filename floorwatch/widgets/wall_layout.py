@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from floorwatch.widgets import big_font
 
@@ -115,9 +116,23 @@ def paged(
     minimum_scale: int = 1,
 ) -> WallLayout:
     """`plan` for as many of `panels` as fit one page with digits at least `minimum_scale`
-    (the rest go on further pages); one panel per page when not even two fit."""
+    (the rest go on further pages); one panel per page when not even two fit. Remembered:
+    200 queues are 20,000 plans, and the wall asks again whenever a queue appears."""
+    return _paged(panels, figures, tuple(templates), width, height, ascii_only, minimum_scale)
+
+
+@lru_cache(maxsize=64)
+def _paged(
+    panels: int,
+    figures: int,
+    templates: tuple[str, ...],
+    width: int,
+    height: int,
+    ascii_only: bool,
+    minimum_scale: int,
+) -> WallLayout:
     for count in range(max(1, panels), 0, -1):
-        layout = plan(count, figures, templates, width, height, ascii_only)
+        layout = plan(count, figures, list(templates), width, height, ascii_only)
         if layout.scale >= minimum_scale or count == 1:
             return layout
     raise AssertionError("unreachable")

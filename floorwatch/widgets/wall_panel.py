@@ -60,8 +60,7 @@ class Metric(BigNumber):
             self.state = state
             symbol = self.glyphs.severity[state]
             self.set_caption(f"{symbol} {self.figure.caption}" if symbol else self.figure.caption)
-            for name in LEVELS:
-                self.set_class(name == f"-{state}", name)
+            self.update_classes({name: name == f"-{state}" for name in LEVELS})  # one restyle
 
 
 class WallPanel(Widget):
@@ -181,8 +180,7 @@ class WallPanel(Widget):
     def _set_state(self, state: str, title: Content) -> None:
         if state != self.state:
             self.state = state
-            for name in LEVELS:
-                self.set_class(name == f"-{state}", name)
+            self.update_classes({name: name == f"-{state}" for name in LEVELS})  # one restyle
         if self.has_class("-failed"):
             self.set_class(False, "-failed")
         self._title(title)
