@@ -18,7 +18,10 @@ For each load, in the same run:
 - the pipeline: `floorwatch ingest --once` in a subprocess (parse, canonical events, derived
   tables, checkpoints, the end-of-load burnout evaluation), its events/s, and its peak memory:
   the ingest and its writer process together, sampled from /proc while they run; and the same
-  with --no-burnout, to show what that last evaluation costs.
+  with --no-burnout, to show what that last evaluation costs;
+- CPU time: each process's (sampled from /proc) and the floor's, as events per CPU second. On
+  a shared machine the wall-clock ratio moves with whatever else runs (two busy processes lose
+  more to it than one), while this one is the ratio the two would reach with a core each.
 
 The two take turns, R rounds (default 3), and each is judged by its best run: this machine's
 speed moves by a third from one minute to the next.
@@ -172,10 +175,16 @@ def tile(capture: Path, path: Path, lines: int) -> int:
     return written
 
 
-def floor_rate(path: Path, workdir: Path) -> float:
+@dataclass
+class FloorRun:
+    rate: float  # events/s, wall clock
+    cpu_rate: float  # events per second of this process's CPU time
+
+
+def floor_rate(path: Path, workdir: Path) -> FloorRun:
     """Events/s of: read, split, one executemany into a bare table (WAL, synchronous=NORMAL)."""
     db_path = workdir / "floor.db"
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     conn = sqlite3.connect(db_path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -186,7 +195,10 @@ def floor_rate(path: Path, workdir: Path) -> float:
     conn.executemany("INSERT INTO lines VALUES (?, ?, ?, ?, ?, ?)", rows)
     conn.execute("COMMIT")
     conn.close()
-    return len(rows) / (time.perf_counter() - started)
+    return FloorRun(
+        len(rows) / (time.perf_counter() - started),
+        len(rows) / (time.process_time() - cpu_started),
+    )
 
 
 def _tree(pid: int) -> list[int]:
@@ -215,12 +227,26 @@ def _rss_mb(pid: int) -> tuple[float, float]:
         return 0.0, 0.0
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float | None:
+    """A process's CPU time so far (user + system, all its threads), or None once gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
 @dataclass
 class PipelineRun:
     rate: float  # events/s, wall clock including start-up
     peak_total_mb: float  # the largest sum of the processes' RSS seen (sampled every 10 ms)
     peak_mb: dict[str, float]  # each process's own high-water mark
     summary: str  # the ingest's own summary line
+    cpu_s: dict[str, float]  # each process's CPU time, as last seen (sampled every 10 ms)
+    events: int
 
 
 def pipeline(path: Path, workdir: Path, *options: str) -> PipelineRun:
@@ -240,7 +266,7 @@ def pipeline(path: Path, workdir: Path, *options: str) -> PipelineRun:
     ]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    peak_total, peaks = 0.0, {}
+    peak_total, peaks, cpu = 0.0, {}, {}
     while process.poll() is None:
         total = 0.0
         for number, pid in enumerate(_tree(process.pid)):
@@ -248,6 +274,9 @@ def pipeline(path: Path, workdir: Path, *options: str) -> PipelineRun:
             total += rss
             name = "ingest" if number == 0 else "writer"
             peaks[name] = max(peaks.get(name, 0.0), hwm)
+            seconds = _cpu_s(pid)
+            if seconds is not None:
+                cpu[name] = seconds
         peak_total = max(peak_total, total)
         time.sleep(0.01)
     elapsed = time.perf_counter() - started
@@ -255,14 +284,14 @@ def pipeline(path: Path, workdir: Path, *options: str) -> PipelineRun:
     if process.returncode != 0:
         raise SystemExit(f"floorwatch ingest failed (exit status {process.returncode})")
     events = int(summary.split()[0])
-    return PipelineRun(events / elapsed, peak_total, peaks, summary)
+    return PipelineRun(events / elapsed, peak_total, peaks, summary, cpu, events)
 
 
 @dataclass
 class LoadFigures:
     name: str
     description: str
-    floors: list[float]
+    floors: list[FloorRun]
     runs: list[PipelineRun]
     without_burnout: list[PipelineRun]
 
@@ -285,12 +314,12 @@ def measure(name: str, description: str, feed: Path, rounds: int) -> LoadFigures
 
 
 def report(figures: LoadFigures) -> None:
-    floor = max(figures.floors)
+    floor = max(run.rate for run in figures.floors)
     best = max(figures.runs, key=lambda run: run.rate)
     print(f"== {figures.name}: {figures.description}")
     print(
         f"floor:     {floor:,.0f} events/s (read + split + executemany into a bare table; "
-        f"best of {', '.join(f'{rate:,.0f}' for rate in figures.floors)})"
+        f"best of {', '.join(f'{run.rate:,.0f}' for run in figures.floors)})"
     )
     print(
         f"pipeline:  {best.rate:,.0f} events/s, wall clock incl. start-up "
@@ -307,6 +336,17 @@ def report(figures: LoadFigures) -> None:
     print(
         f"memory:    peak RSS {worst.peak_total_mb:.0f} MB, both processes together, the "
         f"highest of the runs (each at its own peak: {each} MB; target < 200 MB)"
+    )
+    floor_cpu = max(run.cpu_rate for run in figures.floors)
+    busiest = max(figures.runs, key=lambda run: run.events / max(run.cpu_s.values()))
+    name, seconds = max(busiest.cpu_s.items(), key=lambda item: item[1])
+    cpu_rate = busiest.events / seconds
+    print(
+        f"cpu:       {' + '.join(f'{n} {s:.1f} s' for n, s in busiest.cpu_s.items())}; the "
+        f"busier ({name}) at {cpu_rate:,.0f} events per CPU second, "
+        f"{cpu_rate / floor_cpu:.0%} of the floor's {floor_cpu:,.0f}: the ratio with a core "
+        "for each process and nothing else running (best runs; the machine's other work "
+        "slows the two-process pipeline more than the one-process floor)"
     )
     inside = float(best.summary.rsplit("(", 1)[1].split()[0].replace(",", ""))
     print(
