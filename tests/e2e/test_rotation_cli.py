@@ -82,6 +82,9 @@ def test_rename_rotation_with_a_pbx_writing_on_loses_no_line_and_stores_none_twi
     ingest = start()
     wait_for(lambda: children(ingest.pid), timeout=30)  # following before the PBX starts
     pbx = subprocess.Popen([sys.executable, str(script), str(feed), str(total), "1500"])
+    # Its first line is written after its SIGHUP handler is set: a SIGHUP before that would
+    # end it (the default action), as it did on a busy machine, and prove nothing.
+    wait_for(lambda: feed.stat().st_size > 0, timeout=30)
     rng = random.Random(7)
     rotations = doubles = 0
     while pbx.poll() is None:
