@@ -74,9 +74,14 @@ def groups(
     names = queue_names or {}
     order = _group_order(grouping, names)
     return [
-        Group(names.get(key, key) if grouping == "queue" else key, sorted(found[key], key=order_of))
+        Group(_label(key, grouping, names), sorted(found[key], key=order_of))
         for key in sorted(found, key=order)
     ]
+
+
+def _label(key: str, grouping: str, names: Mapping[str, str]) -> str:
+    """A group's label: a queue's shown name, else the key itself."""
+    return names.get(key, key) if grouping == "queue" else key
 
 
 def _group_order(grouping: str, names: Mapping[str, str]) -> Callable[[str], tuple]:
@@ -159,8 +164,7 @@ class Grouper:
                 regroup = regroup or self._groups.pop(key, None) is not None
                 continue
             regroup = regroup or key not in self._groups
-            label = names.get(key, key) if grouping == "queue" else key
-            self._groups[key] = Group(label, list(members))
+            self._groups[key] = Group(_label(key, grouping, names), list(members))
         if regroup:
             self._order = sorted(self._groups, key=_group_order(grouping, names))
         return [self._groups[key] for key in self._order]
